@@ -1,0 +1,51 @@
+# rooms: self-hosted video rooms, terminal first.
+# `make run` starts roomsd on the embedded store; `make test` runs every test.
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X github.com/rooms-dev/rooms/internal/version.Version=$(VERSION)
+LISTEN    ?= 127.0.0.1:7880
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build run test unit e2e lint bootstrap clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/roomsd ./cmd/roomsd
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/rooms ./cmd/rooms
+
+run: bootstrap build
+	@echo
+	@echo "  roomsd is starting at http://$(LISTEN) (embedded SQLite store; Ctrl-C stops it)."
+	@echo "  In another shell, try:"
+	@echo
+	@echo "    export PATH=\"$(CURDIR)/$(BIN):\$$PATH\""
+	@echo "    rooms create --theme aperitivo --at 19:00"
+	@echo
+	@exec $(BIN)/roomsd serve --listen $(LISTEN)
+
+test: bootstrap
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory e2e
+
+e2e:
+	$(GO) test -count=1 -tags e2e ./e2e/...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/...
+	$(GO) run $(STATICCHECK) ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,125 @@
+// Package api serves roomsd's HTTP API: the REST control plane under /v1,
+// health and metrics. It turns requests into calls on room's rules and the
+// store, and errors into RFC 9457 problems with stable codes.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
+)
+
+// Config is what the API needs from the server.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// PublicURL is the base of links, without a trailing slash.
+	PublicURL string
+	// MaxParticipants is the server's cap on a room's capacity.
+	MaxParticipants int
+	// CreateToken, when not empty, must be presented to create rooms.
+	CreateToken string
+	// Registry receives the API's metrics; nil makes a private one.
+	Registry *prometheus.Registry
+	// Rate bounds requests per client address; zero takes DefaultRate.
+	Rate Rate
+	// Participants counts people in a room's call; nil counts none.
+	Participants func(roomID string) int
+	// Version is reported by /v1/info.
+	Version string
+}
+
+// Rate is a token bucket per client address.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+	// Creates bounds room creation separately, per minute.
+	CreatesPerMinute float64
+	CreateBurst      int
+}
+
+// DefaultRate allows a busy script but stops a flood.
+var DefaultRate = Rate{PerSecond: 20, Burst: 60, CreatesPerMinute: 30, CreateBurst: 20}
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 16 << 10
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	limits  room.Limits
+	metrics *metrics
+	general *limiter
+	creates *limiter
+	mux     *http.ServeMux
+}
+
+// New builds the API over cfg.Store.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Rate == (Rate{}) {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Participants == nil {
+		cfg.Participants = func(string) int { return 0 }
+	}
+	if cfg.MaxParticipants == 0 {
+		cfg.MaxParticipants = room.DefaultCapacity
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		limits:  room.Limits{MaxCapacity: cfg.MaxParticipants},
+		metrics: newMetrics(cfg.Registry, cfg.Store),
+		general: newLimiter(cfg.Rate.PerSecond, cfg.Rate.Burst),
+		creates: newLimiter(cfg.Rate.CreatesPerMinute/60, cfg.Rate.CreateBurst),
+		mux:     http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.handle("GET /healthz", s.healthz)
+	s.handle("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+
+	s.handle("GET /v1/info", s.info)
+	s.handle("GET /v1/themes", s.themes)
+	s.handle("POST /v1/rooms", s.createRoom)
+	s.handle("GET /v1/rooms", s.listRooms)
+	s.handle("POST /v1/rooms/mine", s.mineRooms)
+	s.handle("GET /v1/rooms/{id}", s.getRoom)
+	s.handle("PATCH /v1/rooms/{id}", s.updateRoom)
+	s.handle("POST /v1/rooms/{id}/end", s.endRoom)
+
+	s.handle("GET /r/{id}", s.roomPage)
+	s.handle("/", s.notFound)
+}
+
+// handle registers h behind the middleware every API route shares.
+func (s *Server) handle(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	s.mux.Handle(pattern, s.middleware(h))
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

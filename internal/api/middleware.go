@@ -1,0 +1,100 @@
+package api
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	apitypes "github.com/rooms-dev/rooms/pkg/api"
+)
+
+// statusWriter remembers the status a handler wrote, for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware bounds the rate, turns returned errors into problems, recovers
+// from panics, and records every request in logs and metrics. Logs carry
+// the route pattern, never the query or headers, where secrets may be.
+func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		route := r.Pattern
+		if route == "" || route == "/" {
+			route = "other"
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("handler panicked", "route", route, "panic", v)
+				if w.status == 0 {
+					writeProblem(w, problem(http.StatusInternalServerError, apitypes.CodeInternal, "internal error; the server log has details"))
+				}
+			}
+			elapsed := time.Since(start)
+			s.metrics.observe(route, r.Method, w.status, elapsed)
+			level := slog.LevelDebug
+			if w.status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed)
+		}()
+
+		if ok, wait := s.general.allow(clientAddr(r), s.now()); !ok {
+			writeRateLimited(w, wait)
+			return
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if err := h(w, r); err != nil {
+			p := s.toProblem(err)
+			if p == nil {
+				s.log.Error("request failed", "method", r.Method, "route", route, "err", err)
+				p = problem(http.StatusInternalServerError, apitypes.CodeInternal, "internal error; the server log has details")
+			}
+			if w.status == 0 {
+				writeProblem(w, p)
+			}
+		}
+	})
+}
+
+func writeRateLimited(w http.ResponseWriter, wait time.Duration) {
+	secs := int(wait.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	p := problem(http.StatusTooManyRequests, apitypes.CodeRateLimited, "too many requests; try again in %d s", secs)
+	p.RetryAfterSeconds = secs
+	writeProblem(w, p)
+}
+
+// clientAddr is the address rates are counted by. roomsd does not trust
+// forwarding headers: behind a proxy, the proxy is one client.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,294 @@
+package api
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
+	"github.com/rooms-dev/rooms/internal/theme"
+	apitypes "github.com/rooms-dev/rooms/pkg/api"
+)
+
+// maxMine bounds how many rooms one "mine" lookup may name, and
+// maxMineBytes its body: 1000 ids and keys with JSON around them.
+const (
+	maxMine      = 1000
+	maxMineBytes = 160 << 10
+)
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
+	if tok := s.cfg.CreateToken; tok != "" {
+		got := r.Header.Get(apitypes.HeaderCreateToken)
+		if got == "" {
+			return problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this server needs a create token to make rooms; pass --create-token or set ROOMS_CREATE_TOKEN (the server's operator has it)")
+		}
+		if subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+			return problem(http.StatusForbidden, apitypes.CodeForbidden, "the create token is wrong; ask the server's operator for the right one")
+		}
+	}
+	if ok, wait := s.creates.allow(clientAddr(r), s.now()); !ok {
+		writeRateLimited(w, wait)
+		return nil
+	}
+	var req apitypes.CreateRoomRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	spec := room.Spec{
+		Name:       req.Name,
+		Theme:      theme.Default,
+		Visibility: room.Visibility(req.Visibility),
+		Capacity:   req.MaxParticipants,
+		TimeZone:   req.TimeZone,
+		Duration:   time.Duration(req.DurationSeconds) * time.Second,
+	}
+	if req.Theme != "" {
+		th, ok := theme.Lookup(req.Theme)
+		if !ok {
+			return unknownTheme(req.Theme)
+		}
+		spec.Theme = th.Name
+	}
+	if req.MaxParticipants < 0 || req.DurationSeconds < 0 {
+		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "max participants and duration cannot be negative")
+	}
+	if req.StartsAt != nil {
+		spec.StartsAt = *req.StartsAt
+	}
+	key, hash := room.NewHostKey()
+	rm, err := room.New(room.NewID(), hash, spec, s.limits, s.now())
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.CreateRoom(r.Context(), rm); err != nil {
+		return err
+	}
+	s.log.Info("room created", "room", rm.ID, "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
+	out := s.toAPI(rm)
+	out.HostKey = key
+	w.Header().Set("Location", "/v1/rooms/"+rm.ID)
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
+	rm, err := s.lookup(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+}
+
+// lookup finds the room named by the path, refusing malformed ids before
+// touching the store.
+func (s *Server) lookup(r *http.Request) (room.Room, error) {
+	id := r.PathValue("id")
+	if !room.ValidID(id) {
+		return room.Room{}, roomNotFound()
+	}
+	return s.cfg.Store.GetRoom(r.Context(), id)
+}
+
+// listRooms is the public directory: listed rooms that have not ended.
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "limit must be a number from 1 to 1000")
+		}
+		limit = n
+	}
+	rooms, err := s.cfg.Store.ListRooms(r.Context(), store.ListFilter{
+		Visibility: room.Public,
+		States:     []room.State{room.Scheduled, room.Open},
+		Limit:      limit,
+	})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	out := apitypes.RoomList{Rooms: []apitypes.Room{}}
+	for _, rm := range rooms {
+		if rm.StateAt(now) != room.Ended {
+			out.Rooms = append(out.Rooms, s.toAPI(rm))
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// mineRooms returns the rooms whose host keys the caller holds, public or
+// private, ended or not. A wrong key and a missing room both just drop out.
+func (s *Server) mineRooms(w http.ResponseWriter, r *http.Request) error {
+	var req apitypes.MineRequest
+	if err := decodeMax(w, r, &req, maxMineBytes); err != nil {
+		return err
+	}
+	if len(req.Rooms) > maxMine {
+		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d rooms per request", maxMine)
+	}
+	keys := map[string]string{}
+	ids := []string{}
+	for _, ref := range req.Rooms {
+		if room.ValidID(ref.ID) {
+			keys[ref.ID] = ref.HostKey
+			ids = append(ids, ref.ID)
+		}
+	}
+	out := apitypes.RoomList{Rooms: []apitypes.Room{}}
+	if len(ids) == 0 {
+		return writeJSON(w, http.StatusOK, out)
+	}
+	rooms, err := s.cfg.Store.ListRooms(r.Context(), store.ListFilter{IDs: ids, Limit: maxMine})
+	if err != nil {
+		return err
+	}
+	for _, rm := range rooms {
+		if rm.IsHost(keys[rm.ID]) {
+			out.Rooms = append(out.Rooms, s.toAPI(rm))
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
+	var req apitypes.UpdateRoomRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	change, act, err := toChange(req)
+	if err != nil {
+		return err
+	}
+	rm, err := s.asHost(r, act, func(rm *room.Room) error {
+		return room.Apply(rm, change, s.limits, s.now())
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("room updated", "room", rm.ID, "action", act)
+	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+}
+
+func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
+	rm, err := s.asHost(r, room.ActEnd, func(rm *room.Room) error {
+		return room.End(rm, s.now())
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("room ended", "room", rm.ID)
+	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+}
+
+// asHost runs fn on the room in one store transaction, after checking the
+// caller's host key allows act.
+func (s *Server) asHost(r *http.Request, act room.Action, fn func(*room.Room) error) (room.Room, error) {
+	id := r.PathValue("id")
+	if !room.ValidID(id) {
+		return room.Room{}, roomNotFound()
+	}
+	key := r.Header.Get(apitypes.HeaderHostKey)
+	if key == "" {
+		return room.Room{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized,
+			"this is a host action and no host key was sent; run it where the room was created, or pass --host-key")
+	}
+	return s.cfg.Store.UpdateRoom(r.Context(), id, func(rm *room.Room) error {
+		if err := room.Authorize(act, rm.IsHost(key)); err != nil {
+			return problem(http.StatusForbidden, apitypes.CodeForbidden, "the host key is wrong for this room; only its host may %s it", act)
+		}
+		return fn(rm)
+	})
+}
+
+// toChange checks the request's values and says which action it is, so
+// the authorization and the log name what was done.
+func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) {
+	c := room.Change{
+		Name:     req.Name,
+		StartsAt: req.StartsAt,
+		TimeZone: req.TimeZone,
+		Capacity: req.MaxParticipants,
+		Locked:   req.Locked,
+	}
+	act := room.ActEdit
+	fields := 0
+	if req.Theme != nil {
+		th, ok := theme.Lookup(*req.Theme)
+		if !ok {
+			return c, act, unknownTheme(*req.Theme)
+		}
+		c.Theme = &th.Name
+		fields++
+	}
+	if req.Visibility != nil {
+		v := room.Visibility(*req.Visibility)
+		c.Visibility = &v
+		act = room.ActUnhide
+		if v == room.Private {
+			act = room.ActHide
+		}
+		fields++
+	}
+	if req.Locked != nil {
+		act = room.ActUnlock
+		if *req.Locked {
+			act = room.ActLock
+		}
+		fields++
+	}
+	if req.DurationSeconds != nil {
+		if *req.DurationSeconds < 0 {
+			return c, act, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "duration cannot be negative")
+		}
+		d := time.Duration(*req.DurationSeconds) * time.Second
+		c.Duration = &d
+		fields++
+	}
+	for _, set := range []bool{req.Name != nil, req.StartsAt != nil, req.TimeZone != nil, req.MaxParticipants != nil} {
+		if set {
+			fields++
+		}
+	}
+	if fields == 0 {
+		return c, act, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "nothing to change: name at least one field")
+	}
+	if fields > 1 {
+		act = room.ActEdit
+	}
+	return c, act, nil
+}
+
+func (s *Server) toAPI(rm room.Room) apitypes.Room {
+	now := s.now()
+	out := apitypes.Room{
+		ID:              rm.ID,
+		Link:            s.cfg.PublicURL + "/r/" + rm.ID,
+		Name:            rm.Name,
+		Theme:           rm.Theme,
+		Visibility:      string(rm.Visibility),
+		Locked:          rm.Locked,
+		MaxParticipants: rm.Capacity,
+		State:           string(rm.StateAt(now)),
+		StartsAt:        rm.StartsAt.UTC(),
+		TimeZone:        rm.TimeZone,
+		DurationSeconds: int64(rm.Duration / time.Second),
+		CreatedAt:       rm.CreatedAt.UTC(),
+		Participants:    s.cfg.Participants(rm.ID),
+	}
+	if end := rm.EndsAt(); !end.IsZero() {
+		out.EndsAt = &end
+	}
+	if !rm.EndedAt.IsZero() {
+		e := rm.EndedAt.UTC()
+		out.EndedAt = &e
+	} else if out.State == string(room.Ended) && out.EndsAt != nil {
+		out.EndedAt = out.EndsAt
+	}
+	return out
+}
+
+var errNotReady = errors.New("store is not answering")

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/internal/theme"
+	"github.com/rooms-dev/rooms/internal/when"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+type createOptions struct {
+	name     string
+	theme    string
+	at       string
+	tz       string
+	duration time.Duration
+	public   bool
+	private  bool
+	max      int
+}
+
+func newCmdCreate(f *Factory) *cobra.Command {
+	o := &createOptions{}
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a room and print its link",
+		Long: `Create a room and print its link. The link is the way in: whoever has it may join.
+
+Without --at the room opens now. With --at it is booked: scheduled until then, open after.
+--at reads ` + strings.Join(when.Forms, ", ") + `,
+in your time zone (or --tz). A bare time that has passed today means tomorrow, and the
+output says so.
+
+The room's host key is saved in your state directory, so lock, hide, edit and end work
+from this machine without a flag.`,
+		Example: `  # aperitivo at 19:00, today if that is still ahead, else tomorrow
+  rooms create --theme aperitivo --at 19:00
+
+  # a private study room for 6, open now, for two hours
+  rooms create --name "Exam prep" --theme study --private --max 6 --duration 2h
+
+  # in a script: the link alone
+  rooms create --at "in 30m" --json | jq -r .link`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return createRun(cmd.Context(), f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.name, "name", "", "the room's name (default: the theme's title)")
+	fl.StringVar(&o.theme, "theme", theme.Default, "colours and emoji of the call; see `rooms themes`")
+	fl.StringVar(&o.at, "at", "", "when the room opens (default: now)")
+	fl.StringVar(&o.tz, "tz", "", "time zone for --at, e.g. Europe/Rome (default: your local zone)")
+	fl.DurationVar(&o.duration, "duration", 0, "end the room this long after it opens, e.g. 90m (default: when the host ends it)")
+	fl.BoolVar(&o.public, "public", false, "list the room in the server's directory (the default)")
+	fl.BoolVar(&o.private, "private", false, "reachable by link only, not listed")
+	fl.IntVar(&o.max, "max", 0, "most people in the call (default: the server's cap, 50)")
+	cmd.MarkFlagsMutuallyExclusive("public", "private")
+	_ = cmd.RegisterFlagCompletionFunc("theme", completeThemes)
+	_ = cmd.RegisterFlagCompletionFunc("at", cobra.FixedCompletions(when.Forms, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func completeThemes(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []cobra.Completion
+	for _, t := range theme.All() {
+		out = append(out, cobra.CompletionWithDesc(t.Name, t.Emoji+" "+t.Description))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// parseAt reads --at and --tz, returning the time (nil for now) and zone.
+func (f *Factory) parseAt(at, tz string) (*when.Result, string, error) {
+	zone := tz
+	if zone == "" {
+		zone = f.localZone()
+	}
+	loc, err := when.LoadLocation(zone)
+	if err != nil {
+		return nil, "", codedUsageErr(api.CodeBadTime, "--tz: %w", err)
+	}
+	if at == "" {
+		return nil, zone, nil
+	}
+	res, err := when.Parse(at, f.Now(), loc)
+	if err != nil {
+		return nil, "", codedUsageErr(api.CodeBadTime, "--at: %w", err)
+	}
+	return &res, zone, nil
+}
+
+func createRun(ctx context.Context, f *Factory, o *createOptions) error {
+	if _, ok := theme.Lookup(o.theme); !ok {
+		return codedUsageErr(api.CodeUnknownTheme, "unknown theme %q; choose one of: %s", o.theme, strings.Join(theme.Names(), ", "))
+	}
+	if o.max < 0 || o.max > 1000 {
+		return usageErr("--max must be between 1 and the server's cap (50 by default), not %d", o.max)
+	}
+	if o.duration < 0 {
+		return usageErr("--duration cannot be negative")
+	}
+	if o.duration != 0 && o.duration < time.Minute {
+		return usageErr("--duration must be at least 1m")
+	}
+	res, zone, err := f.parseAt(o.at, o.tz)
+	if err != nil {
+		return err
+	}
+	req := api.CreateRoomRequest{
+		Name:            o.name,
+		Theme:           o.theme,
+		TimeZone:        zone,
+		DurationSeconds: int64(o.duration / time.Second),
+		Visibility:      "public",
+		MaxParticipants: o.max,
+	}
+	if o.private {
+		req.Visibility = "private"
+	}
+	if res != nil {
+		t := res.Time.UTC()
+		req.StartsAt = &t
+	}
+	c, err := f.defaultClient()
+	if err != nil {
+		return err
+	}
+	r, err := c.CreateRoom(ctx, req)
+	if err != nil {
+		var p *api.Problem
+		if errors.As(err, &p) && p.Code == api.CodeInvalidArgument && p.MaxParticipants > 0 && o.max > p.MaxParticipants {
+			return codedUsageErr(api.CodeInvalidArgument, "--max %d is above this server's cap of %d", o.max, p.MaxParticipants)
+		}
+		return explain(c.Server(), err)
+	}
+	keys, err := f.hostKeys()
+	if err == nil {
+		err = keys.Add(hostKeyEntry{Server: c.Server(), Room: r.ID, HostKey: r.HostKey, Name: r.Name, CreatedAt: f.Now().UTC()})
+	}
+	if err != nil {
+		// The room exists; losing its key silently would strand the host.
+		fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its host key could not be saved (%v).\nKeep this host key yourself: %s\n", err, r.HostKey)
+	}
+	if f.json {
+		return f.printJSON(r)
+	}
+	loc := f.displayZone(zone)
+	f.printRoom(f.IO.Out, r, loc)
+	if res != nil && res.Rolled {
+		fmt.Fprintf(f.IO.Out, "\n%s had already passed today, so the room opens tomorrow.\n", strings.TrimSpace(o.at))
+	}
+	if err == nil {
+		fmt.Fprintf(f.IO.Out, "\nHost key saved in %s\n", keys.Path())
+	}
+	fmt.Fprintf(f.IO.Out, "Share the link. Lock the room once everyone is in: rooms lock %s\n", r.ID)
+	return nil
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+// Exit codes, documented in `rooms --help` and docs/cli.md. Later commands
+// reuse them.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitNotFound    = 3
+	ExitRefused     = 4
+	ExitUnreachable = 5
+)
+
+// exitError carries an exit code and the message the user reads.
+type exitError struct {
+	code int
+	err  error
+	// apiCode, when set, is the stable code --json reports.
+	apiCode api.Code
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a mistake in how the command was called.
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// codedUsageErr is a usage error the server would report with code.
+func codedUsageErr(code api.Code, format string, args ...any) error {
+	return &exitError{code: ExitUsage, apiCode: code, err: fmt.Errorf(format, args...)}
+}
+
+// refusedErr is something the rules do not allow.
+func refusedErr(format string, args ...any) error {
+	return &exitError{code: ExitRefused, err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode says which exit code err deserves.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, client.ErrUnreachable) {
+		return ExitUnreachable
+	}
+	var p *api.Problem
+	if errors.As(err, &p) {
+		switch p.Code {
+		case api.CodeRoomNotFound, api.CodeNotFound:
+			return ExitNotFound
+		case api.CodeForbidden, api.CodeUnauthorized, api.CodeRoomEnded, api.CodeRoomLocked,
+			api.CodeRoomFull, api.CodeBanned, api.CodeNotOpenYet:
+			return ExitRefused
+		case api.CodeInvalidArgument, api.CodeBadTime, api.CodeUnknownTheme, api.CodeTooLarge:
+			return ExitUsage
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitFailure
+	}
+	return ExitFailure
+}
+
+// errorCode is the stable code shown for err in --json output.
+func errorCode(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.apiCode != "" {
+		return string(ee.apiCode)
+	}
+	var p *api.Problem
+	if errors.As(err, &p) {
+		return string(p.Code)
+	}
+	switch ExitCode(err) {
+	case ExitUsage:
+		return "usage"
+	case ExitUnreachable:
+		return "unreachable"
+	case ExitNotFound:
+		return string(api.CodeRoomNotFound)
+	case ExitRefused:
+		return string(api.CodeForbidden)
+	}
+	return "failure"
+}

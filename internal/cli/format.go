@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/theme"
+	"github.com/rooms-dev/rooms/internal/when"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// displayZone is where times are shown: --tz when given, else the user's zone.
+func (f *Factory) displayZone(tz string) *time.Location {
+	name := tz
+	if name == "" {
+		name = f.localZone()
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// roomTitle is the room's emoji and name, in its accent colour.
+func (f *Factory) roomTitle(r api.Room) string {
+	th, _ := theme.Lookup(r.Theme)
+	name := r.Name
+	if name == "" {
+		name = th.Title + " room"
+	}
+	return f.IO.Paint(th.Palette.Accent, strings.TrimSpace(th.Emoji+" "+f.IO.Bold(name)))
+}
+
+// opening says when a room opens or opened, unambiguously.
+func (f *Factory) opening(r api.Room, loc *time.Location) string {
+	now := f.Now()
+	at := when.Describe(r.StartsAt, now, loc)
+	switch r.State {
+	case "scheduled":
+		return fmt.Sprintf("opens %s (in %s)", at, humanDuration(r.StartsAt.Sub(now)))
+	case "ended":
+		if r.EndedAt != nil {
+			return "ended " + when.Describe(*r.EndedAt, now, loc)
+		}
+		return "ended"
+	}
+	return "open since " + at
+}
+
+// humanDuration is a rounded, readable span: "45 s", "12 min", "2 h 5 min", "3 days".
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()+0.5))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+	case d < 48*time.Hour:
+		d = d.Round(time.Minute)
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24+0.5))
+}
+
+// printRoom writes a room's details as aligned lines.
+func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\n", f.roomTitle(r))
+	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", f.IO.Dim(k), v) }
+	row("link", r.Link)
+	row("when", f.opening(r, loc))
+	if r.TimeZone != "" && r.TimeZone != loc.String() {
+		if rl, err := time.LoadLocation(r.TimeZone); err == nil {
+			row("", fmt.Sprintf("%s in the room's zone (%s)", r.StartsAt.In(rl).Format("Mon 2 Jan 15:04 MST"), r.TimeZone))
+		}
+	}
+	if r.EndsAt != nil && r.State != "ended" {
+		row("ends", when.Describe(*r.EndsAt, f.Now(), loc))
+	}
+	th, _ := theme.Lookup(r.Theme)
+	row("theme", fmt.Sprintf("%s %s", r.Theme, th.Emoji))
+	vis := "public (listed in the directory)"
+	if r.Visibility == "private" {
+		vis = "private (reachable by link only)"
+	}
+	row("visibility", vis)
+	lock := "unlocked"
+	if r.Locked {
+		lock = "locked: nobody new gets in"
+	}
+	row("lock", lock)
+	row("people", fmt.Sprintf("%d in the call, at most %d", r.Participants, r.MaxParticipants))
+	row("state", r.State)
+	tw.Flush()
+}
+
+// printRoomTable writes rooms one per line.
+func (f *Factory) printRoomTable(w io.Writer, rooms []api.Room, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, f.IO.Dim("ROOM\tSTATE\tPEOPLE\tWHEN\tLINK"))
+	for _, r := range rooms {
+		flags := ""
+		if r.Locked {
+			flags += " 🔒"
+		}
+		if r.Visibility == "private" {
+			flags += " (private)"
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%d/%d\t%s\t%s\n", f.roomTitle(r), flags, r.State, r.Participants, r.MaxParticipants, f.opening(r, loc), r.Link)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newCmdInfo(f *Factory) *cobra.Command {
+	var tz string
+	cmd := &cobra.Command{
+		Use:               "info ROOM",
+		Short:             "Show a room's details",
+		Long:              "Show a room's details: link, when it opens, theme, visibility, lock, people. ROOM is a link or an id.",
+		Example:           "  rooms info http://127.0.0.1:7880/r/2kq4...\n  rooms info ROOM --json | jq .locked",
+		Args:              exactRoomArg,
+		ValidArgsFunction: f.completeRooms,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return infoRun(cmd.Context(), f, args[0], tz)
+		},
+	}
+	cmd.Flags().StringVar(&tz, "tz", "", "show times in this zone (default: your local zone)")
+	return cmd
+}
+
+func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
+	t, err := f.resolve(arg)
+	if err != nil {
+		return err
+	}
+	r, err := t.c.GetRoom(ctx, t.id)
+	if err != nil {
+		return explain(t.c.Server(), err)
+	}
+	if f.json {
+		return f.printJSON(r)
+	}
+	f.printRoom(f.IO.Out, r, f.displayZone(tz))
+	return nil
+}
+
+func newCmdLink(f *Factory) *cobra.Command {
+	var host bool
+	cmd := &cobra.Command{
+		Use:   "link ROOM",
+		Short: "Print a room's link",
+		Long: `Print a room's link, to share. With --host, print a link that also carries your
+host key in its #fragment, for opening the room as its host in a browser; browsers
+never send the fragment to the server. Keep that one to yourself.`,
+		Example:           "  rooms link ROOM | wl-copy\n  rooms link ROOM --host",
+		Args:              exactRoomArg,
+		ValidArgsFunction: f.completeRooms,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := f.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			r, err := t.c.GetRoom(cmd.Context(), t.id)
+			if err != nil {
+				return explain(t.c.Server(), err)
+			}
+			link := r.Link
+			if host {
+				key, err := f.hostKey(t, "")
+				if err != nil {
+					return err
+				}
+				link += "#host=" + key
+			}
+			if f.json {
+				return f.printJSON(map[string]string{"id": r.ID, "link": link})
+			}
+			_, err = fmt.Fprintln(f.IO.Out, link)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&host, "host", false, "include the host key in the link's fragment")
+	return cmd
+}
+
+// completeRooms offers the rooms whose host keys this machine holds.
+func (f *Factory) completeRooms(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	keys, err := f.hostKeys()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	held, err := keys.List("")
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, h := range held {
+		out = append(out, cobra.CompletionWithDesc(h.Room, h.Name+" "+h.Server))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

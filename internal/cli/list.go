@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+func newCmdList(f *Factory) *cobra.Command {
+	var mine bool
+	var tz string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the server's public rooms, or yours",
+		Long: `List the rooms in the server's public directory: listed rooms that are open or
+booked. With --mine, list the rooms you created from this machine (public or
+private, ended ones too), found by the host keys saved here.`,
+		Example: `  rooms list
+  rooms list --mine
+  rooms list --json | jq -r '.[].link'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listRun(cmd.Context(), f, mine, tz)
+		},
+	}
+	cmd.Flags().BoolVar(&mine, "mine", false, "list the rooms you host")
+	cmd.Flags().StringVar(&tz, "tz", "", "show times in this zone (default: your local zone)")
+	return cmd
+}
+
+func listRun(ctx context.Context, f *Factory, mine bool, tz string) error {
+	c, err := f.defaultClient()
+	if err != nil {
+		return err
+	}
+	var rooms []api.Room
+	if mine {
+		keys, err := f.hostKeys()
+		if err != nil {
+			return err
+		}
+		held, err := keys.List(c.Server())
+		if err != nil {
+			return err
+		}
+		refs := make([]api.HostKeyRef, 0, len(held))
+		for _, h := range held {
+			refs = append(refs, api.HostKeyRef{ID: h.Room, HostKey: h.HostKey})
+		}
+		if len(refs) > 0 {
+			rooms, err = c.MyRooms(ctx, refs)
+		}
+	} else {
+		rooms, err = c.ListRooms(ctx)
+	}
+	if err != nil {
+		return explain(c.Server(), err)
+	}
+	if rooms == nil {
+		rooms = []api.Room{}
+	}
+	if f.json {
+		return f.printJSON(rooms)
+	}
+	if len(rooms) == 0 {
+		if mine {
+			fmt.Fprintf(f.IO.Out, "You host no rooms on %s. Create one: rooms create --theme aperitivo --at 19:00\n", c.Server())
+		} else {
+			fmt.Fprintf(f.IO.Out, "No public rooms on %s right now. Create one: rooms create --theme aperitivo --at 19:00\n", c.Server())
+		}
+		return nil
+	}
+	f.printRoomTable(f.IO.Out, rooms, f.displayZone(tz))
+	return nil
+}

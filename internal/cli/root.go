@@ -1,0 +1,166 @@
+// Package cli is the rooms command line: one file per command, each a
+// constructor returning a *cobra.Command over a shared Factory.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/internal/paths"
+)
+
+// DefaultServer is the roomsd the CLI talks to unless told otherwise.
+const DefaultServer = "http://127.0.0.1:7880"
+
+// Factory holds what every command needs; tests fill it with their own.
+type Factory struct {
+	IO       *IOStreams
+	Now      func() time.Time
+	Getenv   func(string) string
+	StateDir func() (string, error)
+
+	// Global flags.
+	server      string
+	serverSet   bool
+	json        bool
+	createToken string
+}
+
+// NewFactory returns the factory for a real process.
+func NewFactory() *Factory {
+	return &Factory{
+		IO:       System(),
+		Now:      time.Now,
+		Getenv:   os.Getenv,
+		StateDir: func() (string, error) { return paths.StateDir("rooms") },
+	}
+}
+
+// Main runs the rooms CLI with args and returns the exit code.
+func Main(f *Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitCode(err)
+	var flagErr *flagError
+	if errors.As(err, &flagErr) {
+		code = ExitUsage
+	}
+	if f.json {
+		_ = json.NewEncoder(f.IO.ErrOut).Encode(map[string]any{
+			"error": map[string]any{"code": errorCode(err), "message": err.Error(), "exit_code": code},
+		})
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "rooms: %s\n", err)
+		if flagErr != nil {
+			fmt.Fprintln(f.IO.ErrOut, "Run 'rooms --help' or add --help to the command for usage.")
+		}
+	}
+	return code
+}
+
+// flagError marks a command-line mistake cobra found.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+// NewCmdRoot builds the rooms command tree.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rooms",
+		Short: "Self-hosted video rooms, terminal first",
+		Long: `rooms makes video rooms on your own roomsd: a room is a link, and anyone with the
+link joins the call, from a terminal or a browser, no account needed.
+
+Joining calls (rooms join) arrives with the media work; today rooms creates,
+schedules, lists, locks, hides and ends rooms.
+
+Exit codes:
+  0  ok
+  1  failure
+  2  usage error (bad flag, bad time, unknown theme, value out of range)
+  3  not found (no such room, or a private room you have no link to)
+  4  refused (not the host, wrong host key, locked, full, ended)
+  5  server unreachable (is roomsd running?)`,
+		Example: `  # book an aperitivo for 19:00 and share the link it prints
+  rooms create --theme aperitivo --at 19:00
+
+  rooms list                 # the public rooms on the server
+  rooms lock ROOM            # nobody new gets in
+  rooms info ROOM --json     # details, for scripts
+  rooms end ROOM             # end it for everyone`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("server") {
+				f.serverSet = true
+			} else if v := f.Getenv("ROOMS_SERVER"); v != "" {
+				f.server, f.serverSet = v, true
+			}
+			if f.createToken == "" {
+				f.createToken = f.Getenv("ROOMS_CREATE_TOKEN")
+			}
+			return nil
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &flagError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
+	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
+
+	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"})
+	for _, c := range []*cobra.Command{newCmdCreate(f), newCmdList(f), newCmdInfo(f), newCmdLink(f), newCmdThemes(f)} {
+		c.GroupID = "rooms"
+		root.AddCommand(c)
+	}
+	for _, c := range newCmdsHost(f) {
+		c.GroupID = "host"
+		root.AddCommand(c)
+	}
+	root.AddCommand(newCmdVersion(f))
+	return root
+}
+
+// noArgsHelp turns cobra's arity errors into usage errors that say what
+// the argument is.
+func exactRoomArg(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return &flagError{fmt.Errorf("%s needs one ROOM (a link or an id), got %d arguments", cmd.CommandPath(), len(args))}
+	}
+	return nil
+}
+
+// printJSON writes v as indented JSON.
+func (f *Factory) printJSON(v any) error {
+	enc := json.NewEncoder(f.IO.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// localZone is the user's IANA time zone name: $TZ, else the
+// /etc/localtime link, else UTC.
+func (f *Factory) localZone() string {
+	if tz := strings.TrimPrefix(f.Getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if i := strings.Index(target, "zoneinfo/"); i >= 0 {
+			return target[i+len("zoneinfo/"):]
+		}
+	}
+	return "UTC"
+}

@@ -1,0 +1,175 @@
+// Package daemon is roomsd's command line: `roomsd serve` and `roomsd version`.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rooms-dev/rooms/internal/server"
+	"github.com/rooms-dev/rooms/internal/version"
+)
+
+// Main runs roomsd with args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := NewCmdRoot(stdout, stderr)
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(stderr, "roomsd: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// NewCmdRoot builds the roomsd command tree.
+func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "roomsd",
+		Short: "roomsd serves rooms: self-hosted video rooms, terminal first",
+		Long: `roomsd is the rooms server: it keeps rooms in its store, serves the HTTP API
+the rooms CLI talks to, and (soon) carries the calls.
+
+Start it with the embedded SQLite store and nothing else to set up:
+
+    roomsd serve
+
+then, in another shell:
+
+    rooms create --theme aperitivo --at 19:00`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout))
+	return root
+}
+
+func newCmdVersion(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print roomsd's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintf(stdout, "roomsd %s\n", version.String())
+			return err
+		},
+	}
+}
+
+func newCmdServe(stderr io.Writer) *cobra.Command {
+	cfg := server.Defaults()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server",
+		Long: `Run the server until SIGINT or SIGTERM. On the first signal it stops taking new
+requests, finishes those in flight and closes the store; a second signal exits at once.
+
+Every flag has an environment variable: --data-dir is ROOMSD_DATA_DIR, and so on.
+
+Anyone who can reach a loopback-bound roomsd may create rooms. When --listen is
+not a loopback address, creating rooms needs a create token: give one with
+--create-token, or roomsd makes one at first start, prints it once and keeps it
+in the data directory.`,
+		Example: `  # on this machine only, with the embedded store in ~/.local/state/roomsd
+  roomsd serve
+
+  # for your team, behind a TLS proxy that forwards to port 7880
+  roomsd serve --listen 0.0.0.0:7880 --public-url https://rooms.example.com`,
+		Args: cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return bindEnv(cmd.Flags())
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serve(cmd.Context(), cfg, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
+	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
+	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
+	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms when not on loopback (default: made at first start)")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
+	return cmd
+}
+
+// bindEnv lets ROOMSD_FLAG_NAME set any flag the command line left alone.
+func bindEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "ROOMSD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && !f.Changed && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(cfg server.Config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", cfg.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", cfg.LogFormat)
+}
+
+// serve runs the server until the first SIGINT/SIGTERM; a second one exits
+// the process at once.
+func serve(parent context.Context, cfg server.Config, stderr io.Writer) error {
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case sig := <-sigs:
+			log.Info("signal received; finishing in-flight requests (send it again to exit at once)", "signal", sig.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "roomsd: second signal, exiting now")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+
+	srv, err := server.Start(ctx, cfg, log, stderr)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx)
+}

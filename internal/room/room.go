@@ -1,0 +1,82 @@
+// Package room holds the rules of a room: what it is, who may join it and who
+// may do what to it. It does no I/O, so every rule is a table test.
+package room
+
+import (
+	"time"
+)
+
+// Visibility says whether a room is listed in the server's directory.
+type Visibility string
+
+// Visibilities. A private room is reachable only by its link.
+const (
+	Public  Visibility = "public"
+	Private Visibility = "private"
+)
+
+// State is where a room is in its life: scheduled, then open, then ended.
+type State string
+
+// States, in the only order a room moves through them.
+const (
+	Scheduled State = "scheduled"
+	Open      State = "open"
+	Ended     State = "ended"
+)
+
+// DefaultCapacity is the number of participants a room admits when its
+// creator does not say, and the default server cap.
+const DefaultCapacity = 50
+
+// Bounds on what a room's creator may set.
+const (
+	MaxNameLen     = 80
+	MaxDuration    = 7 * 24 * time.Hour
+	MinDuration    = time.Minute
+	MaxScheduleAge = 366 * 24 * time.Hour // how far ahead a room may be booked
+)
+
+// Room is a room as the store keeps it.
+type Room struct {
+	ID         string
+	Name       string
+	Theme      string
+	Visibility Visibility
+	Locked     bool
+	Capacity   int
+	// State is the stored state. A scheduled room whose time has come is
+	// open even before anything rewrites it: use StateAt.
+	State    State
+	StartsAt time.Time // UTC
+	TimeZone string    // the creator's IANA zone, for showing StartsAt
+	// Duration, when not zero, ends the room that long after StartsAt.
+	Duration    time.Duration
+	HostKeyHash []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	EndedAt     time.Time // zero until ended
+}
+
+// StateAt is the room's state at now: a scheduled room opens at StartsAt and
+// a room with a duration ends at StartsAt+Duration.
+func (r Room) StateAt(now time.Time) State {
+	if r.State == Ended {
+		return Ended
+	}
+	if r.Duration > 0 && !now.Before(r.StartsAt.Add(r.Duration)) {
+		return Ended
+	}
+	if r.State == Scheduled && now.Before(r.StartsAt) {
+		return Scheduled
+	}
+	return Open
+}
+
+// EndsAt is when the room ends by itself, or the zero time if it does not.
+func (r Room) EndsAt() time.Time {
+	if r.Duration == 0 {
+		return time.Time{}
+	}
+	return r.StartsAt.Add(r.Duration)
+}

@@ -1,0 +1,107 @@
+// Package server runs roomsd: it opens the store, serves the API and stops
+// everything in order on shutdown.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rooms-dev/rooms/internal/paths"
+	"github.com/rooms-dev/rooms/internal/room"
+)
+
+// DefaultListen is where roomsd listens unless told otherwise: loopback
+// only, so a fresh install is not open to the network.
+const DefaultListen = "127.0.0.1:7880"
+
+// Config is roomsd's configuration: defaults, then ROOMSD_* variables,
+// then flags, validated once by Resolve.
+type Config struct {
+	Listen          string
+	DataDir         string
+	DB              string
+	PublicURL       string
+	MaxParticipants int
+	CreateToken     string
+	LogLevel        string
+	LogFormat       string
+}
+
+// Defaults returns the configuration roomsd starts from.
+func Defaults() Config {
+	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, LogLevel: "info", LogFormat: "text"}
+}
+
+// ErrPostgresNotSupported is returned for a postgres:// --db.
+var ErrPostgresNotSupported = errors.New("PostgreSQL is not supported yet (it is reserved for running several roomsd nodes); leave --db unset to use the embedded SQLite store")
+
+// Resolve fills derived defaults and checks every value, so a bad setting
+// fails at start with a message naming the flag.
+func (c *Config) Resolve() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("--listen %q is not host:port (for example %s): %w", c.Listen, DefaultListen, err)
+	}
+	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
+		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
+	}
+	if c.DataDir == "" {
+		d, err := paths.StateDir("roomsd")
+		if err != nil {
+			return err
+		}
+		c.DataDir = d
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("--data-dir %q: %w", c.DataDir, err)
+	}
+	c.DataDir = abs
+	switch {
+	case c.DB == "":
+		c.DB = filepath.Join(c.DataDir, "rooms.db")
+	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
+		return ErrPostgresNotSupported
+	case strings.HasPrefix(c.DB, "sqlite://"):
+		c.DB = strings.TrimPrefix(c.DB, "sqlite://")
+	case strings.Contains(c.DB, "://"):
+		return fmt.Errorf("--db %q: unknown kind of database; give a SQLite file path or leave it unset", c.DB)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.advertisedHost()
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url %q must be an http(s) URL such as https://rooms.example.com", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
+}
+
+// advertisedHost is the listen address, with an unspecified host replaced
+// by this machine's name so links work from elsewhere.
+func (c *Config) advertisedHost() string {
+	host, port, _ := net.SplitHostPort(c.Listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if name, err := os.Hostname(); err == nil {
+			host = name
+		} else {
+			host = "localhost"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Loopback says whether roomsd listens only on this machine.
+func (c *Config) Loopback() bool {
+	host, _, _ := net.SplitHostPort(c.Listen)
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

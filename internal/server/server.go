@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/api"
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
+	"github.com/rooms-dev/rooms/internal/version"
+)
+
+// ShutdownTimeout bounds how long in-flight requests may take to finish.
+const ShutdownTimeout = 10 * time.Second
+
+// Server is a running roomsd.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	store store.Store
+	ln    net.Listener
+	http  *http.Server
+}
+
+// Start opens the store, takes the listen address and returns a server
+// ready to Serve. Notices for the operator (a new create token) go to
+// notices, never to the log.
+func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer) (*Server, error) {
+	if err := cfg.Resolve(); err != nil {
+		return nil, err
+	}
+	st, err := store.OpenSQLite(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open the room store: %w", err)
+	}
+	token := cfg.CreateToken
+	if token == "" && !cfg.Loopback() {
+		token, err = loadOrMakeToken(cfg.DataDir, notices)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if cfg.Loopback() {
+		token = "" // on loopback anyone who can reach the server already has the machine
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("listen on %s: the address is in use (is another roomsd running?); stop it or pick another with --listen", cfg.Listen)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	handler := api.New(api.Config{
+		Store:           st,
+		Logger:          log,
+		PublicURL:       cfg.PublicURL,
+		MaxParticipants: cfg.MaxParticipants,
+		CreateToken:     token,
+		Version:         version.String(),
+	})
+	s := &Server{cfg: cfg, log: log, store: st, ln: ln}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Config is the resolved configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+// Serve serves until ctx is cancelled, then stops accepting, lets
+// in-flight requests finish (bounded by ShutdownTimeout) and closes the
+// store.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
+
+	var serveErr error
+	select {
+	case err := <-errc:
+		serveErr = fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+		s.log.Info("shutting down", "timeout", ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		if err := s.http.Shutdown(sctx); err != nil {
+			serveErr = fmt.Errorf("finish in-flight requests: %w", err)
+		}
+		cancel()
+		<-errc // Serve has returned http.ErrServerClosed
+	}
+	if err := s.store.Close(); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("close the store: %w", err)
+	}
+	s.log.Info("roomsd stopped")
+	return serveErr
+}
+
+// loadOrMakeToken reads the create token from the data directory, making
+// and announcing one on first start.
+func loadOrMakeToken(dir string, notices io.Writer) (string, error) {
+	path := filepath.Join(dir, "create-token")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read the create token %s: %w", path, err)
+	}
+	tok := "rct_" + room.NewID() + room.NewID()
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save the create token in %s: %w", path, err)
+	}
+	fmt.Fprintf(notices, "roomsd listens beyond this machine, so creating rooms needs a token.\n"+
+		"Create token (shown once; kept in %s):\n\n    %s\n\n"+
+		"Give it to people who may create rooms: rooms create --create-token TOKEN, or ROOMS_CREATE_TOKEN.\n", path, tok)
+	return tok, nil
+}

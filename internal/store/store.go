@@ -1,0 +1,60 @@
+// Package store keeps rooms durably. Store is the interface the server uses;
+// sqlite.go is the embedded default. A PostgreSQL implementation for several
+// nodes will pass the same conformance suite (storetest).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/room"
+)
+
+// Errors a Store returns; callers test them with errors.Is.
+var (
+	// ErrNotFound means no room has that id.
+	ErrNotFound = errors.New("room not found")
+	// ErrExists means a room with that id already exists.
+	ErrExists = errors.New("room already exists")
+	// ErrLocked means another process holds the store (a second roomsd on
+	// the same data directory).
+	ErrLocked = errors.New("store is in use by another process")
+)
+
+// ListFilter selects rooms for List.
+type ListFilter struct {
+	// Visibility, when set, keeps only rooms with it.
+	Visibility room.Visibility
+	// States, when not empty, keeps only rooms whose stored state is one of them.
+	States []room.State
+	// IDs, when not empty, keeps only these rooms.
+	IDs []string
+	// Limit bounds the result; 0 means the store's default (100). At most 1000.
+	Limit int
+}
+
+// Store keeps rooms. Every method is safe for concurrent use.
+type Store interface {
+	// CreateRoom stores a new room; ErrExists if its id is taken. Zero
+	// CreatedAt and UpdatedAt are set from the store's clock.
+	CreateRoom(ctx context.Context, r room.Room) error
+	// GetRoom returns the room with this id, or ErrNotFound.
+	GetRoom(ctx context.Context, id string) (room.Room, error)
+	// UpdateRoom reads the room, calls fn on it and stores what fn left,
+	// all in one transaction. If fn returns an error nothing is stored and
+	// that error is returned as is. UpdatedAt is set by the store. fn must
+	// not change the id nor call the store.
+	UpdateRoom(ctx context.Context, id string, fn func(*room.Room) error) (room.Room, error)
+	// ListRooms returns rooms matching f, ordered by StartsAt then ID.
+	ListRooms(ctx context.Context, f ListFilter) ([]room.Room, error)
+	// CountRooms returns how many rooms are stored in each stored state.
+	CountRooms(ctx context.Context) (map[room.State]int, error)
+	// Ping checks that the store can answer.
+	Ping(ctx context.Context) error
+	// Close releases the store. It is safe to call more than once.
+	Close() error
+}
+
+// Clock is how the store timestamps rows; tests pass their own in Options.
+type Clock func() time.Time

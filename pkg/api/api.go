@@ -1,0 +1,113 @@
+// Package api holds the types roomsd's HTTP API speaks, shared by the rooms
+// CLI and any outside program. Everything here is plain JSON data.
+package api
+
+import "time"
+
+// Version is the path prefix of the REST API.
+const Version = "v1"
+
+// Headers that carry secrets. They are never logged.
+const (
+	// HeaderHostKey carries a room's host key on host actions.
+	HeaderHostKey = "Rooms-Host-Key"
+	// HeaderCreateToken carries the server's create token when roomsd
+	// listens beyond loopback.
+	HeaderCreateToken = "Rooms-Create-Token"
+)
+
+// Room is a room as the API shows it.
+type Room struct {
+	ID              string     `json:"id"`
+	Link            string     `json:"link"`
+	Name            string     `json:"name"`
+	Theme           string     `json:"theme"`
+	Visibility      string     `json:"visibility"`
+	Locked          bool       `json:"locked"`
+	MaxParticipants int        `json:"max_participants"`
+	State           string     `json:"state"`
+	StartsAt        time.Time  `json:"starts_at"`
+	TimeZone        string     `json:"time_zone"`
+	DurationSeconds int64      `json:"duration_seconds,omitempty"`
+	EndsAt          *time.Time `json:"ends_at,omitempty"`
+	EndedAt         *time.Time `json:"ended_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	// Participants is how many people are in the call now.
+	Participants int `json:"participants"`
+	// HostKey is returned once, when the room is created.
+	HostKey string `json:"host_key,omitempty"`
+}
+
+// CreateRoomRequest is the body of POST /v1/rooms. Every field is optional.
+type CreateRoomRequest struct {
+	Name  string `json:"name,omitempty"`
+	Theme string `json:"theme,omitempty"`
+	// StartsAt, when set and in the future, books the room: it is
+	// scheduled until then.
+	StartsAt        *time.Time `json:"starts_at,omitempty"`
+	TimeZone        string     `json:"time_zone,omitempty"`
+	DurationSeconds int64      `json:"duration_seconds,omitempty"`
+	Visibility      string     `json:"visibility,omitempty"`
+	MaxParticipants int        `json:"max_participants,omitempty"`
+}
+
+// UpdateRoomRequest is the body of PATCH /v1/rooms/{id}: only the fields
+// present change.
+type UpdateRoomRequest struct {
+	Name            *string    `json:"name,omitempty"`
+	Theme           *string    `json:"theme,omitempty"`
+	StartsAt        *time.Time `json:"starts_at,omitempty"`
+	TimeZone        *string    `json:"time_zone,omitempty"`
+	DurationSeconds *int64     `json:"duration_seconds,omitempty"`
+	MaxParticipants *int       `json:"max_participants,omitempty"`
+	Locked          *bool      `json:"locked,omitempty"`
+	Visibility      *string    `json:"visibility,omitempty"`
+}
+
+// RoomList is a page of rooms.
+type RoomList struct {
+	Rooms []Room `json:"rooms"`
+}
+
+// MineRequest is the body of POST /v1/rooms/mine: the rooms the caller
+// holds host keys for. Keys travel in the body so they stay out of logs.
+type MineRequest struct {
+	Rooms []HostKeyRef `json:"rooms"`
+}
+
+// HostKeyRef names a room and the host key the caller holds for it.
+type HostKeyRef struct {
+	ID      string `json:"id"`
+	HostKey string `json:"host_key"`
+}
+
+// Theme colours a room.
+type Theme struct {
+	Name        string  `json:"name"`
+	Emoji       string  `json:"emoji"`
+	Title       string  `json:"title"`
+	Description string  `json:"description"`
+	Palette     Palette `json:"palette"`
+}
+
+// Palette is a theme's colours as "#rrggbb".
+type Palette struct {
+	Accent     string `json:"accent"`
+	Background string `json:"background"`
+	Text       string `json:"text"`
+	TileBorder string `json:"tile_border"`
+}
+
+// ThemeList is the body of GET /v1/themes.
+type ThemeList struct {
+	Themes []Theme `json:"themes"`
+}
+
+// ServerInfo is the body of GET /v1/info.
+type ServerInfo struct {
+	Version         string `json:"version"`
+	PublicURL       string `json:"public_url"`
+	MaxParticipants int    `json:"max_participants"`
+	// CreateTokenRequired is true when creating rooms needs the create token.
+	CreateTokenRequired bool `json:"create_token_required"`
+}

@@ -1,0 +1,58 @@
+package api
+
+import "fmt"
+
+// Code is a stable, machine-readable error code. The REST API and the
+// signalling protocol use the same codes.
+type Code string
+
+// Codes. New codes may be added; existing ones never change meaning.
+const (
+	CodeInvalidArgument Code = "invalid_argument"
+	CodeBadTime         Code = "bad_time"
+	CodeUnknownTheme    Code = "unknown_theme"
+	CodeRoomNotFound    Code = "room_not_found"
+	CodeRoomEnded       Code = "room_ended"
+	CodeForbidden       Code = "forbidden"
+	CodeUnauthorized    Code = "unauthorized"
+	CodeRateLimited     Code = "rate_limited"
+	CodeTooLarge        Code = "too_large"
+	CodeNotFound        Code = "not_found"
+	CodeMethodNotAllow  Code = "method_not_allowed"
+	CodeUnavailable     Code = "unavailable"
+	CodeInternal        Code = "internal"
+	// Admission codes, used when joining a call.
+	CodeRoomFull   Code = "room_full"
+	CodeRoomLocked Code = "room_locked"
+	CodeBanned     Code = "banned"
+	CodeNotOpenYet Code = "not_open_yet"
+)
+
+// ProblemType is the base of the "type" URI of a Problem.
+const ProblemType = "https://rooms.dev/problems/"
+
+// Problem is an RFC 9457 problem document with a stable Code.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Code   Code   `json:"code"`
+	// Themes lists the known themes on unknown_theme.
+	Themes []string `json:"themes,omitempty"`
+	// MaxParticipants is the server cap on invalid capacity.
+	MaxParticipants int `json:"max_participants,omitempty"`
+	// RetryAfterSeconds says when to try again on rate_limited.
+	RetryAfterSeconds int `json:"retry_after_seconds,omitempty"`
+}
+
+// Error makes a Problem an error; the text is what a user reads.
+func (p *Problem) Error() string {
+	if p.Detail != "" {
+		return p.Detail
+	}
+	if p.Title != "" {
+		return p.Title
+	}
+	return fmt.Sprintf("%s (HTTP %d)", p.Code, p.Status)
+}
