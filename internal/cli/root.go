@@ -30,6 +30,9 @@ type Factory struct {
 	serverSet   bool
 	json        bool
 	createToken string
+	// ran is set once a command's own code starts: errors before that are
+	// cobra's, about the command line.
+	ran bool
 }
 
 // NewFactory returns the factory for a real process.
@@ -52,8 +55,10 @@ func Main(f *Factory, args []string) int {
 	}
 	code := ExitCode(err)
 	var flagErr *flagError
-	if errors.As(err, &flagErr) {
+	if errors.As(err, &flagErr) || !f.ran {
+		// Cobra refused the command line before any command ran.
 		code = ExitUsage
+		flagErr = &flagError{err}
 	}
 	if f.json {
 		_ = json.NewEncoder(f.IO.ErrOut).Encode(map[string]any{
@@ -130,7 +135,22 @@ Exit codes:
 		root.AddCommand(c)
 	}
 	root.AddCommand(newCmdVersion(f))
+	markRun(f, root)
 	return root
+}
+
+// markRun wraps every command's RunE so Main can tell usage errors found
+// by cobra from errors of the command itself.
+func markRun(f *Factory, c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			f.ran = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRun(f, sub)
+	}
 }
 
 // noArgsHelp turns cobra's arity errors into usage errors that say what
