@@ -77,7 +77,7 @@ func ExitCode(err error) int {
 }
 
 // errorCode is the stable code shown for err in --json output.
-func errorCode(err error) string {
+func errorCode(err error, exit int) string {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.apiCode != "" {
 		return string(ee.apiCode)
@@ -86,7 +86,7 @@ func errorCode(err error) string {
 	if errors.As(err, &p) {
 		return string(p.Code)
 	}
-	switch ExitCode(err) {
+	switch exit {
 	case ExitUsage:
 		return "usage"
 	case ExitUnreachable:

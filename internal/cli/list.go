@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
 )
 
 func newCmdList(f *Factory) *cobra.Command {
@@ -39,21 +40,7 @@ func listRun(ctx context.Context, f *Factory, mine bool, tz string) error {
 	}
 	var rooms []api.Room
 	if mine {
-		keys, err := f.hostKeys()
-		if err != nil {
-			return err
-		}
-		held, err := keys.List(c.Server())
-		if err != nil {
-			return err
-		}
-		refs := make([]api.HostKeyRef, 0, len(held))
-		for _, h := range held {
-			refs = append(refs, api.HostKeyRef{ID: h.Room, HostKey: h.HostKey})
-		}
-		if len(refs) > 0 {
-			rooms, err = c.MyRooms(ctx, refs)
-		}
+		rooms, err = myRooms(ctx, f, c)
 	} else {
 		rooms, err = c.ListRooms(ctx)
 	}
@@ -76,4 +63,25 @@ func listRun(ctx context.Context, f *Factory, mine bool, tz string) error {
 	}
 	f.printRoomTable(f.IO.Out, rooms, f.displayZone(tz))
 	return nil
+}
+
+// maxMine is the server's bound on one lookup; the newest keys go first.
+const maxMine = 1000
+
+// myRooms asks the server for the rooms whose host keys this user holds.
+func myRooms(ctx context.Context, f *Factory, c *client.Client) ([]api.Room, error) {
+	keys, err := f.hostKeys()
+	if err != nil {
+		return nil, err
+	}
+	held, err := keys.List(c.Server())
+	if err != nil || len(held) == 0 {
+		return nil, err
+	}
+	held = held[:min(len(held), maxMine)]
+	refs := make([]api.HostKeyRef, 0, len(held))
+	for _, h := range held {
+		refs = append(refs, api.HostKeyRef{ID: h.Room, HostKey: h.HostKey})
+	}
+	return c.MyRooms(ctx, refs)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,9 +61,9 @@ func Main(f *Factory, args []string) int {
 		code = ExitUsage
 		flagErr = &flagError{err}
 	}
-	if f.json {
+	if f.json || slices.Contains(args, "--json") {
 		_ = json.NewEncoder(f.IO.ErrOut).Encode(map[string]any{
-			"error": map[string]any{"code": errorCode(err), "message": err.Error(), "exit_code": code},
+			"error": map[string]any{"code": errorCode(err, code), "message": err.Error(), "exit_code": code},
 		})
 	} else {
 		fmt.Fprintf(f.IO.ErrOut, "rooms: %s\n", err)
