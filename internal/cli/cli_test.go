@@ -233,3 +233,18 @@ func TestColourOnlyWhenAsked(t *testing.T) {
 		t.Errorf("a bad colour painted: %q", got)
 	}
 }
+
+func TestCellWidth(t *testing.T) {
+	for s, want := range map[string]int{
+		"abc":                        3,
+		"🍹 x":                        4,
+		"\x1b[38;2;1;2;3m🍹 x\x1b[0m": 4,
+		"\x1b[1mbold\x1b[0m":         4,
+		"☕":                          2,
+		"":                           0,
+	} {
+		if got := cellWidth(s); got != want {
+			t.Errorf("cellWidth(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

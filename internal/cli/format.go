@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/theme"
@@ -74,9 +73,9 @@ func humanDuration(d time.Duration) string {
 
 // printRoom writes a room's details as aligned lines.
 func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\n", f.roomTitle(r))
-	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", f.IO.Dim(k), v) }
+	fmt.Fprintln(w, f.roomTitle(r))
+	t := &table{}
+	row := func(k, v string) { t.row(f.IO.Dim(k), v) }
 	row("link", r.Link)
 	row("when", f.opening(r, loc))
 	if r.TimeZone != "" && r.TimeZone != loc.String() {
@@ -101,13 +100,13 @@ func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
 	row("lock", lock)
 	row("people", fmt.Sprintf("%d in the call, at most %d", r.Participants, r.MaxParticipants))
 	row("state", r.State)
-	tw.Flush()
+	_ = t.write(w, "  ")
 }
 
 // printRoomTable writes rooms one per line.
 func (f *Factory) printRoomTable(w io.Writer, rooms []api.Room, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, f.IO.Dim("ROOM\tSTATE\tPEOPLE\tWHEN\tLINK"))
+	t := &table{}
+	t.row(f.IO.Dim("ROOM"), f.IO.Dim("STATE"), f.IO.Dim("PEOPLE"), f.IO.Dim("WHEN"), f.IO.Dim("LINK"))
 	for _, r := range rooms {
 		flags := ""
 		if r.Locked {
@@ -116,7 +115,7 @@ func (f *Factory) printRoomTable(w io.Writer, rooms []api.Room, loc *time.Locati
 		if r.Visibility == "private" {
 			flags += " (private)"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%d/%d\t%s\t%s\n", f.roomTitle(r), flags, r.State, r.Participants, r.MaxParticipants, f.opening(r, loc), r.Link)
+		t.row(f.roomTitle(r)+flags, r.State, fmt.Sprintf("%d/%d", r.Participants, r.MaxParticipants), f.opening(r, loc), r.Link)
 	}
-	tw.Flush()
+	_ = t.write(w, "")
 }

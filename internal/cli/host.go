@@ -100,7 +100,7 @@ moved with --at until it opens; --at now opens it early.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.name, "name", "", "new name")
-	fl.StringVar(&o.theme, "theme", "", "new theme; see `rooms themes`")
+	fl.StringVar(&o.theme, "theme", "", "new theme (list: rooms themes)")
 	fl.StringVar(&o.at, "at", "", "new opening time (only before the room opens); now opens it")
 	fl.StringVar(&o.tz, "tz", "", "time zone for --at (default: your local zone)")
 	fl.DurationVar(&o.duration, "duration", 0, "new duration from the opening time; 0 removes it")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,16 +20,16 @@ func newCmdThemes(f *Factory) *cobra.Command {
 			if f.json {
 				return f.printJSON(all)
 			}
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			tb := &table{}
 			for _, t := range all {
-				fmt.Fprintf(tw, "%s %s\t%s\t%s\n", t.Emoji, f.IO.Paint(t.Palette.Accent, f.IO.Bold(t.Name)), t.Title, t.Description)
+				palette := fmt.Sprintf("accent %s  background %s  text %s  border %s", t.Palette.Accent, t.Palette.Background, t.Palette.Text, t.Palette.TileBorder)
 				if f.IO.Color {
-					fmt.Fprintf(tw, "\t%s %s %s %s\t\n", f.IO.Swatch(t.Palette.Accent), f.IO.Swatch(t.Palette.Background), f.IO.Swatch(t.Palette.Text), f.IO.Swatch(t.Palette.TileBorder))
-				} else {
-					fmt.Fprintf(tw, "\taccent %s  background %s  text %s  border %s\t\n", t.Palette.Accent, t.Palette.Background, t.Palette.Text, t.Palette.TileBorder)
+					palette = fmt.Sprintf("%s  %s  %s  %s", f.IO.Swatch(t.Palette.Accent), f.IO.Swatch(t.Palette.Background), f.IO.Swatch(t.Palette.Text), f.IO.Swatch(t.Palette.TileBorder))
 				}
+				tb.row(t.Emoji+" "+f.IO.Paint(t.Palette.Accent, f.IO.Bold(t.Name)), t.Description)
+				tb.row("", f.IO.Dim(palette))
 			}
-			return tw.Flush()
+			return tb.write(f.IO.Out, "")
 		},
 	}
 }
