@@ -58,6 +58,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/state")
 			env.Setenv("TZ", "Europe/Rome")
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("ROOMSD_UDP_PORT", "0")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
+	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
 // Config is what the API needs from the server.
@@ -31,8 +33,10 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Rate bounds requests per client address; zero takes DefaultRate.
 	Rate Rate
-	// Participants counts people in a room's call; nil counts none.
-	Participants func(roomID string) int
+	// Live is the server's live calls; nil means none (the REST API alone).
+	Live Live
+	// Signal serves a room link's WebSocket upgrade; nil refuses it.
+	Signal http.Handler
 	// Version is reported by /v1/info.
 	Version string
 }
@@ -78,8 +82,8 @@ func New(cfg Config) *Server {
 	if cfg.Rate == (Rate{}) {
 		cfg.Rate = DefaultRate
 	}
-	if cfg.Participants == nil {
-		cfg.Participants = func(string) int { return 0 }
+	if cfg.Live == nil {
+		cfg.Live = noLive{}
 	}
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity
@@ -111,6 +115,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/rooms/{id}", s.getRoom)
 	s.handle("PATCH /v1/rooms/{id}", s.updateRoom)
 	s.handle("POST /v1/rooms/{id}/end", s.endRoom)
+	s.handle("GET /v1/rooms/{id}/participants", s.listParticipants)
+	s.handle("POST /v1/rooms/{id}/participants/{who}/remove", s.removeParticipant)
 
 	s.handle("GET /r/{id}", s.roomPage)
 	s.handle("/", s.notFound)
@@ -119,6 +125,27 @@ func (s *Server) routes() {
 // handle registers h behind the middleware every API route shares.
 func (s *Server) handle(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 	s.mux.Handle(pattern, s.middleware(h))
+}
+
+// Live is what the API needs of live calls.
+type Live interface {
+	// Count is how many people are in a room's call.
+	Count(roomID string) int
+	// Participants lists them.
+	Participants(roomID string) []apitypes.Participant
+	// RoomChanged tells the call its room changed (or ended).
+	RoomChanged(r room.Room)
+	// Remove takes someone out of the call and bans their key.
+	Remove(ctx context.Context, roomID, who string) (apitypes.Participant, error)
+}
+
+type noLive struct{}
+
+func (noLive) Count(string) int                           { return 0 }
+func (noLive) Participants(string) []apitypes.Participant { return []apitypes.Participant{} }
+func (noLive) RoomChanged(room.Room)                      {}
+func (noLive) Remove(context.Context, string, string) (apitypes.Participant, error) {
+	return apitypes.Participant{}, errNoCall
 }
 
 // ServeHTTP serves the API.

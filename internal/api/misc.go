@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
@@ -58,6 +59,16 @@ var roomPage = template.Must(template.New("room").Parse(`<!doctype html>
 // lands it says how to join from a terminal. Missing and ended rooms get
 // the same not-found page a wrong link gets.
 func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if s.cfg.Signal == nil {
+			return problem(http.StatusNotFound, apitypes.CodeNotFound, "this server does not carry calls")
+		}
+		if _, err := s.lookup(r); err != nil {
+			return err
+		}
+		s.cfg.Signal.ServeHTTP(w, r)
+		return nil
+	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Referrer-Policy", "no-referrer")

@@ -68,7 +68,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("room created", "room", rm.ID, "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
-	out := s.toAPI(rm)
+	out := s.ToAPI(rm)
 	out.HostKey = key
 	w.Header().Set("Location", "/v1/rooms/"+rm.ID)
 	return writeJSON(w, http.StatusCreated, out)
@@ -79,7 +79,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 // lookup finds the room named by the path, refusing malformed ids before
@@ -114,7 +114,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	out := apitypes.RoomList{Rooms: []apitypes.Room{}}
 	for _, rm := range rooms {
 		if rm.StateAt(now) != room.Ended {
-			out.Rooms = append(out.Rooms, s.toAPI(rm))
+			out.Rooms = append(out.Rooms, s.ToAPI(rm))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -148,7 +148,7 @@ func (s *Server) mineRooms(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, rm := range rooms {
 		if rm.IsHost(keys[rm.ID]) {
-			out.Rooms = append(out.Rooms, s.toAPI(rm))
+			out.Rooms = append(out.Rooms, s.ToAPI(rm))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -170,7 +170,8 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("room updated", "room", rm.ID, "action", act)
-	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+	s.cfg.Live.RoomChanged(rm)
+	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
@@ -181,7 +182,8 @@ func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("room ended", "room", rm.ID)
-	return writeJSON(w, http.StatusOK, s.toAPI(rm))
+	s.cfg.Live.RoomChanged(rm)
+	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 // asHost runs fn on the room in one store transaction, after checking the
@@ -262,7 +264,8 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 	return c, act, nil
 }
 
-func (s *Server) toAPI(rm room.Room) apitypes.Room {
+// ToAPI renders a room as clients see it.
+func (s *Server) ToAPI(rm room.Room) apitypes.Room {
 	now := s.now()
 	out := apitypes.Room{
 		ID:              rm.ID,
@@ -277,7 +280,7 @@ func (s *Server) toAPI(rm room.Room) apitypes.Room {
 		TimeZone:        rm.TimeZone,
 		DurationSeconds: int64(rm.Duration / time.Second),
 		CreatedAt:       rm.CreatedAt.UTC(),
-		Participants:    s.cfg.Participants(rm.ID),
+		Participants:    s.cfg.Live.Count(rm.ID),
 	}
 	if end := rm.EndsAt(); !end.IsZero() {
 		out.EndsAt = &end

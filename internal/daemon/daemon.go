@@ -99,6 +99,8 @@ in the data directory.`,
 	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
 	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
 	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms when not on loopback (default: made at first start)")
+	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
+	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	return cmd

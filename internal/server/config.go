@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/rooms-dev/rooms/internal/paths"
@@ -19,6 +20,9 @@ import (
 // only, so a fresh install is not open to the network.
 const DefaultListen = "127.0.0.1:7880"
 
+// DefaultUDPPort is the one UDP port all media goes through.
+const DefaultUDPPort = 7882
+
 // Config is roomsd's configuration: defaults, then ROOMSD_* variables,
 // then flags, validated once by Resolve.
 type Config struct {
@@ -28,13 +32,17 @@ type Config struct {
 	PublicURL       string
 	MaxParticipants int
 	CreateToken     string
-	LogLevel        string
+	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
+	UDPPort int
+	// PublicIPs are announced for media instead of this host's addresses.
+	PublicIPs []string
+	LogLevel  string
 	LogFormat       string
 }
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, LogLevel: "info", LogFormat: "text"}
+	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -48,6 +56,14 @@ func (c *Config) Resolve() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
+	}
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		return fmt.Errorf("--udp-port must be 0-65535, not %d", c.UDPPort)
+	}
+	for _, ip := range c.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			return fmt.Errorf("--public-ip %q is not an IP address", ip)
+		}
 	}
 	if c.DataDir == "" {
 		d, err := paths.StateDir("roomsd")
@@ -104,4 +120,14 @@ func (c *Config) Loopback() bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// UDPAddr is where the media socket listens: loopback when the HTTP side
+// does, every interface otherwise.
+func (c *Config) UDPAddr() string {
+	host := ""
+	if c.Loopback() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(c.UDPPort))
 }

@@ -15,9 +15,13 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/api"
+	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/internal/signal"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/internal/version"
+	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
 // ShutdownTimeout bounds how long in-flight requests may take to finish.
@@ -28,6 +32,8 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	store store.Store
+	sfu   *sfu.SFU
+	hub   *call.Hub
 	ln    net.Listener
 	http  *http.Server
 }
@@ -39,10 +45,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	if err := cfg.Resolve(); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w; choose another with --data-dir", cfg.DataDir, err)
+	}
 	st, err := store.OpenSQLite(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open the room store: %w", err)
 	}
+	// On loopback anyone who can reach the server already has the
+	// machine, so a token is only made for wider listening; one given
+	// explicitly is always required (a proxy on this host, say).
 	token := cfg.CreateToken
 	if token == "" && !cfg.Loopback() {
 		token, err = loadOrMakeToken(cfg.DataDir, notices)
@@ -51,26 +63,36 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			return nil, err
 		}
 	}
-	if cfg.Loopback() {
-		token = "" // on loopback anyone who can reach the server already has the machine
+	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback(), Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		st.Close()
+		media.Close()
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, fmt.Errorf("listen on %s: the address is in use (is another roomsd running?); stop it or pick another with --listen", cfg.Listen)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	handler := api.New(api.Config{
+	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
+	var handler *api.Server
+	s.hub = call.NewHub(call.Config{
+		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants,
+		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
+	})
+	handler = api.New(api.Config{
 		Store:           st,
 		Logger:          log,
 		PublicURL:       cfg.PublicURL,
 		MaxParticipants: cfg.MaxParticipants,
 		CreateToken:     token,
 		Version:         version.String(),
+		Live:            s.hub,
+		Signal:          &signal.Handler{Hub: s.hub, Log: log, Version: version.String()},
 	})
-	s := &Server{cfg: cfg, log: log, store: st, ln: ln}
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -94,7 +116,7 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
-	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
+	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
 
 	var serveErr error
 	select {
@@ -109,6 +131,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		cancel()
 		<-errc // Serve has returned http.ErrServerClosed
 	}
+	// Calls run on hijacked connections Shutdown does not wait for.
+	s.hub.Close()
+	s.sfu.Close()
 	if err := s.store.Close(); err != nil && serveErr == nil {
 		serveErr = fmt.Errorf("close the store: %w", err)
 	}

@@ -75,7 +75,7 @@ func TestLoopback(t *testing.T) {
 func TestServeStopsCleanlyAndReleasesTheStore(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Defaults()
-	cfg.Listen, cfg.DataDir = "127.0.0.1:0", dir
+	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", dir, 0
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Start(ctx, cfg, log, io.Discard)
@@ -138,7 +138,7 @@ func TestCreateTokenIsMadeOnceAndKept(t *testing.T) {
 
 func TestStartFailsClearlyOnABusyPort(t *testing.T) {
 	cfg := Defaults()
-	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
 	log := slog.New(slog.DiscardHandler)
 	first, err := Start(context.Background(), cfg, log, io.Discard)
 	if err != nil {
@@ -150,7 +150,7 @@ func TestStartFailsClearlyOnABusyPort(t *testing.T) {
 		first.Serve(ctx)
 	}()
 	cfg2 := Defaults()
-	cfg2.Listen, cfg2.DataDir = first.Addr().String(), t.TempDir()
+	cfg2.Listen, cfg2.DataDir, cfg2.UDPPort = first.Addr().String(), t.TempDir(), 0
 	_, err = Start(context.Background(), cfg2, log, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "the address is in use") {
 		t.Fatalf("Start on a busy port = %v", err)

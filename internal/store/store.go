@@ -50,6 +50,11 @@ type Store interface {
 	ListRooms(ctx context.Context, f ListFilter) ([]room.Room, error)
 	// CountRooms returns how many rooms are stored in each stored state.
 	CountRooms(ctx context.Context) (map[room.State]int, error)
+	// Ban keeps a client's public key out of a room for good; banning
+	// twice is fine. ErrNotFound if the room does not exist.
+	Ban(ctx context.Context, roomID, publicKey, name string) error
+	// IsBanned says whether a public key is banned from a room.
+	IsBanned(ctx context.Context, roomID, publicKey string) (bool, error)
 	// Ping checks that the store can answer.
 	Ping(ctx context.Context) error
 	// Close releases the store. It is safe to call more than once.

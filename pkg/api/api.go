@@ -111,3 +111,8 @@ type ServerInfo struct {
 	// CreateTokenRequired is true when creating rooms needs the create token.
 	CreateTokenRequired bool `json:"create_token_required"`
 }
+
+// ParticipantList is the body of GET /v1/rooms/{id}/participants.
+type ParticipantList struct {
+	Participants []Participant `json:"participants"`
+}

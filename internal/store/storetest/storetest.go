@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -37,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListFilters", testListFilters},
 		{"ListLimits", testListLimits},
 		{"Count", testCount},
+		{"Bans", testBans},
 		{"PingAndCloseTwice", testPingClose},
 	}
 	for _, tt := range tests {
@@ -454,5 +456,33 @@ func testPingClose(t *testing.T, s store.Store) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func testBans(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := sample("ban-room-a"), sample("ban-room-b")
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	if banned, err := s.IsBanned(ctx, a.ID, "key1"); err != nil || banned {
+		t.Fatalf("IsBanned before any ban = %v, %v", banned, err)
+	}
+	if err := s.Ban(ctx, a.ID, "key1", "Ann"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ban(ctx, a.ID, "key1", "Ann again"); err != nil {
+		t.Fatalf("banning twice: %v", err)
+	}
+	if banned, err := s.IsBanned(ctx, a.ID, "key1"); err != nil || !banned {
+		t.Fatalf("IsBanned after the ban = %v, %v", banned, err)
+	}
+	if banned, _ := s.IsBanned(ctx, b.ID, "key1"); banned {
+		t.Fatal("a ban in one room holds in another")
+	}
+	if banned, _ := s.IsBanned(ctx, a.ID, "key2"); banned {
+		t.Fatal("a ban holds for another key")
+	}
+	if err := s.Ban(ctx, "no-such-room", "key1", "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ban in a missing room = %v, want ErrNotFound", err)
 	}
 }

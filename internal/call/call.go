@@ -1,0 +1,269 @@
+package call
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// errCallStopped makes a join that raced with the call's end start a new call.
+var errCallStopped = errors.New("call stopped")
+
+// Call is the live call of one room.
+type Call struct {
+	hub    *Hub
+	roomID string
+	router *sfu.Router
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	room    room.Room
+	parts   map[string]*Session
+	stopped bool
+}
+
+func newCall(h *Hub, roomID string) *Call {
+	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, log: h.log.With("room", roomID)}
+	c.router = h.cfg.SFU.NewRouter(roomID, c)
+	return c
+}
+
+func newParticipantID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "p" + hex.EncodeToString(b)
+}
+
+func (c *Call) join(r room.Room, j Joiner, banned bool, conn Conn) (*Session, error) {
+	now := c.hub.cfg.Now()
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return nil, errCallStopped
+	}
+	var old *Session
+	for _, s := range c.parts {
+		if s.pubKey == j.PublicKey {
+			old = s
+		}
+	}
+	count := len(c.parts)
+	if old != nil {
+		count--
+	}
+	isHost := r.IsHost(j.HostKey)
+	if err := room.Admit(r, room.Joiner{IsHost: isHost, Banned: banned}, count, now); err != nil {
+		c.mu.Unlock()
+		return nil, err
+	}
+	id := newParticipantID()
+	if old != nil {
+		id = old.id
+	}
+	s := newSession(c, id, j, isHost, conn, now)
+	c.parts[id] = s
+	c.room = r
+	others := make([]api.Participant, 0, len(c.parts))
+	for pid, p := range c.parts {
+		if pid != id {
+			others = append(others, p.info())
+		}
+	}
+	c.mu.Unlock()
+
+	if old != nil {
+		// The same client is back (a dropped connection): its old media
+		// connections go, its place stays.
+		old.replaced()
+		c.router.RemovePeer(id)
+	}
+	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.hub.cfg.ToAPI(r), Participants: others})
+	peer, err := c.router.AddPeer(id, s)
+	if err != nil {
+		c.drop(s)
+		return nil, fmt.Errorf("join the media of the call: %w", err)
+	}
+	s.setPeer(peer)
+	if old == nil {
+		c.broadcast(id, api.MsgParticipantJoined, s.info())
+	}
+	c.log.Info("participant joined", "participant", id, "host", isHost, "rejoin", old != nil)
+	return s, nil
+}
+
+// leave takes s out of the call and tells the others why.
+func (c *Call) leave(s *Session, reason string) {
+	if !c.drop(s) {
+		return
+	}
+	c.router.RemovePeer(s.id)
+	c.broadcast(s.id, api.MsgParticipantLeft, api.ParticipantLeft{ID: s.id, Reason: reason})
+	c.log.Info("participant left", "participant", s.id, "reason", reason)
+	c.stopIfEmpty()
+}
+
+// drop removes s from the participants, if it is still the session for
+// its id; it says whether it was.
+func (c *Call) drop(s *Session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.parts[s.id] != s {
+		return false
+	}
+	delete(c.parts, s.id)
+	return true
+}
+
+func (c *Call) stopIfEmpty() {
+	c.mu.Lock()
+	if len(c.parts) > 0 || c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.stopped = true
+	c.mu.Unlock()
+	c.hub.forget(c)
+	c.router.Close()
+}
+
+func (c *Call) sessions() []*Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Session, 0, len(c.parts))
+	for _, s := range c.parts {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (c *Call) session(id string) *Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parts[id]
+}
+
+func (c *Call) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.parts)
+}
+
+func (c *Call) participants() []api.Participant {
+	out := []api.Participant{}
+	for _, s := range c.sessions() {
+		out = append(out, s.info())
+	}
+	return out
+}
+
+// broadcast sends a message to everyone but except ("" for everyone).
+func (c *Call) broadcast(except string, t api.MessageType, v any) {
+	msg, err := api.Encode(t, v)
+	if err != nil {
+		c.log.Error("encode", "type", t, "err", err)
+		return
+	}
+	for _, s := range c.sessions() {
+		if s.id != except {
+			s.conn.Send(msg)
+		}
+	}
+}
+
+func (c *Call) roomUpdated(r room.Room) {
+	c.mu.Lock()
+	c.room = r
+	c.mu.Unlock()
+	c.broadcast("", api.MsgRoomUpdated, c.hub.cfg.ToAPI(r))
+}
+
+// end tells everyone the room ended and closes the call.
+func (c *Call) end(reason string) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.stopped = true
+	parts := c.parts
+	c.parts = map[string]*Session{}
+	c.mu.Unlock()
+	c.hub.forget(c)
+	msg, _ := api.Encode(api.MsgEnded, api.Ended{Reason: reason})
+	for _, s := range parts {
+		s.conn.Send(msg)
+		s.finish(reason)
+	}
+	c.router.Close()
+	c.log.Info("call ended", "reason", reason)
+}
+
+// shutdown closes the call when the server stops; clients see the
+// connection close and reconnect to the restarted server.
+func (c *Call) shutdown() {
+	c.mu.Lock()
+	c.stopped = true
+	parts := c.parts
+	c.parts = map[string]*Session{}
+	c.mu.Unlock()
+	for _, s := range parts {
+		s.finish("the server is restarting")
+	}
+	c.router.Close()
+}
+
+// remove takes someone out for good, as the host: banned by key,
+// told why, disconnected, and the others told.
+func (c *Call) remove(ctx context.Context, who string) (api.Participant, error) {
+	var target *Session
+	for _, s := range c.sessions() {
+		if s.id == who || s.name == who {
+			if target != nil && target.id != who {
+				return api.Participant{}, fmt.Errorf("%w: more than one person is called %q; use their id (rooms who)", ErrNoSuchParticipant, who)
+			}
+			target = s
+		}
+	}
+	if target == nil {
+		return api.Participant{}, ErrNoSuchParticipant
+	}
+	if err := c.hub.cfg.Store.Ban(ctx, c.roomID, target.pubKey, target.name); err != nil {
+		return api.Participant{}, fmt.Errorf("ban %s: %w", target.id, err)
+	}
+	info := target.info()
+	target.send(api.MsgRemoved, api.Removed{Reason: "you were removed by the host"})
+	c.leave(target, "removed")
+	target.finish("removed by the host")
+	return info, nil
+}
+
+// Events from the router.
+
+// TrackPublished records a track and tells everyone else.
+func (c *Call) TrackPublished(t api.Track) {
+	if s := c.session(t.ParticipantID); s != nil {
+		s.addTrack(t)
+	}
+	c.broadcast(t.ParticipantID, api.MsgTrackPublished, t)
+}
+
+// TrackUnpublished forgets a track and tells everyone else.
+func (c *Call) TrackUnpublished(t api.Track) {
+	if s := c.session(t.ParticipantID); s != nil {
+		s.removeTrack(t.ID)
+	}
+	c.broadcast(t.ParticipantID, api.MsgTrackUnpublished, t)
+}
+
+// PeerFailed logs a media connection that failed; the client rejoins.
+func (c *Call) PeerFailed(peerID string) {
+	c.log.Info("media connection failed", "participant", peerID)
+}

@@ -1,0 +1,218 @@
+// Package call runs live calls: who is in each room's call, admission by
+// room's rules, host actions during the call, events to every participant.
+// Media goes through an sfu.Router per call; signalling transports (the
+// WebSocket in package signal) deliver messages to and from sessions.
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/internal/store"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Config is what the hub needs.
+type Config struct {
+	Store  store.Store
+	SFU    *sfu.SFU
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Grace is how long a participant whose connection dropped keeps its
+	// place before the others are told it left. Zero means 15 s.
+	Grace time.Duration
+	// PublicURL makes the links in room_updated messages.
+	PublicURL string
+	// ToAPI renders a room for clients.
+	ToAPI func(room.Room) api.Room
+	// MaxParticipants is the server's cap, which room edits are checked against.
+	MaxParticipants int
+}
+
+// Hub holds every live call of a server.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	calls  map[string]*Call
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewHub makes a hub.
+func NewHub(cfg Config) *Hub {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 15 * time.Second
+	}
+	if cfg.MaxParticipants == 0 {
+		cfg.MaxParticipants = room.DefaultCapacity
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{cfg: cfg, log: cfg.Logger, calls: map[string]*Call{}}
+}
+
+// Conn is a participant's signalling transport.
+type Conn interface {
+	// Send queues a message; false means the transport is gone or too far
+	// behind, and it will be closed.
+	Send(api.Message) bool
+	// Close ends the transport after what was queued is sent.
+	Close(reason string)
+}
+
+// Joiner is someone asking to enter a call, already authenticated by its
+// key signature.
+type Joiner struct {
+	Name      string
+	PublicKey string
+	HostKey   string
+	Rejoin    string
+}
+
+// ErrHubClosed is returned once the server is shutting down.
+var ErrHubClosed = errors.New("the server is shutting down")
+
+// Join admits j into the call of roomID, or says why not with an error
+// that Code maps to a stable code.
+func (h *Hub) Join(ctx context.Context, roomID string, j Joiner, conn Conn) (*Session, error) {
+	r, err := h.cfg.Store.GetRoom(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	banned, err := h.cfg.Store.IsBanned(ctx, roomID, j.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.call(roomID)
+	if err != nil {
+		return nil, err
+	}
+	return c.join(r, j, banned, conn)
+}
+
+// call returns the live call of roomID, starting it if needed.
+func (h *Hub) call(roomID string) (*Call, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrHubClosed
+	}
+	c := h.calls[roomID]
+	if c == nil {
+		c = newCall(h, roomID)
+		h.calls[roomID] = c
+	}
+	return c, nil
+}
+
+// forget drops a call that has emptied or ended.
+func (h *Hub) forget(c *Call) {
+	h.mu.Lock()
+	if h.calls[c.roomID] == c {
+		delete(h.calls, c.roomID)
+	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) lookup(roomID string) *Call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls[roomID]
+}
+
+// Count is how many people are in a room's call.
+func (h *Hub) Count(roomID string) int {
+	if c := h.lookup(roomID); c != nil {
+		return c.count()
+	}
+	return 0
+}
+
+// Participants lists who is in a room's call.
+func (h *Hub) Participants(roomID string) []api.Participant {
+	if c := h.lookup(roomID); c != nil {
+		return c.participants()
+	}
+	return []api.Participant{}
+}
+
+// RoomChanged tells a live call its room changed outside it (a host
+// command from the CLI): everyone sees the change, or the end.
+func (h *Hub) RoomChanged(r room.Room) {
+	c := h.lookup(r.ID)
+	if c == nil {
+		return
+	}
+	if r.StateAt(h.cfg.Now()) == room.Ended {
+		c.end("the host ended the room")
+		return
+	}
+	c.roomUpdated(r)
+}
+
+// Remove takes a participant (by id or display name) out of a room's call
+// and bans its key, as the host did from outside the call.
+func (h *Hub) Remove(ctx context.Context, roomID, who string) (api.Participant, error) {
+	c := h.lookup(roomID)
+	if c == nil {
+		return api.Participant{}, ErrNoSuchParticipant
+	}
+	return c.remove(ctx, who)
+}
+
+// Close ends every call; used at shutdown.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	calls := make([]*Call, 0, len(h.calls))
+	for _, c := range h.calls {
+		calls = append(calls, c)
+	}
+	h.mu.Unlock()
+	for _, c := range calls {
+		c.shutdown()
+	}
+	h.wg.Wait()
+}
+
+// ErrNoSuchParticipant is returned when a remove names nobody in the call.
+var ErrNoSuchParticipant = errors.New("nobody by that name or id is in the call")
+
+// Code maps an admission or action error to its stable code.
+func Code(err error) (api.Code, string) {
+	var nyo *room.NotOpenYetError
+	switch {
+	case errors.As(err, &nyo):
+		return api.CodeNotOpenYet, fmt.Sprintf("the room opens at %s", nyo.At.UTC().Format(time.RFC3339))
+	case errors.Is(err, room.ErrFull):
+		return api.CodeRoomFull, "the room is full"
+	case errors.Is(err, room.ErrLocked):
+		return api.CodeRoomLocked, "the room is locked: the host is not letting anyone new in"
+	case errors.Is(err, room.ErrBanned):
+		return api.CodeBanned, "you were removed from this room by the host"
+	case errors.Is(err, room.ErrEnded):
+		return api.CodeRoomEnded, "the room has ended"
+	case errors.Is(err, store.ErrNotFound):
+		return api.CodeRoomNotFound, "no room has that link"
+	case errors.Is(err, room.ErrForbidden):
+		return api.CodeForbidden, "only the room's host may do that"
+	case errors.Is(err, ErrNoSuchParticipant):
+		return api.CodeNotFound, err.Error()
+	case errors.Is(err, ErrHubClosed):
+		return api.CodeUnavailable, err.Error()
+	}
+	return api.CodeInternal, "internal error"
+}

@@ -1,0 +1,154 @@
+package sfu
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// keyframeInterval bounds how often keyframes are asked of a publisher:
+// every subscriber's PLI at once would make it send nothing but keyframes.
+const keyframeInterval = 500 * time.Millisecond
+
+// forwarder copies one published track to every subscriber.
+type forwarder struct {
+	info   api.Track
+	pub    *Peer
+	remote *webrtc.TrackRemote
+	// local is bound once per subscriber; one write reaches them all, each
+	// with its own SSRC and payload type.
+	local *webrtc.TrackLocalStaticRTP
+
+	mu      sync.Mutex
+	senders map[string]*webrtc.RTPSender // by subscriber id
+	stopped bool
+
+	lastKeyframeReq atomic.Int64
+}
+
+func newForwarder(pub *Peer, remote *webrtc.TrackRemote, kind api.TrackKind) (*forwarder, error) {
+	id := newTrackID()
+	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, id, pub.id)
+	if err != nil {
+		return nil, fmt.Errorf("local track for %s: %w", remote.ID(), err)
+	}
+	return &forwarder{
+		info:    api.Track{ID: id, ParticipantID: pub.id, Kind: kind},
+		pub:     pub,
+		remote:  remote,
+		local:   local,
+		senders: map[string]*webrtc.RTPSender{},
+	}, nil
+}
+
+func newTrackID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "t" + hex.EncodeToString(b)
+}
+
+// run forwards packets until the publisher's track ends.
+func (f *forwarder) run() {
+	for {
+		pkt, _, err := f.remote.ReadRTP()
+		if err != nil {
+			return
+		}
+		// The publisher's header extension ids mean nothing on the
+		// subscriber's connection; its own interceptors add what it
+		// negotiated.
+		pkt.Header.Extension = false
+		pkt.Header.Extensions = nil
+		pkt.Header.ExtensionProfile = 0
+		_ = f.local.WriteRTP(pkt)
+	}
+}
+
+// subscribe sends the track to p and asks the publisher for a keyframe so
+// p's picture starts at once.
+func (f *forwarder) subscribe(p *Peer) {
+	f.mu.Lock()
+	if f.stopped || f.senders[p.id] != nil {
+		f.mu.Unlock()
+		return
+	}
+	sender, err := p.sub.AddTrack(f.local)
+	if err != nil {
+		f.mu.Unlock()
+		p.router.log.Debug("subscribe", "peer", p.id, "track", f.info.ID, "err", err)
+		return
+	}
+	f.senders[p.id] = sender
+	f.mu.Unlock()
+	p.router.goOwned(func() { f.readRTCP(sender) })
+	p.negotiate()
+	f.requestKeyframe()
+}
+
+// readRTCP reads a subscriber's reports (which also feeds the NACK
+// responder) and passes keyframe requests up to the publisher.
+func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				f.requestKeyframe()
+			}
+		}
+	}
+}
+
+// requestKeyframe asks the publisher for a keyframe, at most every
+// keyframeInterval.
+func (f *forwarder) requestKeyframe() {
+	if f.remote.Kind() != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := f.lastKeyframeReq.Load()
+	if now-last < int64(keyframeInterval) || !f.lastKeyframeReq.CompareAndSwap(last, now) {
+		return
+	}
+	_ = f.pub.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
+}
+
+// unsubscribe takes the track from one subscriber.
+func (f *forwarder) unsubscribe(peerID string) {
+	f.mu.Lock()
+	delete(f.senders, peerID)
+	f.mu.Unlock()
+}
+
+// stop takes the track from every subscriber and renegotiates them.
+func (f *forwarder) stop() {
+	f.mu.Lock()
+	if f.stopped {
+		f.mu.Unlock()
+		return
+	}
+	f.stopped = true
+	senders := f.senders
+	f.senders = map[string]*webrtc.RTPSender{}
+	f.mu.Unlock()
+	for id, s := range senders {
+		p := f.pub.router.peer(id)
+		if p == nil {
+			continue
+		}
+		if err := p.sub.RemoveTrack(s); err == nil {
+			p.negotiate()
+		}
+	}
+}

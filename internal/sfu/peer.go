@@ -1,0 +1,231 @@
+package sfu
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// maxPendingCandidates bounds candidates held until a description arrives.
+const maxPendingCandidates = 64
+
+// Peer is one participant's two connections.
+type Peer struct {
+	id     string
+	router *Router
+	sig    Signaler
+	pub    *webrtc.PeerConnection // the participant offers; we receive
+	sub    *webrtc.PeerConnection // we offer; the participant receives
+
+	mu sync.Mutex
+	// kinds says, by track id, what the participant said it publishes.
+	kinds map[string]api.TrackKind
+	// Negotiation of the subscribe connection: one offer in flight at a
+	// time; changes meanwhile set again.
+	offering bool
+	again    bool
+	// Candidates for sub that arrived before its answer.
+	pending []webrtc.ICECandidateInit
+	closed  bool
+}
+
+func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
+	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{}}
+	var err error
+	if p.pub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, fmt.Errorf("new publish connection: %w", err)
+	}
+	if p.sub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		p.pub.Close()
+		return nil, fmt.Errorf("new subscribe connection: %w", err)
+	}
+	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{p.pub: api.PCPublish, p.sub: api.PCSubscribe} {
+		name := name
+		pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+			if c == nil {
+				return
+			}
+			init := c.ToJSON()
+			sig.SendCandidate(api.Candidate{PC: name, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+		})
+		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			r.log.Debug("connection state", "peer", id, "pc", name, "state", s.String())
+			if s == webrtc.PeerConnectionStateFailed {
+				r.events.PeerFailed(id)
+			}
+			if s == webrtc.PeerConnectionStateConnected && name == api.PCSubscribe {
+				// Whatever this peer now receives needs a keyframe to start.
+				for _, f := range r.allForwarders() {
+					if f.info.ParticipantID != id {
+						f.requestKeyframe()
+					}
+				}
+			}
+		})
+	}
+	p.pub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		p.onTrack(remote, recv)
+	})
+	return p, nil
+}
+
+// ID is the participant id.
+func (p *Peer) ID() string { return p.id }
+
+// HandleOffer applies the participant's offer on its publish connection
+// and sends the answer.
+func (p *Peer) HandleOffer(o api.SDP) error {
+	if o.PC != api.PCPublish {
+		return fmt.Errorf("offers are only taken on the publish connection, not %q", o.PC)
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	for id, k := range o.Tracks {
+		if len(p.kinds) < 16 {
+			p.kinds[id] = k
+		}
+	}
+	p.mu.Unlock()
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
+		return fmt.Errorf("apply offer: %w", err)
+	}
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("create answer: %w", err)
+	}
+	if err := p.pub.SetLocalDescription(answer); err != nil {
+		return fmt.Errorf("set answer: %w", err)
+	}
+	p.sig.SendSDP(api.SDP{PC: api.PCPublish, SDP: p.pub.LocalDescription().SDP})
+	return nil
+}
+
+// HandleAnswer applies the participant's answer to our offer on its
+// subscribe connection, then offers again if tracks changed meanwhile.
+func (p *Peer) HandleAnswer(a api.SDP) error {
+	if a.PC != api.PCSubscribe {
+		return fmt.Errorf("answers are only taken on the subscribe connection, not %q", a.PC)
+	}
+	p.mu.Lock()
+	if !p.offering {
+		p.mu.Unlock()
+		return fmt.Errorf("answer without an offer")
+	}
+	p.mu.Unlock()
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
+		return fmt.Errorf("apply answer: %w", err)
+	}
+	p.mu.Lock()
+	pending := p.pending
+	p.pending = nil
+	p.offering = false
+	again := p.again
+	p.again = false
+	p.mu.Unlock()
+	for _, c := range pending {
+		if err := p.sub.AddICECandidate(c); err != nil {
+			p.router.log.Debug("add held candidate", "peer", p.id, "err", err)
+		}
+	}
+	if again {
+		p.negotiate()
+	}
+	return nil
+}
+
+// HandleCandidate adds a trickled candidate from the participant.
+func (p *Peer) HandleCandidate(c api.Candidate) error {
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	switch c.PC {
+	case api.PCPublish:
+		if p.pub.RemoteDescription() == nil {
+			return fmt.Errorf("candidate before the offer")
+		}
+		return p.pub.AddICECandidate(init)
+	case api.PCSubscribe:
+		p.mu.Lock()
+		if p.sub.RemoteDescription() == nil || p.offering {
+			defer p.mu.Unlock()
+			if len(p.pending) >= maxPendingCandidates {
+				return fmt.Errorf("too many candidates before the answer")
+			}
+			p.pending = append(p.pending, init)
+			return nil
+		}
+		p.mu.Unlock()
+		return p.sub.AddICECandidate(init)
+	}
+	return fmt.Errorf("unknown connection %q", c.PC)
+}
+
+// negotiate offers the subscribe connection's current tracks, unless an
+// offer is already out: then it offers again once that one is answered.
+func (p *Peer) negotiate() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	if p.offering {
+		p.again = true
+		p.mu.Unlock()
+		return
+	}
+	p.offering = true
+	p.mu.Unlock()
+	offer, err := p.sub.CreateOffer(nil)
+	if err == nil {
+		err = p.sub.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.mu.Lock()
+		p.offering = false
+		p.mu.Unlock()
+		p.router.log.Warn("offer to subscriber", "peer", p.id, "err", err)
+		return
+	}
+	p.sig.SendSDP(api.SDP{PC: api.PCSubscribe, SDP: p.sub.LocalDescription().SDP})
+}
+
+// onTrack starts forwarding a track the participant publishes.
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	p.mu.Lock()
+	kind, ok := p.kinds[remote.ID()]
+	p.mu.Unlock()
+	if !ok {
+		kind = api.KindVideo
+		if remote.Kind() == webrtc.RTPCodecTypeAudio {
+			kind = api.KindAudio
+		}
+	}
+	f, err := newForwarder(p, remote, kind)
+	if err != nil {
+		p.router.log.Warn("forward track", "peer", p.id, "err", err)
+		return
+	}
+	if !p.router.addTrack(f) {
+		return
+	}
+	p.router.goOwned(func() {
+		f.run()
+		p.router.endTrack(f)
+	})
+}
+
+func (p *Peer) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.pub.Close()
+	p.sub.Close()
+}

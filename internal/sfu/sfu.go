@@ -1,0 +1,125 @@
+// Package sfu forwards media between the participants of a call without
+// decoding it: each participant publishes on one PeerConnection (it
+// offers) and receives everyone else on another (the SFU offers), so
+// renegotiation never collides. It knows nothing of rooms' rules.
+package sfu
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Config sets up the SFU's network side.
+type Config struct {
+	// UDPAddr is the one UDP address every peer's media goes through
+	// (ICE UDP mux), e.g. ":7882" or "127.0.0.1:0" in tests.
+	UDPAddr string
+	// PublicIPs, when set, are announced instead of the host's addresses
+	// (a server behind 1:1 NAT).
+	PublicIPs []string
+	// Loopback announces 127.0.0.1 candidates only: for a server bound to
+	// loopback and for tests, where the default gathering finds no pair.
+	Loopback bool
+	Logger   *slog.Logger
+}
+
+// SFU holds what every router shares: the WebRTC API and the UDP socket.
+type SFU struct {
+	api  *webrtc.API
+	conn net.PacketConn
+	mux  ice.UDPMux
+	log  *slog.Logger
+}
+
+// Codecs the SFU forwards. Payload types follow Chromium's so fewer
+// rewrites happen, but nothing relies on them.
+var (
+	codecVP8 = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "transport-cc"}}},
+		PayloadType: 96,
+	}
+	codecOpus = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: "transport-cc"}}},
+		PayloadType: 111,
+	}
+)
+
+// AudioLevelURI is the header extension publishers put their audio level in.
+const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+// New opens the SFU's UDP socket and builds its WebRTC API.
+func New(cfg Config) (*SFU, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("register VP8: %w", err)
+	}
+	if err := m.RegisterCodec(codecOpus, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register Opus: %w", err)
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register audio level: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	// NACK generation and answers from a send buffer, RTCP sender and
+	// receiver reports, transport-wide congestion control feedback.
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+
+	addr, err := net.ResolveUDPAddr("udp4", cfg.UDPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("media UDP address %q: %w", cfg.UDPAddr, err)
+	}
+	conn, err := net.ListenUDP("udp4", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for media on UDP %s: %w (is another roomsd running? pick another with --udp-port)", cfg.UDPAddr, err)
+	}
+	se := webrtc.SettingEngine{}
+	mux := webrtc.NewICEUDPMux(nil, conn)
+	se.SetICEUDPMux(mux)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if cfg.Loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	if len(cfg.PublicIPs) > 0 {
+		rule := webrtc.ICEAddressRewriteRule{External: cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost}
+		if err := se.SetICEAddressRewriteRules(rule); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("announce --public-ip %v: %w", cfg.PublicIPs, err)
+		}
+	}
+	return &SFU{
+		api:  webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
+		conn: conn,
+		mux:  mux,
+		log:  log,
+	}, nil
+}
+
+// UDPPort is the port media flows through.
+func (s *SFU) UDPPort() int {
+	_, port, _ := net.SplitHostPort(s.conn.LocalAddr().String())
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// Close stops the SFU's socket. Routers must be closed first.
+func (s *SFU) Close() error {
+	err := s.mux.Close()
+	_ = s.conn.Close() // the mux has usually closed it already
+	return err
+}

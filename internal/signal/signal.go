@@ -1,0 +1,282 @@
+// Package signal turns a WebSocket into a participant of a call: it sends
+// the challenge, checks the join signature, hands the participant to the
+// call hub and pumps bounded, rate-limited JSON messages both ways.
+package signal
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Bounds of a connection.
+const (
+	joinTimeout  = 10 * time.Second
+	writeTimeout = 10 * time.Second
+	// sendQueue bounds messages waiting for a slow client; past it the
+	// client is disconnected rather than holding memory for it.
+	sendQueue = 512
+)
+
+// Handler serves the signalling WebSocket of a room.
+type Handler struct {
+	Hub     *call.Hub
+	Log     *slog.Logger
+	Version string
+}
+
+// ServeHTTP upgrades the request and runs the participant until it leaves.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	roomID := r.PathValue("id")
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{api.SignalProtocol}})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	if ws.Subprotocol() != api.SignalProtocol {
+		ws.Close(websocket.StatusPolicyViolation, "unsupported protocol: speak "+api.SignalProtocol)
+		return
+	}
+	ws.SetReadLimit(api.MaxSignalMessage)
+	c := &conn{ws: ws, out: make(chan api.Message, sendQueue), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.writeLoop(ctx)
+	}()
+	h.run(ctx, c, roomID)
+	// Let the writer flush what is queued (a refusal, say) and close.
+	c.Close("bye")
+	wg.Wait()
+}
+
+func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
+	log := h.Log.With("room", roomID)
+	challenge := make([]byte, 32)
+	_, _ = rand.Read(challenge)
+	ch := base64.RawURLEncoding.EncodeToString(challenge)
+	c.Send(mustEncode(api.MsgHello, api.Hello{Protocol: api.SignalProtocol, Challenge: ch, Server: h.Version}))
+
+	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	m, err := c.read(jctx)
+	cancel()
+	if err != nil {
+		c.Close("no join in time")
+		return
+	}
+	if m.Type != api.MsgJoin {
+		c.fail(api.CodeInvalidArgument, "the first message must be a join")
+		return
+	}
+	var j api.Join
+	if err := json.Unmarshal(m.Data, &j); err != nil {
+		c.fail(api.CodeInvalidArgument, "join is not valid JSON")
+		return
+	}
+	if err := checkJoin(roomID, ch, &j); err != nil {
+		c.fail(api.CodeInvalidArgument, err.Error())
+		return
+	}
+	if !room.ValidID(roomID) {
+		c.fail(api.CodeRoomNotFound, "no room has that link")
+		return
+	}
+	s, err := h.Hub.Join(ctx, roomID, call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin}, c)
+	if err != nil {
+		code, msg := call.Code(err)
+		if code == api.CodeInternal {
+			log.Error("join", "err", err)
+		}
+		se := api.SignalError{Code: code, Message: msg, Fatal: true}
+		var nyo *room.NotOpenYetError
+		if errors.As(err, &nyo) {
+			at := nyo.At.UTC()
+			se.OpensAt = &at
+		}
+		c.Send(mustEncode(api.MsgError, se))
+		c.Close(msg)
+		return
+	}
+
+	lim := rate.NewLimiter(api.SignalRatePerSecond, api.SignalBurst)
+	left := false
+	for {
+		m, err := c.read(ctx)
+		if err != nil {
+			break
+		}
+		if !lim.Allow() {
+			c.fail(api.CodeRateLimited, "too many messages; slow down")
+			break
+		}
+		if m.Type == api.MsgLeave {
+			left = true
+		}
+		if err := s.Handle(ctx, m); err != nil {
+			log.Debug("message refused", "participant", s.ID(), "type", m.Type, "err", err)
+			c.Send(mustEncode(api.MsgError, api.SignalError{Code: api.CodeInvalidArgument, Message: err.Error()}))
+		}
+		if left {
+			return
+		}
+	}
+	s.Disconnected()
+}
+
+// checkJoin validates the join's fields and its signature over the
+// challenge, which proves the client holds the key a ban would name.
+func checkJoin(roomID, challenge string, j *api.Join) error {
+	j.Name = strings.TrimSpace(j.Name)
+	if j.Name == "" {
+		return errors.New("a name is needed to join")
+	}
+	if utf8.RuneCountInString(j.Name) > api.MaxNameRunes || !utf8.ValidString(j.Name) {
+		return fmt.Errorf("names are at most %d characters", api.MaxNameRunes)
+	}
+	for _, r := range j.Name {
+		if r < 0x20 || r == 0x7f {
+			return errors.New("names cannot hold control characters")
+		}
+	}
+	pub, err := base64.RawURLEncoding.DecodeString(j.PublicKey)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		return errors.New("public_key must be an ed25519 key in unpadded base64url")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(j.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, api.JoinSignedText(roomID, challenge), sig) {
+		return errors.New("the join signature does not match the challenge")
+	}
+	return nil
+}
+
+func mustEncode(t api.MessageType, v any) api.Message {
+	m, err := api.Encode(t, v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %s: %v", t, err)) // only our own fixed types are encoded
+	}
+	return m
+}
+
+// conn is a call.Conn over a WebSocket: a bounded queue drained by one
+// writer goroutine, so a slow client never blocks the call.
+type conn struct {
+	ws   *websocket.Conn
+	out  chan api.Message
+	once sync.Once
+	done chan struct{}
+	mu   sync.Mutex
+	why  string
+}
+
+// Send queues m; a full queue means the client cannot keep up and is cut.
+func (c *conn) Send(m api.Message) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.out <- m:
+		return true
+	default:
+		c.Close("too slow to keep up with the call")
+		return false
+	}
+}
+
+// Close sends what is queued, then closes with reason.
+func (c *conn) Close(reason string) {
+	c.once.Do(func() {
+		c.mu.Lock()
+		c.why = reason
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
+
+func (c *conn) fail(code api.Code, msg string) {
+	c.Send(mustEncode(api.MsgError, api.SignalError{Code: code, Message: msg, Fatal: true}))
+	c.Close(msg)
+}
+
+func (c *conn) read(ctx context.Context) (api.Message, error) {
+	var m api.Message
+	typ, data, err := c.ws.Read(ctx)
+	if err != nil {
+		return m, err
+	}
+	if typ != websocket.MessageText {
+		return m, errors.New("binary messages are not part of the protocol")
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("message is not JSON: %w", err)
+	}
+	return m, nil
+}
+
+// writeLoop writes queued messages until the connection closes or ctx
+// ends, then closes the WebSocket with the reason.
+func (c *conn) writeLoop(ctx context.Context) {
+	write := func(m api.Message) error {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+		return c.ws.Write(wctx, websocket.MessageText, b)
+	}
+	for {
+		select {
+		case m := <-c.out:
+			if write(m) != nil {
+				c.Close("write failed")
+				c.ws.CloseNow()
+				return
+			}
+		case <-c.done:
+			for {
+				select {
+				case m := <-c.out:
+					if write(m) != nil {
+						c.ws.CloseNow()
+						return
+					}
+					continue
+				default:
+				}
+				break
+			}
+			c.mu.Lock()
+			why := c.why
+			c.mu.Unlock()
+			if len(why) > 120 {
+				why = why[:120]
+			}
+			c.ws.Close(websocket.StatusNormalClosure, why)
+			return
+		case <-ctx.Done():
+			c.ws.CloseNow()
+			return
+		}
+	}
+}

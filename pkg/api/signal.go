@@ -1,0 +1,236 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SignalProtocol is the WebSocket subprotocol of the signalling channel. A
+// client that does not offer it is refused, so the protocol can change
+// under a new name without confusing old clients.
+const SignalProtocol = "rooms.v1"
+
+// Bounds of the signalling channel. The server enforces every one.
+const (
+	// MaxSignalMessage bounds one message; SDP for a 50-person call fits.
+	MaxSignalMessage = 256 << 10
+	// MaxChatRunes bounds a chat message.
+	MaxChatRunes = 1000
+	// MaxNameRunes bounds a display name.
+	MaxNameRunes = 64
+	// SignalRatePerSecond and SignalBurst bound messages per connection.
+	SignalRatePerSecond = 20
+	SignalBurst         = 100
+	// ChatPerMinute bounds chat messages per participant.
+	ChatPerMinute = 30
+)
+
+// Message is one signalling message: a type and its data.
+type Message struct {
+	Type MessageType     `json:"type"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// MessageType names a signalling message.
+type MessageType string
+
+// Messages from the server.
+const (
+	MsgHello             MessageType = "hello"
+	MsgJoined            MessageType = "joined"
+	MsgParticipantJoined MessageType = "participant_joined"
+	MsgParticipantLeft   MessageType = "participant_left"
+	MsgTrackPublished    MessageType = "track_published"
+	MsgTrackUnpublished  MessageType = "track_unpublished"
+	MsgRoomUpdated       MessageType = "room_updated"
+	MsgSpeaking          MessageType = "speaking"
+	MsgRemoved           MessageType = "removed"
+	MsgEnded             MessageType = "ended"
+	MsgError             MessageType = "error"
+)
+
+// Messages from the client.
+const (
+	MsgJoin  MessageType = "join"
+	MsgLeave MessageType = "leave"
+	MsgHost  MessageType = "host"
+)
+
+// Messages either side sends.
+const (
+	MsgOffer     MessageType = "offer"
+	MsgAnswer    MessageType = "answer"
+	MsgCandidate MessageType = "candidate"
+	MsgMute      MessageType = "mute"
+	MsgChat      MessageType = "chat"
+)
+
+// Hello is the server's first message: the challenge a joiner signs.
+type Hello struct {
+	Protocol  string `json:"protocol"`
+	Challenge string `json:"challenge"` // base64url, 32 random bytes
+	Server    string `json:"server"`    // roomsd version
+}
+
+// JoinSignedText is what a joiner signs with its key: the room and the
+// challenge, so a signature cannot be replayed elsewhere.
+func JoinSignedText(roomID, challenge string) []byte {
+	return []byte("rooms/v1 join\n" + roomID + "\n" + challenge)
+}
+
+// Join asks to enter the call.
+type Join struct {
+	Name string `json:"name"`
+	// PublicKey is the client's ed25519 public key, base64url. A ban holds
+	// on it.
+	PublicKey string `json:"public_key"`
+	// Signature is ed25519 over JoinSignedText, base64url.
+	Signature string `json:"signature"`
+	// HostKey, when the joiner is the host, gives it the host's rights.
+	HostKey string `json:"host_key,omitempty"`
+	// Rejoin is the participant id of an earlier session of this client
+	// (after a dropped connection), so others see one person come back.
+	Rejoin string `json:"rejoin,omitempty"`
+}
+
+// Joined says the joiner is in.
+type Joined struct {
+	You          Participant   `json:"you"`
+	Room         Room          `json:"room"`
+	Participants []Participant `json:"participants"`
+}
+
+// Participant is someone in the call.
+type Participant struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Host     bool      `json:"host"`
+	JoinedAt time.Time `json:"joined_at"`
+	Muted    Muted     `json:"muted"`
+	Tracks   []Track   `json:"tracks,omitempty"`
+}
+
+// Muted is a participant's own mute state. Only they can change it.
+type Muted struct {
+	Audio bool `json:"audio"`
+	Video bool `json:"video"`
+}
+
+// TrackKind is what a track carries.
+type TrackKind string
+
+// Track kinds.
+const (
+	KindAudio  TrackKind = "audio"
+	KindVideo  TrackKind = "video"
+	KindScreen TrackKind = "screen"
+)
+
+// Track is a published track. On the subscriber's connection its stream
+// id is the participant id and its track id is ID.
+type Track struct {
+	ID            string    `json:"id"`
+	ParticipantID string    `json:"participant_id"`
+	Kind          TrackKind `json:"kind"`
+}
+
+// ParticipantLeft says someone left, and why ("left", "removed",
+// "disconnected").
+type ParticipantLeft struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// PeerConnection names which of a participant's two connections an SDP
+// or candidate is for: the one it publishes on (it offers) or the one it
+// receives on (the server offers). Each side offers on one only, so
+// renegotiation never collides.
+type PeerConnection string
+
+// The two connections.
+const (
+	PCPublish   PeerConnection = "publish"
+	PCSubscribe PeerConnection = "subscribe"
+)
+
+// SDP carries an offer or answer.
+type SDP struct {
+	PC  PeerConnection `json:"pc"`
+	SDP string         `json:"sdp"`
+	// Tracks, on a publish offer, says the kind of each new local track
+	// by its track id, so "screen" can be told from "video".
+	Tracks map[string]TrackKind `json:"tracks,omitempty"`
+}
+
+// Candidate carries a trickled ICE candidate; an empty Candidate ends
+// the gathering.
+type Candidate struct {
+	PC            PeerConnection `json:"pc"`
+	Candidate     string         `json:"candidate"`
+	SDPMid        *string        `json:"sdp_mid,omitempty"`
+	SDPMLineIndex *uint16        `json:"sdp_mline_index,omitempty"`
+}
+
+// Mute is a participant's own mute change; the server relays it with
+// ParticipantID filled.
+type Mute struct {
+	ParticipantID string    `json:"participant_id,omitempty"`
+	Kind          TrackKind `json:"kind"`
+	Muted         bool      `json:"muted"`
+}
+
+// Chat is a text message; the server fills From, Name and At.
+type Chat struct {
+	From string    `json:"from,omitempty"`
+	Name string    `json:"name,omitempty"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at,omitempty"`
+}
+
+// Speaking says who is speaking now; Active is the loudest recent speaker.
+type Speaking struct {
+	ParticipantID string `json:"participant_id"`
+	Speaking      bool   `json:"speaking"`
+	Active        bool   `json:"active"`
+}
+
+// HostAction is something only the host may do in the call. There is no
+// action to mute someone else, by design.
+type HostAction struct {
+	Action        string `json:"action"` // remove, lock, unlock, hide, unhide, end
+	ParticipantID string `json:"participant_id,omitempty"`
+}
+
+// Removed tells a participant the host removed it; it must not rejoin.
+type Removed struct {
+	Reason string `json:"reason"`
+}
+
+// Ended tells everyone the room has ended.
+type Ended struct {
+	Reason string `json:"reason"`
+}
+
+// SignalError reports a refused request or admission with a stable code.
+// Fatal errors are followed by the server closing the connection.
+type SignalError struct {
+	Code    Code       `json:"code"`
+	Message string     `json:"message"`
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+	Fatal   bool       `json:"fatal,omitempty"`
+}
+
+// Error makes a SignalError an error.
+func (e *SignalError) Error() string { return e.Message }
+
+// Encode builds a Message of type t from v.
+func Encode(t MessageType, v any) (Message, error) {
+	if v == nil {
+		return Message{Type: t}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Type: t, Data: b}, nil
+}

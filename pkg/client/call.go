@@ -1,0 +1,335 @@
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// JoinOptions say who joins and how.
+type JoinOptions struct {
+	// Name is shown to the others.
+	Name string
+	// Key is this client's identity; a host's removal bans it.
+	Key ed25519.PrivateKey
+	// HostKey, when set, joins with the host's rights.
+	HostKey string
+	// Tracks are published as soon as the call is joined, and again after
+	// every reconnect. A track must read its own RTCP (mediadevices'
+	// tracks do).
+	Tracks []LocalTrack
+	// MaxReconnects bounds attempts after a dropped connection; 0 means 8,
+	// negative means never.
+	MaxReconnects int
+	// API, when set, makes the PeerConnections (custom codecs or a
+	// virtual network in tests). By default the client negotiates VP8 and
+	// Opus and, against a loopback server, gathers loopback candidates.
+	API *webrtc.API
+}
+
+// LocalTrack is a track to publish, and what it carries.
+type LocalTrack struct {
+	Track webrtc.TrackLocal
+	Kind  api.TrackKind
+}
+
+// Errors that end a call for good; the client does not reconnect.
+var (
+	ErrRemoved = errors.New("you were removed by the host")
+	ErrEnded   = errors.New("the host ended the room")
+	ErrLeft    = errors.New("you left the call")
+)
+
+// Call is this client's place in a room's call.
+type Call struct {
+	client *Client
+	roomID string
+	opts   JoinOptions
+	api    *webrtc.API
+	events chan Event
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	ws     *websocket.Conn
+	pub    *webrtc.PeerConnection
+	sub    *webrtc.PeerConnection
+	me     api.Participant
+	tracks map[string]api.Track // remote tracks by id
+	// pub negotiation: one offer in flight.
+	offering, again bool
+	pendPub         []webrtc.ICECandidateInit
+	pendSub         []webrtc.ICECandidateInit
+	final           error
+}
+
+// Join enters a room's call. Refusals come back as *api.SignalError with
+// a stable code (room_full, room_locked, banned, not_open_yet, ...).
+// Events arrive on Events until a Closed event, after which the channel
+// closes. Leave or Close the call when done.
+func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Call, error) {
+	if opts.Key == nil {
+		return nil, errors.New("join: no identity key")
+	}
+	if opts.MaxReconnects == 0 {
+		opts.MaxReconnects = 8
+	}
+	wapi := opts.API
+	if wapi == nil {
+		var err error
+		if wapi, err = defaultAPI(c.loopback()); err != nil {
+			return nil, err
+		}
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	call := &Call{
+		client: c, roomID: roomID, opts: opts, api: wapi,
+		events: make(chan Event, 1024),
+		ctx:    cctx, cancel: cancel,
+		tracks: map[string]api.Track{},
+	}
+	if err := call.connect(ctx, ""); err != nil {
+		cancel()
+		call.closePeers()
+		return nil, err
+	}
+	call.wg.Add(1)
+	go func() {
+		defer call.wg.Done()
+		call.run()
+	}()
+	return call, nil
+}
+
+// loopback says whether the server is on this machine's loopback, where
+// ICE needs loopback candidates.
+func (c *Client) loopback() bool {
+	host := c.base.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Events is the call's event stream.
+func (call *Call) Events() <-chan Event { return call.events }
+
+// Me is this client as the call knows it.
+func (call *Call) Me() api.Participant {
+	call.mu.Lock()
+	defer call.mu.Unlock()
+	return call.me
+}
+
+// connect dials the signalling WebSocket, proves the key, joins (or
+// rejoins as participant rejoin) and sets up fresh connections.
+func (call *Call) connect(ctx context.Context, rejoin string) error {
+	u := *call.client.base
+	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
+	u.Path += "/r/" + url.PathEscape(call.roomID)
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: signalling at %s: %w", ErrUnreachable, u.Host, err)
+	}
+	ws.SetReadLimit(api.MaxSignalMessage)
+	fail := func(err error) error {
+		ws.CloseNow()
+		return err
+	}
+	var hello api.Hello
+	if err := readTyped(dctx, ws, api.MsgHello, &hello); err != nil {
+		return fail(fmt.Errorf("read hello: %w", err))
+	}
+	pub := call.opts.Key.Public().(ed25519.PublicKey)
+	join := api.Join{
+		Name:      call.opts.Name,
+		PublicKey: base64.RawURLEncoding.EncodeToString(pub),
+		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(call.opts.Key, api.JoinSignedText(call.roomID, hello.Challenge))),
+		HostKey:   call.opts.HostKey,
+		Rejoin:    rejoin,
+	}
+	if err := write(dctx, ws, api.MsgJoin, join); err != nil {
+		return fail(fmt.Errorf("send join: %w", err))
+	}
+	var joined api.Joined
+	if err := readTyped(dctx, ws, api.MsgJoined, &joined); err != nil {
+		return fail(err)
+	}
+	call.closePeers()
+	pubPC, subPC, err := call.newPeers()
+	if err != nil {
+		return fail(err)
+	}
+	call.mu.Lock()
+	call.ws, call.pub, call.sub = ws, pubPC, subPC
+	call.me = joined.You
+	call.offering, call.again = false, false
+	call.pendPub, call.pendSub = nil, nil
+	call.tracks = map[string]api.Track{}
+	for _, p := range joined.Participants {
+		for _, t := range p.Tracks {
+			call.tracks[t.ID] = t
+		}
+	}
+	call.mu.Unlock()
+	call.emit(Joined{joined})
+	for _, t := range call.opts.Tracks {
+		if _, err := pubPC.AddTrack(t.Track); err != nil {
+			return fail(fmt.Errorf("publish %s track: %w", t.Kind, err))
+		}
+	}
+	if len(call.opts.Tracks) > 0 {
+		call.negotiate()
+	}
+	return nil
+}
+
+// readTyped reads messages until one of type want (decoded into v) or an
+// error message, which comes back as *api.SignalError.
+func readTyped(ctx context.Context, ws *websocket.Conn, want api.MessageType, v any) error {
+	for {
+		m, err := read(ctx, ws)
+		if err != nil {
+			return err
+		}
+		switch m.Type {
+		case want:
+			return json.Unmarshal(m.Data, v)
+		case api.MsgError:
+			se := &api.SignalError{}
+			if err := json.Unmarshal(m.Data, se); err != nil {
+				return fmt.Errorf("read error message: %w", err)
+			}
+			return se
+		}
+	}
+}
+
+func read(ctx context.Context, ws *websocket.Conn) (api.Message, error) {
+	var m api.Message
+	_, data, err := ws.Read(ctx)
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal(data, &m)
+}
+
+func write(ctx context.Context, ws *websocket.Conn, t api.MessageType, v any) error {
+	m, err := api.Encode(t, v)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return ws.Write(wctx, websocket.MessageText, b)
+}
+
+// send writes a message on the current connection; a failure surfaces
+// as a dropped connection in the read loop.
+func (call *Call) send(t api.MessageType, v any) error {
+	call.mu.Lock()
+	ws := call.ws
+	call.mu.Unlock()
+	if ws == nil {
+		return errors.New("not connected")
+	}
+	return write(call.ctx, ws, t, v)
+}
+
+// emit delivers an event, unless the call is being torn down.
+func (call *Call) emit(e Event) {
+	select {
+	case call.events <- e:
+	case <-call.ctx.Done():
+	}
+}
+
+// SendChat sends a chat message to everyone in the call.
+func (call *Call) SendChat(text string) error {
+	return call.send(api.MsgChat, api.Chat{Text: text})
+}
+
+// SetMuted tells the others this client muted or unmuted its own audio or
+// video. (Nobody can mute anybody else.)
+func (call *Call) SetMuted(kind api.TrackKind, muted bool) error {
+	return call.send(api.MsgMute, api.Mute{Kind: kind, Muted: muted})
+}
+
+// Host does a host action: remove (with a participant id), lock, unlock,
+// hide, unhide, end. Refusals arrive as ServerError events.
+func (call *Call) Host(action, participantID string) error {
+	return call.send(api.MsgHost, api.HostAction{Action: action, ParticipantID: participantID})
+}
+
+// Leave tells the others this client left, then closes the call.
+func (call *Call) Leave(ctx context.Context) error {
+	err := call.send(api.MsgLeave, nil)
+	call.finish(ErrLeft)
+	call.wg.Wait()
+	return err
+}
+
+// Close drops out of the call without a goodbye and waits for the
+// client's goroutines to stop.
+func (call *Call) Close() {
+	call.finish(ErrLeft)
+	call.wg.Wait()
+}
+
+// finish ends the call with err, once.
+func (call *Call) finish(err error) {
+	call.mu.Lock()
+	if call.final == nil {
+		call.final = err
+	}
+	ws := call.ws
+	call.mu.Unlock()
+	if ws != nil {
+		ws.Close(websocket.StatusNormalClosure, "bye")
+	}
+	call.cancel()
+}
+
+// Err is why the call ended, once it has.
+func (call *Call) Err() error {
+	call.mu.Lock()
+	defer call.mu.Unlock()
+	return call.final
+}
+
+func isFatal(err error) bool {
+	var se *api.SignalError
+	if errors.As(err, &se) {
+		switch se.Code {
+		case api.CodeBanned, api.CodeRoomEnded, api.CodeRoomNotFound, api.CodeRoomLocked, api.CodeRoomFull,
+			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet:
+			return true
+		}
+	}
+	return errors.Is(err, ErrRemoved) || errors.Is(err, ErrEnded) || errors.Is(err, ErrLeft)
+}
+

@@ -1,0 +1,80 @@
+package client
+
+import (
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Event is something that happened in a call. The concrete types below
+// are the only ones sent.
+type Event interface{ isEvent() }
+
+// Joined: the call let us in (again, after a reconnect).
+type Joined struct{ api.Joined }
+
+// ParticipantJoined: someone came in.
+type ParticipantJoined struct{ api.Participant }
+
+// ParticipantLeft: someone went, and why.
+type ParticipantLeft struct{ api.ParticipantLeft }
+
+// TrackPublished: someone started sending a track.
+type TrackPublished struct{ api.Track }
+
+// TrackUnpublished: a track stopped.
+type TrackUnpublished struct{ api.Track }
+
+// RemoteTrack: media of a published track is arriving; read it from Track.
+type RemoteTrack struct {
+	Info     api.Track
+	Track    *webrtc.TrackRemote
+	Receiver *webrtc.RTPReceiver
+}
+
+// RoomUpdated: the room's settings changed (locked, hidden, renamed...).
+type RoomUpdated struct{ api.Room }
+
+// Muted: someone muted or unmuted themselves.
+type Muted struct{ api.Mute }
+
+// Chat: a chat message, ours included.
+type Chat struct{ api.Chat }
+
+// Speaking: who is speaking now.
+type Speaking struct{ api.Speaking }
+
+// Removed: the host removed us; the call is over for us and will not
+// reconnect.
+type Removed struct{ api.Removed }
+
+// Ended: the room ended for everyone.
+type Ended struct{ api.Ended }
+
+// Reconnecting: the connection dropped; the client is trying again.
+type Reconnecting struct {
+	Attempt int
+	Err     error
+}
+
+// ServerError: the server refused something we sent; the call goes on.
+type ServerError struct{ api.SignalError }
+
+// Closed is the last event: the call is over for this client, with why.
+type Closed struct{ Err error }
+
+func (Joined) isEvent()            {}
+func (ParticipantJoined) isEvent() {}
+func (ParticipantLeft) isEvent()   {}
+func (TrackPublished) isEvent()    {}
+func (TrackUnpublished) isEvent()  {}
+func (RemoteTrack) isEvent()       {}
+func (RoomUpdated) isEvent()       {}
+func (Muted) isEvent()             {}
+func (Chat) isEvent()              {}
+func (Speaking) isEvent()          {}
+func (Removed) isEvent()           {}
+func (Ended) isEvent()             {}
+func (Reconnecting) isEvent()      {}
+func (ServerError) isEvent()       {}
+func (Closed) isEvent()            {}
