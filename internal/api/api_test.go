@@ -213,6 +213,8 @@ func TestBadInput(t *testing.T) {
 		{"a malformed id is not found", "GET", "/v1/rooms/..%2f..%2fetc", "", ``, 404, apitypes.CodeRoomNotFound},
 		{"there is no mute endpoint", "POST", "/v1/rooms/" + r.ID + "/mute", r.HostKey, `{}`, 404, apitypes.CodeNotFound},
 		{"an unknown path is not found", "GET", "/v2/rooms", "", ``, 404, apitypes.CodeNotFound},
+		{"a wrong method is not allowed", "PUT", "/v1/rooms", "", `{}`, 405, apitypes.CodeMethodNotAllow},
+		{"DELETE on a room is not allowed", "DELETE", "/v1/rooms/" + r.ID, r.HostKey, ``, 405, apitypes.CodeMethodNotAllow},
 		{"a wrong limit is refused", "GET", "/v1/rooms?limit=0", "", ``, 400, apitypes.CodeInvalidArgument},
 		{"too many rooms in one mine lookup are refused", "POST", "/v1/rooms/mine", "", `{"rooms":[` + strings.TrimSuffix(strings.Repeat(`{"id":"x","host_key":"y"},`, 1001), ",") + `]}`, 400, apitypes.CodeInvalidArgument},
 	}

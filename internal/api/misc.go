@@ -45,7 +45,21 @@ func (s *Server) themes(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, apitypes.ThemeList{Themes: theme.All()})
 }
 
+// notFound answers what no route took: a path that exists under another
+// method gets 405 with Allow, anything else 404.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return problem(http.StatusMethodNotAllowed, apitypes.CodeMethodNotAllow, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
+	}
 	return problem(http.StatusNotFound, apitypes.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }
 

@@ -29,6 +29,6 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return problem(http.StatusNotFound, apitypes.CodeNotFound, "nobody called %q is in the call; `rooms who` lists who is", r.PathValue("who"))
 	}
-	s.log.Info("participant removed", "room", rm.ID, "participant", p.ID)
+	s.log.Info("participant removed", "room", room.LogID(rm.ID), "participant", p.ID)
 	return writeJSON(w, http.StatusOK, p)
 }

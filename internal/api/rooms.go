@@ -67,7 +67,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.CreateRoom(r.Context(), rm); err != nil {
 		return err
 	}
-	s.log.Info("room created", "room", rm.ID, "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
+	s.log.Info("room created", "room", room.LogID(rm.ID), "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
 	out := s.ToAPI(rm)
 	out.HostKey = key
 	w.Header().Set("Location", "/v1/rooms/"+rm.ID)
@@ -105,6 +105,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	rooms, err := s.cfg.Store.ListRooms(r.Context(), store.ListFilter{
 		Visibility: room.Public,
 		States:     []room.State{room.Scheduled, room.Open},
+		LiveAt:     s.now(),
 		Limit:      limit,
 	})
 	if err != nil {
@@ -169,7 +170,7 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("room updated", "room", rm.ID, "action", act)
+	s.log.Info("room updated", "room", room.LogID(rm.ID), "action", act)
 	s.cfg.Live.RoomChanged(rm)
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
@@ -181,7 +182,7 @@ func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("room ended", "room", rm.ID)
+	s.log.Info("room ended", "room", room.LogID(rm.ID))
 	s.cfg.Live.RoomChanged(rm)
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }

@@ -31,8 +31,8 @@ type Call struct {
 }
 
 func newCall(h *Hub, roomID string) *Call {
-	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, log: h.log.With("room", roomID)}
-	c.router = h.cfg.SFU.NewRouter(roomID, c)
+	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, log: h.log.With("room", room.LogID(roomID))}
+	c.router = h.cfg.SFU.NewRouter(room.LogID(roomID), c)
 	return c
 }
 

@@ -183,7 +183,7 @@ func TestHostKeysKeepEveryConcurrentAdd(t *testing.T) {
 	if err != nil || len(all) != 20 {
 		t.Fatalf("after 20 concurrent adds: %d keys, %v", len(all), err)
 	}
-	if k, _ := keys.Get("s", "7"); k != "k7" {
+	if k, _ := keys.Get("7"); k != "k7" {
 		t.Fatalf("Get = %q", k)
 	}
 	st, err := os.Stat(keys.Path())
@@ -198,7 +198,7 @@ func TestDamagedHostKeyFileSaysWhere(t *testing.T) {
 	if err := os.WriteFile(keys.Path(), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keys.Get("s", "r"); err == nil || !strings.Contains(err.Error(), keys.Path()) {
+	if _, err := keys.Get("r"); err == nil || !strings.Contains(err.Error(), keys.Path()) {
 		t.Fatalf("Get on a damaged file = %v", err)
 	}
 }

@@ -53,14 +53,14 @@ from this machine without a flag.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.name, "name", "", "the room's name (default: the theme's title)")
+	fl.StringVar(&o.name, "name", "", "the room's name (default: none; shown as the theme's title)")
 	fl.StringVar(&o.theme, "theme", theme.Default, "colours and emoji of the call (list: rooms themes)")
 	fl.StringVar(&o.at, "at", "", "when the room opens (default: now)")
 	fl.StringVar(&o.tz, "tz", "", "time zone for --at, e.g. Europe/Rome (default: your local zone)")
 	fl.DurationVar(&o.duration, "duration", 0, "end the room this long after it opens, e.g. 90m (default: when the host ends it)")
 	fl.BoolVar(&o.public, "public", false, "list the room in the server's directory (the default)")
 	fl.BoolVar(&o.private, "private", false, "reachable by link only, not listed")
-	fl.IntVar(&o.max, "max", 0, "most people in the call (default: the server's cap, 50)")
+	fl.IntVar(&o.max, "max", 0, "most people in the call (default: 50, or the server's cap if lower)")
 	fl.StringVar(&f.createToken, "create-token", "", "token a roomsd that listens beyond loopback needs to create rooms (env ROOMS_CREATE_TOKEN)")
 	cmd.MarkFlagsMutuallyExclusive("public", "private")
 	_ = cmd.RegisterFlagCompletionFunc("theme", completeThemes)
@@ -84,7 +84,7 @@ func (f *Factory) parseAt(at, tz string) (*when.Result, string, error) {
 	}
 	loc, err := when.LoadLocation(zone)
 	if err != nil {
-		return nil, "", codedUsageErr(api.CodeBadTime, "--tz: %w", err)
+		return nil, "", codedUsageErr(api.CodeInvalidArgument, "--tz: %w", err)
 	}
 	if at == "" {
 		return nil, zone, nil
@@ -151,7 +151,7 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if f.json {
 		return f.printJSON(r)
 	}
-	loc := f.displayZone(zone)
+	loc, _ := time.LoadLocation(zone)
 	f.printRoom(f.IO.Out, r, loc)
 	if res != nil && res.Rolled {
 		fmt.Fprintf(f.IO.Out, "\n%s had already passed today, so the room opens tomorrow.\n", strings.TrimSpace(o.at))

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -69,9 +68,6 @@ func ExitCode(err error) int {
 		case api.CodeInvalidArgument, api.CodeBadTime, api.CodeUnknownTheme, api.CodeTooLarge:
 			return ExitUsage
 		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return ExitFailure
 	}
 	return ExitFailure
 }

@@ -12,16 +12,19 @@ import (
 )
 
 // displayZone is where times are shown: --tz when given, else the user's zone.
-func (f *Factory) displayZone(tz string) *time.Location {
-	name := tz
-	if name == "" {
-		name = f.localZone()
+func (f *Factory) displayZone(tz string) (*time.Location, error) {
+	if tz != "" {
+		loc, err := when.LoadLocation(tz)
+		if err != nil {
+			return nil, codedUsageErr(api.CodeInvalidArgument, "--tz: %w", err)
+		}
+		return loc, nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := time.LoadLocation(f.localZone())
 	if err != nil {
-		return time.UTC
+		return time.UTC, nil
 	}
-	return loc
+	return loc, nil
 }
 
 // roomTitle is the room's emoji and name, in its accent colour.

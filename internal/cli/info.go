@@ -25,6 +25,10 @@ func newCmdInfo(f *Factory) *cobra.Command {
 }
 
 func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
+	loc, err := f.displayZone(tz)
+	if err != nil {
+		return err
+	}
 	t, err := f.resolve(arg)
 	if err != nil {
 		return err
@@ -36,7 +40,7 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 	if f.json {
 		return f.printJSON(r)
 	}
-	f.printRoom(f.IO.Out, r, f.displayZone(tz))
+	f.printRoom(f.IO.Out, r, loc)
 	return nil
 }
 

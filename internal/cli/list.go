@@ -34,6 +34,10 @@ private, ended ones too), found by the host keys saved here.`,
 }
 
 func listRun(ctx context.Context, f *Factory, mine bool, tz string) error {
+	loc, err := f.displayZone(tz)
+	if err != nil {
+		return err
+	}
 	c, err := f.defaultClient()
 	if err != nil {
 		return err
@@ -61,7 +65,7 @@ func listRun(ctx context.Context, f *Factory, mine bool, tz string) error {
 		}
 		return nil
 	}
-	f.printRoomTable(f.IO.Out, rooms, f.displayZone(tz))
+	f.printRoomTable(f.IO.Out, rooms, loc)
 	return nil
 }
 

@@ -66,7 +66,7 @@ func (f *Factory) hostKey(t *target, flagKey string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	k, err := keys.Get(t.c.Server(), t.id)
+	k, err := keys.Get(t.id)
 	if err != nil {
 		return "", err
 	}

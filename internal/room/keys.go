@@ -57,3 +57,12 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// LogID is how logs name a room: a prefix long enough to tell rooms apart
+// when reading a log, too short to join with, since the id is the link.
+func LogID(id string) string {
+	if len(id) <= 6 {
+		return id
+	}
+	return id[:6] + "…"
+}

@@ -70,7 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
-	log := h.Log.With("room", roomID)
+	log := h.Log.With("room", room.LogID(roomID))
 	challenge := make([]byte, 32)
 	_, _ = rand.Read(challenge)
 	ch := base64.RawURLEncoding.EncodeToString(challenge)

@@ -128,6 +128,10 @@ func (s *SQLite) ListRooms(ctx context.Context, f ListFilter) ([]room.Room, erro
 			args = append(args, string(st))
 		}
 	}
+	if !f.LiveAt.IsZero() {
+		where = append(where, "(duration_ns = 0 OR starts_at + duration_ns > ?)")
+		args = append(args, f.LiveAt.UnixNano())
+	}
 	if len(f.IDs) > 0 {
 		where = append(where, "id IN ("+placeholders(len(f.IDs))+")")
 		for _, id := range f.IDs {

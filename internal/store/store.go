@@ -30,6 +30,8 @@ type ListFilter struct {
 	States []room.State
 	// IDs, when not empty, keeps only these rooms.
 	IDs []string
+	// LiveAt, when set, drops rooms whose duration ran out by then.
+	LiveAt time.Time
 	// Limit bounds the result; 0 means the store's default (100). At most 1000.
 	Limit int
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListFilters", testListFilters},
 		{"ListLimits", testListLimits},
 		{"Count", testCount},
+		{"ListLiveAt", testListLiveAt},
 		{"Bans", testBans},
 		{"PingAndCloseTwice", testPingClose},
 	}
@@ -484,5 +485,28 @@ func testBans(t *testing.T, s store.Store) {
 	}
 	if err := s.Ban(ctx, "no-such-room", "key1", "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ban in a missing room = %v, want ErrNotFound", err)
+	}
+}
+
+func testListLiveAt(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
+	forever, timed, over := sample("live-forever"), sample("live-timed"), sample("live-over")
+	forever.StartsAt, forever.Duration = base, 0
+	timed.StartsAt, timed.Duration = base, 2*time.Hour
+	over.StartsAt, over.Duration = base.Add(-3*time.Hour), time.Hour
+	for _, r := range []room.Room{forever, timed, over} {
+		mustCreate(t, s, r)
+	}
+	got, err := s.ListRooms(ctx, store.ListFilter{IDs: []string{forever.ID, timed.ID, over.ID}, LiveAt: base.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r.ID] = true
+	}
+	if len(got) != 2 || !ids[forever.ID] || !ids[timed.ID] {
+		t.Fatalf("LiveAt kept %v, want the room without a duration and the one still running", ids)
 	}
 }
