@@ -37,7 +37,7 @@ type Config struct {
 	// PublicIPs are announced for media instead of this host's addresses.
 	PublicIPs []string
 	LogLevel  string
-	LogFormat       string
+	LogFormat string
 }
 
 // Defaults returns the configuration roomsd starts from.

@@ -16,9 +16,9 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
-	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/internal/version"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"

@@ -332,4 +332,3 @@ func isFatal(err error) bool {
 	}
 	return errors.Is(err, ErrRemoved) || errors.Is(err, ErrEnded) || errors.Is(err, ErrLeft)
 }
-
