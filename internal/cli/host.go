@@ -48,7 +48,7 @@ func newCmdsHost(f *Factory) []*cobra.Command {
 		addHostKeyFlag(cmd, &hostKey)
 		cmds = append(cmds, cmd)
 	}
-	return append(cmds, newCmdEdit(f), newCmdEnd(f))
+	return append(cmds, newCmdEdit(f), newCmdKick(f), newCmdEnd(f))
 }
 
 func addHostKeyFlag(cmd *cobra.Command, dst *string) {

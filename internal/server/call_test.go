@@ -7,7 +7,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,6 +73,12 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 
 func join(t *testing.T, c *client.Client, roomID, name, hostKey string, key ed25519.PrivateKey) (*peer, error) {
 	t.Helper()
+	return joinWith(t, c, roomID, name, client.JoinOptions{HostKey: hostKey, Key: key})
+}
+
+func joinWith(t *testing.T, c *client.Client, roomID, name string, opts client.JoinOptions) (*peer, error) {
+	t.Helper()
+	key := opts.Key
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "cam-"+name, "stream-"+name)
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +88,9 @@ func join(t *testing.T, c *client.Client, roomID, name, hostKey string, key ed25
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	call, err := c.Join(ctx, roomID, client.JoinOptions{Name: name, Key: key, HostKey: hostKey,
-		Tracks: []client.LocalTrack{{Track: track, Kind: api.KindVideo}}, MaxReconnects: 3})
+	opts.Name, opts.Key, opts.MaxReconnects = name, key, 3
+	opts.Tracks = []client.LocalTrack{{Track: track, Kind: api.KindVideo}}
+	call, err := c.Join(ctx, roomID, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +149,17 @@ func (p *peer) consume() {
 		}
 	}
 	close(p.events)
+}
+
+// drain forgets frames seen so far.
+func (p *peer) drain() {
+	for {
+		select {
+		case <-p.frames:
+		default:
+			return
+		}
+	}
 }
 
 func (p *peer) close() {
@@ -316,5 +337,69 @@ func TestCallCapacity(t *testing.T) {
 	}
 	if _, err := join(t, c, "aaaaaaaaaaaaaaaaaaaaaaaaaa", "x", "", nil); err == nil {
 		t.Fatal("joined a room that does not exist")
+	}
+}
+
+// cutter dials TCP and can cut every connection it made, as a network
+// drop would.
+type cutter struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (c *cutter) client() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			c.mu.Lock()
+			c.conns = append(c.conns, conn)
+			c.mu.Unlock()
+		}
+		return conn, err
+	}}}
+}
+
+func (c *cutter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.conns = nil
+}
+
+func TestCallReconnectsAfterADrop(t *testing.T) {
+	c, stop := testServer(t)
+	defer stop()
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := join(t, c, r.ID, "ann", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := &cutter{}
+	bo, err := joinWith(t, c, r.ID, "bo", client.JoinOptions{HTTPClient: cut.client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo.waitFrames(t, "ann")
+	ann.waitFrames(t, "bo")
+	id := bo.call.Me().ID
+
+	cut.cut()
+	bo.waitEvent(t, "reconnecting", func(ev client.Event) bool { _, ok := ev.(client.Reconnecting); return ok })
+	bo.waitEvent(t, "joined again", func(ev client.Event) bool { _, ok := ev.(client.Joined); return ok })
+	if got := bo.call.Me().ID; got != id {
+		t.Errorf("after reconnecting bo is %s, want the same participant %s", got, id)
+	}
+	bo.drain()
+	ann.drain()
+	bo.waitFrames(t, "ann")
+	ann.waitFrames(t, "bo")
+	if ps, err := c.Participants(context.Background(), r.ID); err != nil || len(ps) != 2 {
+		n := len(ps)
+		t.Errorf("%d participants after the reconnect, want 2", n)
 	}
 }

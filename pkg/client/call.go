@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -33,6 +34,9 @@ type JoinOptions struct {
 	// MaxReconnects bounds attempts after a dropped connection; 0 means 8,
 	// negative means never.
 	MaxReconnects int
+	// HTTPClient, when set, dials the signalling WebSocket (a proxy, or a
+	// test that cuts the connection).
+	HTTPClient *http.Client
 	// API, when set, makes the PeerConnections (custom codecs or a
 	// virtual network in tests). By default the client negotiates VP8 and
 	// Opus and, against a loopback server, gathers loopback candidates.
@@ -144,7 +148,7 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	u.Path += "/r/" + url.PathEscape(call.roomID)
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}})
+	ws, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -194,3 +194,18 @@ func (c *Client) do(ctx context.Context, method, path string, body any, hostKey 
 	}
 	return nil
 }
+
+// Participants lists who is in a room's call.
+func (c *Client) Participants(ctx context.Context, id string) ([]api.Participant, error) {
+	var out api.ParticipantList
+	err := c.do(ctx, http.MethodGet, "/v1/rooms/"+url.PathEscape(id)+"/participants", nil, "", &out)
+	return out.Participants, err
+}
+
+// RemoveParticipant takes someone (by id or name) out of a room's call for
+// good, as its host.
+func (c *Client) RemoveParticipant(ctx context.Context, id, hostKey, who string) (api.Participant, error) {
+	var out api.Participant
+	err := c.do(ctx, http.MethodPost, "/v1/rooms/"+url.PathEscape(id)+"/participants/"+url.PathEscape(who)+"/remove", nil, hostKey, &out)
+	return out, err
+}
