@@ -25,6 +25,7 @@ type Call struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
+	active  string // the active speaker: who last started speaking
 	room    room.Room
 	parts   map[string]*Session
 	stopped bool
@@ -266,4 +267,16 @@ func (c *Call) TrackUnpublished(t api.Track) {
 // PeerFailed logs a media connection that failed; the client rejoins.
 func (c *Call) PeerFailed(peerID string) {
 	c.log.Info("media connection failed", "participant", peerID)
+}
+
+// Speaking tells everyone who speaks; whoever starts speaking becomes the
+// active speaker, the one clients put in the spotlight.
+func (c *Call) Speaking(peerID string, speaking bool) {
+	c.mu.Lock()
+	if speaking {
+		c.active = peerID
+	}
+	active := c.active == peerID
+	c.mu.Unlock()
+	c.broadcast("", api.MsgSpeaking, api.Speaking{ParticipantID: peerID, Speaking: speaking, Active: active})
 }

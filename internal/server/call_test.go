@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,7 +90,7 @@ func joinWith(t *testing.T, c *client.Client, roomID, name string, opts client.J
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	opts.Name, opts.Key, opts.MaxReconnects = name, key, 3
-	opts.Tracks = []client.LocalTrack{{Track: track, Kind: api.KindVideo}}
+	opts.Tracks = append([]client.LocalTrack{{Track: track, Kind: api.KindVideo}}, opts.Tracks...)
 	call, err := c.Join(ctx, roomID, opts)
 	if err != nil {
 		return nil, err
@@ -402,4 +403,57 @@ func TestCallReconnectsAfterADrop(t *testing.T) {
 		n := len(ps)
 		t.Errorf("%d participants after the reconnect, want 2", n)
 	}
+}
+
+func TestSpeakingFromAudioLevels(t *testing.T) {
+	c, stop := testServer(t)
+	defer stop()
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener, err := join(t, c, r.ID, "listener", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audio, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "speaker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var level atomic.Uint32
+	level.Store(20) // talking
+	speaker, err := joinWith(t, c, r.ID, "speaker", client.JoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = speaker
+	talker, err := joinWith(t, c, r.ID, "talker", client.JoinOptions{Tracks: []client.LocalTrack{{Track: audio, Kind: api.KindAudio, Level: func() uint8 { return uint8(level.Load()) }}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		silence := []byte{0xf8, 0xff, 0xfe} // an Opus silence frame
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				_ = audio.WriteSample(media.Sample{Data: silence, Duration: 20 * time.Millisecond})
+			}
+		}
+	}()
+	id := talker.call.Me().ID
+	listener.waitEvent(t, "talker speaking", func(ev client.Event) bool {
+		s, ok := ev.(client.Speaking)
+		return ok && s.ParticipantID == id && s.Speaking && s.Active
+	})
+	level.Store(127) // quiet
+	listener.waitEvent(t, "talker quiet", func(ev client.Event) bool {
+		s, ok := ev.(client.Speaking)
+		return ok && s.ParticipantID == id && !s.Speaking
+	})
 }

@@ -32,21 +32,33 @@ type forwarder struct {
 	stopped bool
 
 	lastKeyframeReq atomic.Int64
+	// levelID is the publisher's id for the audio-level extension; 0 if
+	// it does not send one.
+	levelID  uint8
+	speaking speakingDetector
 }
 
-func newForwarder(pub *Peer, remote *webrtc.TrackRemote, kind api.TrackKind) (*forwarder, error) {
+func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver, kind api.TrackKind) (*forwarder, error) {
 	id := newTrackID()
 	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, id, pub.id)
 	if err != nil {
 		return nil, fmt.Errorf("local track for %s: %w", remote.ID(), err)
 	}
-	return &forwarder{
+	f := &forwarder{
 		info:    api.Track{ID: id, ParticipantID: pub.id, Kind: kind},
 		pub:     pub,
 		remote:  remote,
 		local:   local,
 		senders: map[string]*webrtc.RTPSender{},
-	}, nil
+	}
+	if remote.Kind() == webrtc.RTPCodecTypeAudio {
+		for _, ext := range recv.GetParameters().HeaderExtensions {
+			if ext.URI == AudioLevelURI {
+				f.levelID = uint8(ext.ID)
+			}
+		}
+	}
+	return f, nil
 }
 
 func newTrackID() string {
@@ -60,7 +72,17 @@ func (f *forwarder) run() {
 	for {
 		pkt, _, err := f.remote.ReadRTP()
 		if err != nil {
+			if f.speaking.speaking {
+				f.pub.router.events.Speaking(f.info.ParticipantID, false)
+			}
 			return
+		}
+		if f.levelID != 0 {
+			if b := pkt.GetExtension(f.levelID); len(b) > 0 {
+				if changed, on := f.speaking.observe(b[0]&0x7f, time.Now()); changed {
+					f.pub.router.events.Speaking(f.info.ParticipantID, on)
+				}
+			}
 		}
 		// The publisher's header extension ids mean nothing on the
 		// subscriber's connection; its own interceptors add what it

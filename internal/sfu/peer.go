@@ -204,7 +204,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			kind = api.KindAudio
 		}
 	}
-	f, err := newForwarder(p, remote, kind)
+	f, err := newForwarder(p, remote, recv, kind)
 	if err != nil {
 		p.router.log.Warn("forward track", "peer", p.id, "err", err)
 		return

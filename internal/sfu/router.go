@@ -19,6 +19,9 @@ type Events interface {
 	TrackUnpublished(t api.Track)
 	// PeerFailed: a participant's media connection failed for good.
 	PeerFailed(peerID string)
+	// Speaking: a participant started or stopped speaking, by the audio
+	// level its client or browser puts in each packet.
+	Speaking(peerID string, speaking bool)
 }
 
 // Signaler sends a participant the SDP and candidates of its connections.

@@ -47,6 +47,9 @@ type JoinOptions struct {
 type LocalTrack struct {
 	Track webrtc.TrackLocal
 	Kind  api.TrackKind
+	// Level, for audio, reports the sound level now as -dBov (0 loudest,
+	// 127 silence); each packet carries it so the call knows who speaks.
+	Level func() uint8
 }
 
 // Errors that end a call for good; the client does not reconnect.
@@ -62,6 +65,7 @@ type Call struct {
 	roomID string
 	opts   JoinOptions
 	api    *webrtc.API
+	levels *audioLevels
 	events chan Event
 
 	ctx    context.Context
@@ -92,16 +96,17 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	if opts.MaxReconnects == 0 {
 		opts.MaxReconnects = 8
 	}
+	levels := &audioLevels{}
 	wapi := opts.API
 	if wapi == nil {
 		var err error
-		if wapi, err = defaultAPI(c.loopback()); err != nil {
+		if wapi, err = defaultAPI(c.loopback(), levels); err != nil {
 			return nil, err
 		}
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	call := &Call{
-		client: c, roomID: roomID, opts: opts, api: wapi,
+		client: c, roomID: roomID, opts: opts, api: wapi, levels: levels,
 		events: make(chan Event, 1024),
 		ctx:    cctx, cancel: cancel,
 		tracks: map[string]api.Track{},
@@ -198,8 +203,14 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	call.mu.Unlock()
 	call.emit(Joined{joined})
 	for _, t := range call.opts.Tracks {
-		if _, err := pubPC.AddTrack(t.Track); err != nil {
+		sender, err := pubPC.AddTrack(t.Track)
+		if err != nil {
 			return fail(fmt.Errorf("publish %s track: %w", t.Kind, err))
+		}
+		if t.Level != nil {
+			if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+				call.levels.set(uint32(enc[0].SSRC), t.Level)
+			}
 		}
 	}
 	if len(call.opts.Tracks) > 0 {

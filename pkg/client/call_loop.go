@@ -146,7 +146,7 @@ func (call *Call) dispatch(m api.Message) error {
 	case api.MsgSpeaking:
 		var sp api.Speaking
 		if json.Unmarshal(m.Data, &sp) == nil {
-			call.emit(Speaking{sp})
+			call.emit(Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active})
 		}
 	case api.MsgRemoved:
 		var r api.Removed

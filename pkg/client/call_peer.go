@@ -11,8 +11,9 @@ import (
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
-// defaultAPI negotiates what roomsd forwards: VP8 and Opus.
-func defaultAPI(loopback bool) (*webrtc.API, error) {
+// defaultAPI negotiates what roomsd forwards: VP8 and Opus, with audio
+// levels stamped from levels.
+func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []struct {
 		p webrtc.RTPCodecParameters
@@ -27,7 +28,11 @@ func defaultAPI(loopback bool) (*webrtc.API, error) {
 			return nil, fmt.Errorf("register %s: %w", c.p.MimeType, err)
 		}
 	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register audio level: %w", err)
+	}
 	reg := &interceptor.Registry{}
+	reg.Add(levels)
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}

@@ -41,8 +41,13 @@ type Muted struct{ api.Mute }
 // Chat: a chat message, ours included.
 type Chat struct{ api.Chat }
 
-// Speaking: who is speaking now.
-type Speaking struct{ api.Speaking }
+// Speaking: someone started or stopped speaking; Active marks the active
+// speaker, the one to put in the spotlight.
+type Speaking struct {
+	ParticipantID string
+	Speaking      bool
+	Active        bool
+}
 
 // Removed: the host removed us; the call is over for us and will not
 // reconnect.
