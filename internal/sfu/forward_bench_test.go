@@ -1,0 +1,80 @@
+package sfu
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// BenchmarkForward measures the fan-out of one published packet to N
+// subscribers: what the router does per packet once it has read it
+// (strip extensions, then for each subscriber rewrite SSRC and payload
+// type, run the interceptors, SRTP-protect and send a UDP datagram).
+// ns/pkt-sub is the cost per forwarded packet per subscriber. The
+// subscribers are pion peers in this process, so their receiving adds to
+// the machine's load (not to allocs of the send path measured here, which
+// testing counts process-wide).
+func BenchmarkForward(b *testing.B) {
+	for _, n := range []int{1, 10, 49} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			s := newTestSFU(b)
+			r := s.NewRouter("bench", nopEvents{})
+			defer r.Close()
+			wapi := clientAPI(b)
+			pub := newTestClient(b, r, "pub", wapi)
+			subs := make([]*testClient, n)
+			for i := range subs {
+				subs[i] = newTestClient(b, r, fmt.Sprintf("sub%d", i), wapi)
+			}
+			track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "pub")
+			if err != nil {
+				b.Fatal(err)
+			}
+			pub.publish(track)
+			payload := make([]byte, 1100)
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1}, Payload: payload}
+			// Feed the publisher until every subscriber has the track.
+			for i, sc := range subs {
+				deadline := time.After(20 * time.Second)
+			wait:
+				for {
+					select {
+					case t := <-sc.tracks:
+						go func() {
+							for {
+								if _, _, err := t.ReadRTP(); err != nil {
+									return
+								}
+							}
+						}()
+						break wait
+					case <-time.After(20 * time.Millisecond):
+						pkt.SequenceNumber++
+						_ = track.WriteRTP(pkt)
+					case <-deadline:
+						b.Fatalf("subscriber %d never got the track", i)
+					}
+				}
+			}
+			fwds := r.allForwarders()
+			if len(fwds) != 1 {
+				b.Fatalf("%d forwarders, want 1", len(fwds))
+			}
+			f := fwds[0]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				pkt.SequenceNumber++
+				pkt.Timestamp += 3000
+				pkt.Header.Extension = false
+				pkt.Header.Extensions = nil
+				_ = f.local.WriteRTP(pkt)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/pkt-sub")
+		})
+	}
+}
