@@ -13,8 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,10 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	for _, name := range []string{"roomsd", "rooms"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name)
+		if name == "roomsd" {
+			// roomsd never decodes media: it must build without cgo.
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
@@ -65,6 +71,9 @@ func TestScripts(t *testing.T) {
 			"waitready": waitReady,
 			"exits":     exits,
 			"jsonenv":   jsonEnv,
+			"bg":        bgStart,
+			"waitout":   waitOut,
+			"waitexit":  waitExit,
 		},
 	})
 }
@@ -132,4 +141,99 @@ func jsonEnv(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("stdout has no field %q", args[1])
 	}
 	ts.Setenv(args[0], fmt.Sprint(v))
+}
+
+// bg NAME command args... starts a command in the background with its
+// output going to $WORK/NAME.out, so waitout can watch it while it runs.
+func bgStart(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: bg NAME command [args...]")
+	}
+	name := args[0]
+	out, err := os.Create(ts.MkAbs(name + ".out"))
+	ts.Check(err)
+	path, err := exec.LookPath(args[1])
+	if err != nil {
+		// LookPath uses the test's PATH; the script's comes first.
+		path = filepath.Join(binDir, args[1])
+	}
+	cmd := exec.Command(path, args[2:]...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Stdout, cmd.Stderr = out, out
+	env := os.Environ()
+	for _, k := range []string{"PATH", "HOME", "XDG_STATE_HOME", "ROOMS_SERVER", "TZ", "NO_COLOR", "ROOMSD_UDP_PORT"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	cmd.Env = env
+	ts.Check(cmd.Start())
+	done := make(chan int, 1)
+	go func() {
+		err := cmd.Wait()
+		out.Close()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		done <- code
+	}()
+	bgProcs.Store(ts.MkAbs(name), &bgProc{cmd: cmd, done: done})
+	ts.Defer(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	})
+}
+
+type bgProc struct {
+	cmd  *exec.Cmd
+	done chan int
+	code *int
+}
+
+var bgProcs sync.Map
+
+// waitout NAME REGEXP waits up to 60 s for a line of NAME's output to match.
+func waitOut(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitout NAME REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".out"))
+		if re.Match(b) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(ts.MkAbs(args[0] + ".out"))
+	ts.Fatalf("no line of %s matched %q in 60 s; its output:\n%s", args[0], args[1], b)
+}
+
+// waitexit NAME CODE waits up to 60 s for NAME to exit with CODE.
+func waitExit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitexit NAME CODE")
+	}
+	v, ok := bgProcs.Load(ts.MkAbs(args[0]))
+	if !ok {
+		ts.Fatalf("no background command %s", args[0])
+	}
+	p := v.(*bgProc)
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if p.code == nil {
+		select {
+		case c := <-p.done:
+			p.code = &c
+		case <-time.After(60 * time.Second):
+			ts.Fatalf("%s did not exit in 60 s", args[0])
+		}
+	}
+	if *p.code != want {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".out"))
+		ts.Fatalf("%s exited %d, want %d; its output:\n%s", args[0], *p.code, want, b)
+	}
 }

@@ -127,7 +127,7 @@ Exit codes:
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
 
 	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"})
-	for _, c := range []*cobra.Command{newCmdCreate(f), newCmdList(f), newCmdInfo(f), newCmdLink(f), newCmdWho(f), newCmdThemes(f)} {
+	for _, c := range []*cobra.Command{newCmdCreate(f), newCmdJoin(f), newCmdList(f), newCmdInfo(f), newCmdLink(f), newCmdWho(f), newCmdThemes(f)} {
 		c.GroupID = "rooms"
 		root.AddCommand(c)
 	}

@@ -1,0 +1,185 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pion/mediadevices"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/webrtc/v4"
+)
+
+// VideoOptions chooses and shapes the local video.
+type VideoOptions struct {
+	Source             string // "testsrc", "none", or a camera ("", "camera", a /dev/video* path or a driver label)
+	Width, Height, FPS int    // defaults 320x240@15
+	BitrateBps         int    // default 250_000
+	// Label colours the test pattern so tests can tell participants apart (see Pattern); zero means DefaultLabel.
+	Label color.RGBA
+	// KeyframeInterval is the longest the encoder goes without a keyframe of its own accord (default 10 s); PLI/FIR get one at once.
+	KeyframeInterval time.Duration
+	// TrackID and StreamID become the track's msid in SDP; defaults "video" and "rooms".
+	TrackID, StreamID string
+}
+
+func (o *VideoOptions) setDefaults() error {
+	if o.Width == 0 && o.Height == 0 {
+		o.Width, o.Height = 320, 240
+	}
+	if o.FPS == 0 {
+		o.FPS = 15
+	}
+	if o.BitrateBps == 0 {
+		o.BitrateBps = 250_000
+	}
+	if o.Label == (color.RGBA{}) {
+		o.Label = DefaultLabel
+	}
+	if o.KeyframeInterval == 0 {
+		o.KeyframeInterval = 10 * time.Second
+	}
+	if o.TrackID == "" {
+		o.TrackID = "video"
+	}
+	if o.StreamID == "" {
+		o.StreamID = "rooms"
+	}
+	// I420 halves the chroma planes, so odd sizes would lose a column.
+	if o.Width < 16 || o.Height < 16 || o.Width > 4096 || o.Height > 4096 || o.Width%2 != 0 || o.Height%2 != 0 {
+		return fmt.Errorf("video size %dx%d: width and height must be even and between 16 and 4096", o.Width, o.Height)
+	}
+	if o.FPS < 1 || o.FPS > 60 {
+		return fmt.Errorf("video rate %d fps: must be between 1 and 60", o.FPS)
+	}
+	if o.BitrateBps < 10_000 {
+		return fmt.Errorf("video bitrate %d bps: must be at least 10000", o.BitrateBps)
+	}
+	if o.KeyframeInterval < 0 {
+		return fmt.Errorf("keyframe interval %v: must not be negative", o.KeyframeInterval)
+	}
+	return nil
+}
+
+// OpenVideo opens a video source and its VP8 encoder; Source "none" gives ErrNone.
+func OpenVideo(ctx context.Context, o VideoOptions) (LocalTrack, error) {
+	if o.Source == "none" {
+		return nil, ErrNone
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := o.setDefaults(); err != nil {
+		return nil, err
+	}
+	selector, err := vp8Selector(o)
+	if err != nil {
+		return nil, err
+	}
+	var md mediadevices.Track
+	if o.Source == "testsrc" {
+		md = mediadevices.NewVideoTrack(newPatternSource(o), selector)
+	} else {
+		md, err = openCamera(o, selector)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID), nil
+}
+
+func vp8Selector(o VideoOptions) (*mediadevices.CodecSelector, error) {
+	p, err := vp8Params(o)
+	if err != nil {
+		return nil, err
+	}
+	return mediadevices.NewCodecSelector(mediadevices.WithVideoEncoders(&p)), nil
+}
+
+// vp8Params is the encoder set-up for interactive video: realtime deadline,
+// constant bitrate so a still scene does not starve a later moving one, and
+// error resilience so a lost packet costs one frame, not the rest of the GOP.
+func vp8Params(o VideoOptions) (vpx.VP8Params, error) {
+	p, err := vpx.NewVP8Params()
+	if err != nil {
+		return p, err
+	}
+	p.BitRate = o.BitrateBps
+	p.KeyFrameInterval = max(int(o.KeyframeInterval.Seconds()*float64(o.FPS)), 1)
+	p.RateControlEndUsage = vpx.RateControlCBR
+	p.ErrorResilient = vpx.ErrorResilientDefault
+	p.LagInFrames = 0
+	return p, nil
+}
+
+// patternSource produces Pattern frames in real time.
+type patternSource struct {
+	w, h   int
+	label  color.RGBA
+	period time.Duration
+
+	mu     sync.Mutex
+	frame  uint32
+	next   time.Time
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newPatternSource(o VideoOptions) *patternSource {
+	return &patternSource{
+		w: o.Width, h: o.Height, label: o.Label,
+		period: time.Second / time.Duration(o.FPS),
+		closed: make(chan struct{}),
+	}
+}
+
+func (s *patternSource) ID() string { return "testsrc" }
+
+func (s *patternSource) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
+
+func (s *patternSource) Read() (image.Image, func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := pace(&s.next, s.period, s.closed); err != nil {
+		return nil, func() {}, err
+	}
+	img := Pattern(s.w, s.h, s.frame, s.label)
+	s.frame++
+	return img, func() {}, nil
+}
+
+// pace waits until *next, then moves it one period on; it returns io.EOF
+// once closed is closed. After a stall (a slow encoder, a suspended laptop)
+// it resumes from now rather than bursting to catch up.
+func pace(next *time.Time, period time.Duration, closed <-chan struct{}) error {
+	now := time.Now()
+	if next.IsZero() {
+		*next = now
+	}
+	if wait := next.Sub(now); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-closed:
+			t.Stop()
+			return io.EOF
+		}
+	}
+	select {
+	case <-closed:
+		return io.EOF
+	default:
+	}
+	*next = next.Add(period)
+	if now := time.Now(); next.Before(now) {
+		*next = now.Add(period)
+	}
+	return nil
+}
