@@ -77,9 +77,8 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 		if s.cfg.Signal == nil {
 			return problem(http.StatusNotFound, apitypes.CodeNotFound, "this server does not carry calls")
 		}
-		if _, err := s.lookup(r); err != nil {
-			return err
-		}
+		// The room is looked up after the join, so a wrong link gets the
+		// protocol's room_not_found like every other refusal.
 		s.cfg.Signal.ServeHTTP(w, r)
 		return nil
 	}

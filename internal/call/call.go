@@ -43,7 +43,7 @@ func newParticipantID() string {
 	return "p" + hex.EncodeToString(b)
 }
 
-func (c *Call) join(r room.Room, j Joiner, banned bool, conn Conn) (*Session, error) {
+func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session, error) {
 	now := c.hub.cfg.Now()
 	c.mu.Lock()
 	if c.stopped {
@@ -60,8 +60,11 @@ func (c *Call) join(r room.Room, j Joiner, banned bool, conn Conn) (*Session, er
 	if old != nil {
 		count--
 	}
-	isHost := r.IsHost(j.HostKey)
-	if err := room.Admit(r, room.Joiner{IsHost: isHost, Banned: banned}, count, now); err != nil {
+	// Someone already in the call (a second connection of the same key)
+	// is back, whatever the lock says.
+	who.Returning = who.Returning || old != nil
+	isHost := who.IsHost
+	if err := room.Admit(r, who, count, now); err != nil {
 		c.mu.Unlock()
 		return nil, err
 	}
@@ -264,9 +267,14 @@ func (c *Call) TrackUnpublished(t api.Track) {
 	c.broadcast(t.ParticipantID, api.MsgTrackUnpublished, t)
 }
 
-// PeerFailed logs a media connection that failed; the client rejoins.
+// PeerFailed drops the signalling of a participant whose media failed
+// (ICE gave up, or it never answered an offer): its client reconnects
+// with fresh connections and keeps its place, as after a network drop.
 func (c *Call) PeerFailed(peerID string) {
 	c.log.Info("media connection failed", "participant", peerID)
+	if s := c.session(peerID); s != nil {
+		s.conn.Close("your media connection failed; reconnect")
+	}
 }
 
 // Speaking tells everyone who speaks; whoever starts speaking becomes the

@@ -96,11 +96,29 @@ func (h *Hub) Join(ctx context.Context, roomID string, j Joiner, conn Conn) (*Se
 	if err != nil {
 		return nil, err
 	}
-	c, err := h.call(roomID)
+	returning, err := h.cfg.Store.IsMember(ctx, roomID, j.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	return c.join(r, j, banned, conn)
+	for {
+		c, err := h.call(roomID)
+		if err != nil {
+			return nil, err
+		}
+		s, err := c.join(r, room.Joiner{IsHost: r.IsHost(j.HostKey), Banned: banned, Returning: returning}, j, conn)
+		if errors.Is(err, errCallStopped) {
+			continue // the call emptied as we came in: start a new one
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !returning {
+			if err := h.cfg.Store.AddMember(ctx, roomID, j.PublicKey); err != nil {
+				h.log.Warn("record member", "err", err)
+			}
+		}
+		return s, nil
+	}
 }
 
 // call returns the live call of roomID, starting it if needed.

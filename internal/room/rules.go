@@ -38,6 +38,9 @@ func invalid(format string, args ...any) error {
 type Joiner struct {
 	IsHost bool
 	Banned bool
+	// Returning is true for a key that has been in the call before: a
+	// lock keeps newcomers out, not people coming back after a drop.
+	Returning bool
 }
 
 // Admit decides whether j may enter r at now while inCall people are in it.
@@ -54,7 +57,7 @@ func Admit(r Room, j Joiner, inCall int, now time.Time) error {
 	if j.Banned {
 		return ErrBanned
 	}
-	if r.Locked && !j.IsHost {
+	if r.Locked && !j.IsHost && !j.Returning {
 		return ErrLocked
 	}
 	if inCall >= r.Capacity {

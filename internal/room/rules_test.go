@@ -40,6 +40,8 @@ func TestAdmit(t *testing.T) {
 		{"the host is refused at capacity too", openRoom(), Joiner{IsHost: true}, 3, ErrFull},
 		{"a guest is refused by a lock", locked, Joiner{}, 0, ErrLocked},
 		{"the host comes back through a lock", locked, Joiner{IsHost: true}, 1, nil},
+		{"someone who was in comes back through a lock", locked, Joiner{Returning: true}, 1, nil},
+		{"a returning key that was banned stays out", locked, Joiner{Returning: true, Banned: true}, 1, ErrBanned},
 		{"a banned key is refused", openRoom(), Joiner{Banned: true}, 0, ErrBanned},
 		{"a banned key is refused even with the host key", openRoom(), Joiner{Banned: true, IsHost: true}, 0, ErrBanned},
 		{"a scheduled room refuses before its time", scheduled, Joiner{}, 0, ErrNotOpenYet},

@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -27,6 +28,9 @@ type Peer struct {
 	// time; changes meanwhile set again.
 	offering bool
 	again    bool
+	// offers counts offers sent, so a late timer knows its offer was answered.
+	offers      int
+	answerTimer *time.Timer
 	// Candidates for sub that arrived before its answer.
 	pending []webrtc.ICECandidateInit
 	closed  bool
@@ -190,6 +194,24 @@ func (p *Peer) negotiate() {
 		p.router.log.Warn("offer to subscriber", "peer", p.id, "err", err)
 		return
 	}
+	p.mu.Lock()
+	p.offers++
+	n := p.offers
+	if p.answerTimer != nil {
+		p.answerTimer.Stop()
+	}
+	// A participant that never answers would hold every later change
+	// back: after the timeout its media counts as failed.
+	p.answerTimer = time.AfterFunc(p.router.sfu.answerTimeout, func() {
+		p.mu.Lock()
+		late := p.offering && p.offers == n && !p.closed
+		p.mu.Unlock()
+		if late {
+			p.router.log.Info("no answer to an offer", "peer", p.id)
+			p.router.events.PeerFailed(p.id)
+		}
+	})
+	p.mu.Unlock()
 	p.sig.SendSDP(api.SDP{PC: api.PCSubscribe, SDP: p.sub.LocalDescription().SDP})
 }
 
@@ -225,6 +247,9 @@ func (p *Peer) close() {
 		return
 	}
 	p.closed = true
+	if p.answerTimer != nil {
+		p.answerTimer.Stop()
+	}
 	p.mu.Unlock()
 	p.pub.Close()
 	p.sub.Close()

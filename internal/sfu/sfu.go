@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -27,14 +28,18 @@ type Config struct {
 	// loopback and for tests, where the default gathering finds no pair.
 	Loopback bool
 	Logger   *slog.Logger
+	// AnswerTimeout bounds how long a participant may take to answer an
+	// offer before its media counts as failed; 0 means 15 s.
+	AnswerTimeout time.Duration
 }
 
 // SFU holds what every router shares: the WebRTC API and the UDP socket.
 type SFU struct {
-	api  *webrtc.API
-	conn net.PacketConn
-	mux  ice.UDPMux
-	log  *slog.Logger
+	answerTimeout time.Duration
+	api           *webrtc.API
+	conn          net.PacketConn
+	mux           ice.UDPMux
+	log           *slog.Logger
 }
 
 // Codecs the SFU forwards. Payload types follow Chromium's so fewer
@@ -102,11 +107,15 @@ func New(cfg Config) (*SFU, error) {
 			return nil, fmt.Errorf("announce --public-ip %v: %w", cfg.PublicIPs, err)
 		}
 	}
+	if cfg.AnswerTimeout == 0 {
+		cfg.AnswerTimeout = 15 * time.Second
+	}
 	return &SFU{
-		api:  webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
-		conn: conn,
-		mux:  mux,
-		log:  log,
+		answerTimeout: cfg.AnswerTimeout,
+		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
+		conn:          conn,
+		mux:           mux,
+		log:           log,
 	}, nil
 }
 

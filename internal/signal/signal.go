@@ -40,6 +40,8 @@ type Handler struct {
 	Hub     *call.Hub
 	Log     *slog.Logger
 	Version string
+	// JoinTimeout bounds the wait for the join message; 0 means 10 s.
+	JoinTimeout time.Duration
 }
 
 // ServeHTTP upgrades the request and runs the participant until it leaves.
@@ -70,17 +72,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
-	log := h.Log.With("room", room.LogID(roomID))
+	log := h.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("room", room.LogID(roomID))
 	challenge := make([]byte, 32)
 	_, _ = rand.Read(challenge)
 	ch := base64.RawURLEncoding.EncodeToString(challenge)
 	c.Send(mustEncode(api.MsgHello, api.Hello{Protocol: api.SignalProtocol, Challenge: ch, Server: h.Version}))
 
-	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	timeout := h.JoinTimeout
+	if timeout == 0 {
+		timeout = joinTimeout
+	}
+	jctx, cancel := context.WithTimeout(ctx, timeout)
 	m, err := c.read(jctx)
 	cancel()
-	if err != nil {
-		c.Close("no join in time")
+	var bad *badMessage
+	switch {
+	case errors.As(err, &bad):
+		c.fail(api.CodeInvalidArgument, bad.Error())
+		return
+	case err != nil:
+		c.fail(api.CodeInvalidArgument, "no join message within "+timeout.String())
 		return
 	}
 	if m.Type != api.MsgJoin {
@@ -121,6 +136,14 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
 	left := false
 	for {
 		m, err := c.read(ctx)
+		if errors.As(err, &bad) {
+			if !lim.Allow() {
+				c.fail(api.CodeRateLimited, "too many messages; slow down")
+				break
+			}
+			c.Send(mustEncode(api.MsgError, api.SignalError{Code: api.CodeInvalidArgument, Message: bad.Error()}))
+			continue
+		}
 		if err != nil {
 			break
 		}
@@ -218,6 +241,11 @@ func (c *conn) fail(code api.Code, msg string) {
 	c.Close(msg)
 }
 
+// badMessage is a message that arrived whole but is not the protocol's.
+type badMessage struct{ why string }
+
+func (b *badMessage) Error() string { return b.why }
+
 func (c *conn) read(ctx context.Context) (api.Message, error) {
 	var m api.Message
 	typ, data, err := c.ws.Read(ctx)
@@ -225,10 +253,10 @@ func (c *conn) read(ctx context.Context) (api.Message, error) {
 		return m, err
 	}
 	if typ != websocket.MessageText {
-		return m, errors.New("binary messages are not part of the protocol")
+		return m, &badMessage{"binary messages are not part of the protocol"}
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("message is not JSON: %w", err)
+	if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
+		return m, &badMessage{"a message must be a JSON object with a type"}
 	}
 	return m, nil
 }

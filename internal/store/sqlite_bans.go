@@ -31,3 +31,23 @@ func (s *SQLite) IsBanned(ctx context.Context, roomID, publicKey string) (bool, 
 	}
 	return n > 0, nil
 }
+
+// AddMember records that publicKey has been in roomID's call.
+func (s *SQLite) AddMember(ctx context.Context, roomID, publicKey string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO members (room_id, public_key, first_joined_at) VALUES (?, ?, ?)
+		ON CONFLICT (room_id, public_key) DO NOTHING`, roomID, publicKey, s.now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("add member to room %q: %w", roomID, err)
+	}
+	return nil
+}
+
+// IsMember says whether publicKey has been in roomID's call.
+func (s *SQLite) IsMember(ctx context.Context, roomID, publicKey string) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM members WHERE room_id = ? AND public_key = ?`, roomID, publicKey).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check member of room %q: %w", roomID, err)
+	}
+	return n > 0, nil
+}

@@ -57,6 +57,11 @@ type Store interface {
 	Ban(ctx context.Context, roomID, publicKey, name string) error
 	// IsBanned says whether a public key is banned from a room.
 	IsBanned(ctx context.Context, roomID, publicKey string) (bool, error)
+	// AddMember records that a key has been in a room's call; adding twice
+	// is fine.
+	AddMember(ctx context.Context, roomID, publicKey string) error
+	// IsMember says whether a key has been in a room's call.
+	IsMember(ctx context.Context, roomID, publicKey string) (bool, error)
 	// Ping checks that the store can answer.
 	Ping(ctx context.Context) error
 	// Close releases the store. It is safe to call more than once.

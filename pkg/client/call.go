@@ -153,10 +153,13 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	u.Path += "/r/" + url.PathEscape(call.roomID)
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
+	ws, resp, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if resp != nil {
+			return fmt.Errorf("the server at %s did not take a call connection (HTTP %d); is this a rooms link?", u.Host, resp.StatusCode)
 		}
 		return fmt.Errorf("%w: signalling at %s: %w", ErrUnreachable, u.Host, err)
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Count", testCount},
 		{"ListLiveAt", testListLiveAt},
 		{"Bans", testBans},
+		{"Members", testMembers},
 		{"PingAndCloseTwice", testPingClose},
 	}
 	for _, tt := range tests {
@@ -508,5 +509,26 @@ func testListLiveAt(t *testing.T, s store.Store) {
 	}
 	if len(got) != 2 || !ids[forever.ID] || !ids[timed.ID] {
 		t.Fatalf("LiveAt kept %v, want the room without a duration and the one still running", ids)
+	}
+}
+
+func testMembers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := sample("member-room-a"), sample("member-room-b")
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	if m, err := s.IsMember(ctx, a.ID, "k"); err != nil || m {
+		t.Fatalf("IsMember before joining = %v, %v", m, err)
+	}
+	for range 2 {
+		if err := s.AddMember(ctx, a.ID, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _ := s.IsMember(ctx, a.ID, "k"); !m {
+		t.Fatal("a member is not a member")
+	}
+	if m, _ := s.IsMember(ctx, b.ID, "k"); m {
+		t.Fatal("membership of one room holds in another")
 	}
 }
