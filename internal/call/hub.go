@@ -234,3 +234,17 @@ func Code(err error) (api.Code, string) {
 	}
 	return api.CodeInternal, "internal error"
 }
+
+// Stats counts live calls and the people in them, for metrics.
+func (h *Hub) Stats() (calls, participants int) {
+	h.mu.Lock()
+	cs := make([]*Call, 0, len(h.calls))
+	for _, c := range h.calls {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
+	for _, c := range cs {
+		participants += c.count()
+	}
+	return len(cs), participants
+}

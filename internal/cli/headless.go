@@ -30,6 +30,7 @@ type headless struct {
 	server   string
 	roomID   string
 	joinedAt time.Time
+	noDecode bool
 
 	outMu sync.Mutex
 	mu    sync.Mutex
@@ -217,6 +218,14 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 	go func() {
 		defer h.wg.Done()
 		var err error
+		if h.noDecode {
+			for ctx.Err() == nil {
+				if _, _, err := e.Track.ReadRTP(); err != nil {
+					return
+				}
+			}
+			return
+		}
 		switch e.Track.Kind() {
 		case webrtc.RTPCodecTypeVideo:
 			err = media.DecodeVideo(ctx, e.Track, func(fr media.Frame) {

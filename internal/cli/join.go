@@ -24,6 +24,7 @@ type joinOptions struct {
 	duration time.Duration
 	hostKey  string
 	wait     bool
+	decode   bool
 }
 
 func newCmdJoin(f *Factory) *cobra.Command {
@@ -62,6 +63,7 @@ ended, not open yet), 5 server unreachable.`,
 	fl.StringVar(&o.audio, "audio", "none", "audio source: testsrc, none or a device")
 	fl.DurationVar(&o.duration, "duration", 0, "leave after this long (default: until Ctrl-C)")
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
+	fl.BoolVar(&o.decode, "decode", true, "decode what arrives (false: only count packets, for load tests)")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -129,6 +131,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	}
 
 	h := newHeadless(f, t.c.Server(), t.id)
+	h.noDecode = !o.decode
 	call, err := h.join(ctx, t.c, client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks}, o.wait)
 	if err != nil {
 		return err

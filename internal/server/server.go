@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/room"
@@ -83,7 +85,17 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_forwarded_packets_total",
+			Help: "RTP packets sent to subscribers, one per subscriber."}, func() float64 { return float64(media.Forwarded()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_calls", Help: "Live calls."},
+			func() float64 { c, _ := s.hub.Stats(); return float64(c) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},
+			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
+	)
 	handler = api.New(api.Config{
+		Registry:        reg,
 		Store:           st,
 		Logger:          log,
 		PublicURL:       cfg.PublicURL,

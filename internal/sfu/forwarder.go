@@ -29,6 +29,8 @@ type forwarder struct {
 
 	mu      sync.Mutex
 	senders map[string]*webrtc.RTPSender // by subscriber id
+	// fanout is len(senders), read on every packet without the lock.
+	fanout  atomic.Int64
 	stopped bool
 
 	lastKeyframeReq atomic.Int64
@@ -91,6 +93,7 @@ func (f *forwarder) run() {
 		pkt.Header.Extensions = nil
 		pkt.Header.ExtensionProfile = 0
 		_ = f.local.WriteRTP(pkt)
+		f.pub.router.sfu.forwarded.Add(uint64(f.fanout.Load()))
 	}
 }
 
@@ -109,6 +112,7 @@ func (f *forwarder) subscribe(p *Peer) {
 		return
 	}
 	f.senders[p.id] = sender
+	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
@@ -150,6 +154,7 @@ func (f *forwarder) requestKeyframe() {
 func (f *forwarder) unsubscribe(peerID string) {
 	f.mu.Lock()
 	delete(f.senders, peerID)
+	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
 }
 
@@ -163,6 +168,7 @@ func (f *forwarder) stop() {
 	f.stopped = true
 	senders := f.senders
 	f.senders = map[string]*webrtc.RTPSender{}
+	f.fanout.Store(0)
 	f.mu.Unlock()
 	for id, s := range senders {
 		p := f.pub.router.peer(id)

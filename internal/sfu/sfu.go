@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -35,6 +36,8 @@ type Config struct {
 
 // SFU holds what every router shares: the WebRTC API and the UDP socket.
 type SFU struct {
+	// forwarded counts packets written to subscribers (one per subscriber).
+	forwarded     atomic.Uint64
 	answerTimeout time.Duration
 	api           *webrtc.API
 	conn          net.PacketConn
@@ -132,3 +135,7 @@ func (s *SFU) Close() error {
 	_ = s.conn.Close() // the mux has usually closed it already
 	return err
 }
+
+// Forwarded is how many packets the SFU has sent to subscribers, counting
+// each subscriber's copy.
+func (s *SFU) Forwarded() uint64 { return s.forwarded.Load() }
