@@ -120,11 +120,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 		return usageErr("--video %s: %w", o.video, err)
 	}
 	if a, err := media.OpenAudio(ctx, media.AudioOptions{Source: o.audio}); err == nil {
-		lt := client.LocalTrack{Track: a.Track(), Kind: api.KindAudio}
-		if o.audio == "testsrc" {
-			lt.Level = func() uint8 { return toneLevel }
-		}
-		tracks = append(tracks, lt)
+		tracks = append(tracks, client.LocalTrack{Track: a.Track(), Kind: api.KindAudio, Level: a.Gate().Level})
 		closers = append(closers, a.Close)
 	} else if !errors.Is(err, media.ErrNone) {
 		return usageErr("--audio %s: %w", o.audio, err)
@@ -138,9 +134,6 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	}
 	return h.run(ctx, call)
 }
-
-// toneLevel is the test tone's level (-dBov): clearly speech-loud.
-const toneLevel = 30
 
 // joinError turns a refusal into what the user should know and do.
 func joinError(server string, err error) error {

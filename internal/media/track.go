@@ -25,6 +25,8 @@ type LocalTrack interface {
 	Kind() webrtc.RTPCodecType
 	// Close stops encoding and releases the source.
 	Close() error
+	// Gate turns the source on and off and reports what it captures.
+	Gate() *Gate
 }
 
 // localTrack wraps a mediadevices track for three reasons: mediadevices'
@@ -38,14 +40,26 @@ type localTrack struct {
 	streamID string
 	mime     string // the one codec this track encodes, e.g. "video/VP8"
 
+	gate     *Gate
+
 	mu     sync.Mutex
 	bound  map[string]webrtc.TrackLocalContext
 	closed bool
 }
 
 func newLocalTrack(md mediadevices.Track, mime, id, streamID string) *localTrack {
-	return &localTrack{md: md, id: id, streamID: streamID, mime: mime, bound: map[string]webrtc.TrackLocalContext{}}
+	g := newGate()
+	switch t := md.(type) {
+	case *mediadevices.VideoTrack:
+		t.Transform(g.video)
+	case *mediadevices.AudioTrack:
+		t.Transform(g.audio)
+	}
+	return &localTrack{md: md, id: id, streamID: streamID, mime: mime, gate: g, bound: map[string]webrtc.TrackLocalContext{}}
 }
+
+// Gate turns the source on and off and reports what it captures.
+func (t *localTrack) Gate() *Gate { return t.gate }
 
 func (t *localTrack) Track() webrtc.TrackLocal  { return (*trackLocal)(t) }
 func (t *localTrack) Kind() webrtc.RTPCodecType { return t.md.Kind() }
