@@ -34,12 +34,14 @@ func newMetrics(reg *prometheus.Registry, st store.Store) *metrics {
 	return m
 }
 
-func (m *metrics) observe(route, method string, status int, d time.Duration) {
+func (m *metrics) observe(route, method string, status int, d time.Duration, timed bool) {
 	if status == 0 {
 		status = 200
 	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	if timed {
+		m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	}
 }
 
 // roomCollector reads the count of rooms by state from the store at scrape

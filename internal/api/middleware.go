@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -44,6 +45,12 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 		if route == "" || route == "/" {
 			route = "other"
 		}
+		// A call's WebSocket lasts the whole call: count it, but keep it
+		// out of the request latencies.
+		ws := strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+		if ws {
+			route += " (websocket)"
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("handler panicked", "route", route, "panic", v)
@@ -52,7 +59,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 				}
 			}
 			elapsed := time.Since(start)
-			s.metrics.observe(route, r.Method, w.status, elapsed)
+			s.metrics.observe(route, r.Method, w.status, elapsed, !ws)
 			level := slog.LevelDebug
 			if w.status >= 500 {
 				level = slog.LevelError

@@ -98,6 +98,6 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 	return roomPage.Execute(w, map[string]string{
 		"Title":   title,
 		"Body":    "Join this room from a terminal (joining from the browser is coming):",
-		"Command": "rooms join " + s.cfg.PublicURL + "/r/" + rm.ID,
+		"Command": "rooms join " + s.cfg.PublicURL + "/r/" + rm.ID + " --headless",
 	})
 }

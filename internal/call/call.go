@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
@@ -23,6 +24,9 @@ type Call struct {
 	roomID string
 	router *sfu.Router
 	log    *slog.Logger
+
+	// timeUp ends the call when the room's duration runs out.
+	timeUp *time.Timer
 
 	mu      sync.Mutex
 	active  string // the active speaker: who last started speaking
@@ -72,7 +76,13 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 	if old != nil {
 		id = old.id
 	}
+	if c.timeUp == nil && !r.EndsAt().IsZero() {
+		c.timeUp = time.AfterFunc(r.EndsAt().Sub(now), func() { c.end("the room's time is up") })
+	}
 	s := newSession(c, id, j, isHost, conn, now)
+	if old != nil {
+		s.muted = old.info().Muted
+	}
 	c.parts[id] = s
 	c.room = r
 	others := make([]api.Participant, 0, len(c.parts))
@@ -133,6 +143,9 @@ func (c *Call) stopIfEmpty() {
 		return
 	}
 	c.stopped = true
+	if c.timeUp != nil {
+		c.timeUp.Stop()
+	}
 	c.mu.Unlock()
 	c.hub.forget(c)
 	c.router.Close()
@@ -185,6 +198,14 @@ func (c *Call) broadcast(except string, t api.MessageType, v any) {
 func (c *Call) roomUpdated(r room.Room) {
 	c.mu.Lock()
 	c.room = r
+	// An edited duration moves the end of the call with it.
+	if c.timeUp != nil {
+		c.timeUp.Stop()
+		c.timeUp = nil
+	}
+	if end := r.EndsAt(); !end.IsZero() && !c.stopped {
+		c.timeUp = time.AfterFunc(end.Sub(c.hub.cfg.Now()), func() { c.end("the room's time is up") })
+	}
 	c.mu.Unlock()
 	c.broadcast("", api.MsgRoomUpdated, c.hub.cfg.ToAPI(r))
 }
@@ -197,6 +218,9 @@ func (c *Call) end(reason string) {
 		return
 	}
 	c.stopped = true
+	if c.timeUp != nil {
+		c.timeUp.Stop()
+	}
 	parts := c.parts
 	c.parts = map[string]*Session{}
 	c.mu.Unlock()
@@ -215,6 +239,9 @@ func (c *Call) end(reason string) {
 func (c *Call) shutdown() {
 	c.mu.Lock()
 	c.stopped = true
+	if c.timeUp != nil {
+		c.timeUp.Stop()
+	}
 	parts := c.parts
 	c.parts = map[string]*Session{}
 	c.mu.Unlock()
@@ -226,7 +253,8 @@ func (c *Call) shutdown() {
 
 // remove takes someone out for good, as the host: banned by key,
 // told why, disconnected, and the others told.
-func (c *Call) remove(ctx context.Context, who string) (api.Participant, error) {
+// by, when set, is the participant asking, who cannot remove themselves.
+func (c *Call) remove(ctx context.Context, who, by string) (api.Participant, error) {
 	var target *Session
 	for _, s := range c.sessions() {
 		if s.id == who || s.name == who {
@@ -239,10 +267,14 @@ func (c *Call) remove(ctx context.Context, who string) (api.Participant, error) 
 	if target == nil {
 		return api.Participant{}, ErrNoSuchParticipant
 	}
+	if target.id == by || target.host {
+		return api.Participant{}, fmt.Errorf("%w: the host cannot be removed; to go, leave the call", room.ErrForbidden)
+	}
 	if err := c.hub.cfg.Store.Ban(ctx, c.roomID, target.pubKey, target.name); err != nil {
 		return api.Participant{}, fmt.Errorf("ban %s: %w", target.id, err)
 	}
 	info := target.info()
+	c.log.Info("participant removed", "participant", target.id)
 	target.send(api.MsgRemoved, api.Removed{Reason: "you were removed by the host"})
 	c.leave(target, "removed")
 	target.finish("removed by the host")

@@ -44,7 +44,6 @@ type Hub struct {
 	mu     sync.Mutex
 	calls  map[string]*Call
 	closed bool
-	wg     sync.WaitGroup
 }
 
 // NewHub makes a hub.
@@ -188,7 +187,7 @@ func (h *Hub) Remove(ctx context.Context, roomID, who string) (api.Participant, 
 	if c == nil {
 		return api.Participant{}, ErrNoSuchParticipant
 	}
-	return c.remove(ctx, who)
+	return c.remove(ctx, who, "")
 }
 
 // Close ends every call; used at shutdown.
@@ -203,11 +202,10 @@ func (h *Hub) Close() {
 	for _, c := range calls {
 		c.shutdown()
 	}
-	h.wg.Wait()
 }
 
 // ErrNoSuchParticipant is returned when a remove names nobody in the call.
-var ErrNoSuchParticipant = errors.New("nobody by that name or id is in the call")
+var ErrNoSuchParticipant = room.ErrNotInCall
 
 // Code maps an admission or action error to its stable code.
 func Code(err error) (api.Code, string) {

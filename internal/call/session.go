@@ -161,7 +161,7 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		if err := json.Unmarshal(m.Data, &ch); err != nil {
 			return fmt.Errorf("read chat: %w", err)
 		}
-		text := strings.TrimSpace(ch.Text)
+		text := strings.TrimSpace(stripControls(ch.Text))
 		switch {
 		case text == "":
 			return nil
@@ -192,6 +192,12 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 // hostAction does what the host asked, if this participant is the host.
 func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	act := room.Action(a.Action)
+	switch act {
+	case room.ActRemove, room.ActEnd, room.ActLock, room.ActUnlock, room.ActHide, room.ActUnhide:
+	default:
+		s.sendError(api.CodeInvalidArgument, "unknown host action %q (there is no way to mute someone else)", a.Action)
+		return
+	}
 	if err := room.Authorize(act, s.host); err != nil {
 		s.sendError(api.CodeForbidden, "only the room's host may %s", a.Action)
 		return
@@ -203,11 +209,7 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	priv, pub := room.Private, room.Public
 	switch act {
 	case room.ActRemove:
-		if a.ParticipantID == s.id {
-			s.sendError(api.CodeInvalidArgument, "to go, leave the call; the host cannot remove themselves")
-			return
-		}
-		if _, err := c.remove(ctx, a.ParticipantID); err != nil {
+		if _, err := c.remove(ctx, a.ParticipantID, s.id); err != nil {
 			code, msg := Code(err)
 			s.sendError(code, "%s", msg)
 		}
@@ -219,6 +221,7 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 			s.sendError(code, "%s", msg)
 			return
 		}
+		c.log.Info("room ended", "by", "host in the call")
 		h.RoomChanged(r)
 		return
 	case room.ActLock:
@@ -242,6 +245,7 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 		s.sendError(code, "%s", msg)
 		return
 	}
+	c.log.Info("room updated", "action", act, "by", "host in the call")
 	h.RoomChanged(r)
 }
 
@@ -263,8 +267,14 @@ func (s *Session) Disconnected() {
 	s.mu.Unlock()
 }
 
-// replaced ends this session because the same client joined again.
-func (s *Session) replaced() { s.finish("replaced by a new connection") }
+// replaced ends this session because the same client joined again: it
+// is told not to reconnect, or two clients with one key would take turns
+// throwing each other out.
+func (s *Session) replaced() {
+	s.send(api.MsgError, api.SignalError{Code: api.CodeReplaced, Fatal: true,
+		Message: "you joined this call again from another connection; this one is closed"})
+	s.finish("replaced by a new connection")
+}
 
 // finish stops the session's timer and closes its transport.
 func (s *Session) finish(reason string) {
@@ -279,4 +289,18 @@ func (s *Session) finish(reason string) {
 	}
 	s.mu.Unlock()
 	s.conn.Close(reason)
+}
+
+// stripControls drops control characters (C0 but newline and tab, DEL,
+// C1), so chat cannot carry terminal escape sequences to other clients.
+func stripControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -9,10 +9,12 @@ import (
 	"image/color"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/pion/webrtc/v4"
 
@@ -74,7 +76,11 @@ func (h *headless) out(typ string, fields map[string]any) {
 	sort.Strings(keys)
 	parts := []string{time.Now().Format("15:04:05"), typ}
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, fields[k]))
+		v := fmt.Sprint(fields[k])
+		if strings.ContainsAny(v, " \"") || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			v = strconv.Quote(v) // text from others never reaches the terminal raw
+		}
+		parts = append(parts, k+"="+v)
 	}
 	fmt.Fprintln(h.f.IO.Out, strings.Join(parts, " "))
 }
@@ -217,6 +223,11 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
+		defer func() {
+			h.mu.Lock()
+			delete(h.recv, e.Info.ID)
+			h.mu.Unlock()
+		}()
 		var err error
 		if h.noDecode {
 			for ctx.Err() == nil {
@@ -258,7 +269,10 @@ func (h *headless) stats(call *client.Call) {
 	h.mu.Unlock()
 	tracks := []map[string]any{}
 	for _, r := range rs {
-		s := st[uint32(r.track.SSRC())]
+		s, ok := st[uint32(r.track.SSRC())]
+		if !ok || s.BytesReceived < r.bytes {
+			continue // the track has ended
+		}
 		kbps := float64(s.BytesReceived-r.bytes) * 8 / statsEvery.Seconds() / 1000
 		r.bytes = s.BytesReceived
 		tracks = append(tracks, map[string]any{"from": r.info.ParticipantID, "name": h.name(r.info.ParticipantID), "kind": string(r.info.Kind),

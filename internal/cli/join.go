@@ -91,11 +91,15 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	} else {
 		f.rememberName(name)
 	}
-	hostKey := o.hostKey
-	if hostKey == "" {
-		if keys, err := f.hostKeys(); err == nil {
-			hostKey, _ = keys.Get(t.id)
+	// Join as host when this user holds the key (flag, ROOMS_HOST_KEY,
+	// or saved at create); as a guest otherwise.
+	hostKey, err := f.hostKey(t, o.hostKey)
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != ExitRefused {
+			return err
 		}
+		hostKey = ""
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

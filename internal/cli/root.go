@@ -88,8 +88,8 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		Long: `rooms makes video rooms on your own roomsd: a room is a link, and anyone with the
 link joins the call, from a terminal or a browser, no account needed.
 
-Joining calls (rooms join) arrives with the media work; today rooms creates,
-schedules, lists, locks, hides and ends rooms.
+rooms join runs a call headless today (events as lines or JSON); the terminal
+call UI is on its way.
 
 Exit codes:
   0  ok

@@ -35,7 +35,8 @@ func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "roomsd",
 		Short: "roomsd serves rooms: self-hosted video rooms, terminal first",
 		Long: `roomsd is the rooms server: it keeps rooms in its store, serves the HTTP API
-the rooms CLI talks to, and (soon) carries the calls.
+the rooms CLI talks to, and carries the calls: signalling on the room link and
+media through one UDP port (--udp-port).
 
 Start it with the embedded SQLite store and nothing else to set up:
 
@@ -75,10 +76,10 @@ requests, finishes those in flight and closes the store; a second signal exits a
 
 Every flag has an environment variable: --data-dir is ROOMSD_DATA_DIR, and so on.
 
-Anyone who can reach a loopback-bound roomsd may create rooms. When --listen is
-not a loopback address, creating rooms needs a create token: give one with
---create-token, or roomsd makes one at first start, prints it once and keeps it
-in the data directory.`,
+Anyone who can reach a loopback-bound roomsd may create rooms, unless you give
+--create-token (say, behind a TLS proxy on the same host). When --listen is not a
+loopback address, creating rooms always needs a token: --create-token, or one
+roomsd makes at first start, prints once and keeps in the data directory.`,
 		Example: `  # on this machine only, with the embedded store in ~/.local/state/roomsd
   roomsd serve
 
@@ -98,7 +99,7 @@ in the data directory.`,
 	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
 	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
-	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms when not on loopback (default: made at first start)")
+	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms (default: none on loopback, else made at first start)")
 	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
 	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")

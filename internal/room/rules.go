@@ -18,6 +18,8 @@ var (
 	ErrForbidden  = errors.New("only the room's host may do that")
 	ErrInvalid    = errors.New("invalid room setting")
 	ErrBadTime    = errors.New("bad time")
+	// ErrNotInCall means a remove named nobody (or several people) in the call.
+	ErrNotInCall = errors.New("nobody by that name or id is in the call")
 )
 
 // NotOpenYetError says when a scheduled room opens.

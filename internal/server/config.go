@@ -61,8 +61,8 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--udp-port must be 0-65535, not %d", c.UDPPort)
 	}
 	for _, ip := range c.PublicIPs {
-		if net.ParseIP(ip) == nil {
-			return fmt.Errorf("--public-ip %q is not an IP address", ip)
+		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
+			return fmt.Errorf("--public-ip %q is not an IPv4 address (media is IPv4 only)", ip)
 		}
 	}
 	if c.DataDir == "" {

@@ -35,8 +35,9 @@ type Server struct {
 	log   *slog.Logger
 	store store.Store
 	sfu   *sfu.SFU
-	hub   *call.Hub
-	ln    net.Listener
+	hub    *call.Hub
+	signal *signal.Handler
+	ln     net.Listener
 	http  *http.Server
 }
 
@@ -80,11 +81,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
+	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
 	var handler *api.Server
 	s.hub = call.NewHub(call.Config{
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
+	s.signal.Hub = s.hub
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_forwarded_packets_total",
@@ -103,7 +106,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		CreateToken:     token,
 		Version:         version.String(),
 		Live:            s.hub,
-		Signal:          &signal.Handler{Hub: s.hub, Log: log, Version: version.String()},
+		Signal:          s.signal,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
@@ -143,8 +146,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		cancel()
 		<-errc // Serve has returned http.ErrServerClosed
 	}
-	// Calls run on hijacked connections Shutdown does not wait for.
+	// Calls run on hijacked connections Shutdown does not wait for: close
+	// them, let their goroutines finish, then the media socket and store.
 	s.hub.Close()
+	wctx, wcancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	if err := s.signal.Wait(wctx); err != nil {
+		s.log.Warn("signalling connections still open at shutdown", "err", err)
+	}
+	wcancel()
 	s.sfu.Close()
 	if err := s.store.Close(); err != nil && serveErr == nil {
 		serveErr = fmt.Errorf("close the store: %w", err)

@@ -30,6 +30,7 @@ import (
 const (
 	joinTimeout  = 10 * time.Second
 	writeTimeout = 10 * time.Second
+	pingEvery    = 25 * time.Second
 	// sendQueue bounds messages waiting for a slow client; past it the
 	// client is disconnected rather than holding memory for it.
 	sendQueue = 512
@@ -42,10 +43,30 @@ type Handler struct {
 	Version string
 	// JoinTimeout bounds the wait for the join message; 0 means 10 s.
 	JoinTimeout time.Duration
+
+	conns sync.WaitGroup
+}
+
+// Wait waits until every connection's goroutines have stopped, or ctx
+// ends: the server calls it after closing the calls, before the store.
+func (h *Handler) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		h.conns.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ServeHTTP upgrades the request and runs the participant until it leaves.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.conns.Add(1)
+	defer h.conns.Done()
 	roomID := r.PathValue("id")
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{api.SignalProtocol}})
 	if err != nil {
@@ -176,7 +197,7 @@ func checkJoin(roomID, challenge string, j *api.Join) error {
 		return fmt.Errorf("names are at most %d characters", api.MaxNameRunes)
 	}
 	for _, r := range j.Name {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
 			return errors.New("names cannot hold control characters")
 		}
 	}
@@ -273,8 +294,20 @@ func (c *conn) writeLoop(ctx context.Context) {
 		defer cancel()
 		return c.ws.Write(wctx, websocket.MessageText, b)
 	}
+	// Pings keep proxies from cutting a quiet call and find dead peers.
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
 	for {
 		select {
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil {
+				c.Close("no answer to ping")
+				c.ws.CloseNow()
+				return
+			}
 		case m := <-c.out:
 			if write(m) != nil {
 				c.Close("write failed")

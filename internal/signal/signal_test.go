@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +34,10 @@ type env struct {
 	hub    *call.Hub
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvAt(t, nil) }
+
+// newEnvAt makes the server's clock now() when given.
+func newEnvAt(t *testing.T, now func() time.Time) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "rooms.db"), store.Options{})
@@ -45,8 +49,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	var a *api.Server
-	hub := call.NewHub(call.Config{Store: st, SFU: media, Grace: 200 * time.Millisecond, ToAPI: func(r room.Room) wire.Room { return a.ToAPI(r) }})
-	a = api.New(api.Config{Store: st, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond}})
+	hub := call.NewHub(call.Config{Store: st, SFU: media, Now: now, Grace: 200 * time.Millisecond, ToAPI: func(r room.Room) wire.Room { return a.ToAPI(r) }})
+	a = api.New(api.Config{Store: st, Now: now, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond}})
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {
 		srv.Close()
@@ -296,6 +300,36 @@ func TestSilentClientIsDropped(t *testing.T) {
 		}
 		if m.Type == wire.MsgOffer {
 			sawOffer = true
+		}
+	}
+}
+
+// TestTimeUpEndsTheCall: a room booked for a minute ends its live call
+// when the minute is up, not only for newcomers.
+func TestTimeUpEndsTheCall(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	e := newEnvAt(t, now)
+	c, _ := client.New(e.url)
+	r, err := c.CreateRoom(context.Background(), wire.CreateRoomRequest{DurationSeconds: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(59 * time.Second)) // a second left
+	ws := e.dial(t, r.ID)
+	send(t, ws, signedJoin(t, ws, r.ID, "ann"))
+	for {
+		m, err := readMsg(t, ws)
+		if err != nil {
+			t.Fatalf("closed before ended: %v", err)
+		}
+		if m.Type == wire.MsgEnded {
+			var en wire.Ended
+			_ = json.Unmarshal(m.Data, &en)
+			if !strings.Contains(en.Reason, "time is up") {
+				t.Fatalf("ended because %q", en.Reason)
+			}
+			return
 		}
 	}
 }

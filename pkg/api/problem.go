@@ -26,6 +26,9 @@ const (
 	CodeRoomLocked Code = "room_locked"
 	CodeBanned     Code = "banned"
 	CodeNotOpenYet Code = "not_open_yet"
+	// CodeReplaced: the same key joined from another connection; the old
+	// one must not reconnect.
+	CodeReplaced Code = "replaced"
 )
 
 // ProblemType is the base of the "type" URI of a Problem.

@@ -89,7 +89,8 @@ type Join struct {
 	// HostKey, when the joiner is the host, gives it the host's rights.
 	HostKey string `json:"host_key,omitempty"`
 	// Rejoin is the participant id of an earlier session of this client
-	// (after a dropped connection), so others see one person come back.
+	// (after a dropped connection). It is informative: the server knows a
+	// returning client by its key, which keeps its participant id.
 	Rejoin string `json:"rejoin,omitempty"`
 }
 
@@ -184,10 +185,11 @@ type Chat struct {
 	From string    `json:"from,omitempty"`
 	Name string    `json:"name,omitempty"`
 	Text string    `json:"text"`
-	At   time.Time `json:"at,omitempty"`
+	At   time.Time `json:"at,omitzero"`
 }
 
-// Speaking says who is speaking now; Active is the loudest recent speaker.
+// Speaking says who started or stopped speaking; Active marks the active
+// speaker: whoever most recently started speaking.
 type Speaking struct {
 	ParticipantID string `json:"participant_id"`
 	Speaking      bool   `json:"speaking"`

@@ -344,7 +344,7 @@ func isFatal(err error) bool {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case api.CodeBanned, api.CodeRoomEnded, api.CodeRoomNotFound, api.CodeRoomLocked, api.CodeRoomFull,
-			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet:
+			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet, api.CodeReplaced:
 			return true
 		}
 	}
