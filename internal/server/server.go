@@ -31,14 +31,14 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server is a running roomsd.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	store store.Store
-	sfu   *sfu.SFU
+	cfg    Config
+	log    *slog.Logger
+	store  store.Store
+	sfu    *sfu.SFU
 	hub    *call.Hub
 	signal *signal.Handler
 	ln     net.Listener
-	http  *http.Server
+	http   *http.Server
 }
 
 // Start opens the store, takes the listen address and returns a server
