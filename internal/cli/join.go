@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/theme"
+	"github.com/rooms-dev/rooms/internal/tui"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
 )
@@ -34,10 +37,13 @@ func newCmdJoin(f *Factory) *cobra.Command {
 		Short: "Join a room's call",
 		Long: `Join a room's call. ROOM is the link (or its id).
 
-The terminal call UI is not built yet; today join runs headless: it publishes the
-sources you choose and reports what happens in the call, one line per event (one JSON
-object per line with --json): joined, participant_joined, participant_left, track,
-first_frame, speaking, room_updated, removed, ended, and stats every 5 s.
+On a terminal, join opens the call: every other participant as a live video tile in
+the room's theme colours, a status bar, people and chat panels (? lists the keys).
+
+With --headless it publishes the sources you choose and reports what happens in the
+call, one line per event (one JSON object per line with --json): joined,
+participant_joined, participant_left, track, first_frame, speaking, room_updated,
+removed, ended, and stats every 5 s.
 
 Sources: --video and --audio take testsrc (a test pattern with known colours and a
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
@@ -57,10 +63,10 @@ ended, not open yet), 5 server unreachable.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&o.headless, "headless", false, "no UI: report events as lines (the UI is not built yet)")
+	fl.BoolVar(&o.headless, "headless", false, "no UI: report events as lines, for scripts and tests")
 	fl.StringVar(&o.name, "name", "", "your name in the call (default: the last one you used, or $USER)")
-	fl.StringVar(&o.video, "video", "none", "video source: testsrc, none or a camera device")
-	fl.StringVar(&o.audio, "audio", "none", "audio source: testsrc, none or a device")
+	fl.StringVar(&o.video, "video", "", "video source: testsrc, none or a camera device (default: the camera, or none headless)")
+	fl.StringVar(&o.audio, "audio", "", "audio source: testsrc, none or a device (default: the microphone, or none headless)")
 	fl.DurationVar(&o.duration, "duration", 0, "leave after this long (default: until Ctrl-C)")
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
 	fl.BoolVar(&o.decode, "decode", true, "decode what arrives (false: only count packets, for load tests)")
@@ -71,8 +77,8 @@ ended, not open yet), 5 server unreachable.`,
 }
 
 func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error {
-	if !o.headless {
-		return usageErr("the terminal call UI is not built yet; add --headless to join without it")
+	if !o.headless && (!f.IO.OutTTY || !f.IO.InTTY) {
+		return usageErr("the call UI needs a terminal; add --headless to join from a script")
 	}
 	if o.duration < 0 {
 		return usageErr("--duration cannot be negative")
@@ -117,19 +123,45 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 			_ = c()
 		}
 	}()
-	if v, err := media.OpenVideo(ctx, media.VideoOptions{Source: o.video, Label: labelFor(name)}); err == nil {
+	// Without a flag, the call UI tries the camera and microphone and
+	// carries on without them; headless sends nothing. A source named on
+	// the command line must work.
+	video, audio := o.video, o.audio
+	if video == "" {
+		video = map[bool]string{true: "none", false: "camera"}[o.headless]
+	}
+	if audio == "" {
+		audio = map[bool]string{true: "none", false: "mic"}[o.headless]
+	}
+	var videoTrack, audioTrack media.LocalTrack
+	cameraNote, micNote := "camera off", "microphone off"
+	if v, err := media.OpenVideo(ctx, media.VideoOptions{Source: video, Label: labelFor(name)}); err == nil {
+		videoTrack = v
 		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Kind: api.KindVideo})
 		closers = append(closers, v.Close)
+		cameraNote = map[bool]string{true: "test pattern", false: video}[video == "testsrc"]
 	} else if !errors.Is(err, media.ErrNone) {
-		return usageErr("--video %s: %w", o.video, err)
+		if o.video != "" {
+			return usageErr("--video %s: %w", o.video, err)
+		}
+		cameraNote = "no camera found — you'll join with video off; --video testsrc shows a test pattern"
 	}
-	if a, err := media.OpenAudio(ctx, media.AudioOptions{Source: o.audio}); err == nil {
+	if a, err := media.OpenAudio(ctx, media.AudioOptions{Source: audio}); err == nil {
+		audioTrack = a
 		tracks = append(tracks, client.LocalTrack{Track: a.Track(), Kind: api.KindAudio, Level: a.Gate().Level})
 		closers = append(closers, a.Close)
+		micNote = map[bool]string{true: "test tone (440 Hz)", false: audio}[audio == "testsrc"]
 	} else if !errors.Is(err, media.ErrNone) {
-		return usageErr("--audio %s: %w", o.audio, err)
+		if o.audio != "" {
+			return usageErr("--audio %s: %w", o.audio, err)
+		}
+		micNote = "no microphone found — you'll join muted; --audio testsrc plays a test tone"
 	}
 
+	if !o.headless {
+		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
+			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName})
+	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode
 	call, err := h.join(ctx, t.c, client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks}, o.wait)
@@ -166,4 +198,22 @@ func joinError(server string, err error) error {
 		code = ExitUsage
 	}
 	return &exitError{code: code, apiCode: se.Code, err: errors.New(msg)}
+}
+
+// callUI runs the terminal call.
+func (f *Factory) callUI(ctx context.Context, t *target, o tui.Options) error {
+	r, err := t.c.GetRoom(ctx, t.id)
+	if err != nil {
+		return explain(t.c.Server(), err)
+	}
+	o.Room, o.Client, o.Getenv = r, t.c, f.Getenv
+	o.Theme, _ = theme.Lookup(r.Theme)
+	over, err := tui.Run(ctx, o)
+	if err != nil {
+		return joinError(t.c.Server(), err)
+	}
+	if over != "" {
+		return &exitError{code: ExitRefused, err: errors.New(strings.TrimSuffix(over, "."))}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
@@ -66,5 +67,32 @@ func TestGateAudio(t *testing.T) {
 	}
 	if g.Level() != 127 {
 		t.Fatalf("off: level %d, want 127", g.Level())
+	}
+}
+
+func TestPreviewFillsTheGate(t *testing.T) {
+	ctx := t.Context()
+	v, err := OpenVideo(ctx, VideoOptions{Source: "testsrc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	a, err := OpenAudio(ctx, AudioOptions{Source: "testsrc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	stopV, stopA := StartPreview(v), StartPreview(a)
+	deadline := time.Now().Add(10 * time.Second)
+	for (v.Gate().Preview() == nil || a.Gate().Level() == 127) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopV()
+	stopA()
+	if err := CheckPattern(v.Gate().Preview(), DefaultLabel); err != nil {
+		t.Fatalf("no preview of the test pattern: %v", err)
+	}
+	if l := a.Gate().Level(); l > 40 {
+		t.Fatalf("the test tone's level is %d -dBov, want a loud one", l)
 	}
 }

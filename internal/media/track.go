@@ -40,7 +40,7 @@ type localTrack struct {
 	streamID string
 	mime     string // the one codec this track encodes, e.g. "video/VP8"
 
-	gate     *Gate
+	gate *Gate
 
 	mu     sync.Mutex
 	bound  map[string]webrtc.TrackLocalContext

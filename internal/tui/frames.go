@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"image"
+	"sync"
+)
+
+// Frames holds the latest decoded frame of each participant's video. The
+// decoders write, the view reads; a sequence number per participant lets
+// the view skip re-rendering a tile whose picture did not change.
+type Frames struct {
+	mu     sync.Mutex
+	latest map[string]frame
+	seq    uint64
+}
+
+type frame struct {
+	img image.Image
+	seq uint64
+}
+
+// NewFrames makes an empty store.
+func NewFrames() *Frames { return &Frames{latest: map[string]frame{}} }
+
+// Put stores a participant's newest frame.
+func (f *Frames) Put(participantID string, img image.Image) {
+	f.mu.Lock()
+	f.seq++
+	f.latest[participantID] = frame{img: img, seq: f.seq}
+	f.mu.Unlock()
+}
+
+// Drop forgets a participant's picture (camera off, left).
+func (f *Frames) Drop(participantID string) {
+	f.mu.Lock()
+	f.seq++
+	delete(f.latest, participantID)
+	f.mu.Unlock()
+}
+
+// Get returns a participant's newest frame and its sequence number.
+func (f *Frames) Get(participantID string) (image.Image, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fr := f.latest[participantID]
+	return fr.img, fr.seq
+}
+
+// Seq changes whenever any frame does.
+func (f *Frames) Seq() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seq
+}

@@ -1,0 +1,471 @@
+// Package tui is the terminal call: a Bubble Tea program that shows every
+// participant as a live video tile, with the room's theme, a status bar,
+// people and chat panels, and the host's controls.
+package tui
+
+import (
+	"image"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rooms-dev/rooms/internal/termimg"
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+// Controls is what the call screen asks of the call; the program's runner
+// implements it over a client.Call, tests with a recorder.
+type Controls interface {
+	SetMic(on bool)
+	SetCamera(on bool)
+	SendChat(text string)
+	Host(action, participantID string)
+	Leave()
+}
+
+// Config is what the call screen starts from.
+type Config struct {
+	Room     api.Room
+	Theme    api.Theme
+	Me       api.Participant
+	Frames   *Frames
+	Controls Controls
+	Profile  termimg.Profile
+	// SelfView returns the local camera's latest frame, or nil.
+	SelfView func() image.Image
+	MicOn    bool
+	CameraOn bool
+	// NoMic and NoCamera say there is no such source to turn on.
+	NoMic, NoCamera bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Messages the runner sends the program.
+type (
+	// EventMsg carries a call event.
+	EventMsg struct{ Event client.Event }
+	// StatsMsg carries connection quality.
+	StatsMsg struct {
+		RTT  time.Duration
+		Loss float64 // fraction of packets lost since the last stats
+		Kbps int
+	}
+	frameTickMsg time.Time
+	clockMsg     time.Time
+)
+
+type panel int
+
+const (
+	panelNone panel = iota
+	panelPeople
+	panelChat
+	panelHelp
+)
+
+// person is a participant as the screen keeps it.
+type person struct {
+	api.Participant
+	speaking bool
+	video    bool // a video track is arriving
+}
+
+// Model is the call screen.
+type Model struct {
+	cfg     Config
+	keys    keyMap
+	w, h    int
+	room    api.Room
+	me      api.Participant
+	people  map[string]*person
+	order   []string // participant ids in the order they came
+	active  string   // active speaker
+	pinned  string
+	sel     int // selected tile on the page
+	page    int
+	panel   panel
+	chat    []api.Chat
+	unread  int
+	input   textinput.Model
+	mic     bool
+	camera  bool
+	started time.Time
+	now     time.Time
+	stats   StatsMsg
+	// reconnecting is set while the client retries a dropped connection.
+	reconnecting int
+	confirm      *confirm
+	notice       string
+	noticeAt     time.Time
+	over         string // why the call ended for us, when it did
+	tiles        *tileCache
+}
+
+type confirm struct {
+	action, target, question string
+}
+
+// New makes the call screen.
+func New(cfg Config) Model {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Frames == nil {
+		cfg.Frames = NewFrames()
+	}
+	in := textinput.New()
+	in.Placeholder = "say something"
+	in.CharLimit = api.MaxChatRunes
+	now := cfg.Now()
+	m := Model{
+		cfg: cfg, keys: newKeyMap(), room: cfg.Room, me: cfg.Me,
+		people: map[string]*person{}, input: in,
+		mic: cfg.MicOn, camera: cfg.CameraOn, started: now, now: now,
+		tiles: newTileCache(),
+	}
+	return m
+}
+
+// Init starts the screen's clocks.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(frameTick(), clockTick())
+}
+
+func frameTick() tea.Cmd {
+	return tea.Tick(time.Second/15, func(t time.Time) tea.Msg { return frameTickMsg(t) })
+}
+
+func clockTick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// Update handles a message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.input.SetWidth(max(10, sidePanelWidth-4))
+		return m, nil
+	case frameTickMsg:
+		return m, frameTick()
+	case clockMsg:
+		m.now = m.cfg.Now()
+		return m, clockTick()
+	case StatsMsg:
+		m.stats = msg
+		return m, nil
+	case EventMsg:
+		return m.event(msg.Event)
+	case tea.KeyPressMsg:
+		return m.keyPress(msg)
+	case tea.MouseClickMsg:
+		return m.click(msg)
+	}
+	if m.panel == panelChat {
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// event applies a call event.
+func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
+	switch e := ev.(type) {
+	case client.Joined:
+		m.me, m.room = e.You, e.Room
+		m.reconnecting = 0
+		for _, p := range e.Participants {
+			m.add(p)
+		}
+	case client.ParticipantJoined:
+		m.add(e.Participant)
+		m.say(e.Name + " joined")
+	case client.ParticipantLeft:
+		if p := m.people[e.ID]; p != nil {
+			switch e.Reason {
+			case "removed":
+				m.say(p.Name + " was removed by the host")
+			default:
+				m.say(p.Name + " left")
+			}
+		}
+		m.remove(e.ID)
+	case client.RemoteTrack:
+		if p := m.people[e.Info.ParticipantID]; p != nil && e.Info.Kind == api.KindVideo {
+			p.video = true
+		}
+	case client.TrackUnpublished:
+		if p := m.people[e.ParticipantID]; p != nil && e.Kind == api.KindVideo {
+			p.video = false
+			m.cfg.Frames.Drop(e.ParticipantID)
+		}
+	case client.Muted:
+		if p := m.people[e.ParticipantID]; p != nil {
+			if e.Kind == api.KindAudio {
+				p.Muted.Audio = e.Muted
+			} else {
+				p.Muted.Video = e.Muted
+			}
+		}
+	case client.Speaking:
+		if p := m.people[e.ParticipantID]; p != nil {
+			p.speaking = e.Speaking
+		}
+		if e.Speaking && e.Active {
+			m.active = e.ParticipantID
+		}
+	case client.RoomUpdated:
+		m.room = e.Room
+	case client.Chat:
+		m.chat = append(m.chat, e.Chat)
+		if len(m.chat) > 500 {
+			m.chat = m.chat[len(m.chat)-500:]
+		}
+		if m.panel != panelChat && e.From != m.me.ID {
+			m.unread++
+		}
+	case client.Reconnecting:
+		m.reconnecting = e.Attempt
+	case client.ServerError:
+		m.say(e.Message)
+	case client.Removed:
+		m.over = "You were removed by the host."
+	case client.Ended:
+		m.over = "The host ended the room."
+	case client.Closed:
+		if m.over == "" && e.Err != nil && e.Err != client.ErrLeft {
+			m.over = "The call ended: " + e.Err.Error()
+		}
+		return m, tea.Quit
+	}
+	return m, nil
+}
+
+// say shows a notice under the status bar for a few seconds.
+func (m *Model) say(s string) {
+	m.notice, m.noticeAt = s, m.cfg.Now()
+}
+
+func (m *Model) add(p api.Participant) {
+	if p.ID == m.me.ID {
+		return
+	}
+	if _, ok := m.people[p.ID]; !ok {
+		m.order = append(m.order, p.ID)
+	}
+	m.people[p.ID] = &person{Participant: p}
+}
+
+func (m *Model) remove(id string) {
+	delete(m.people, id)
+	for i, o := range m.order {
+		if o == id {
+			m.order = append(m.order[:i], m.order[i+1:]...)
+			break
+		}
+	}
+	if m.pinned == id {
+		m.pinned = ""
+	}
+	if m.active == id {
+		m.active = ""
+	}
+	m.cfg.Frames.Drop(id)
+	m.tiles.forget(id)
+}
+
+// keyPress handles a key: chat typing first, then a pending question,
+// then the call's keys.
+func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.panel == panelChat && m.input.Focused() {
+		switch msg.String() {
+		case "enter":
+			if text := strings.TrimSpace(m.input.Value()); text != "" {
+				m.cfg.Controls.SendChat(text)
+			}
+			m.input.Reset()
+			return m, nil
+		case "esc":
+			m.input.Blur()
+			m.panel = panelNone
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	}
+	if m.confirm != nil {
+		c := m.confirm
+		switch {
+		case key.Matches(msg, m.keys.Confirm):
+			m.confirm = nil
+			if c.action == "leave" {
+				m.cfg.Controls.Leave()
+			} else {
+				m.cfg.Controls.Host(c.action, c.target)
+			}
+		case key.Matches(msg, m.keys.Cancel):
+			m.confirm = nil
+		}
+		return m, nil
+	}
+	k := m.keys
+	ids := m.visible()
+	switch {
+	case msg.String() == "ctrl+c":
+		m.cfg.Controls.Leave()
+		return m, nil
+	case key.Matches(msg, k.Leave):
+		m.confirm = &confirm{action: "leave", question: "Leave the call? [y/n]"}
+		return m, nil
+	case key.Matches(msg, k.Mic):
+		if m.cfg.NoMic {
+			m.say("no microphone in this call: rejoin with --audio testsrc or a device")
+			break
+		}
+		m.mic = !m.mic
+		m.cfg.Controls.SetMic(m.mic)
+	case key.Matches(msg, k.Camera):
+		if m.cfg.NoCamera {
+			m.say("no camera in this call: rejoin with --video testsrc or a device")
+			break
+		}
+		m.camera = !m.camera
+		m.cfg.Controls.SetCamera(m.camera)
+	case key.Matches(msg, k.People):
+		m.panel = toggle(m.panel, panelPeople)
+	case key.Matches(msg, k.Chat):
+		m.panel = toggle(m.panel, panelChat)
+		if m.panel == panelChat {
+			m.unread = 0
+			return m, m.input.Focus()
+		}
+	case key.Matches(msg, k.Help):
+		m.panel = toggle(m.panel, panelHelp)
+	case key.Matches(msg, k.Left):
+		m.sel = max(0, m.sel-1)
+	case key.Matches(msg, k.Right):
+		m.sel = min(max(0, len(ids)-1), m.sel+1)
+	case key.Matches(msg, k.Up), key.Matches(msg, k.Down):
+		g := m.grid()
+		if key.Matches(msg, k.Up) {
+			m.sel = max(0, m.sel-g.Cols)
+		} else {
+			m.sel = min(max(0, len(ids)-1), m.sel+g.Cols)
+		}
+	case key.Matches(msg, k.Pin):
+		if m.sel < len(ids) {
+			if m.pinned == ids[m.sel] {
+				m.pinned = ""
+			} else {
+				m.pinned = ids[m.sel]
+			}
+		}
+	case key.Matches(msg, k.Unpin):
+		m.pinned = ""
+	case key.Matches(msg, k.PrevPage):
+		m.page = max(0, m.page-1)
+		m.sel = 0
+	case key.Matches(msg, k.NextPage):
+		m.page = min(m.grid().Pages-1, m.page+1)
+		m.sel = 0
+	case m.me.Host && key.Matches(msg, k.Lock):
+		if m.room.Locked {
+			m.cfg.Controls.Host("unlock", "")
+		} else {
+			m.cfg.Controls.Host("lock", "")
+		}
+	case m.me.Host && key.Matches(msg, k.Hide):
+		if m.room.Visibility == "private" {
+			m.cfg.Controls.Host("unhide", "")
+		} else {
+			m.cfg.Controls.Host("hide", "")
+		}
+	case m.me.Host && key.Matches(msg, k.Remove):
+		if m.sel < len(ids) {
+			p := m.people[ids[m.sel]]
+			m.confirm = &confirm{action: "remove", target: p.ID, question: "Remove " + p.Name + " for good? They cannot come back. [y/n]"}
+		}
+	case m.me.Host && key.Matches(msg, k.End):
+		m.confirm = &confirm{action: "end", question: "End the room for everyone? [y/n]"}
+	}
+	return m, nil
+}
+
+func toggle(cur, p panel) panel {
+	if cur == p {
+		return panelNone
+	}
+	return p
+}
+
+// click pins the tile under the mouse.
+func (m Model) click(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
+	g := m.grid()
+	if g.TileW == 0 || g.TileH == 0 {
+		return m, nil
+	}
+	w, h := m.gridSize()
+	x := msg.X - (w-g.Cols*g.TileW)/2
+	y := msg.Y - (h-g.Rows*g.TileH)/2
+	if x < 0 || y < 0 {
+		return m, nil
+	}
+	col, row := x/g.TileW, y/g.TileH
+	i := row*g.Cols + col
+	ids := m.visible()
+	if col < g.Cols && i < len(ids) {
+		m.sel = i
+		if m.pinned == ids[i] {
+			m.pinned = ""
+		} else {
+			m.pinned = ids[i]
+		}
+	}
+	return m, nil
+}
+
+// ids lists the participants on tiles: everyone else, by arrival.
+func (m Model) ids() []string {
+	out := make([]string, 0, len(m.order))
+	for _, id := range m.order {
+		if _, ok := m.people[id]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// visible is the page of tiles shown now.
+func (m Model) visible() []string {
+	ids := m.ids()
+	g := m.grid()
+	from := min(len(ids), m.page*g.PerPage)
+	to := min(len(ids), from+g.PerPage)
+	return ids[from:to]
+}
+
+// Over says why the call ended, once it has: the runner prints it.
+func (m Model) Over() string { return m.over }
+
+// sortedPeople is everyone for the people panel: host first, then by name.
+func (m Model) sortedPeople() []*person {
+	out := make([]*person, 0, len(m.people))
+	for _, p := range m.people {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Host != out[j].Host {
+			return out[i].Host
+		}
+		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+	})
+	return out
+}

@@ -1,0 +1,213 @@
+package tui
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/termimg"
+	"github.com/rooms-dev/rooms/internal/theme"
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// recorder is Controls that remembers what the screen asked for.
+type recorder struct{ calls []string }
+
+func (r *recorder) SetMic(on bool)    { r.calls = append(r.calls, "mic "+onOff(on)) }
+func (r *recorder) SetCamera(on bool) { r.calls = append(r.calls, "camera "+onOff(on)) }
+func (r *recorder) SendChat(t string) { r.calls = append(r.calls, "chat "+t) }
+func (r *recorder) Host(a, p string)  { r.calls = append(r.calls, strings.TrimSpace("host "+a+" "+p)) }
+func (r *recorder) Leave()            { r.calls = append(r.calls, "leave") }
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
+
+// callWith builds a call screen of w×h with n others, each showing the
+// test pattern in their own label colour, as the decoders would.
+func callWith(t *testing.T, n, w, h int, host bool) (Model, *recorder) {
+	t.Helper()
+	th, _ := theme.Lookup("aperitivo")
+	rec := &recorder{}
+	frames := NewFrames()
+	clock := t0
+	room := api.Room{ID: "abcdefghijklmnopqrstuvwxyz", Name: "Friday drinks", Theme: "aperitivo", MaxParticipants: 50,
+		Link: "http://rooms.test/r/abcdefghijklmnopqrstuvwxyz"}
+	me := api.Participant{ID: "pme", Name: "Me", Host: host}
+	m := New(Config{Room: room, Theme: th, Me: me, Frames: frames, Controls: rec, Profile: termimg.TrueColor,
+		MicOn: true, CameraOn: true, Now: func() time.Time { return clock }})
+	var others []api.Participant
+	labels := []string{"Ann", "Bo", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida"}
+	for i := 0; i < n; i++ {
+		name := labels[i%len(labels)]
+		if i >= len(labels) {
+			name += string(rune('0' + i/len(labels)))
+		}
+		p := api.Participant{ID: "p" + name, Name: name}
+		others = append(others, p)
+		frames.Put(p.ID, media.Pattern(320, 240, uint32(i*7), media.DefaultLabel))
+	}
+	mm, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	mm, _ = mm.Update(EventMsg{Event: client.Joined{Joined: api.Joined{You: me, Room: room, Participants: others}}})
+	for _, p := range others {
+		mm, _ = mm.Update(EventMsg{Event: client.RemoteTrack{Info: api.Track{ID: "t" + p.ID, ParticipantID: p.ID, Kind: api.KindVideo}}})
+	}
+	return mm.(Model), rec
+}
+
+func press(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		mm, _ := m.Update(msg)
+		m = mm.(Model)
+	}
+	return m
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; view both with cat -v, or run go test -update if the change is meant.\ngot (text only):\n%s", name, termimg.StripANSI(got))
+	}
+}
+
+func TestGoldenCallViews(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		w, h int
+		keys []string
+	}{
+		{"call-1.golden", 1, 100, 30, nil},
+		{"call-4.golden", 4, 140, 40, nil},
+		{"call-9-people-panel.golden", 9, 160, 45, []string{"tab"}},
+		{"call-4-pinned.golden", 4, 140, 40, []string{"right", "p"}},
+		{"call-alone.golden", 0, 100, 30, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := callWith(t, tt.n, tt.w, tt.h, true)
+			m = press(t, m, tt.keys...)
+			v := m.View()
+			if !v.AltScreen {
+				t.Error("the call does not take the whole screen")
+			}
+			lines := strings.Split(v.Content, "\n")
+			if len(lines) > tt.h {
+				t.Errorf("%d lines in a terminal of %d", len(lines), tt.h)
+			}
+			for i, l := range lines {
+				if w := termimg.CellWidth(l); w > tt.w {
+					t.Errorf("line %d is %d cells wide in a terminal of %d", i, w, tt.w)
+				}
+			}
+			if tt.n > 0 && !strings.Contains(v.Content, ";2;255;0;0") {
+				t.Error("no truecolor red: the video is not drawn in colour")
+			}
+			golden(t, tt.name, v.Content)
+		})
+	}
+}
+
+func TestKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		host bool
+		keys []string
+		want []string
+	}{
+		{"m mutes and unmutes the mic", false, []string{"m", "m"}, []string{"mic off", "mic on"}},
+		{"v turns the camera off", false, []string{"v"}, []string{"camera off"}},
+		{"q asks, y leaves", false, []string{"q", "y"}, []string{"leave"}},
+		{"q asks, n stays", false, []string{"q", "n"}, nil},
+		{"a guest's host keys do nothing", false, []string{"l", "e", "k", "h"}, nil},
+		{"the host locks", true, []string{"l"}, []string{"host lock"}},
+		{"the host hides", true, []string{"h"}, []string{"host hide"}},
+		{"ending asks first; n keeps the room", true, []string{"e", "n"}, nil},
+		{"ending asks first; y ends it", true, []string{"e", "y"}, []string{"host end"}},
+		{"removing asks first and names the selected tile", true, []string{"right", "k", "y"}, []string{"host remove pBo"}},
+		{"chat: c opens, typing, enter sends", false, []string{"c", "h", "i", "enter"}, []string{"chat hi"}},
+		{"keys typed in chat are not commands", false, []string{"c", "q", "m", "esc"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, rec := callWith(t, 3, 120, 40, tt.host)
+			press(t, m, tt.keys...)
+			if strings.Join(rec.calls, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("asked for %q, want %q", rec.calls, tt.want)
+			}
+		})
+	}
+}
+
+func TestEventsShowOnScreen(t *testing.T) {
+	m, _ := callWith(t, 2, 120, 40, false)
+	step := func(ev client.Event) {
+		mm, _ := m.Update(EventMsg{Event: ev})
+		m = mm.(Model)
+	}
+	step(client.RoomUpdated{Room: api.Room{Name: "Friday drinks", Locked: true, MaxParticipants: 50}})
+	if !strings.Contains(termimg.StripANSI(m.View().Content), "locked") {
+		t.Error("a lock does not show in the status bar")
+	}
+	step(client.Chat{Chat: api.Chat{From: "pAnn", Name: "Ann", Text: "hello"}})
+	if !strings.Contains(termimg.StripANSI(m.View().Content), "💬 1") {
+		t.Error("an unread chat message is not counted in the status bar")
+	}
+	step(client.ParticipantLeft{ParticipantLeft: api.ParticipantLeft{ID: "pBo", Reason: "removed"}})
+	if s := termimg.StripANSI(m.View().Content); !strings.Contains(s, "Bo was removed by the host") || strings.Count(s, "Bo ") > 1 {
+		t.Errorf("a removal is not shown, or Bo's tile stayed:\n%s", s)
+	}
+	step(client.Reconnecting{Attempt: 2})
+	if !strings.Contains(termimg.StripANSI(m.View().Content), "reconnecting") {
+		t.Error("reconnecting is not shown")
+	}
+	step(client.Ended{Ended: api.Ended{Reason: "the host ended the room"}})
+	mm, cmd := m.Update(EventMsg{Event: client.Closed{Err: client.ErrEnded}})
+	if m = mm.(Model); m.Over() == "" || cmd == nil {
+		t.Fatalf("after the end: over=%q, quit=%v", m.Over(), cmd != nil)
+	}
+}

@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+)
+
+// panelView draws the open side panel: people, chat or help.
+func (m Model) panelView() string {
+	_, h := m.gridSize()
+	pal := m.cfg.Theme.Palette
+	var title string
+	var lines []string
+	switch m.panel {
+	case panelPeople:
+		title = fmt.Sprintf("People (%d)", len(m.people)+1)
+		me := "• " + m.me.Name + " (you)"
+		if m.me.Host {
+			me += " ★ host"
+		}
+		lines = append(lines, me)
+		for _, p := range m.sortedPeople() {
+			line := "• " + p.Name
+			if p.Host {
+				line += " ★ host"
+			}
+			if p.Muted.Audio {
+				line += " 🔇"
+			}
+			if p.speaking {
+				line = lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(line + " ◀")
+			}
+			lines = append(lines, line)
+		}
+		if m.me.Host {
+			lines = append(lines, "", lipgloss.NewStyle().Faint(true).Render("select a tile, k to remove"))
+		}
+	case panelChat:
+		title = "Chat"
+		start := max(0, len(m.chat)-(h-5))
+		for _, c := range m.chat[start:] {
+			who := lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(c.Name + ":")
+			lines = append(lines, wrap(who+" "+c.Text, sidePanelWidth-4)...)
+		}
+		if len(lines) > h-5 {
+			lines = lines[len(lines)-(h-5):]
+		}
+		for len(lines) < h-5 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, "", m.input.View())
+	case panelHelp:
+		title = "Keys"
+		for _, b := range []struct{ k, d string }{
+			{"m", "mute or unmute your mic"}, {"v", "turn your camera off or on"},
+			{"tab", "people in the call"}, {"c", "chat (enter sends, esc closes)"},
+			{"← → ↑ ↓", "select a tile"}, {"p or ⏎", "pin the selected tile big"},
+			{"esc", "unpin"}, {"[ ]", "previous or next page"}, {"q", "leave the call"},
+		} {
+			lines = append(lines, fmt.Sprintf("%-8s %s", b.k, b.d))
+		}
+		if m.me.Host {
+			lines = append(lines, "", "As the host:")
+			for _, b := range []struct{ k, d string }{
+				{"l", "lock or unlock the room"}, {"h", "hide or list the room"},
+				{"k", "remove the selected person"}, {"e", "end the room for all"},
+			} {
+				lines = append(lines, fmt.Sprintf("%-8s %s", b.k, b.d))
+			}
+			lines = append(lines, "", "Nobody can mute anybody else.")
+		}
+	}
+	body := lipgloss.NewStyle().Bold(true).Foreground(hex(pal.Accent)).Render(title) + "\n\n" + strings.Join(lines, "\n")
+	return lipgloss.NewStyle().Width(sidePanelWidth-2).Height(h-2).
+		Background(hex(pal.Background)).Foreground(hex(pal.Text)).
+		Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.TileBorder)).BorderBackground(hex(pal.Background)).
+		Padding(0, 1).Render(body)
+}
+
+// wrap breaks s into lines of at most w cells.
+func wrap(s string, w int) []string {
+	return strings.Split(lipgloss.NewStyle().Width(w).Render(s), "\n")
+}

@@ -1,0 +1,242 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/termimg"
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+// Options start a terminal call.
+type Options struct {
+	Client *client.Client
+	Room   api.Room
+	Theme  api.Theme
+	Join   client.JoinOptions
+	// Video and Audio are the local sources, or nil; CameraNote and
+	// MicNote describe them (or why there is none) on the pre-join screen.
+	Video, Audio        media.LocalTrack
+	CameraNote, MicNote string
+	// Remember keeps the name typed on the pre-join screen for next time.
+	Remember func(name string)
+	In       io.Reader
+	Out      io.Writer
+	Getenv   func(string) string
+}
+
+// Run joins the call and runs the terminal UI until the user leaves or the
+// call ends. It returns a line saying how the call ended, for the shell.
+func Run(ctx context.Context, o Options) (string, error) {
+	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if o.In != nil {
+		opts = append(opts, tea.WithInput(o.In))
+	}
+	if o.Out != nil {
+		opts = append(opts, tea.WithOutput(o.Out))
+	}
+	profile := ProfileFromEnv(o.Getenv)
+
+	// Pre-join: the sources run for the self-view and meter only.
+	var stops []func()
+	pc := PrejoinConfig{Room: o.Room, Theme: o.Theme, Name: o.Join.Name, Camera: o.CameraNote, Mic: o.MicNote,
+		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile}
+	if o.Video != nil {
+		stops = append(stops, media.StartPreview(o.Video))
+		pc.Preview = o.Video.Gate().Preview
+	}
+	if o.Audio != nil {
+		stops = append(stops, media.StartPreview(o.Audio))
+		pc.Level = o.Audio.Gate().Level
+	}
+	fm, err := tea.NewProgram(NewPrejoin(pc), opts...).Run()
+	for _, stop := range stops {
+		stop()
+	}
+	if err != nil {
+		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+			return "", nil
+		}
+		return "", err
+	}
+	pre := fm.(Prejoin)
+	if pre.Choice() == ChoiceQuit {
+		return "", nil
+	}
+	o.Join.Name = pre.Name()
+	if o.Remember != nil {
+		o.Remember(o.Join.Name)
+	}
+	cameraOn := o.Video != nil
+	if pre.Choice() == ChoiceJoinCameraOff && o.Video != nil {
+		o.Video.Gate().SetEnabled(false)
+		cameraOn = false
+	}
+
+	call, err := o.Client.Join(ctx, o.Room.ID, o.Join)
+	if err != nil {
+		return "", err
+	}
+	if !cameraOn && o.Video != nil {
+		_ = call.SetMuted(api.KindVideo, true)
+	}
+	frames := NewFrames()
+	ctrl := &controls{call: call, video: o.Video, audio: o.Audio}
+	cfg := Config{
+		Room: o.Room, Theme: o.Theme, Me: call.Me(), Frames: frames, Controls: ctrl,
+		Profile: profile, MicOn: o.Audio != nil, CameraOn: cameraOn,
+		NoMic: o.Audio == nil, NoCamera: o.Video == nil,
+	}
+	if o.Video != nil {
+		cfg.SelfView = func() image.Image { return o.Video.Gate().Preview() }
+	}
+	p := tea.NewProgram(New(cfg), opts...)
+
+	var wg sync.WaitGroup
+	decodeCtx, stopDecoders := context.WithCancel(context.Background())
+	defer stopDecoders()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		pump(decodeCtx, call, frames, p, &wg)
+	}()
+	go func() {
+		defer wg.Done()
+		stats(decodeCtx, call, p)
+	}()
+	final, err := p.Run()
+	call.Close()
+	stopDecoders()
+	wg.Wait()
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	over := ""
+	if m, ok := final.(Model); ok {
+		over = m.Over()
+	}
+	return over, err
+}
+
+// pump forwards call events to the program and starts a decoder for each
+// remote video track.
+func pump(ctx context.Context, call *client.Call, frames *Frames, p *tea.Program, wg *sync.WaitGroup) {
+	for ev := range call.Events() {
+		if rt, ok := ev.(client.RemoteTrack); ok {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				receive(ctx, call, rt, frames)
+			}()
+		}
+		p.Send(EventMsg{Event: ev})
+	}
+}
+
+// receive decodes a remote video track into frames; audio is read (so
+// its buffers drain) until sound output lands.
+func receive(ctx context.Context, call *client.Call, rt client.RemoteTrack, frames *Frames) {
+	if rt.Track.Kind() != webrtc.RTPCodecTypeVideo {
+		for ctx.Err() == nil {
+			if _, _, err := rt.Track.ReadRTP(); err != nil {
+				return
+			}
+		}
+		return
+	}
+	id := rt.Info.ParticipantID
+	_ = media.DecodeVideo(ctx, rt.Track, func(f media.Frame) { frames.Put(id, f.Image) },
+		func() { _ = call.RequestKeyframe(rt.Track) })
+}
+
+// stats sends connection quality every two seconds.
+func stats(ctx context.Context, call *client.Call, p *tea.Program) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	var lastBytes uint64
+	var lastRecv uint32
+	var lastLost int32
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st, rtt := call.Stats()
+		var bytes uint64
+		var recv uint32
+		var lost int32
+		for _, s := range st {
+			bytes += s.BytesReceived
+			recv += s.PacketsReceived
+			lost += s.PacketsLost
+		}
+		msg := StatsMsg{RTT: time.Duration(rtt * float64(time.Second))}
+		if bytes >= lastBytes {
+			msg.Kbps = int(float64(bytes-lastBytes) * 8 / 2 / 1000)
+		}
+		if dr, dl := int64(recv)-int64(lastRecv), int64(lost)-int64(lastLost); dr+dl > 0 && dl > 0 {
+			msg.Loss = float64(dl) / float64(dr+dl)
+		}
+		lastBytes, lastRecv, lastLost = bytes, recv, lost
+		p.Send(msg)
+	}
+}
+
+// controls carries out the screen's requests on the call.
+type controls struct {
+	call         *client.Call
+	video, audio media.LocalTrack
+}
+
+func (c *controls) SetMic(on bool) {
+	if c.audio != nil {
+		c.audio.Gate().SetEnabled(on)
+	}
+	_ = c.call.SetMuted(api.KindAudio, !on)
+}
+
+func (c *controls) SetCamera(on bool) {
+	if c.video != nil {
+		c.video.Gate().SetEnabled(on)
+	}
+	_ = c.call.SetMuted(api.KindVideo, !on)
+}
+
+func (c *controls) SendChat(text string)            { _ = c.call.SendChat(text) }
+func (c *controls) Host(action, participant string) { _ = c.call.Host(action, participant) }
+
+// Leave says goodbye; the Closed event that follows ends the program.
+func (c *controls) Leave() {
+	go func() { _ = c.call.Leave(context.Background()) }()
+}
+
+// ProfileFromEnv picks how video is drawn from what the terminal says it
+// supports: truecolor half blocks, 256 colours, or plain characters.
+func ProfileFromEnv(getenv func(string) string) termimg.Profile {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	ct := strings.ToLower(getenv("COLORTERM"))
+	term := getenv("TERM")
+	switch {
+	case getenv("NO_COLOR") != "" || term == "dumb":
+		return termimg.ASCII
+	case ct == "truecolor" || ct == "24bit" || strings.Contains(term, "direct") || strings.HasPrefix(term, "xterm-kitty"):
+		return termimg.TrueColor
+	case strings.Contains(term, "256"):
+		return termimg.ANSI256
+	}
+	return termimg.TrueColor
+}

@@ -1,0 +1,249 @@
+package tui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rooms-dev/rooms/internal/termimg"
+)
+
+// sidePanelWidth is the width of the people, chat and help panels.
+const sidePanelWidth = 34
+
+// Bars under the grid: the status line and the key help.
+const barsHeight = 2
+
+// grid is the layout of the tile area now.
+func (m Model) grid() Grid {
+	w, h := m.gridSize()
+	n := len(m.ids())
+	return Layout(max(n, 1), w, h, 4, 3)
+}
+
+func (m Model) gridSize() (int, int) {
+	w := m.w
+	if m.panel != panelNone {
+		w -= sidePanelWidth
+	}
+	return max(w, 1), max(m.h-barsHeight, 1)
+}
+
+// View draws the call.
+func (m Model) View() tea.View {
+	v := tea.NewView("")
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = m.title()
+	if m.w == 0 || m.h == 0 {
+		return v
+	}
+	body := m.tilesView()
+	if m.panel != panelNone {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, body, m.panelView())
+	}
+	v.Content = lipgloss.JoinVertical(lipgloss.Left, body, m.statusView(), m.helpLine())
+	return v
+}
+
+func (m Model) title() string {
+	name := m.room.Name
+	if name == "" {
+		name = m.cfg.Theme.Title
+	}
+	return strings.TrimSpace(m.cfg.Theme.Emoji + " " + name + " — rooms")
+}
+
+// tilesView draws the page of tiles, or the spotlight when someone is
+// pinned, or a note when nobody else is here.
+func (m Model) tilesView() string {
+	w, h := m.gridSize()
+	ids := m.visible()
+	if len(ids) == 0 {
+		return m.alone(w, h)
+	}
+	if m.pinned != "" {
+		if _, ok := m.people[m.pinned]; ok {
+			return m.spotlight(w, h)
+		}
+	}
+	g := m.grid()
+	rows := make([]string, 0, g.Rows)
+	for r := 0; r < g.Rows; r++ {
+		cells := make([]string, 0, g.Cols)
+		for c := 0; c < g.Cols; c++ {
+			i := r*g.Cols + c
+			if i >= len(ids) {
+				break
+			}
+			cells = append(cells, m.tile(ids[i], g.TileW, g.TileH, g.VideoW, g.VideoH, i == m.sel))
+		}
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, lipgloss.JoinVertical(lipgloss.Left, rows...),
+		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(m.cfg.Theme.Palette.Background))))
+}
+
+// spotlight puts the pinned person large on the left and the others in a
+// column on the right.
+func (m Model) spotlight(w, h int) string {
+	stripW := 0
+	others := []string{}
+	for _, id := range m.ids() {
+		if id != m.pinned {
+			others = append(others, id)
+		}
+	}
+	if len(others) > 0 {
+		stripW = max(20, w/5)
+	}
+	bw := w - stripW
+	vw, vh := fit(bw-tileChromeW, h-tileChromeH, 4, 3)
+	big := m.tile(m.pinned, bw, h, vw, vh, true)
+	if stripW == 0 {
+		return big
+	}
+	g := Layout(len(others), stripW, h, 4, 3)
+	small := []string{}
+	for i, id := range others {
+		if i >= g.PerPage {
+			break
+		}
+		small = append(small, m.tile(id, stripW, min(h/max(1, min(len(others), g.PerPage)), g.TileH), g.VideoW, g.VideoH, false))
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, big, lipgloss.JoinVertical(lipgloss.Left, small...))
+}
+
+// alone is the first-one-here screen.
+func (m Model) alone(w, h int) string {
+	p := m.cfg.Theme.Palette
+	lines := []string{
+		lipgloss.NewStyle().Foreground(hex(p.Accent)).Bold(true).Render(m.title()),
+		"",
+		"You're the first here — share this link:",
+		"",
+		lipgloss.NewStyle().Foreground(hex(p.Accent)).Render(m.room.Link),
+		"",
+		lipgloss.NewStyle().Faint(true).Render("(select it with the mouse to copy, or run: rooms link " + m.room.ID + ")"),
+	}
+	if img := m.selfView(); img != nil {
+		vw, vh := fit(min(w-4, 48), min(h-len(lines)-4, 14), 4, 3)
+		if vw > 0 && vh > 0 {
+			lines = append(lines, "", strings.Join(termimg.Render(img, vw, vh, m.cfg.Profile, rgb(p.Background)), "\n"))
+		}
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, lipgloss.JoinVertical(lipgloss.Center, lines...),
+		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(p.Background))))
+}
+
+// selfView is the local camera's latest frame, when it is on.
+func (m Model) selfView() image.Image {
+	if m.cfg.SelfView == nil || !m.camera {
+		return nil
+	}
+	return m.cfg.SelfView()
+}
+
+// statusView is the bar under the tiles.
+func (m Model) statusView() string {
+	p := m.cfg.Theme.Palette
+	parts := []string{m.title()}
+	parts = append(parts, fmt.Sprintf("%d/%d", len(m.people)+1, m.room.MaxParticipants))
+	if m.room.Locked {
+		parts = append(parts, "🔒 locked")
+	}
+	if m.room.Visibility == "private" {
+		parts = append(parts, "hidden")
+	}
+	parts = append(parts, clock(m.now.Sub(m.started)))
+	mic, cam := "🎤 on", "📷 on"
+	switch {
+	case m.cfg.NoMic:
+		mic = "no mic"
+	case !m.mic:
+		mic = "🔇 muted"
+	}
+	switch {
+	case m.cfg.NoCamera:
+		cam = "no camera"
+	case !m.camera:
+		cam = "📷 off"
+	}
+	parts = append(parts, mic, cam)
+	if m.unread > 0 {
+		parts = append(parts, fmt.Sprintf("💬 %d", m.unread))
+	}
+	if g := m.grid(); g.Pages > 1 {
+		parts = append(parts, fmt.Sprintf("page %d/%d", m.page+1, g.Pages))
+	}
+	quality := fmt.Sprintf("rtt %d ms · loss %.0f%% · %d kbps", m.stats.RTT.Milliseconds(), m.stats.Loss*100, m.stats.Kbps)
+	qstyle := lipgloss.NewStyle().Foreground(hex(p.Text))
+	if m.stats.Loss > 0.05 || m.stats.RTT > 400*time.Millisecond {
+		qstyle = qstyle.Foreground(lipgloss.Color("#ff4040")).Bold(true)
+	}
+	if m.reconnecting > 0 {
+		quality = fmt.Sprintf("reconnecting… (try %d)", m.reconnecting)
+		qstyle = qstyle.Foreground(lipgloss.Color("#ff4040")).Bold(true)
+	}
+	left := strings.Join(parts, "  ·  ")
+	if m.confirm != nil {
+		left = m.confirm.question
+	}
+	bar := lipgloss.NewStyle().Background(hex(p.TileBorder)).Foreground(hex(p.Text))
+	right := qstyle.Background(hex(p.TileBorder)).Render(" " + quality + " ")
+	space := m.w - lipgloss.Width(left) - lipgloss.Width(right) - 1
+	if space < 1 {
+		left = truncate(left, max(1, m.w-lipgloss.Width(right)-2))
+		space = max(1, m.w-lipgloss.Width(left)-lipgloss.Width(right)-1)
+	}
+	return bar.Render(" "+left+strings.Repeat(" ", space)) + right
+}
+
+// noticeFor is how long a notice (someone joined, left...) replaces the
+// key help under the status bar.
+const noticeFor = 6 * time.Second
+
+// helpLine lists the keys, or shows the latest notice for a while.
+func (m Model) helpLine() string {
+	if m.notice != "" && m.now.Sub(m.noticeAt) < noticeFor {
+		return truncate(lipgloss.NewStyle().Foreground(hex(m.cfg.Theme.Palette.Accent)).Render(" "+m.notice), m.w)
+	}
+	var parts []string
+	for _, b := range m.keys.short(m.me.Host) {
+		h := b.Help()
+		parts = append(parts, h.Key+" "+h.Desc)
+	}
+	return truncate(lipgloss.NewStyle().Faint(true).Render(" "+strings.Join(parts, " · ")), m.w)
+}
+
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, mnt, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, mnt, s)
+	}
+	return fmt.Sprintf("%02d:%02d", mnt, s)
+}
+
+func truncate(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return lipgloss.NewStyle().MaxWidth(w).Render(s)
+}
+
+// hex turns a palette colour into a lipgloss colour.
+func hex(s string) color.Color { return lipgloss.Color(s) }
+
+// rgb turns "#rrggbb" into an RGBA.
+func rgb(s string) color.RGBA {
+	var c color.RGBA
+	c.A = 255
+	fmt.Sscanf(strings.TrimPrefix(s, "#"), "%02x%02x%02x", &c.R, &c.G, &c.B)
+	return c
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end test of the terminal call UI: roomsd, a headless participant
+# with test sources, and `rooms join` in tmux at 160x48. It asserts on the
+# screen with its colours, as a user sees it: the test pattern's colours
+# and the name on a tile, then m (mic), c (chat) and q (leave).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "e2e-tui: tmux is missing (scripts/bootstrap installs it)" >&2; exit 1; }
+bin=$(mktemp -d)
+work=$(mktemp -d)
+sock="$work/tmux.sock"
+cleanup() {
+  tmux -S "$sock" kill-server 2>/dev/null || true
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$bin" "$work"
+}
+trap cleanup EXIT
+fail() { echo "e2e-tui: FAIL: $*" >&2; echo "--- screen:" >&2; tmux -S "$sock" capture-pane -t call -p >&2 || true; exit 1; }
+
+go build -o "$bin/" ./cmd/rooms
+CGO_ENABLED=0 go build -o "$bin/" ./cmd/roomsd
+port=$((20000 + RANDOM % 20000))
+export ROOMS_SERVER=http://127.0.0.1:$port
+"$bin/roomsd" serve --listen 127.0.0.1:$port --udp-port 0 --data-dir "$work/data" --log-level warn 2>"$work/roomsd.log" &
+for _ in $(seq 100); do curl -fs "$ROOMS_SERVER/readyz" >/dev/null && break; sleep 0.1; done
+room=$(XDG_STATE_HOME=$work/host "$bin/rooms" create --theme aperitivo --name "TUI test" --json | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
+[ -n "$room" ] || fail "could not create a room"
+XDG_STATE_HOME=$work/ann "$bin/rooms" join "$room" --headless --name Ann --video testsrc --audio testsrc --json >"$work/ann.out" 2>&1 &
+
+tmux -S "$sock" new-session -d -s call -x 160 -y 48 \
+  "env XDG_STATE_HOME=$work/host ROOMS_SERVER=$ROOMS_SERVER COLORTERM=truecolor TERM=xterm-256color $bin/rooms join $room --name Host --video testsrc --audio testsrc; echo EXIT=\$?; sleep 30"
+
+# wait_screen REGEX [with-colour]: the screen matches within 20 s.
+wait_screen() {
+  local flags=-p
+  [ "${2:-}" = colour ] && flags="-p -e"
+  for _ in $(seq 200); do
+    tmux -S "$sock" capture-pane -t call $flags | grep -Eq "$1" && return 0
+    sleep 0.1
+  done
+  fail "the screen never showed /$1/"
+}
+
+# Pre-join: the room, the name, the self-view of the test pattern, a mic meter.
+wait_screen 'Your name'
+wait_screen 'TUI test'
+wait_screen '📷 test pattern'
+wait_screen '🎤 test tone.*█'
+wait_screen '1 in the call'
+echo "e2e-tui: pre-join shows the room, the sources and a live mic meter"
+tmux -S "$sock" send-keys -t call Enter
+wait_screen 'Ann'
+wait_screen 'TUI test — rooms'
+# The test pattern's red and green bars, decoded: near-pure colours on screen.
+wait_screen ';2;2[2-5][0-9];[0-3]?[0-9];[0-3]?[0-9]m' colour
+wait_screen ';2;[0-3]?[0-9];2[2-5][0-9];[0-3]?[0-9]m' colour
+echo "e2e-tui: a tile shows Ann's test pattern in colour"
+
+wait_screen '🎤 on'
+tmux -S "$sock" send-keys -t call m
+wait_screen '🔇 muted'
+for _ in $(seq 100); do grep -q '"kind":"audio","muted":true' "$work/ann.out" && break; sleep 0.1; done
+grep -q '"kind":"audio","muted":true' "$work/ann.out" || fail "Ann was not told the host muted"
+tmux -S "$sock" send-keys -t call m
+wait_screen '🎤 on'
+echo "e2e-tui: m mutes and unmutes, and the others are told"
+
+tmux -S "$sock" send-keys -t call c
+wait_screen 'Chat'
+tmux -S "$sock" send-keys -t call -l 'hi from tmux'
+tmux -S "$sock" send-keys -t call Enter
+wait_screen 'Host: hi from tmux'
+for _ in $(seq 100); do grep -q 'hi from tmux' "$work/ann.out" && break; sleep 0.1; done
+grep -q 'hi from tmux' "$work/ann.out" || fail "Ann never got the chat message"
+tmux -S "$sock" send-keys -t call Escape
+sleep 0.5 # a key right after Escape would read as Alt+key
+echo "e2e-tui: chat goes out and shows"
+
+tmux -S "$sock" send-keys -t call q
+wait_screen 'Leave the call\?'
+tmux -S "$sock" send-keys -t call y
+wait_screen 'EXIT=0'
+grep -q '"reason":"left"' "$work/ann.out" || fail "Ann did not see the host leave"
+echo "e2e-tui: q then y leaves cleanly (exit 0)"
+echo "e2e-tui: ok"
