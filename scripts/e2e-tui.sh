@@ -48,6 +48,7 @@ wait_screen 'TUI test'
 wait_screen '📷 test pattern'
 wait_screen '🎤 test tone.*█'
 wait_screen '1 in the call'
+wait_screen '🔈 (no sound output device|default sound output)'
 echo "e2e-tui: pre-join shows the room, the sources and a live mic meter"
 tmux -S "$sock" send-keys -t call Enter
 wait_screen 'Ann'

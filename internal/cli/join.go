@@ -28,6 +28,7 @@ type joinOptions struct {
 	hostKey  string
 	wait     bool
 	decode   bool
+	noAudio  bool
 }
 
 func newCmdJoin(f *Factory) *cobra.Command {
@@ -70,6 +71,7 @@ ended, not open yet), 5 server unreachable.`,
 	fl.DurationVar(&o.duration, "duration", 0, "leave after this long (default: until Ctrl-C)")
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
 	fl.BoolVar(&o.decode, "decode", true, "decode what arrives (false: only count packets, for load tests)")
+	fl.BoolVar(&o.noAudio, "no-audio", false, "play no sound (the call UI)")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -160,7 +162,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 
 	if !o.headless {
 		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
-			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName})
+			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio})
 	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode

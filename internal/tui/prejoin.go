@@ -23,6 +23,8 @@ type PrejoinConfig struct {
 	// or say why there is none.
 	Camera, Mic       string
 	HasCamera, HasMic bool
+	// Sound says where the call's sound goes.
+	Sound string
 	// Preview is the camera's latest frame; Level the mic's level (-dBov).
 	Preview func() image.Image
 	Level   func() uint8
@@ -179,7 +181,7 @@ func (p Prejoin) View() tea.View {
 	} else {
 		lines = append(lines, "🎤 "+p.cfg.Mic)
 	}
-	lines = append(lines, "")
+	lines = append(lines, "🔈 "+p.cfg.Sound, "")
 
 	if p.waiting {
 		lines = append(lines, accent.Render("Waiting for the room to open — you join by itself in "+clock(p.opensIn())), faint.Render("esc to give up"))

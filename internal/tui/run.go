@@ -31,9 +31,11 @@ type Options struct {
 	CameraNote, MicNote string
 	// Remember keeps the name typed on the pre-join screen for next time.
 	Remember func(name string)
-	In       io.Reader
-	Out      io.Writer
-	Getenv   func(string) string
+	// NoAudio plays no sound.
+	NoAudio bool
+	In      io.Reader
+	Out     io.Writer
+	Getenv  func(string) string
 }
 
 // Run joins the call and runs the terminal UI until the user leaves or the
@@ -48,10 +50,22 @@ func Run(ctx context.Context, o Options) (string, error) {
 	}
 	profile := ProfileFromEnv(o.Getenv)
 
+	var player *media.Player
+	sound := "sound off (--no-audio)"
+	if !o.NoAudio {
+		var err error
+		if player, err = media.OpenPlayer(media.PlayerOptions{}); err != nil {
+			sound = "no sound output device — you'll see the call but not hear it"
+		} else {
+			sound = "default sound output"
+			defer player.Close()
+		}
+	}
+
 	// Pre-join: the sources run for the self-view and meter only.
 	var stops []func()
 	pc := PrejoinConfig{Room: o.Room, Theme: o.Theme, Name: o.Join.Name, Camera: o.CameraNote, Mic: o.MicNote,
-		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile}
+		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound}
 	if o.Video != nil {
 		stops = append(stops, media.StartPreview(o.Video))
 		pc.Preview = o.Video.Gate().Preview
@@ -109,7 +123,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		pump(decodeCtx, call, frames, p, &wg)
+		pump(decodeCtx, call, frames, player, p, &wg)
 	}()
 	go func() {
 		defer wg.Done()
@@ -131,23 +145,33 @@ func Run(ctx context.Context, o Options) (string, error) {
 
 // pump forwards call events to the program and starts a decoder for each
 // remote video track.
-func pump(ctx context.Context, call *client.Call, frames *Frames, p *tea.Program, wg *sync.WaitGroup) {
+func pump(ctx context.Context, call *client.Call, frames *Frames, player *media.Player, p *tea.Program, wg *sync.WaitGroup) {
 	for ev := range call.Events() {
-		if rt, ok := ev.(client.RemoteTrack); ok {
+		switch e := ev.(type) {
+		case client.RemoteTrack:
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				receive(ctx, call, rt, frames)
+				receive(ctx, call, e, frames, player)
 			}()
+		case client.ParticipantLeft:
+			if player != nil {
+				player.Remove(e.ID)
+			}
 		}
 		p.Send(EventMsg{Event: ev})
 	}
 }
 
-// receive decodes a remote video track into frames; audio is read (so
-// its buffers drain) until sound output lands.
-func receive(ctx context.Context, call *client.Call, rt client.RemoteTrack, frames *Frames) {
+// receive decodes a remote track: video into frames, audio into the
+// player (or, without sound, reads it so its buffers drain).
+func receive(ctx context.Context, call *client.Call, rt client.RemoteTrack, frames *Frames, player *media.Player) {
 	if rt.Track.Kind() != webrtc.RTPCodecTypeVideo {
+		if player != nil {
+			id := rt.Info.ParticipantID
+			_ = media.DecodeAudio(ctx, rt.Track, func(pcm []int16, rate, ch int) { player.Write(id, pcm, rate, ch) })
+			return
+		}
 		for ctx.Err() == nil {
 			if _, _, err := rt.Track.ReadRTP(); err != nil {
 				return
