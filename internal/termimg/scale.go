@@ -25,14 +25,14 @@ func (r *Renderer) scaleRGBA(m *image.RGBA, l *layout, bg color.RGBA) {
 // scaleGeneric box-filters any image through At, for the types without a fast path.
 func (r *Renderer) scaleGeneric(img image.Image, l *layout, bg color.RGBA) {
 	iw := l.iw
-	min := img.Bounds().Min
+	origin := img.Bounds().Min
 	r.col = grow(r.col, 4*iw)
 	col := r.col[:4*iw]
 	for dy, sy := range r.ys {
 		clear(col)
 		for y := sy.lo; y < sy.hi; y++ {
 			for x := range iw {
-				cr, cg, cb, ca := img.At(min.X+x, min.Y+y).RGBA()
+				cr, cg, cb, ca := img.At(origin.X+x, origin.Y+y).RGBA()
 				c := col[4*x : 4*x+4]
 				c[0] += cr >> 8
 				c[1] += cg >> 8

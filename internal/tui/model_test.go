@@ -2,6 +2,7 @@ package tui
 
 import (
 	"flag"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,12 @@ func TestGoldenCallViews(t *testing.T) {
 		{"call-9-people-panel.golden", 9, 160, 45, []string{"tab"}},
 		{"call-4-pinned.golden", 4, 140, 40, []string{"right", "p"}},
 		{"call-alone.golden", 0, 100, 30, nil},
+		{"call-4-80x24.golden", 4, 80, 24, nil},
+		{"call-4-160x48.golden", 4, 160, 48, nil},
+		{"call-50-80x24-paged.golden", 50, 80, 24, []string{"]"}},
+		{"call-50-160x48.golden", 50, 160, 48, nil},
+		{"call-help.golden", 4, 120, 40, []string{"?"}},
+		{"call-confirm-end.golden", 4, 120, 40, []string{"e"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,3 +218,100 @@ func TestEventsShowOnScreen(t *testing.T) {
 		t.Fatalf("after the end: over=%q, quit=%v", m.Over(), cmd != nil)
 	}
 }
+
+func TestGoldenPrejoin(t *testing.T) {
+	th, _ := theme.Lookup("aperitivo")
+	for _, tt := range []struct {
+		name    string
+		camera  bool
+		state   string
+		startIn time.Duration
+	}{
+		{"prejoin-camera.golden", true, "open", 0},
+		{"prejoin-no-devices.golden", false, "open", 0},
+		{"prejoin-scheduled.golden", false, "scheduled", 90 * time.Minute},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := PrejoinConfig{
+				Room:  api.Room{Name: "Friday drinks", State: tt.state, StartsAt: t0.Add(tt.startIn), Participants: 2},
+				Theme: th, Name: "Ann", Profile: termimg.TrueColor, Now: func() time.Time { return t0 },
+				Camera: "no camera found — you'll join with video off; --video testsrc shows a test pattern",
+				Mic:    "no microphone found — you'll join muted; --audio testsrc plays a test tone",
+				Sound:  "no sound output device — you'll see the call but not hear it",
+			}
+			if tt.camera {
+				cfg.HasCamera, cfg.HasMic, cfg.Camera, cfg.Mic = true, true, "test pattern", "test tone (440 Hz)"
+				cfg.Preview = func() image.Image { return media.Pattern(320, 240, 3, media.DefaultLabel) }
+				cfg.Level = func() uint8 { return 20 }
+			}
+			var m tea.Model = NewPrejoin(cfg)
+			m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+			golden(t, tt.name, m.View().Content)
+		})
+	}
+}
+
+func TestPrejoinChoices(t *testing.T) {
+	th, _ := theme.Lookup("classic")
+	base := PrejoinConfig{Room: api.Room{State: "open"}, Theme: th, Name: "Ann", HasCamera: true, Now: func() time.Time { return t0 }}
+	tests := []struct {
+		name string
+		cfg  PrejoinConfig
+		keys []tea.KeyPressMsg
+		want Choice
+		quit bool
+	}{
+		{"enter joins", base, []tea.KeyPressMsg{{Code: tea.KeyEnter}}, ChoiceJoin, true},
+		{"tab then enter joins with the camera off", base, []tea.KeyPressMsg{{Code: tea.KeyTab}, {Code: tea.KeyEnter}}, ChoiceJoinCameraOff, true},
+		{"esc quits", base, []tea.KeyPressMsg{{Code: tea.KeyEscape}}, ChoiceQuit, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m tea.Model = NewPrejoin(tt.cfg)
+			var cmd tea.Cmd
+			for _, k := range tt.keys {
+				m, cmd = m.Update(k)
+			}
+			if got := m.(Prejoin).Choice(); got != tt.want || (cmd != nil) != tt.quit {
+				t.Fatalf("choice %v (quit cmd %v), want %v", got, cmd != nil, tt.want)
+			}
+		})
+	}
+	// A booked room: enter waits, and the room opening joins by itself.
+	now := t0
+	cfg := base
+	cfg.Room = api.Room{State: "scheduled", StartsAt: t0.Add(time.Minute)}
+	cfg.Now = func() time.Time { return now }
+	var m tea.Model = NewPrejoin(cfg)
+	m, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd != nil || !m.(Prejoin).waiting {
+		t.Fatal("enter before the room opens should wait, not join")
+	}
+	now = t0.Add(time.Minute + time.Second)
+	if _, cmd = m.Update(prejoinTick(now)); cmd == nil {
+		t.Fatal("the room opened and the screen did not join by itself")
+	}
+}
+
+func benchmarkView(b *testing.B, n, w, h int) {
+	m, _ := callWith(&testing.T{}, n, w, h, false)
+	// A new frame for everyone before every view, as at 15 fps in a busy call.
+	imgs := make([]image.Image, 8)
+	for i := range imgs {
+		imgs[i] = media.Pattern(320, 240, uint32(i), media.DefaultLabel)
+	}
+	ids := m.ids()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, id := range ids {
+			m.cfg.Frames.Put(id, imgs[(i+j)%len(imgs)])
+		}
+		_ = m.View()
+	}
+}
+
+// BenchmarkView renders the whole call with every tile's picture new.
+func BenchmarkView9At160x48(b *testing.B)  { benchmarkView(b, 9, 160, 48) }
+func BenchmarkView50At160x48(b *testing.B) { benchmarkView(b, 50, 160, 48) }
+func BenchmarkView50At240x70(b *testing.B) { benchmarkView(b, 50, 240, 70) }
