@@ -1,6 +1,7 @@
 package media
 
 import (
+	"github.com/gen2brain/malgo"
 	"testing"
 	"time"
 )
@@ -58,5 +59,28 @@ func TestPlayerOnTheNullBackend(t *testing.T) {
 	}
 	if p.Played() < playRate/10 {
 		t.Fatalf("the device took %d frames in 5 s, want a tenth of a second's worth", p.Played())
+	}
+}
+
+func TestMicrophoneOnTheNullBackend(t *testing.T) {
+	saved := micBackends
+	micBackends = []malgo.Backend{backendNull}
+	defer func() { micBackends = saved }()
+	m, err := openMicrophone(AudioOptions{Source: "mic"})
+	if err != nil {
+		t.Fatalf("null capture device: %v", err)
+	}
+	defer m.Close()
+	for i := 0; i < 3; i++ {
+		a, _, err := m.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info := a.ChunkInfo(); info.Len != toneChunk || info.Channels != 1 || info.SamplingRate != toneRate {
+			t.Fatalf("chunk %+v, want 20 ms of 48 kHz mono", info)
+		}
+	}
+	if _, err := openMicrophone(AudioOptions{Source: "/dev/snd/nope"}); err == nil {
+		t.Fatal("a named microphone device was accepted")
 	}
 }

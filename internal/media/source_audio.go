@@ -52,16 +52,25 @@ func OpenAudio(ctx context.Context, o AudioOptions) (LocalTrack, error) {
 	if o.StreamID == "" {
 		o.StreamID = "rooms"
 	}
-	if o.Source != "testsrc" {
-		return nil, openMicrophone(o)
-	}
 	p, err := opus.NewParams()
 	if err != nil {
 		return nil, err
 	}
 	p.BitRate = o.BitrateBps
 	selector := mediadevices.NewCodecSelector(mediadevices.WithAudioEncoders(&p))
-	md := mediadevices.NewAudioTrack(newToneSource(), selector)
+	var src interface {
+		ID() string
+		Close() error
+		Read() (wave.Audio, func(), error)
+	} = newToneSource()
+	if o.Source != "testsrc" {
+		mic, err := openMicrophone(o)
+		if err != nil {
+			return nil, err
+		}
+		src = mic
+	}
+	md := mediadevices.NewAudioTrack(src, selector)
 	return newLocalTrack(md, webrtc.MimeTypeOpus, o.TrackID, o.StreamID), nil
 }
 

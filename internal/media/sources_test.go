@@ -40,7 +40,12 @@ func TestMissingCamera(t *testing.T) {
 	}
 }
 
+// TestNoMicrophone runs where there is no capture device (CI, this kind of
+// machine); with one, "" and "mic" would open it.
 func TestNoMicrophone(t *testing.T) {
+	if devs, _ := filepath.Glob("/dev/snd/pcmC*D*c"); len(devs) > 0 {
+		t.Skipf("this machine has a capture device (%v)", devs)
+	}
 	for _, src := range []string{"", "mic", "hw:1"} {
 		_, err := OpenAudio(context.Background(), AudioOptions{Source: src})
 		if err == nil || !strings.HasPrefix(err.Error(), "no microphone found (") || !strings.HasSuffix(err.Error(), "; --audio testsrc plays a test tone") {
