@@ -210,12 +210,15 @@ func (f *Factory) callUI(ctx context.Context, t *target, o tui.Options) error {
 	}
 	o.Room, o.Client, o.Getenv = r, t.c, f.Getenv
 	o.Theme, _ = theme.Lookup(r.Theme)
-	over, err := tui.Run(ctx, o)
-	if err != nil {
-		return joinError(t.c.Server(), err)
+	err = tui.Run(ctx, o)
+	var ended *tui.EndedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ended) && (errors.Is(err, client.ErrRemoved) || errors.Is(err, client.ErrEnded)):
+		return &exitError{code: ExitRefused, err: errors.New(strings.TrimSuffix(ended.Message, "."))}
+	case errors.As(err, &ended):
+		return joinError(t.c.Server(), ended.Err) // lost connection, refused on rejoin...
 	}
-	if over != "" {
-		return &exitError{code: ExitRefused, err: errors.New(strings.TrimSuffix(over, "."))}
-	}
-	return nil
+	return joinError(t.c.Server(), err)
 }

@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"errors"
 	"image"
 	"sort"
 	"strings"
@@ -104,6 +105,7 @@ type Model struct {
 	notice       string
 	noticeAt     time.Time
 	over         string // why the call ended for us, when it did
+	err          error  // the call's final error, when it did not end by leaving
 	tiles        *tileCache
 }
 
@@ -240,8 +242,11 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 	case client.Ended:
 		m.over = "The host ended the room."
 	case client.Closed:
-		if m.over == "" && e.Err != nil && e.Err != client.ErrLeft {
-			m.over = "The call ended: " + e.Err.Error()
+		if e.Err != nil && !errors.Is(e.Err, client.ErrLeft) {
+			m.err = e.Err
+			if m.over == "" {
+				m.over = "The call ended: " + e.Err.Error()
+			}
 		}
 		return m, tea.Quit
 	}
@@ -454,6 +459,10 @@ func (m Model) visible() []string {
 
 // Over says why the call ended, once it has: the runner prints it.
 func (m Model) Over() string { return m.over }
+
+// Err is the call's final error (removed, ended, connection lost), or nil
+// when the person left.
+func (m Model) Err() error { return m.err }
 
 // sortedPeople is everyone for the people panel: host first, then by name.
 func (m Model) sortedPeople() []*person {

@@ -133,10 +133,18 @@ func TestGoldenCallViews(t *testing.T) {
 		{"call-50-160x48.golden", 50, 160, 48, nil},
 		{"call-help.golden", 4, 120, 40, []string{"?"}},
 		{"call-confirm-end.golden", 4, 120, 40, []string{"e"}},
+		{"call-4-self-view.golden", -4, 140, 40, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _ := callWith(t, tt.n, tt.w, tt.h, true)
+			n := tt.n
+			if n < 0 { // negative: with the self-view
+				n = -n
+			}
+			m, _ := callWith(t, n, tt.w, tt.h, true)
+			if tt.n < 0 {
+				m.cfg.SelfView = func() image.Image { return media.Pattern(320, 240, 99, media.DefaultLabel) }
+			}
 			m = press(t, m, tt.keys...)
 			v := m.View()
 			if !v.AltScreen {
@@ -151,7 +159,7 @@ func TestGoldenCallViews(t *testing.T) {
 					t.Errorf("line %d is %d cells wide in a terminal of %d", i, w, tt.w)
 				}
 			}
-			if tt.n > 0 && !strings.Contains(v.Content, ";2;255;0;0") {
+			if tt.n != 0 && !strings.Contains(v.Content, ";2;255;0;0") {
 				t.Error("no truecolor red: the video is not drawn in colour")
 			}
 			golden(t, tt.name, v.Content)

@@ -38,9 +38,20 @@ type Options struct {
 	Getenv  func(string) string
 }
 
-// Run joins the call and runs the terminal UI until the user leaves or the
-// call ends. It returns a line saying how the call ended, for the shell.
-func Run(ctx context.Context, o Options) (string, error) {
+// EndedError says how a call ended when it did not end by leaving:
+// Message for the person, Err for the exit code.
+type EndedError struct {
+	Message string
+	Err     error
+}
+
+func (e *EndedError) Error() string { return e.Message }
+func (e *EndedError) Unwrap() error { return e.Err }
+
+// Run joins the call and runs the terminal UI until the person leaves
+// (nil) or the call ends otherwise (*EndedError); refusals to join come
+// back as the client's errors.
+func Run(ctx context.Context, o Options) error {
 	opts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if o.In != nil {
 		opts = append(opts, tea.WithInput(o.In))
@@ -80,13 +91,13 @@ func Run(ctx context.Context, o Options) (string, error) {
 	}
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
-			return "", nil
+			return nil
 		}
-		return "", err
+		return err
 	}
 	pre := fm.(Prejoin)
 	if pre.Choice() == ChoiceQuit {
-		return "", nil
+		return nil
 	}
 	o.Join.Name = pre.Name()
 	if o.Remember != nil {
@@ -100,7 +111,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 
 	call, err := o.Client.Join(ctx, o.Room.ID, o.Join)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if !cameraOn && o.Video != nil {
 		_ = call.SetMuted(api.KindVideo, true)
@@ -136,11 +147,13 @@ func Run(ctx context.Context, o Options) (string, error) {
 	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
 		err = nil
 	}
-	over := ""
-	if m, ok := final.(Model); ok {
-		over = m.Over()
+	if err != nil {
+		return err
 	}
-	return over, err
+	if m, ok := final.(Model); ok && m.Err() != nil {
+		return &EndedError{Message: m.Over(), Err: m.Err()}
+	}
+	return nil
 }
 
 // pump forwards call events to the program and starts a decoder for each

@@ -43,7 +43,7 @@ func (m Model) View() tea.View {
 	if m.w == 0 || m.h == 0 {
 		return v
 	}
-	body := m.tilesView()
+	body := m.withSelfView(m.tilesView())
 	if m.panel != panelNone {
 		body = lipgloss.JoinHorizontal(lipgloss.Top, body, m.panelView())
 	}
@@ -117,6 +117,29 @@ func (m Model) spotlight(w, h int) string {
 		small = append(small, m.tile(id, stripW, min(h/max(1, min(len(others), g.PerPage)), g.TileH), g.VideoW, g.VideoH, false))
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top, big, lipgloss.JoinVertical(lipgloss.Left, small...))
+}
+
+// Self-view size: small, in the grid area's bottom-right corner.
+const selfW, selfH = 20, 6
+
+// withSelfView lays this person's own camera over the tile area, small,
+// when there is someone else to look at (alone, it is shown large).
+func (m Model) withSelfView(area string) string {
+	img := m.selfView()
+	w, h := m.gridSize()
+	if img == nil || len(m.ids()) == 0 || w < 3*selfW || h < 3*selfH {
+		return area
+	}
+	pal := m.cfg.Theme.Palette
+	video := termimg.Render(img, selfW, selfH, m.cfg.Profile, rgb(pal.Background))
+	label := lipgloss.NewStyle().Width(selfW).Foreground(hex(pal.Text)).Background(hex(pal.Background)).Render("you")
+	tile := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).
+		Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(video, "\n"), label))
+	tw, th := lipgloss.Width(tile), lipgloss.Height(tile)
+	return lipgloss.NewCompositor(
+		lipgloss.NewLayer(area),
+		lipgloss.NewLayer(tile).X(w-tw-1).Y(h-th).Z(1),
+	).Render()
 }
 
 // alone is the first-one-here screen.
