@@ -119,6 +119,8 @@ func (s *Server) routes() {
 	s.handle("POST /v1/rooms/{id}/participants/{who}/remove", s.removeParticipant)
 
 	s.handle("GET /r/{id}", s.roomPage)
+	s.handle("GET /static/{file...}", s.static)
+	s.handle("GET /{$}", s.directoryPage)
 	s.handle("/", s.notFound)
 }
 

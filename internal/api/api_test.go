@@ -329,19 +329,41 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 func TestRoomPage(t *testing.T) {
 	e := newEnv(t, nil)
-	r, _ := e.c.CreateRoom(context.Background(), apitypes.CreateRoomRequest{Theme: "aperitivo"})
-	resp, err := http.Get(e.srv.URL + "/r/" + r.ID)
-	if err != nil {
-		t.Fatal(err)
+	r, _ := e.c.CreateRoom(context.Background(), apitypes.CreateRoomRequest{Theme: "aperitivo", Visibility: "private"})
+	get := func(path string) (int, string, http.Header) {
+		resp, err := http.Get(e.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b), resp.Header
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "rooms join http://rooms.test/r/"+r.ID) || resp.Header.Get("Content-Security-Policy") == "" {
-		t.Fatalf("room page: %d %s", resp.StatusCode, b)
+	code, body, h := get("/r/" + r.ID)
+	if code != 200 || !strings.Contains(body, "rooms join http://rooms.test/r/"+r.ID) || !strings.Contains(body, `src="/static/room.js"`) {
+		t.Fatalf("room page: %d %s", code, body)
 	}
-	resp, _ = http.Get(e.srv.URL + "/r/aaaaaaaaaaaaaaaaaaaaaaaaaa")
-	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Fatalf("missing room page: %d", resp.StatusCode)
+	if c := h.Get("Content-Security-Policy"); !strings.Contains(c, "script-src 'self'") || strings.Contains(c, "unsafe-inline") {
+		t.Fatalf("CSP %q", c)
+	}
+	// A private room's page and a missing room's page say the same.
+	missing := "aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	code2, body2, _ := get("/r/" + missing)
+	if code2 != code || strings.ReplaceAll(body2, missing, r.ID) != body {
+		t.Fatalf("a missing room's page differs from a private room's: %d", code2)
+	}
+	if code, _, _ := get("/r/not-an-id"); code != 404 {
+		t.Fatalf("a malformed link: %d", code)
+	}
+	if code, body, _ := get("/"); code != 200 || !strings.Contains(body, "/static/directory.js") {
+		t.Fatalf("root page: %d", code)
+	}
+	if code, _, h := get("/static/room.js"); code != 200 || !strings.Contains(h.Get("Content-Type"), "javascript") {
+		t.Fatalf("room.js: %d %s", code, h.Get("Content-Type"))
+	}
+	for _, p := range []string{"/static/nope.js", "/static/../api.go", "/static/room.html"} {
+		if code, _, _ := get(p); code != 404 {
+			t.Errorf("%s: %d, want 404", p, code)
+		}
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/theme"
+	"github.com/rooms-dev/rooms/web"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -63,15 +65,28 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	return problem(http.StatusNotFound, apitypes.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }
 
-var roomPage = template.Must(template.New("room").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}}</title></head>
-<body><h1>{{.Title}}</h1><p>{{.Body}}</p>{{if .Command}}<pre>{{.Command}}</pre>{{end}}</body></html>
-`))
+// csp is every page's Content-Security-Policy: scripts and styles from
+// this server only, no inline code, media from the camera, sockets back to
+// this host.
+func csp(r *http.Request) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+		"media-src 'self' blob: mediastream:; connect-src 'self' ws://" + r.Host + " wss://" + r.Host + "; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
 
-// roomPage answers a room link opened in a browser. Until the web client
-// lands it says how to join from a terminal. Missing and ended rooms get
-// the same not-found page a wrong link gets.
+func pageHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp(r))
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
+}
+
+var roomPage = template.Must(template.ParseFS(web.Static(), "room.html"))
+
+// roomPage serves a room link: the WebSocket for a call, else the browser
+// client. The page is the same for every id of the right shape, so it says
+// nothing about whether a room exists; the client asks the API.
 func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		if s.cfg.Signal == nil {
@@ -82,22 +97,32 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 		s.cfg.Signal.ServeHTTP(w, r)
 		return nil
 	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'")
+	pageHeaders(w, r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	rm, err := s.lookup(r)
-	if err != nil || rm.StateAt(s.now()) == room.Ended {
+	w.Header().Set("Cache-Control", "no-store")
+	id := r.PathValue("id")
+	if !room.ValidID(id) {
 		w.WriteHeader(http.StatusNotFound)
-		return roomPage.Execute(w, map[string]string{"Title": "No room here", "Body": "This link does not lead to a room. Check it, or ask the host for a new one."})
 	}
-	th, _ := theme.Lookup(rm.Theme)
-	title := th.Emoji + " " + rm.Name
-	if rm.Name == "" {
-		title = th.Emoji + " " + th.Title
+	return roomPage.Execute(w, map[string]string{"ID": id, "Link": s.cfg.PublicURL + "/r/" + id})
+}
+
+// directoryPage is the server root: the public rooms, in the browser.
+func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request) error {
+	pageHeaders(w, r)
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeFileFS(w, r, web.Static(), "index.html")
+	return nil
+}
+
+// static serves the browser client's scripts and styles.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
+	pageHeaders(w, r)
+	w.Header().Set("Cache-Control", "no-cache")
+	name := r.PathValue("file")
+	if _, err := fs.Stat(web.Static(), name); err != nil || strings.HasSuffix(name, ".html") {
+		return problem(http.StatusNotFound, apitypes.CodeNotFound, "no such file: /static/%s", name)
 	}
-	return roomPage.Execute(w, map[string]string{
-		"Title":   title,
-		"Body":    "Join this room from a terminal (joining from the browser is coming):",
-		"Command": "rooms join " + s.cfg.PublicURL + "/r/" + rm.ID + " --headless",
-	})
+	http.ServeFileFS(w, r, web.Static(), name)
+	return nil
 }
