@@ -11,8 +11,8 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/theme"
-	"github.com/rooms-dev/rooms/web"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/web"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
