@@ -56,6 +56,14 @@ const (
 // ReadRTP only if r has SetReadDeadline (as *webrtc.TrackRemote has),
 // otherwise at the next packet.
 func DecodeVideo(ctx context.Context, r RTPReader, onFrame func(Frame), requestKeyframe func()) error {
+	return DecodeVideoWhen(ctx, r, nil, onFrame, requestKeyframe)
+}
+
+// DecodeVideoWhen is DecodeVideo that decodes only while visible says so
+// (nil: always): a UI skips the tiles it does not show. Frames that arrive
+// while hidden are dropped, and the first one shown again waits for a
+// keyframe, asked for at once.
+func DecodeVideoWhen(ctx context.Context, r RTPReader, visible func() bool, onFrame func(Frame), requestKeyframe func()) error {
 	dec, err := newVP8Decoder()
 	if err != nil {
 		return err
@@ -67,7 +75,7 @@ func DecodeVideo(ctx context.Context, r RTPReader, onFrame func(Frame), requestK
 	if requestKeyframe == nil {
 		requestKeyframe = func() {}
 	}
-	v := &videoDecodeLoop{dec: dec, onFrame: onFrame, requestKeyframe: requestKeyframe, needKeyframe: true}
+	v := &videoDecodeLoop{dec: dec, onFrame: onFrame, requestKeyframe: requestKeyframe, needKeyframe: true, visible: visible}
 	sb := samplebuilder.New(maxLatePackets, &codecs.VP8Packet{}, 90000,
 		samplebuilder.WithMaxTimeDelay(time.Second), samplebuilder.WithRTPHeaders(true))
 	for {
@@ -109,6 +117,7 @@ type videoDecodeLoop struct {
 	dec             *vp8Decoder
 	onFrame         func(Frame)
 	requestKeyframe func()
+	visible         func() bool
 
 	needKeyframe bool
 	lastRequest  time.Time
@@ -163,6 +172,12 @@ func (v *videoDecodeLoop) sample(data []byte, headers []*rtp.Header) {
 		v.lastSeq, v.haveLastSeq = last, true
 	}
 	key := isVP8Keyframe(data)
+	if v.visible != nil && !v.visible() {
+		// Not on screen: skip the work; the next shown frame needs a
+		// keyframe since the references are now stale.
+		v.needKeyframe = true
+		return
+	}
 	switch {
 	case len(data) == 0 || len(data) > maxVideoFrameBytes:
 		v.needKeyframe = true

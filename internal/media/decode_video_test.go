@@ -151,3 +151,29 @@ func TestDecodeVideoBoundsFrameSize(t *testing.T) {
 		t.Error("no keyframe request after dropping an oversized frame")
 	}
 }
+
+// TestDecodeVideoWhenHidden: while the tile is hidden nothing is decoded;
+// shown again, it asks for a keyframe and starts there, never from a stale
+// reference.
+func TestDecodeVideoWhenHidden(t *testing.T) {
+	t.Parallel()
+	byFrame := packetize(streamFrames(t), &codecs.VP8Payloader{}, 96, 90000, 90000/15)
+	pkts := slices.Concat(byFrame...)
+	n := 0
+	visible := func() bool { n++; return n <= 3 || n > 8 } // hidden for frames 3..7
+	var counters []int
+	requests := 0
+	err := DecodeVideoWhen(context.Background(), &packetReader{pkts: pkts}, visible, func(f Frame) {
+		c, _ := ReadCounter(f.Image)
+		counters = append(counters, int(c))
+	}, func() { requests++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append(seq(0, 3), seq(16, 24)...); !slices.Equal(counters, want) {
+		t.Errorf("decoded %v, want the first three, then from the next keyframe: %v", counters, want)
+	}
+	if requests < 1 {
+		t.Error("shown again without a keyframe request")
+	}
+}

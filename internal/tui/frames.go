@@ -12,6 +12,9 @@ type Frames struct {
 	mu     sync.Mutex
 	latest map[string]frame
 	seq    uint64
+	// shown is who is on screen now; nil means everyone (before the first
+	// layout).
+	shown map[string]bool
 }
 
 type frame struct {
@@ -44,6 +47,24 @@ func (f *Frames) Get(participantID string) (image.Image, uint64) {
 	defer f.mu.Unlock()
 	fr := f.latest[participantID]
 	return fr.img, fr.seq
+}
+
+// SetShown says who is on screen: decoders of everyone else pause.
+func (f *Frames) SetShown(ids []string) {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	f.mu.Lock()
+	f.shown = m
+	f.mu.Unlock()
+}
+
+// Shown says whether a participant's tile is on screen.
+func (f *Frames) Shown(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.shown == nil || f.shown[id]
 }
 
 // Seq changes whenever any frame does.

@@ -155,6 +155,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.input.SetWidth(max(10, sidePanelWidth-4))
 		return m, nil
 	case frameTickMsg:
+		m.cfg.Frames.SetShown(m.shown())
 		return m, frameTick()
 	case clockMsg:
 		m.now = m.cfg.Now()
@@ -455,6 +456,16 @@ func (m Model) visible() []string {
 	from := min(len(ids), m.page*g.PerPage)
 	to := min(len(ids), from+g.PerPage)
 	return ids[from:to]
+}
+
+// shown is who has a tile on screen now: the page, or the spotlight.
+func (m Model) shown() []string {
+	if m.pinned != "" {
+		if _, ok := m.people[m.pinned]; ok {
+			return m.ids() // the spotlight shows the pinned one and a strip of the others
+		}
+	}
+	return m.visible()
 }
 
 // Over says why the call ended, once it has: the runner prints it.

@@ -323,3 +323,25 @@ func benchmarkView(b *testing.B, n, w, h int) {
 func BenchmarkView9At160x48(b *testing.B)  { benchmarkView(b, 9, 160, 48) }
 func BenchmarkView50At160x48(b *testing.B) { benchmarkView(b, 50, 160, 48) }
 func BenchmarkView50At240x70(b *testing.B) { benchmarkView(b, 50, 240, 70) }
+
+func TestOnlyShownTilesAreDecoded(t *testing.T) {
+	m, _ := callWith(t, 50, 80, 24, false)
+	mm, _ := m.Update(frameTickMsg(t0))
+	m = mm.(Model)
+	page := m.visible()
+	if len(page) == 0 || len(page) == 50 {
+		t.Fatalf("page of %d at 80x24, want some but not all of 50", len(page))
+	}
+	if !m.cfg.Frames.Shown(page[0]) {
+		t.Error("a tile on the page is not decoded")
+	}
+	if m.cfg.Frames.Shown(m.ids()[49]) {
+		t.Error("a tile on another page is decoded")
+	}
+	m = press(t, m, "]")
+	mm, _ = m.Update(frameTickMsg(t0))
+	m = mm.(Model)
+	if m.cfg.Frames.Shown(page[0]) || !m.cfg.Frames.Shown(m.visible()[0]) {
+		t.Error("after paging, the decoded tiles did not follow")
+	}
+}

@@ -193,8 +193,8 @@ func receive(ctx context.Context, call *client.Call, rt client.RemoteTrack, fram
 		return
 	}
 	id := rt.Info.ParticipantID
-	_ = media.DecodeVideo(ctx, rt.Track, func(f media.Frame) { frames.Put(id, f.Image) },
-		func() { _ = call.RequestKeyframe(rt.Track) })
+	_ = media.DecodeVideoWhen(ctx, rt.Track, func() bool { return frames.Shown(id) },
+		func(f media.Frame) { frames.Put(id, f.Image) }, func() { _ = call.RequestKeyframe(rt.Track) })
 }
 
 // stats sends connection quality every two seconds.
