@@ -51,7 +51,10 @@ type Room struct {
 	StartsAt time.Time // UTC
 	TimeZone string    // the creator's IANA zone, for showing StartsAt
 	// Duration, when not zero, ends the room that long after StartsAt.
-	Duration    time.Duration
+	Duration time.Duration
+	// Remind, when not zero, is how long before StartsAt invitees of a
+	// booked room are reminded.
+	Remind      time.Duration
 	HostKeyHash []byte
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

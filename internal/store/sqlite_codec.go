@@ -11,7 +11,7 @@ import (
 
 // roomColumns is the column order shared by roomArgs and scanRoom.
 const roomColumns = `id, name, theme, visibility, locked, capacity, state, starts_at,
-	time_zone, duration_ns, host_key_hash, created_at, updated_at, ended_at`
+	time_zone, duration_ns, host_key_hash, created_at, updated_at, ended_at, remind_ns`
 
 // Unix nanoseconds in an int64 span 1677-09-21 to 2262-04-11; a time
 // outside is refused rather than silently wrapped.
@@ -59,7 +59,7 @@ func roomArgs(r room.Room) ([]any, error) {
 	}
 	return []any{
 		r.ID, r.Name, r.Theme, string(r.Visibility), r.Locked, int64(r.Capacity), string(r.State), times[0],
-		r.TimeZone, int64(r.Duration), hash, times[1], times[2], times[3],
+		r.TimeZone, int64(r.Duration), hash, times[1], times[2], times[3], int64(r.Remind),
 	}, nil
 }
 
@@ -91,11 +91,11 @@ func scanRoom(s scanner) (room.Room, error) {
 	var (
 		r                                   room.Room
 		visibility, state                   string
-		capacity, duration                  int64
+		capacity, duration, remind          int64
 		startsAt, createdAt, updated, ended sql.NullInt64
 	)
 	err := s.Scan(&r.ID, &r.Name, &r.Theme, &visibility, &r.Locked, &capacity, &state, &startsAt,
-		&r.TimeZone, &duration, &r.HostKeyHash, &createdAt, &updated, &ended)
+		&r.TimeZone, &duration, &r.HostKeyHash, &createdAt, &updated, &ended, &remind)
 	if err != nil {
 		return room.Room{}, err
 	}
@@ -103,6 +103,7 @@ func scanRoom(s scanner) (room.Room, error) {
 	r.State = room.State(state)
 	r.Capacity = int(capacity)
 	r.Duration = time.Duration(duration)
+	r.Remind = time.Duration(remind)
 	r.StartsAt = decodeTime(startsAt)
 	r.CreatedAt = decodeTime(createdAt)
 	r.UpdatedAt = decodeTime(updated)

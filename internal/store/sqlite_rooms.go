@@ -37,7 +37,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r room.Room) error {
 	// ON CONFLICT DO NOTHING reports a taken id as zero rows rather than a
 	// driver-specific constraint error.
 	res, err := s.w.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("create room %q: %w", r.ID, err)
@@ -96,7 +96,8 @@ func (s *SQLite) UpdateRoom(ctx context.Context, id string, fn func(*room.Room) 
 	// for the WHERE.
 	_, err = tx.ExecContext(ctx, `UPDATE rooms SET
 		name = ?, theme = ?, visibility = ?, locked = ?, capacity = ?, state = ?, starts_at = ?,
-		time_zone = ?, duration_ns = ?, host_key_hash = ?, created_at = ?, updated_at = ?, ended_at = ?
+		time_zone = ?, duration_ns = ?, host_key_hash = ?, created_at = ?, updated_at = ?, ended_at = ?,
+		remind_ns = ?
 		WHERE id = ?`, append(args[1:], id)...)
 	if err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: write: %w", id, err)
@@ -127,6 +128,10 @@ func (s *SQLite) ListRooms(ctx context.Context, f ListFilter) ([]room.Room, erro
 		for _, st := range f.States {
 			args = append(args, string(st))
 		}
+	}
+	if !f.StartsBefore.IsZero() {
+		where = append(where, "starts_at < ?")
+		args = append(args, f.StartsBefore.UnixNano())
 	}
 	if !f.LiveAt.IsZero() {
 		where = append(where, "(duration_ns = 0 OR starts_at + duration_ns > ?)")

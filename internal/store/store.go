@@ -32,12 +32,15 @@ type ListFilter struct {
 	IDs []string
 	// LiveAt, when set, drops rooms whose duration ran out by then.
 	LiveAt time.Time
+	// StartsBefore, when set, keeps rooms starting before then.
+	StartsBefore time.Time
 	// Limit bounds the result; 0 means the store's default (100). At most 1000.
 	Limit int
 }
 
 // Store keeps rooms. Every method is safe for concurrent use.
 type Store interface {
+	Scheduling
 	// CreateRoom stores a new room; ErrExists if its id is taken. Zero
 	// CreatedAt and UpdatedAt are set from the store's clock.
 	CreateRoom(ctx context.Context, r room.Room) error

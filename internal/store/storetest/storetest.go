@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Members", testMembers},
 		{"PingAndCloseTwice", testPingClose},
 	}
+	tests = append(tests, schedulingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -69,6 +70,7 @@ func sample(id string) room.Room {
 		StartsAt:    base.Add(time.Hour),
 		TimeZone:    "Asia/Kolkata",
 		Duration:    90 * time.Minute,
+		Remind:      15 * time.Minute,
 		HostKeyHash: []byte{0x00, 0x01, 0xfe, 0xff, 0x7f},
 		CreatedAt:   base.Add(-time.Hour),
 		UpdatedAt:   base.Add(-time.Minute),
@@ -110,6 +112,7 @@ func diff(want, got room.Room) []string {
 	field("State", want.State, got.State)
 	field("TimeZone", want.TimeZone, got.TimeZone)
 	field("Duration", want.Duration, got.Duration)
+	field("Remind", want.Remind, got.Remind)
 	if !bytes.Equal(want.HostKeyHash, got.HostKeyHash) {
 		d = append(d, fmt.Sprintf("HostKeyHash: got %x, want %x", got.HostKeyHash, want.HostKeyHash))
 	}
