@@ -323,4 +323,3 @@ func (s *SQLite) Inbox(ctx context.Context, handle string, afterID int64, limit 
 	}
 	return out, rows.Err()
 }
-
