@@ -50,8 +50,9 @@ Sources: --video and --audio take testsrc (a test pattern with known colours and
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
 
 If you created the room on this machine you join as its host. Ctrl-C leaves.
-Exit codes: 0 after leaving, 3 no such room, 4 refused (full, locked, removed, banned,
-ended, not open yet), 5 server unreachable.`,
+Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
+room, 4 refused (full, locked, removed, banned, ended, not open yet), 5 server
+unreachable (also when a dropped call could not reconnect).`,
 		Example: `  # three terminals, each seeing the other two
   rooms join ROOM --headless --video testsrc --audio testsrc --json
 
@@ -67,14 +68,14 @@ ended, not open yet), 5 server unreachable.`,
 	fl.BoolVar(&o.headless, "headless", false, "no UI: report events as lines, for scripts and tests")
 	fl.StringVar(&o.name, "name", "", "your name in the call (default: the last one you used, or $USER)")
 	fl.StringVar(&o.video, "video", "", "video source: testsrc, none or a camera device (default: the camera, or none headless)")
-	fl.StringVar(&o.audio, "audio", "", "audio source: testsrc, none or a device (default: the microphone, or none headless)")
+	fl.StringVar(&o.audio, "audio", "", "audio source: testsrc, none or mic (default: the microphone, or none headless)")
 	fl.DurationVar(&o.duration, "duration", 0, "leave after this long (default: until Ctrl-C)")
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
 	fl.BoolVar(&o.decode, "decode", true, "decode what arrives (false: only count packets, for load tests)")
 	fl.BoolVar(&o.noAudio, "no-audio", false, "play no sound (the call UI)")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none", "mic"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

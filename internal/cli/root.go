@@ -88,8 +88,8 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		Long: `rooms makes video rooms on your own roomsd: a room is a link, and anyone with the
 link joins the call, from a terminal or a browser, no account needed.
 
-rooms join runs a call headless today (events as lines or JSON); the terminal
-call UI is on its way.
+rooms join opens the call on a terminal (live video tiles, sound, chat), or runs
+it headless for scripts (events as lines or JSON).
 
 Exit codes:
   0  ok

@@ -6,11 +6,8 @@
 // it: roomsd must stay CGO-free and pkg/ pure Go. It knows nothing of
 // terminals, signalling or rooms.
 //
-// Microphone capture is deliberately absent from this version: mediadevices'
-// malgo (miniaudio) driver adds about a minute to a clean build, and on a
-// machine without a sound card its ALSA "null" device panics the capture
-// goroutine. A later change adds it behind a build tag; until then an audio
-// source other than "testsrc" or "none" returns a clear error.
+// The microphone and the speaker go through miniaudio (malgo) directly, not
+// mediadevices' microphone driver: see microphone.go for why.
 //
 // Building needs the Debian packages pkg-config, libvpx-dev, libopus-dev and
 // libopusfile-dev (scripts/bootstrap installs them).

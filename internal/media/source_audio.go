@@ -15,7 +15,7 @@ import (
 
 // AudioOptions chooses the local audio.
 type AudioOptions struct {
-	Source     string // "testsrc" (a 440 Hz tone), "none", or a microphone ("" or "mic"; not in this version)
+	Source     string // "testsrc" (a 440 Hz tone), "none", or the default microphone ("" or "mic")
 	BitrateBps int    // default 32_000
 	// TrackID and StreamID become the track's msid in SDP; defaults "audio" and "rooms".
 	TrackID, StreamID string

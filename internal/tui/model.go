@@ -155,6 +155,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.input.SetWidth(max(10, sidePanelWidth-4))
 		return m, nil
 	case frameTickMsg:
+		// People leave and terminals shrink: keep the page in range.
+		if pages := m.grid().Pages; m.page >= pages {
+			m.page = max(0, pages-1)
+		}
 		m.cfg.Frames.SetShown(m.shown())
 		return m, frameTick()
 	case clockMsg:
@@ -290,6 +294,10 @@ func (m *Model) remove(id string) {
 // keyPress handles a key: chat typing first, then a pending question,
 // then the call's keys.
 func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		m.cfg.Controls.Leave()
+		return m, nil
+	}
 	if m.panel == panelChat && m.input.Focused() {
 		switch msg.String() {
 		case "enter":
@@ -325,9 +333,6 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	ids := m.visible()
 	switch {
-	case msg.String() == "ctrl+c":
-		m.cfg.Controls.Leave()
-		return m, nil
 	case key.Matches(msg, k.Leave):
 		m.confirm = &confirm{action: "leave", question: "Leave the call? [y/n]"}
 		return m, nil

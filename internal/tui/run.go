@@ -90,7 +90,7 @@ func Run(ctx context.Context, o Options) error {
 		stop()
 	}
 	if err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
@@ -141,10 +141,14 @@ func Run(ctx context.Context, o Options) error {
 		stats(decodeCtx, call, p)
 	}()
 	final, err := p.Run()
-	call.Close()
+	// Say goodbye (the others see us leave now, not after the grace
+	// period), whatever ended the program: q, --duration, a signal.
+	lctx, lcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = call.Leave(lctx)
+	lcancel()
 	stopDecoders()
 	wg.Wait()
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	if err != nil {
@@ -268,7 +272,7 @@ func ProfileFromEnv(getenv func(string) string) termimg.Profile {
 	ct := strings.ToLower(getenv("COLORTERM"))
 	term := getenv("TERM")
 	switch {
-	case getenv("NO_COLOR") != "" || term == "dumb":
+	case hasEnv(getenv, "NO_COLOR") || term == "dumb":
 		return termimg.ASCII
 	case ct == "truecolor" || ct == "24bit" || strings.Contains(term, "direct") || strings.HasPrefix(term, "xterm-kitty"):
 		return termimg.TrueColor
@@ -276,4 +280,13 @@ func ProfileFromEnv(getenv func(string) string) termimg.Profile {
 		return termimg.ANSI256
 	}
 	return termimg.TrueColor
+}
+
+// hasEnv says whether a variable is set at all: NO_COLOR counts even empty.
+func hasEnv(getenv func(string) string, name string) bool {
+	if getenv == nil {
+		_, ok := os.LookupEnv(name)
+		return ok
+	}
+	return getenv(name) != ""
 }
