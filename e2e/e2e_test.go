@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rooms-dev/rooms/internal/notify"
 )
 
 var binDir string
@@ -68,12 +72,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitready": waitReady,
-			"exits":     exits,
-			"jsonenv":   jsonEnv,
-			"bg":        bgStart,
-			"waitout":   waitOut,
-			"waitexit":  waitExit,
+			"waitready":  waitReady,
+			"exits":      exits,
+			"jsonenv":    jsonEnv,
+			"bg":         bgStart,
+			"waitout":    waitOut,
+			"waitexit":   waitExit,
+			"hookserver": hookServer,
+			"checkhooks": checkHooks,
+			"sleep":      sleepCmd,
+			"countout":   countOut,
 		},
 	})
 }
@@ -235,5 +243,102 @@ func waitExit(ts *testscript.TestScript, neg bool, args []string) {
 	if *p.code != want {
 		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".out"))
 		ts.Fatalf("%s exited %d, want %d; its output:\n%s", args[0], *p.code, want, b)
+	}
+}
+
+// hookserver NAME starts a webhook receiver, sets NAME_URL, and records
+// each delivery (headers and body) in $WORK/NAME.hooks, one JSON per line.
+func hookServer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: hookserver NAME")
+	}
+	path := ts.MkAbs(args[0] + ".hooks")
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		rec, _ := json.Marshal(map[string]any{"headers": r.Header, "body": string(body)})
+		mu.Lock()
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.Write(append(rec, '\n'))
+			f.Close()
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0]+"_URL", srv.URL+"/hook")
+}
+
+// checkhooks NAME SECRET TYPE waits up to 60 s for a delivery of TYPE in
+// NAME's receiver, checks every delivery's signature with SECRET, and
+// that no message id came twice.
+func checkHooks(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: checkhooks NAME SECRET TYPE")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		data, _ := os.ReadFile(ts.MkAbs(args[0] + ".hooks"))
+		found := false
+		ids := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if line == "" {
+				continue
+			}
+			var rec struct {
+				Headers http.Header
+				Body    string
+			}
+			ts.Check(json.Unmarshal([]byte(line), &rec))
+			if err := notify.Verify([]byte(args[1]), rec.Headers, []byte(rec.Body), time.Now()); err != nil {
+				ts.Fatalf("a webhook delivery does not verify: %v", err)
+			}
+			id := rec.Headers.Get("webhook-id")
+			if ids[id] {
+				ts.Fatalf("webhook message %s was delivered twice", id)
+			}
+			ids[id] = true
+			var n struct{ Type string }
+			_ = json.Unmarshal([]byte(rec.Body), &n)
+			if n.Type == args[2] {
+				found = true
+			}
+		}
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no %s webhook in 60 s; got:\n%s", args[2], data)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sleep DURATION waits, for the clock-bound steps of a script.
+func sleepCmd(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}
+
+// countout NAME REGEXP N checks NAME's output has exactly N matching lines.
+func countOut(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: countout NAME REGEXP N")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	data, _ := os.ReadFile(ts.MkAbs(args[0] + ".out"))
+	got := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if re.MatchString(line) {
+			got++
+		}
+	}
+	if got != want {
+		ts.Fatalf("%d lines of %s match %q, want %d:\n%s", got, args[0], args[1], want, data)
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -39,7 +41,22 @@ type Config struct {
 	Signal http.Handler
 	// Version is reported by /v1/info.
 	Version string
+	// Notifier enqueues booked rooms' notifications; nil sends none.
+	Notifier Notifier
+	// Broker wakes inbox streams; nil means no streaming.
+	Broker *notify.Broker
+	// WebhookAllowPrivate lets room webhooks point at private networks.
+	WebhookAllowPrivate bool
 }
+
+// Notifier enqueues a room's notifications (the scheduler).
+type Notifier interface {
+	Notify(ctx context.Context, r room.Room, typ string, oldAt *time.Time) error
+}
+
+type noNotifier struct{}
+
+func (noNotifier) Notify(context.Context, room.Room, string, *time.Time) error { return nil }
 
 // Rate is a token bucket per client address.
 type Rate struct {
@@ -66,7 +83,14 @@ type Server struct {
 	general *limiter
 	creates *limiter
 	mux     *http.ServeMux
+	// closing ends long-lived streams when the server shuts down: they
+	// would otherwise hold Shutdown's wait for in-flight requests.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// CloseStreams ends every inbox stream (at shutdown).
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // New builds the API over cfg.Store.
 func New(cfg Config) *Server {
@@ -85,6 +109,9 @@ func New(cfg Config) *Server {
 	if cfg.Live == nil {
 		cfg.Live = noLive{}
 	}
+	if cfg.Notifier == nil {
+		cfg.Notifier = noNotifier{}
+	}
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity
 	}
@@ -97,6 +124,7 @@ func New(cfg Config) *Server {
 		general: newLimiter(cfg.Rate.PerSecond, cfg.Rate.Burst),
 		creates: newLimiter(cfg.Rate.CreatesPerMinute/60, cfg.Rate.CreateBurst),
 		mux:     http.NewServeMux(),
+		closing: make(chan struct{}),
 	}
 	s.routes()
 	return s
@@ -116,6 +144,12 @@ func (s *Server) routes() {
 	s.handle("PATCH /v1/rooms/{id}", s.updateRoom)
 	s.handle("POST /v1/rooms/{id}/end", s.endRoom)
 	s.handle("GET /v1/rooms/{id}/participants", s.listParticipants)
+	s.handle("GET /v1/rooms/{id}/deliveries", s.deliveries)
+	s.handle("POST /v1/handles", s.claimHandle)
+	s.handle("GET /v1/me", s.whoami)
+	s.handle("DELETE /v1/me/handle", s.releaseHandle)
+	s.handle("GET /v1/inbox", s.inbox)
+	s.handle("GET /v1/inbox/stream", s.inboxStream)
 	s.handle("POST /v1/rooms/{id}/participants/{who}/remove", s.removeParticipant)
 
 	s.handle("GET /r/{id}", s.roomPage)

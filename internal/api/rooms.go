@@ -59,10 +59,25 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if req.StartsAt != nil {
 		spec.StartsAt = *req.StartsAt
 	}
+	invitees, err := parseInvites(req.Invite)
+	if err != nil {
+		return err
+	}
+	if err := s.checkWebhooks(req.Webhooks); err != nil {
+		return err
+	}
 	key, hash := room.NewHostKey()
 	rm, err := room.New(room.NewID(), hash, spec, s.limits, s.now())
 	if err != nil {
 		return err
+	}
+	switch {
+	case req.RemindSeconds != nil && (*req.RemindSeconds < 0 || *req.RemindSeconds > int64(7*24*3600)):
+		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "a reminder is at most a week before the room opens")
+	case req.RemindSeconds != nil:
+		rm.Remind = time.Duration(*req.RemindSeconds) * time.Second
+	case rm.State == room.Scheduled:
+		rm.Remind = defaultRemind
 	}
 	if err := s.cfg.Store.CreateRoom(r.Context(), rm); err != nil {
 		return err
@@ -70,6 +85,16 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("room created", "room", room.LogID(rm.ID), "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
 	out := s.ToAPI(rm)
 	out.HostKey = key
+	if len(invitees) > 0 || len(req.Webhooks) > 0 {
+		inv, secret, err := s.setUpNotifications(r.Context(), rm, invitees, req.Webhooks)
+		if err != nil {
+			return err
+		}
+		out.Invitations, out.WebhookSecret = inv, secret
+		if err := s.cfg.Notifier.Notify(r.Context(), rm, "invited", nil); err != nil {
+			s.log.Warn("enqueue invitations", "room", room.LogID(rm.ID), "err", err)
+		}
+	}
 	w.Header().Set("Location", "/v1/rooms/"+rm.ID)
 	return writeJSON(w, http.StatusCreated, out)
 }
@@ -164,7 +189,9 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var before room.Room
 	rm, err := s.asHost(r, act, func(rm *room.Room) error {
+		before = *rm
 		return room.Apply(rm, change, s.limits, s.now())
 	})
 	if err != nil {
@@ -172,11 +199,23 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info("room updated", "room", room.LogID(rm.ID), "action", act)
 	s.cfg.Live.RoomChanged(rm)
+	// A booked room moved: tell its invitees it opens early, or when.
+	if !rm.StartsAt.Equal(before.StartsAt) {
+		typ, old := "rescheduled", before.StartsAt
+		if rm.State == room.Open {
+			typ = "room_open"
+		}
+		if err := s.cfg.Notifier.Notify(r.Context(), rm, typ, &old); err != nil {
+			s.log.Warn("enqueue "+typ, "room", room.LogID(rm.ID), "err", err)
+		}
+	}
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
+	var wasBooked bool
 	rm, err := s.asHost(r, room.ActEnd, func(rm *room.Room) error {
+		wasBooked = rm.StateAt(s.now()) == room.Scheduled
 		return room.End(rm, s.now())
 	})
 	if err != nil {
@@ -184,6 +223,11 @@ func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info("room ended", "room", room.LogID(rm.ID))
 	s.cfg.Live.RoomChanged(rm)
+	if wasBooked {
+		if err := s.cfg.Notifier.Notify(r.Context(), rm, "cancelled", nil); err != nil {
+			s.log.Warn("enqueue cancelled", "room", room.LogID(rm.ID), "err", err)
+		}
+	}
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
@@ -281,6 +325,7 @@ func (s *Server) ToAPI(rm room.Room) apitypes.Room {
 		TimeZone:        rm.TimeZone,
 		DurationSeconds: int64(rm.Duration / time.Second),
 		CreatedAt:       rm.CreatedAt.UTC(),
+		RemindSeconds:   int64(rm.Remind / time.Second),
 		Participants:    s.cfg.Live.Count(rm.ID),
 	}
 	if end := rm.EndsAt(); !end.IsZero() {

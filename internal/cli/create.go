@@ -23,6 +23,9 @@ type createOptions struct {
 	public   bool
 	private  bool
 	max      int
+	invite   []string
+	remind   string
+	webhooks []string
 }
 
 func newCmdCreate(f *Factory) *cobra.Command {
@@ -61,6 +64,9 @@ from this machine without a flag.`,
 	fl.BoolVar(&o.public, "public", false, "list the room in the server's directory (the default)")
 	fl.BoolVar(&o.private, "private", false, "reachable by link only, not listed")
 	fl.IntVar(&o.max, "max", 0, "most people in the call (default: 50, or the server's cap if lower)")
+	fl.StringSliceVar(&o.invite, "invite", nil, "handles on this server and email addresses to tell, comma-separated")
+	fl.StringVar(&o.remind, "remind", "", "remind invitees this long before a booked room opens, or none (default 10m)")
+	fl.StringSliceVar(&o.webhooks, "webhook", nil, "URL told about this room's events, signed (repeatable)")
 	fl.StringVar(&f.createToken, "create-token", "", "token a roomsd that listens beyond loopback needs to create rooms (env ROOMS_CREATE_TOKEN)")
 	cmd.MarkFlagsMutuallyExclusive("public", "private")
 	_ = cmd.RegisterFlagCompletionFunc("theme", completeThemes)
@@ -124,6 +130,20 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if o.private {
 		req.Visibility = "private"
 	}
+	req.Invite, req.Webhooks = o.invite, o.webhooks
+	switch o.remind {
+	case "":
+	case "none", "0":
+		zero := int64(0)
+		req.RemindSeconds = &zero
+	default:
+		d, err := time.ParseDuration(o.remind)
+		if err != nil || d <= 0 {
+			return usageErr("--remind %q: give a duration like 15m or 1h, or none", o.remind)
+		}
+		secs := int64(d / time.Second)
+		req.RemindSeconds = &secs
+	}
 	if res != nil {
 		t := res.Time.UTC()
 		req.StartsAt = &t
@@ -155,6 +175,24 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	f.printRoom(f.IO.Out, r, loc)
 	if res != nil && res.Rolled {
 		fmt.Fprintf(f.IO.Out, "\n%s had already passed today, so the room opens tomorrow.\n", strings.TrimSpace(o.at))
+	}
+	if len(r.Invitations) > 0 {
+		fmt.Fprintln(f.IO.Out, "\nWho is told:")
+		tb := &table{}
+		for _, inv := range r.Invitations {
+			how := inv.Delivery
+			if how == "inbox" {
+				how = "in their inbox (rooms inbox)"
+			}
+			tb.row(inv.Address, how)
+		}
+		_ = tb.write(f.IO.Out, "  ")
+		if r.RemindSeconds > 0 && r.State == "scheduled" {
+			fmt.Fprintf(f.IO.Out, "  (reminded %s before, and told when it opens)\n", humanDuration(time.Duration(r.RemindSeconds)*time.Second))
+		}
+	}
+	if r.WebhookSecret != "" {
+		fmt.Fprintf(f.IO.Out, "\nWebhooks are signed with this secret (shown once): %s\n", r.WebhookSecret)
 	}
 	if err == nil {
 		fmt.Fprintf(f.IO.Out, "\nHost key saved in %s\n", keys.Path())

@@ -48,7 +48,7 @@ func newCmdsHost(f *Factory) []*cobra.Command {
 		addHostKeyFlag(cmd, &hostKey)
 		cmds = append(cmds, cmd)
 	}
-	return append(cmds, newCmdEdit(f), newCmdKick(f), newCmdEnd(f))
+	return append(cmds, newCmdEdit(f), newCmdOpen(f), newCmdKick(f), newCmdWebhooks(f), newCmdEnd(f))
 }
 
 func addHostKeyFlag(cmd *cobra.Command, dst *string) {
@@ -198,5 +198,23 @@ On a terminal you are asked to confirm; scripts pass --yes.`,
 	}
 	addHostKeyFlag(cmd, &hostKey)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func newCmdOpen(f *Factory) *cobra.Command {
+	var hostKey string
+	cmd := &cobra.Command{
+		Use:               "open ROOM",
+		Short:             "Open a booked room now, before its time",
+		Long:              "Open a booked room now, before its time; its invitees are told it is open.",
+		Example:           "  rooms open ROOM",
+		Args:              exactRoomArg,
+		ValidArgsFunction: f.completeRooms,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			now := f.Now().UTC()
+			return updateRun(cmd.Context(), f, args[0], hostKey, api.UpdateRoomRequest{StartsAt: &now}, "is open")
+		},
+	}
+	addHostKeyFlag(cmd, &hostKey)
 	return cmd
 }

@@ -126,7 +126,12 @@ Exit codes:
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
 
-	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"})
+	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"},
+		&cobra.Group{ID: "people", Title: "You and your invitations:"})
+	for _, c := range []*cobra.Command{newCmdLogin(f), newCmdWhoami(f), newCmdLogout(f), newCmdInbox(f)} {
+		c.GroupID = "people"
+		root.AddCommand(c)
+	}
 	for _, c := range []*cobra.Command{newCmdCreate(f), newCmdJoin(f), newCmdList(f), newCmdInfo(f), newCmdLink(f), newCmdWho(f), newCmdThemes(f)} {
 		c.GroupID = "rooms"
 		root.AddCommand(c)

@@ -102,6 +102,9 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms (default: none on loopback, else made at first start)")
 	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
 	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")
+	f.StringSliceVar(&cfg.Webhooks, "webhook", nil, "URL told about every room's events, signed (repeatable)")
+	f.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret signing --webhook deliveries (default: made at first start, kept in the data dir)")
+	f.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private networks")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	return cmd

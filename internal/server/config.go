@@ -36,8 +36,15 @@ type Config struct {
 	UDPPort int
 	// PublicIPs are announced for media instead of this host's addresses.
 	PublicIPs []string
-	LogLevel  string
-	LogFormat string
+	// Webhooks hear about every room's events, signed with WebhookSecret
+	// (made at first start and kept in the data dir when not given).
+	Webhooks      []string
+	WebhookSecret string
+	// WebhookAllowPrivate lets webhooks point at loopback and private
+	// networks (tests, a LAN).
+	WebhookAllowPrivate bool
+	LogLevel            string
+	LogFormat           string
 }
 
 // Defaults returns the configuration roomsd starts from.

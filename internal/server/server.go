@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,7 +20,9 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/schedule"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
 	"github.com/rooms-dev/rooms/internal/store"
@@ -31,14 +35,16 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server is a running roomsd.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	store  store.Store
-	sfu    *sfu.SFU
-	hub    *call.Hub
-	signal *signal.Handler
-	ln     net.Listener
-	http   *http.Server
+	cfg       Config
+	log       *slog.Logger
+	store     store.Store
+	sfu       *sfu.SFU
+	hub       *call.Hub
+	signal    *signal.Handler
+	scheduler *schedule.Scheduler
+	deliverer *notify.Deliverer
+	ln        net.Listener
+	http      *http.Server
 }
 
 // Start opens the store, takes the listen address and returns a server
@@ -80,14 +86,32 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
-	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
 	var handler *api.Server
+	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
+
+	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
 	s.hub = call.NewHub(call.Config{
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
 	s.signal.Hub = s.hub
+
+	hooks, err := serverWebhooks(cfg, notices)
+	if err != nil {
+		st.Close()
+		media.Close()
+		ln.Close()
+		return nil, err
+	}
+	broker := notify.NewBroker()
+	s.deliverer = notify.NewDeliverer(notify.DelivererConfig{
+		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks,
+		Sender: notify.NewWebhookSender(notify.SenderOptions{AllowPrivate: cfg.WebhookAllowPrivate}),
+	})
+	s.scheduler = schedule.New(schedule.Config{
+		Store: st, Log: log, Wake: s.deliverer.Wake, ServerWebhooks: cfg.Webhooks,
+		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
+	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_forwarded_packets_total",
@@ -98,15 +122,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
 	)
 	handler = api.New(api.Config{
-		Registry:        reg,
-		Store:           st,
-		Logger:          log,
-		PublicURL:       cfg.PublicURL,
-		MaxParticipants: cfg.MaxParticipants,
-		CreateToken:     token,
-		Version:         version.String(),
-		Live:            s.hub,
-		Signal:          s.signal,
+		Registry:            reg,
+		Store:               st,
+		Logger:              log,
+		PublicURL:           cfg.PublicURL,
+		MaxParticipants:     cfg.MaxParticipants,
+		CreateToken:         token,
+		Version:             version.String(),
+		Live:                s.hub,
+		Signal:              s.signal,
+		Notifier:            s.scheduler,
+		Broker:              broker,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
@@ -116,6 +143,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.http.RegisterOnShutdown(handler.CloseStreams)
 	return s, nil
 }
 
@@ -131,6 +159,13 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	// The scheduler and the deliverer stop with ctx; they are waited for
+	// before the store closes.
+	var bg sync.WaitGroup
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	bg.Add(2)
+	go func() { defer bg.Done(); s.scheduler.Run(bgCtx) }()
+	go func() { defer bg.Done(); s.deliverer.Run(bgCtx) }()
 	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
 
 	var serveErr error
@@ -155,6 +190,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	wcancel()
 	s.sfu.Close()
+	stopBG()
+	bg.Wait()
 	if err := s.store.Close(); err != nil && serveErr == nil {
 		serveErr = fmt.Errorf("close the store: %w", err)
 	}
@@ -182,4 +219,45 @@ func loadOrMakeToken(dir string, notices io.Writer) (string, error) {
 		"Create token (shown once; kept in %s):\n\n    %s\n\n"+
 		"Give it to people who may create rooms: rooms create --create-token TOKEN, or ROOMS_CREATE_TOKEN.\n", path, tok)
 	return tok, nil
+}
+
+// owner names this process in the outbox's leases.
+func owner() string {
+	host, _ := os.Hostname()
+	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + room.NewID()[:8]
+}
+
+// serverWebhooks checks the --webhook URLs and finds their secret: the
+// flag, or one made at first start and kept in the data directory.
+func serverWebhooks(cfg Config, notices io.Writer) ([]notify.Webhook, error) {
+	if len(cfg.Webhooks) == 0 {
+		return nil, nil
+	}
+	for _, u := range cfg.Webhooks {
+		if err := notify.CheckURL(u, cfg.WebhookAllowPrivate); err != nil {
+			return nil, fmt.Errorf("--webhook: %w", err)
+		}
+	}
+	secret := cfg.WebhookSecret
+	if secret == "" {
+		path := filepath.Join(cfg.DataDir, "webhook-secret")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			secret = strings.TrimSpace(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			secret = "whsec_" + room.NewID() + room.NewID()
+			if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+				return nil, fmt.Errorf("save the webhook secret in %s: %w", path, err)
+			}
+			fmt.Fprintf(notices, "Webhook signing secret (kept in %s): %s\n", path, secret)
+		default:
+			return nil, fmt.Errorf("read the webhook secret %s: %w", path, err)
+		}
+	}
+	out := make([]notify.Webhook, len(cfg.Webhooks))
+	for i, u := range cfg.Webhooks {
+		out[i] = notify.Webhook{URL: u, Secret: []byte(secret)}
+	}
+	return out, nil
 }

@@ -36,6 +36,13 @@ type Room struct {
 	Participants int `json:"participants"`
 	// HostKey is returned once, when the room is created.
 	HostKey string `json:"host_key,omitempty"`
+	// RemindSeconds is how long before a booked room opens its invitees
+	// are reminded; 0: not.
+	RemindSeconds int64 `json:"remind_seconds,omitempty"`
+	// Invitations, for the host, say who is told and how.
+	Invitations []Invitation `json:"invitations,omitempty"`
+	// WebhookSecret signs this room's webhooks; returned once, at create.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // CreateRoomRequest is the body of POST /v1/rooms. Every field is optional.
@@ -49,6 +56,13 @@ type CreateRoomRequest struct {
 	DurationSeconds int64      `json:"duration_seconds,omitempty"`
 	Visibility      string     `json:"visibility,omitempty"`
 	MaxParticipants int        `json:"max_participants,omitempty"`
+	// Invite lists handles on this server and email addresses to tell.
+	Invite []string `json:"invite,omitempty"`
+	// RemindSeconds: nil reminds 10 minutes before a booked room opens;
+	// 0 does not remind.
+	RemindSeconds *int64 `json:"remind_seconds,omitempty"`
+	// Webhooks are told about this room's events (signed, retried).
+	Webhooks []string `json:"webhooks,omitempty"`
 }
 
 // UpdateRoomRequest is the body of PATCH /v1/rooms/{id}: only the fields

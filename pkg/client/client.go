@@ -5,6 +5,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,7 @@ type Client struct {
 	http        *http.Client
 	createToken string
 	userAgent   string
+	key         ed25519.PrivateKey
 }
 
 // Option tunes a Client.
@@ -41,6 +43,10 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 
 // WithCreateToken sets the token a non-loopback roomsd needs to create rooms.
 func WithCreateToken(tok string) Option { return func(c *Client) { c.createToken = tok } }
+
+// WithKey signs requests with the client's identity, which handles and
+// inboxes are bound to.
+func WithKey(k ed25519.PrivateKey) Option { return func(c *Client) { c.key = k } }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
@@ -146,7 +152,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, hostKey 
 		rd = bytes.NewReader(b)
 	}
 	u := *c.base
-	u.Path += path
+	p, query, _ := strings.Cut(path, "?")
+	u.Path += p
+	u.RawQuery = query
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
@@ -158,6 +166,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, hostKey 
 	}
 	if hostKey != "" {
 		req.Header.Set(api.HeaderHostKey, hostKey)
+	}
+	if c.key != nil {
+		req.Header.Set(api.HeaderAuth, api.SignAuth(c.key, method, u.Path, time.Now()))
 	}
 	if c.createToken != "" && method == http.MethodPost && path == "/v1/rooms" {
 		req.Header.Set(api.HeaderCreateToken, c.createToken)

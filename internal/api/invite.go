@@ -1,0 +1,107 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/notify"
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
+	apitypes "github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Bounds on what a room's creator may ask to be told.
+const (
+	maxInvitees = 50
+	maxWebhooks = 5
+	// defaultRemind is how long before a booked room its invitees hear.
+	defaultRemind = 10 * time.Minute
+)
+
+// parseInvites sorts invitees into handles and email addresses, refusing
+// what is neither.
+func parseInvites(list []string) ([]store.Invitee, error) {
+	if len(list) > maxInvitees {
+		return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d invitees per room", maxInvitees)
+	}
+	var out []store.Invitee
+	for _, raw := range list {
+		a := strings.TrimSpace(raw)
+		switch {
+		case a == "":
+			continue
+		case strings.Contains(a, "@"):
+			addr, err := mail.ParseAddress(a)
+			if err != nil || addr.Name != "" || !strings.Contains(addr.Address[strings.LastIndex(addr.Address, "@"):], ".") {
+				return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%q is not an email address (like ann@example.com) nor a handle", a)
+			}
+			out = append(out, store.Invitee{Kind: "email", Address: strings.ToLower(addr.Address)})
+		case handleRE.MatchString(strings.ToLower(a)):
+			out = append(out, store.Invitee{Kind: "handle", Address: strings.ToLower(a)})
+		default:
+			return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%q is not a handle (lower-case letters, digits, - and _) nor an email address", a)
+		}
+	}
+	return out, nil
+}
+
+// setUpNotifications records a new room's invitees and webhooks and says
+// how each invitee will be told. Unknown handles are not recorded: the
+// output names them instead.
+func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees []store.Invitee, hooks []string) ([]apitypes.Invitation, string, error) {
+	var known []store.Invitee
+	var out []apitypes.Invitation
+	for _, iv := range invitees {
+		inv := apitypes.Invitation{Kind: iv.Kind, Address: iv.Address}
+		switch iv.Kind {
+		case "handle":
+			ok, err := s.cfg.Store.HandleExists(ctx, iv.Address)
+			if err != nil {
+				return nil, "", err
+			}
+			if !ok {
+				inv.Delivery = "not told: nobody has the handle " + iv.Address + " on this server"
+				out = append(out, inv)
+				continue
+			}
+			inv.Delivery = "inbox"
+		case "email":
+			inv.Delivery = "not delivered: no mail server configured (roomsd --smtp-url)"
+		}
+		known = append(known, iv)
+		out = append(out, inv)
+	}
+	if err := s.cfg.Store.AddInvites(ctx, rm.ID, known); err != nil {
+		return nil, "", err
+	}
+	secret := ""
+	if len(hooks) > 0 {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		secret = "whsec_" + base64.StdEncoding.EncodeToString(b)
+		for _, u := range hooks {
+			if err := s.cfg.Store.AddRoomWebhook(ctx, rm.ID, store.RoomWebhook{URL: u, Secret: []byte(secret)}); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	return out, secret, nil
+}
+
+// checkWebhooks validates webhook URLs before anything is stored.
+func (s *Server) checkWebhooks(urls []string) error {
+	if len(urls) > maxWebhooks {
+		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d webhooks per room", maxWebhooks)
+	}
+	for _, u := range urls {
+		if err := notify.CheckURL(u, s.cfg.WebhookAllowPrivate); err != nil {
+			return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "webhook: %s", err)
+		}
+	}
+	return nil
+}

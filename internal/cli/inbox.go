@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/internal/when"
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+// authClient is a client that signs its requests with this user's key.
+func (f *Factory) authClient() (*client.Client, error) {
+	key, err := f.identity()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(f.server, client.WithKey(key), client.WithUserAgent("rooms-cli"))
+	if err != nil {
+		return nil, usageErr("--server: %w", err)
+	}
+	return c, nil
+}
+
+func newCmdLogin(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "login NAME",
+		Short: "Claim a handle on the server, so people can invite you",
+		Long: `Claim a handle on the server, bound to this machine's key: first come, first served.
+People invite you by it (rooms create --invite NAME) and rooms inbox shows what they send.
+Running it again with another name moves you to that name.`,
+		Example: "  rooms login ann\n  rooms whoami",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &flagError{errors.New("rooms login needs one NAME")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.authClient()
+			if err != nil {
+				return err
+			}
+			name := strings.ToLower(strings.TrimSpace(args[0]))
+			if err := c.Login(cmd.Context(), name); err != nil {
+				return explain(c.Server(), err)
+			}
+			if f.json {
+				return f.printJSON(api.Handle{Handle: name})
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "You are %s on %s. Invitations arrive in: rooms inbox --follow\n", name, c.Server())
+			return err
+		},
+	}
+}
+
+func newCmdWhoami(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "whoami",
+		Short: "Show your handle on the server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.authClient()
+			if err != nil {
+				return err
+			}
+			h, err := c.Whoami(cmd.Context())
+			if err != nil {
+				return explain(c.Server(), err)
+			}
+			if f.json {
+				return f.printJSON(api.Handle{Handle: h})
+			}
+			if h == "" {
+				_, err = fmt.Fprintf(f.IO.Out, "You have no handle on %s. Claim one: rooms login NAME\n", c.Server())
+				return err
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "%s on %s\n", h, c.Server())
+			return err
+		},
+	}
+}
+
+func newCmdLogout(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "Give up your handle on the server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.authClient()
+			if err != nil {
+				return err
+			}
+			if err := c.Logout(cmd.Context()); err != nil {
+				return explain(c.Server(), err)
+			}
+			if f.json {
+				return f.printJSON(api.Handle{})
+			}
+			_, err = fmt.Fprintln(f.IO.Out, "Your handle is free for anyone to claim.")
+			return err
+		},
+	}
+}
+
+func newCmdInbox(f *Factory) *cobra.Command {
+	var follow bool
+	var after int64
+	cmd := &cobra.Command{
+		Use:   "inbox",
+		Short: "Show the notifications sent to your handle",
+		Long: `Show the notifications sent to your handle: invitations, reminders, rooms opening,
+rescheduled and cancelled. With --follow, keep streaming them as they come (a dropped
+connection resumes where it left off, losing and repeating nothing); with --json, one
+object per line.`,
+		Example: `  rooms inbox
+  rooms inbox --follow
+  rooms inbox --follow --json | jq -r 'select(.type=="room_open") | .link'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.authClient()
+			if err != nil {
+				return err
+			}
+			print := func(n api.Notification) {
+				if f.json {
+					b, _ := json.Marshal(n)
+					fmt.Fprintf(f.IO.Out, "%s\n", b)
+					return
+				}
+				fmt.Fprintln(f.IO.Out, f.describeNotification(n))
+			}
+			if !follow {
+				ns, err := c.Inbox(cmd.Context(), after)
+				if err != nil {
+					return explain(c.Server(), err)
+				}
+				if len(ns) == 0 && !f.json {
+					_, err := fmt.Fprintln(f.IO.Out, "Nothing in your inbox.")
+					return err
+				}
+				for _, n := range ns {
+					print(n)
+				}
+				return nil
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if !f.json {
+				fmt.Fprintln(f.IO.ErrOut, "Waiting for notifications (Ctrl-C stops)…")
+			}
+			err = c.FollowInbox(ctx, after, print, func(err error) {
+				fmt.Fprintf(f.IO.ErrOut, "rooms: inbox stream dropped (%v); reconnecting…\n", err)
+			})
+			if err != nil {
+				return explain(c.Server(), err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new notifications")
+	cmd.Flags().Int64Var(&after, "after", 0, "only notifications after this id")
+	return cmd
+}
+
+// describeNotification is a notification as a line for people.
+func (f *Factory) describeNotification(n api.Notification) string {
+	loc, _ := f.displayZone("")
+	name := n.Room.Name
+	if name == "" {
+		name = n.Room.Theme + " room"
+	}
+	at := when.Describe(n.At, f.Now(), loc)
+	switch n.Type {
+	case "invited":
+		return fmt.Sprintf("📨 You're invited to %s, %s: %s", name, at, n.Link)
+	case "reminder":
+		return fmt.Sprintf("⏰ %s opens %s: %s", name, at, n.Link)
+	case "room_open":
+		return fmt.Sprintf("🟢 %s is open now: rooms join %s", name, n.Link)
+	case "rescheduled":
+		old := ""
+		if n.OldAt != nil {
+			old = " (was " + when.Describe(*n.OldAt, f.Now(), loc) + ")"
+		}
+		return fmt.Sprintf("🔁 %s moved to %s%s: %s", name, at, old, n.Link)
+	case "cancelled":
+		return fmt.Sprintf("❌ %s, %s, is cancelled", name, at)
+	}
+	return fmt.Sprintf("%s: %s %s", n.Type, name, n.Link)
+}
+
+func newCmdWebhooks(f *Factory) *cobra.Command {
+	var hostKey string
+	cmd := &cobra.Command{
+		Use:               "webhooks ROOM",
+		Short:             "Show a room's notifications and how their delivery went",
+		Long:              "Show a room's notifications (webhooks, inboxes, email) and each one's state: delivered, pending with the next try, or dead after too many failures, with the last error.",
+		Example:           "  rooms webhooks ROOM\n  rooms webhooks ROOM --json",
+		Args:              exactRoomArg,
+		ValidArgsFunction: f.completeRooms,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := f.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			key, err := f.hostKey(t, hostKey)
+			if err != nil {
+				return err
+			}
+			ds, err := t.c.Deliveries(cmd.Context(), t.id, key)
+			if err != nil {
+				return explain(t.c.Server(), err)
+			}
+			if f.json {
+				return f.printJSON(ds)
+			}
+			if len(ds) == 0 {
+				_, err := fmt.Fprintln(f.IO.Out, "No notifications for this room yet.")
+				return err
+			}
+			tb := &table{}
+			tb.row(f.IO.Dim("EVENT"), f.IO.Dim("CHANNEL"), f.IO.Dim("TO"), f.IO.Dim("STATE"), f.IO.Dim("TRIES"), f.IO.Dim("LAST ERROR"))
+			for _, d := range ds {
+				state := d.State
+				if d.NextTry != nil {
+					state += " (next " + d.NextTry.Local().Format("15:04:05") + ")"
+				}
+				tb.row(d.Type, d.Channel, d.Recipient, state, fmt.Sprint(d.Attempts), d.LastError)
+			}
+			return tb.write(f.IO.Out, "")
+		},
+	}
+	addHostKeyFlag(cmd, &hostKey)
+	return cmd
+}

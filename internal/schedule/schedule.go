@@ -1,0 +1,178 @@
+// Package schedule opens booked rooms at their time and turns room events
+// (invited, reminder, open, rescheduled, cancelled) into notifications in
+// the store's outbox, once per event and recipient, whatever restarts
+// happen in between. Package notify delivers them.
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Notification types.
+const (
+	Invited     = "invited"
+	Reminder    = "reminder"
+	RoomOpen    = "room_open"
+	Rescheduled = "rescheduled"
+	Cancelled   = "cancelled"
+)
+
+// Config is what the scheduler needs.
+type Config struct {
+	Store store.Store
+	Log   *slog.Logger
+	// Now is the clock; nil means time.Now. Tests pass a fake one and
+	// call Step.
+	Now func() time.Time
+	// ToAPI renders a room for notifications.
+	ToAPI func(room.Room) api.Room
+	// ServerWebhooks are told about every room's events.
+	ServerWebhooks []string
+	// Wake tells the deliverer there is work; nil is fine.
+	Wake func()
+	// Every is how often Run looks for due rooms; 0 means a second.
+	Every time.Duration
+}
+
+// Scheduler opens booked rooms and enqueues their notifications.
+type Scheduler struct{ cfg Config }
+
+// New makes a scheduler.
+func New(cfg Config) *Scheduler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Every == 0 {
+		cfg.Every = time.Second
+	}
+	if cfg.Wake == nil {
+		cfg.Wake = func() {}
+	}
+	return &Scheduler{cfg: cfg}
+}
+
+// Run steps until ctx ends. The first step runs at once, so rooms that
+// came due while roomsd was down open on start.
+func (s *Scheduler) Run(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.Every)
+	defer tick.Stop()
+	for {
+		if err := s.Step(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Warn("schedule step", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// maxRemind bounds how far ahead of a room a reminder may go out.
+const maxRemind = 7 * 24 * time.Hour
+
+// Step opens due rooms and enqueues due reminders at now.
+func (s *Scheduler) Step(ctx context.Context, now time.Time) error {
+	rooms, err := s.cfg.Store.ListRooms(ctx, store.ListFilter{States: []room.State{room.Scheduled}, StartsBefore: now.Add(maxRemind), Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("find booked rooms: %w", err)
+	}
+	for _, r := range rooms {
+		switch {
+		case !now.Before(r.StartsAt):
+			if err := s.open(ctx, r, now); err != nil {
+				return err
+			}
+		// A room booked inside its own reminder window gets no reminder:
+		// the invitation just went out.
+		case r.Remind > 0 && !now.Before(r.StartsAt.Add(-r.Remind)) && r.CreatedAt.Before(r.StartsAt.Add(-r.Remind)):
+			if err := s.Notify(ctx, r, Reminder, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// open marks a due room open and tells its invitees, once.
+func (s *Scheduler) open(ctx context.Context, r room.Room, now time.Time) error {
+	opened, err := s.cfg.Store.UpdateRoom(ctx, r.ID, func(cur *room.Room) error {
+		if cur.State == room.Scheduled && !now.Before(cur.StartsAt) {
+			cur.State = room.Open
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("open room %s: %w", room.LogID(r.ID), err)
+	}
+	if opened.State != room.Open {
+		return nil
+	}
+	s.cfg.Log.Info("room opened", "room", room.LogID(r.ID), "late", now.Sub(r.StartsAt).Round(time.Millisecond))
+	return s.Notify(ctx, opened, RoomOpen, nil)
+}
+
+// Notify enqueues a notification of type typ about r for every
+// recipient: invited handles (inbox), email invitees, the room's and the
+// server's webhooks. The event id makes a repeat a no-op.
+func (s *Scheduler) Notify(ctx context.Context, r room.Room, typ string, oldAt *time.Time) error {
+	invites, err := s.cfg.Store.Invites(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	hooks, err := s.cfg.Store.RoomWebhooks(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	ar := s.cfg.ToAPI(r)
+	n := api.Notification{Type: typ, Room: ar, Link: ar.Link, At: r.StartsAt.UTC()}
+	if oldAt != nil {
+		t := oldAt.UTC()
+		n.OldAt = &t
+	}
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	event := r.ID + ":" + typ + ":" + strconv.FormatInt(r.StartsAt.Unix(), 10)
+	var items []store.OutboxItem
+	add := func(channel, recipient string) {
+		items = append(items, store.OutboxItem{EventID: event, RoomID: r.ID, Channel: channel, Recipient: recipient, Type: typ, Payload: payload})
+	}
+	for _, iv := range invites {
+		if iv.Kind == "handle" {
+			add("inbox", iv.Address)
+		} else {
+			add("email", iv.Address)
+		}
+	}
+	for _, h := range hooks {
+		add("webhook", h.URL)
+	}
+	for _, u := range s.cfg.ServerWebhooks {
+		add("webhook", u)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	added, err := s.cfg.Store.Enqueue(ctx, items)
+	if err != nil {
+		return fmt.Errorf("enqueue %s for room %s: %w", typ, room.LogID(r.ID), err)
+	}
+	if added > 0 {
+		s.cfg.Wake()
+	}
+	return nil
+}
