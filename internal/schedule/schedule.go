@@ -64,20 +64,41 @@ func New(cfg Config) *Scheduler {
 }
 
 // Run steps until ctx ends. The first step runs at once, so rooms that
-// came due while roomsd was down open on start.
+// came due while roomsd was down open on start; after that it wakes at
+// the next due moment, and at least every cfg.Every.
 func (s *Scheduler) Run(ctx context.Context) {
-	tick := time.NewTicker(s.cfg.Every)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		if err := s.Step(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Warn("schedule step", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
+		}
+		now := s.cfg.Now()
+		if err := s.Step(ctx, now); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Warn("schedule step", "err", err)
+		}
+		timer.Reset(s.nextWake(ctx, now))
+	}
+}
+
+// nextWake is how long until the next room opens or is reminded of,
+// capped at cfg.Every (rooms booked meanwhile are seen by then).
+func (s *Scheduler) nextWake(ctx context.Context, now time.Time) time.Duration {
+	wait := s.cfg.Every
+	rooms, err := s.cfg.Store.ListRooms(ctx, store.ListFilter{States: []room.State{room.Scheduled}, StartsBefore: now.Add(maxRemind), Limit: 100})
+	if err != nil {
+		return wait
+	}
+	for _, r := range rooms {
+		for _, at := range []time.Time{r.StartsAt, r.StartsAt.Add(-r.Remind)} {
+			if d := at.Sub(now); d > 0 && d < wait {
+				wait = d
+			}
 		}
 	}
+	return wait
 }
 
 // maxRemind bounds how far ahead of a room a reminder may go out.
