@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/theme"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -97,6 +98,9 @@ func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 		s.cfg.Signal.ServeHTTP(w, r)
 		return nil
 	}
+	if id, ok := strings.CutSuffix(r.PathValue("id"), ".ics"); ok {
+		return s.calendar(w, r, id)
+	}
 	pageHeaders(w, r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -125,4 +129,45 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.ServeFileFS(w, r, web.Static(), name)
 	return nil
+}
+
+// calendar serves a room's calendar file: whoever has the link may add it
+// to a calendar. Rescheduling raises its SEQUENCE; ending a booked room
+// makes it a cancellation.
+func (s *Server) calendar(w http.ResponseWriter, r *http.Request, id string) error {
+	if !room.ValidID(id) {
+		return roomNotFound()
+	}
+	rm, err := s.cfg.Store.GetRoom(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	th, _ := theme.Lookup(rm.Theme)
+	name := rm.Name
+	if name == "" {
+		name = th.Title
+	}
+	link := s.cfg.PublicURL + "/r/" + rm.ID
+	host := strings.TrimPrefix(strings.TrimPrefix(s.cfg.PublicURL, "https://"), "http://")
+	ics, err := notify.ICS(notify.Event{
+		UID: rm.ID + "@" + host,
+		// Any change to the room raises it, reschedules included.
+		Sequence:    int(rm.UpdatedAt.Sub(rm.CreatedAt) / time.Second),
+		Start:       rm.StartsAt,
+		Duration:    rm.Duration,
+		TZ:          rm.TimeZone,
+		Summary:     strings.TrimSpace(th.Emoji + " " + name),
+		Description: "Join: " + link + "\nFrom a terminal: rooms join " + link,
+		URL:         link,
+		Cancelled:   rm.State == room.Ended && !rm.EndedAt.After(rm.StartsAt),
+		Stamp:       s.now(),
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="room.ics"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(ics)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type createOptions struct {
 	invite   []string
 	remind   string
 	webhooks []string
+	ics      string
 }
 
 func newCmdCreate(f *Factory) *cobra.Command {
@@ -67,6 +69,7 @@ from this machine without a flag.`,
 	fl.StringSliceVar(&o.invite, "invite", nil, "handles on this server and email addresses to tell, comma-separated")
 	fl.StringVar(&o.remind, "remind", "", "remind invitees this long before a booked room opens, or none (default 10m)")
 	fl.StringSliceVar(&o.webhooks, "webhook", nil, "URL told about this room's events, signed (repeatable)")
+	fl.StringVar(&o.ics, "ics", "", "also write the room's calendar file here (import it into a calendar app)")
 	fl.StringVar(&f.createToken, "create-token", "", "token a roomsd that listens beyond loopback needs to create rooms (env ROOMS_CREATE_TOKEN)")
 	cmd.MarkFlagsMutuallyExclusive("public", "private")
 	_ = cmd.RegisterFlagCompletionFunc("theme", completeThemes)
@@ -167,6 +170,15 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if err != nil {
 		// The room exists; losing its key silently would strand the host.
 		fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its host key could not be saved (%v).\nKeep this host key yourself: %s\n", err, r.HostKey)
+	}
+	if o.ics != "" {
+		if cal, cerr := c.Calendar(ctx, r.ID); cerr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its calendar file could not be fetched: %v\n", cerr)
+		} else if werr := os.WriteFile(o.ics, cal, 0o644); werr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but %s could not be written: %v\n", o.ics, werr)
+		} else if !f.json {
+			fmt.Fprintf(f.IO.Out, "\nCalendar file: %s (also at %s.ics)\n", o.ics, r.Link)
+		}
 	}
 	if f.json {
 		return f.printJSON(r)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -139,4 +140,29 @@ func (c *Client) stream(ctx context.Context, after *int64, fn func(api.Notificat
 		return fmt.Errorf("inbox stream: %w", err)
 	}
 	return errors.New("inbox stream: the server closed it")
+}
+
+// Calendar returns a room's calendar file (RFC 5545).
+func (c *Client) Calendar(ctx context.Context, id string) ([]byte, error) {
+	u := *c.base
+	u.Path += "/r/" + url.PathEscape(id) + ".ics"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, c.base.Host, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		p := &api.Problem{}
+		if json.NewDecoder(resp.Body).Decode(p) == nil && p.Code != "" {
+			p.Status = resp.StatusCode
+			return nil, p
+		}
+		return nil, fmt.Errorf("calendar: HTTP %d", resp.StatusCode)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 }
