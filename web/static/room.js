@@ -1,11 +1,282 @@
-// Placeholder until the browser call lands: say how to join from a terminal.
-const id = document.querySelector('meta[name="rooms-room"]').content;
-const app = document.getElementById('app');
-app.replaceChildren();
-const h = document.createElement('h1');
-h.textContent = 'Joining from the browser is coming';
-const p = document.createElement('p');
-p.textContent = 'Join this room from a terminal:';
-const pre = document.createElement('pre');
-pre.textContent = `rooms join ${location.origin}/r/${id}`;
-app.append(h, p, pre);
+// The room page (/r/{id}): load the room and its theme, the pre-join
+// screen, the call, and a clear page for every way a call can end.
+//
+// URL hints, for tests and for links that should skip the pre-join screen
+// (the query string only; nothing secret goes there):
+//   ?autojoin=1        join at once with camera and microphone, no pre-join screen
+//   &name=NAME         the display name (also fills the pre-join field)
+//   &camera=0, &mic=0  join with that device off
+// The host key comes in the fragment, #host=rhk_..., and is taken out of
+// the address bar at once (identity.js).
+//
+// window.roomsDebug = {state(), participants(), stats(), log()} returns
+// plain objects describing the page, for tests and for curious people.
+
+import { $, h, api, apiBase, applyTheme, findTheme, roomTitle, DEFAULT_THEME, localWhen, countdown } from './util.js';
+import { takeHostKey, hostKey, forgetHostKey, identity, savedName, checkName } from './identity.js';
+import { acquire, savedDevices } from './media.js';
+import { Call } from './call.js';
+import { CallView, toast } from './ui.js';
+import { prejoin } from './prejoin.js';
+
+const roomID = (document.querySelector('meta[name="rooms-room"]') || {}).content || '';
+const linkMeta = (document.querySelector('meta[name="rooms-link"]') || {}).content || '';
+const params = new URLSearchParams(location.search);
+
+const page = {
+  phase: 'loading',
+  room: null,
+  theme: DEFAULT_THEME,
+  title: 'Room',
+  call: null,
+  view: null,
+  choice: null, // what the last join used: {name, muted, devices}
+  end: null,
+  waitTimer: 0,
+  hostKeyGiven: false,
+};
+
+function link() {
+  return (page.room && page.room.link) || linkMeta || location.origin + location.pathname;
+}
+
+function setPhase(p) {
+  page.phase = p;
+  document.body.dataset.phase = p;
+}
+
+// --- end screens ---
+
+const END_TEXT = {
+  removed: ['You were removed from the call', 'The host took you out of this room. You cannot join it again.'],
+  ended: ['This room has ended', 'The call is over. Thanks for coming.'],
+  room_full: ['This room is full', 'Everyone it has room for is already in. Try again in a little while.'],
+  room_locked: ['This room is locked', 'The host is not letting anyone new in right now. Ask them to unlock it, then try again.'],
+  banned: ['You cannot join this room', 'The host removed you from this room earlier.'],
+  room_not_found: ['No room here', 'This link does not lead to a room. Check it with whoever sent it to you.'],
+  not_open_yet: ['This room is not open yet', ''],
+  lost: ['Connection lost', 'The server could not be reached. Check your connection and try again.'],
+  replaced: ['You joined from somewhere else', 'This browser joined the call in another tab or window, so this one left.'],
+  left: ['You left the call', ''],
+  error: ['Something went wrong', ''],
+};
+
+function hideScreens() {
+  for (const id of ['loading', 'prejoin', 'call']) $(id).hidden = true;
+  const old = $('end-screen');
+  if (old) old.remove();
+  clearInterval(page.waitTimer);
+  page.waitTimer = 0;
+}
+
+function showEnd(reason, info = {}) {
+  hideScreens();
+  page.end = { reason, code: info.code || reason, message: info.message || '', opensAt: info.opensAt || null };
+  setPhase(reason === 'not_open_yet' ? 'waiting' : 'ended');
+  const [title, text] = END_TEXT[reason] || END_TEXT.error;
+  const body = [];
+  const actions = [];
+  const retry = (label) => {
+    const b = h('button', { type: 'button', class: 'primary', id: 'end-retry' }, label);
+    b.addEventListener('click', () => rejoin());
+    actions.push(b);
+  };
+  let heading = title;
+  if (reason === 'not_open_yet') {
+    const at = new Date(info.opensAt || (page.room && page.room.starts_at) || Date.now());
+    heading = `Opens ${localWhen(at)}`;
+    const cd = h('p', { class: 'countdown', id: 'countdown', 'aria-live': 'off' });
+    body.push(h('p', {}, 'This room is booked and not open yet. You will join by yourself when it opens.'), cd);
+    const tick = () => {
+      const ms = at.getTime() - Date.now();
+      cd.textContent = ms > 0 ? `in ${countdown(ms)}` : 'Opening…';
+      if (ms <= 0) {
+        clearInterval(page.waitTimer);
+        page.waitTimer = 0;
+        // A little jitter so a crowd waiting for the same minute does not arrive at once.
+        setTimeout(() => {
+          if (page.phase === 'waiting') rejoin();
+        }, 300 + Math.random() * 1200);
+      }
+    };
+    tick();
+    if (at.getTime() > Date.now()) page.waitTimer = setInterval(tick, 1000);
+  } else {
+    if (text) body.push(h('p', {}, text));
+    if (reason === 'error' && info.message) body.push(h('p', { class: 'muted' }, info.message));
+    if (reason === 'ended' && info.message && info.message !== 'the host ended the room') body.push(h('p', { class: 'muted' }, info.message));
+  }
+  if (reason === 'room_full' || reason === 'room_locked' || reason === 'lost' || reason === 'error') retry('Try again');
+  if (reason === 'replaced') retry('Rejoin here');
+  if (reason === 'left') retry('Rejoin');
+  actions.push(h('a', { href: apiBase() + '/', class: 'button secondary' }, 'See public rooms'));
+  const head = page.room
+    ? h('p', { class: 'end-room' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, page.theme.emoji || ''), ' ', page.title)
+    : null;
+  const section = h('section', { id: 'end-screen', class: 'screen center', dataset: { reason } },
+    h('div', { class: 'card end-card' }, head, h('h1', {}, heading), ...body, h('div', { class: 'actions' }, ...actions),
+      ['room_not_found', 'ended', 'removed', 'banned'].includes(reason) ? null : h('p', { class: 'hint' }, 'From a terminal: ', h('code', {}, `rooms join ${link()}`))));
+  $('app').append(section);
+  const focus = section.querySelector('#end-retry') || section.querySelector('h1');
+  if (focus) {
+    if (focus.tagName === 'H1') focus.setAttribute('tabindex', '-1');
+    focus.focus({ preventScroll: true });
+  }
+}
+
+// --- joining ---
+
+async function join(choice) {
+  hideScreens();
+  page.end = null;
+  page.choice = { name: choice.name, muted: { ...choice.muted }, devices: { ...choice.devices } };
+  if (!page.view) page.view = new CallView({ link: link() });
+  const call = new Call({
+    roomID, name: choice.name, hostKey: hostKey(roomID), audio: choice.audio, video: choice.video,
+    muted: choice.muted, devices: choice.devices,
+    onEvent: (type, d) => onCallEvent(call, type, d),
+  });
+  page.call = call;
+  page.view.bind(call);
+  $('call').hidden = false;
+  page.view.show();
+  setPhase('connecting');
+  await call.start();
+}
+
+function onCallEvent(call, type, d) {
+  if (call !== page.call) return;
+  page.view.handle(type, d);
+  switch (type) {
+    case 'phase':
+      if (d.phase !== 'ended') setPhase(d.phase);
+      break;
+    case 'joined':
+      if (page.hostKeyGiven && d.you && !d.you.host && !d.rejoin) {
+        toast('The host key in this link was not accepted: you joined as a guest.', 'error', 8000);
+        forgetHostKey(roomID);
+        page.hostKeyGiven = false;
+      }
+      break;
+    case 'room':
+      page.room = d;
+      break;
+    case 'end':
+      showEnd(d.reason, d);
+      break;
+    default:
+      break;
+  }
+}
+
+// rejoin joins again with what the last join used, opening the devices
+// that were on.
+async function rejoin() {
+  const c = page.choice || { name: savedName() || 'Guest', muted: { audio: false, video: false }, devices: savedDevices() };
+  hideScreens();
+  $('loading').hidden = false;
+  setPhase('loading');
+  const got = await acquire({ audio: !c.muted.audio, video: !c.muted.video, audioId: c.devices.audioId, videoId: c.devices.videoId });
+  if (got.note) toast(got.note, 'error', 7000);
+  await join({ name: c.name, audio: got.audio, video: got.video, muted: { audio: c.muted.audio || !got.audio, video: c.muted.video || !got.video }, devices: c.devices });
+}
+
+async function autojoin() {
+  let name = (params.get('name') || savedName() || 'Guest').trim();
+  if (checkName(name)) name = 'Guest';
+  const wantV = params.get('camera') !== '0';
+  const wantA = params.get('mic') !== '0';
+  const devices = savedDevices();
+  const got = await acquire({ audio: wantA, video: wantV, ...devices });
+  if (got.note) toast(got.note, 'error', 7000);
+  await join({ name, audio: got.audio, video: got.video, muted: { audio: !got.audio, video: !got.video }, devices });
+}
+
+// --- start ---
+
+async function main() {
+  applyTheme(DEFAULT_THEME);
+  page.hostKeyGiven = !!takeHostKey(roomID);
+  if (!/^[a-z2-7]{26}$/.test(roomID)) {
+    showEnd('room_not_found');
+    return;
+  }
+  // Make (or load) the key while the room loads.
+  identity().catch(() => {});
+  let room;
+  try {
+    room = await api('/v1/rooms/' + encodeURIComponent(roomID));
+  } catch (e) {
+    if (e.code === 'room_not_found' || e.status === 404) showEnd('room_not_found');
+    else showEnd('lost', { message: e.message });
+    return;
+  }
+  page.room = room;
+  page.theme = await findTheme(room.theme);
+  page.title = roomTitle(room, page.theme);
+  applyTheme(page.theme);
+  document.title = `${page.theme.emoji || ''} ${page.title} · rooms`.trim();
+  for (const id of ['call-emoji']) $(id).textContent = page.theme.emoji || '';
+  $('call-title').textContent = page.title;
+  if (room.state === 'ended') {
+    showEnd('ended');
+    return;
+  }
+  if (params.get('autojoin') === '1') {
+    await autojoin();
+    return;
+  }
+  setPhase('prejoin');
+  const choice = await prejoin({ room, theme: page.theme, title: page.title });
+  await join(choice);
+}
+
+window.addEventListener('pagehide', () => {
+  const c = page.call;
+  if (c && !c.final && c.session) c.session.send('leave');
+});
+
+window.roomsDebug = {
+  state() {
+    const c = page.call;
+    return {
+      phase: page.phase,
+      roomID,
+      room: page.room ? { ...page.room } : null,
+      theme: page.theme.name,
+      you: c && c.me ? { id: c.me.id, name: c.me.name, host: !!c.me.host } : null,
+      host: !!(c && c.me && c.me.host),
+      muted: c ? { ...c.muted } : null,
+      local: c ? { audio: !!c.local.audio, video: !!c.local.video, audioEnabled: !!(c.local.audio && c.local.audio.enabled) } : null,
+      participants: c ? c.participants.size : 0,
+      reconnects: c ? c.reconnects : 0,
+      end: page.end ? { ...page.end } : null,
+      pinned: page.view ? page.view.pinned : null,
+      unread: page.view ? page.view.unread : 0,
+      connection: c ? c.stats.quality : null,
+    };
+  },
+  participants() {
+    return page.view ? page.view.debugParticipants() : [];
+  },
+  stats() {
+    const c = page.call;
+    const out = c ? { ...c.stats } : { rtt: null, loss: 0, framesDecoded: 0, framesSent: 0, bytesReceived: 0, bytesSent: 0, quality: 'idle' };
+    // getStats runs every 2 s; the tiles' own frame counts are live, so a
+    // first frame shows here at once.
+    let shown = 0;
+    for (const v of document.querySelectorAll('#grid .tile video')) {
+      if (v.getVideoPlaybackQuality) shown += v.getVideoPlaybackQuality().totalVideoFrames;
+    }
+    out.framesShown = shown;
+    out.framesDecoded = Math.max(out.framesDecoded || 0, shown);
+    return out;
+  },
+  log() {
+    return page.call ? page.call.log.slice() : [];
+  },
+};
+
+main().catch((e) => {
+  showEnd('error', { message: String((e && e.message) || e) });
+});

@@ -1,0 +1,657 @@
+// A place in a room's call, as pkg/client's Call is for Go: the signalling
+// session, the two PeerConnections of docs/protocol.md (publish: this
+// browser offers; subscribe: the server offers and this browser answers),
+// remote tracks matched to participants, mute, chat, host actions, stats,
+// and reconnecting after a drop (up to 8 tries, 250 ms doubling to 5 s),
+// never after removed, ended or a refusal that cannot change.
+//
+// The call reports what happens through onEvent(type, detail); the page
+// draws it. Types: phase, joined, participants, participant, left, media,
+// speaking, chat, room, notice, local, stats, end.
+
+import { connect, SignalError, FINAL_CODES } from './signal.js';
+import { acquire, stopTrack } from './media.js';
+import { sleep } from './util.js';
+
+const MAX_RECONNECTS = 8;
+const STATS_EVERY = 2000;
+
+// Why a call ended, as #end-screen's data-reason says it.
+export function endReason(code) {
+  switch (code) {
+    case 'room_ended':
+    case 'ended':
+      return 'ended';
+    case 'removed':
+    case 'room_full':
+    case 'room_locked':
+    case 'banned':
+    case 'room_not_found':
+    case 'not_open_yet':
+    case 'replaced':
+    case 'left':
+    case 'lost':
+      return code;
+    default:
+      return 'error';
+  }
+}
+
+// parseSDP returns, per m-section, its mid, kind, direction and msid.
+export function parseSDP(sdp) {
+  const out = [];
+  let cur = null;
+  for (const line of String(sdp || '').split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      cur = { kind: line.slice(2).split(' ')[0], mid: null, dir: 'sendrecv', stream: null, track: null };
+      out.push(cur);
+    } else if (cur) {
+      if (line.startsWith('a=mid:')) cur.mid = line.slice(6).trim();
+      else if (line.startsWith('a=msid:')) {
+        const [s, t] = line.slice(7).trim().split(/\s+/);
+        cur.stream = s || null;
+        cur.track = t || null;
+      } else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line.trim())) cur.dir = line.trim().slice(2);
+    }
+  }
+  return out;
+}
+
+export class Call {
+  // opts: {roomID, name, hostKey, audio: track|null, video: track|null,
+  // muted: {audio, video}, devices: {audioId, videoId}, onEvent}
+  constructor(opts) {
+    this.roomID = opts.roomID;
+    this.name = opts.name;
+    this.hostKey = opts.hostKey || '';
+    this.onEvent = opts.onEvent || (() => {});
+    this.devices = opts.devices || {};
+    this.local = { audio: opts.audio || null, video: opts.video || null };
+    this.muted = { audio: !!(opts.muted && opts.muted.audio) || !this.local.audio, video: !!(opts.muted && opts.muted.video) || !this.local.video };
+    if (this.local.audio) this.local.audio.enabled = !this.muted.audio;
+    if (this.local.video && this.muted.video) {
+      stopTrack(this.local.video);
+      this.local.video = null;
+    }
+    this.localStream = new MediaStream();
+    this.phase = 'idle';
+    this.final = null;
+    this.me = null;
+    this.room = null;
+    this.session = null;
+    this.pub = null;
+    this.sub = null;
+    this.senders = {};
+    this.participants = new Map(); // id → {id, name, host, muted, speaking, active, tracks: Map}
+    this.remote = new Map(); // server track id → {id, participant, kind, track}
+    this.trackInfo = new Map(); // server track id → {id, participant_id, kind}
+    this.stats = { rtt: null, loss: 0, upLoss: 0, framesDecoded: 0, framesSent: 0, bytesReceived: 0, bytesSent: 0, quality: 'connecting' };
+    this.prevCounts = null;
+    this.reconnects = 0;
+    this.log = [];
+    this.lastFatal = null;
+    this.statsTimer = 0;
+  }
+
+  emit(type, detail) {
+    try {
+      this.onEvent(type, detail);
+    } catch (e) {
+      this.note('ui', e);
+    }
+  }
+
+  // note keeps a short diagnostic log for roomsDebug (not the console).
+  note(what, err) {
+    this.log.push({ at: new Date().toISOString(), what, err: err ? String(err.message || err) : '' });
+    if (this.log.length > 200) this.log.shift();
+  }
+
+  setPhase(p, detail) {
+    this.phase = p;
+    this.note('phase ' + p, detail && detail.attempt ? 'attempt ' + detail.attempt : '');
+    this.emit('phase', Object.assign({ phase: p }, detail || {}));
+  }
+
+  // start joins and keeps the call going until it ends.
+  async start() {
+    this.setPhase('connecting');
+    let attempt = 0;
+    let delay = 250;
+    while (!this.final) {
+      let closed;
+      try {
+        const { joined, session } = await connect({ roomID: this.roomID, name: this.name, hostKey: this.hostKey, rejoin: this.me ? this.me.id : '' });
+        if (this.final) {
+          session.close();
+          return;
+        }
+        attempt = 0;
+        delay = 250;
+        closed = new Promise((resolve) => this.attach(joined, session, resolve));
+      } catch (e) {
+        if (this.final) return;
+        this.note('connect', e);
+        if (e instanceof SignalError && FINAL_CODES.has(e.code)) {
+          this.finish(e.code, e.message, { opensAt: e.opensAt });
+          return;
+        }
+      }
+      if (closed) {
+        const info = await closed;
+        if (this.final) return;
+        this.note('closed', `${info.code} ${info.reason}`);
+        const f = this.lastFatal;
+        if (f && FINAL_CODES.has(f.code)) {
+          this.finish(f.code, f.message);
+          return;
+        }
+      }
+      this.lastFatal = null;
+      attempt++;
+      if (attempt > MAX_RECONNECTS) {
+        this.finish('lost', 'The connection to the server was lost.');
+        return;
+      }
+      this.reconnects++;
+      this.stopStats();
+      this.setPhase('reconnecting', { attempt, max: MAX_RECONNECTS });
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  // attach sets up a joined session: fresh PeerConnections, the people
+  // already in, our tracks published again.
+  attach(joined, session, onClosed) {
+    this.closePeers();
+    this.session = session;
+    this.me = joined.you || {};
+    this.room = joined.room || this.room;
+    this.chain = Promise.resolve();
+    this.offering = false;
+    this.again = false;
+    this.pendPub = [];
+    this.pendSub = [];
+    this.subLayout = [];
+    this.remote.clear();
+    this.trackInfo.clear();
+    const seen = new Set();
+    for (const p of joined.participants || []) {
+      if (!p || !p.id || p.id === this.me.id) continue;
+      seen.add(p.id);
+      this.upsert(p);
+      for (const t of p.tracks || []) this.trackInfo.set(t.id, t);
+    }
+    for (const id of [...this.participants.keys()]) {
+      if (!seen.has(id)) this.participants.delete(id);
+    }
+    this.makePeers();
+    this.setPhase('joined');
+    this.emit('joined', { you: this.me, room: this.room, rejoin: this.reconnects > 0 });
+    this.emit('participants', null);
+    session.start((m) => {
+      this.chain = this.chain.then(() => this.handle(session, m)).catch((e) => this.note('handle ' + m.type, e));
+    }, (info) => {
+      if (this.session === session) this.session = null;
+      onClosed(info);
+    });
+    // The server starts every join unmuted: say again what we muted.
+    if (this.muted.audio) session.send('mute', { kind: 'audio', muted: true });
+    if (this.muted.video) session.send('mute', { kind: 'video', muted: true });
+    this.publishAll();
+    this.startStats();
+  }
+
+  upsert(p) {
+    const old = this.participants.get(p.id);
+    const entry = old || { id: p.id, speaking: false, active: false };
+    entry.name = p.name;
+    entry.host = !!p.host;
+    entry.muted = { audio: !!(p.muted && p.muted.audio), video: !!(p.muted && p.muted.video) };
+    entry.joinedAt = p.joined_at;
+    this.participants.set(p.id, entry);
+    return entry;
+  }
+
+  makePeers() {
+    const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
+    const pub = new RTCPeerConnection(cfg);
+    const sub = new RTCPeerConnection(cfg);
+    this.pub = pub;
+    this.sub = sub;
+    this.senders = {};
+    for (const [pc, name] of [[pub, 'publish'], [sub, 'subscribe']]) {
+      pc.onicecandidate = (e) => {
+        if (this[name === 'publish' ? 'pub' : 'sub'] !== pc || !this.session) return;
+        const c = e.candidate;
+        if (c && !c.candidate) return; // per-section end marks; the null below ends it all
+        const data = c
+          ? { pc: name, candidate: c.candidate, sdp_mid: c.sdpMid ?? undefined, sdp_mline_index: c.sdpMLineIndex ?? undefined }
+          : { pc: name, candidate: '' };
+        this.session.send('candidate', data);
+      };
+      pc.onconnectionstatechange = () => {
+        if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
+        this.note(name + ' connection', pc.connectionState);
+        this.emit('stats', this.stats);
+        if (pc.connectionState === 'failed' && this.session) {
+          // The server closes us too; do not wait for it.
+          const s = this.session;
+          setTimeout(() => {
+            if (this.session === s && pc.connectionState === 'failed') s.ws.close();
+          }, 3000);
+        }
+      };
+    }
+    sub.ontrack = () => this.reconcile();
+  }
+
+  closePeers() {
+    for (const pc of [this.pub, this.sub]) {
+      if (pc) {
+        try {
+          pc.close();
+        } catch { /* closed */ }
+      }
+    }
+    this.pub = null;
+    this.sub = null;
+    this.senders = {};
+  }
+
+  async handle(session, m) {
+    if (session !== this.session) return;
+    const d = m.data || {};
+    switch (m.type) {
+      case 'offer':
+        if (d.pc === 'subscribe') await this.onSubscribeOffer(d.sdp);
+        break;
+      case 'answer':
+        if (d.pc === 'publish') await this.onPublishAnswer(d.sdp);
+        break;
+      case 'candidate':
+        await this.onCandidate(d);
+        break;
+      case 'participant_joined':
+        if (d.id && d.id !== this.me.id) {
+          const p = this.upsert(d);
+          this.emit('participant', { participant: p, joined: true });
+        }
+        break;
+      case 'participant_left': {
+        const p = this.participants.get(d.id);
+        if (p) {
+          this.participants.delete(d.id);
+          for (const [tid, t] of this.remote) if (t.participant === d.id) this.remote.delete(tid);
+          this.emit('left', { participant: p, reason: d.reason });
+        }
+        break;
+      }
+      case 'track_published':
+        if (d.id) {
+          this.trackInfo.set(d.id, d);
+          this.reconcile();
+        }
+        break;
+      case 'track_unpublished':
+        if (d.id) {
+          this.trackInfo.delete(d.id);
+          if (this.remote.delete(d.id)) this.emit('media', { participant: d.participant_id });
+        }
+        break;
+      case 'room_updated':
+        this.room = d;
+        this.emit('room', d);
+        break;
+      case 'mute':
+        if (d.participant_id && d.participant_id !== this.me.id) {
+          const p = this.participants.get(d.participant_id);
+          if (p && (d.kind === 'audio' || d.kind === 'video')) {
+            p.muted[d.kind] = !!d.muted;
+            this.emit('participant', { participant: p });
+          }
+        }
+        break;
+      case 'speaking': {
+        if (d.active) for (const p of this.participants.values()) p.active = p.id === d.participant_id;
+        const p = this.participants.get(d.participant_id);
+        if (p) p.speaking = !!d.speaking;
+        if (d.participant_id === this.me.id) this.meSpeaking = !!d.speaking;
+        this.emit('speaking', { id: d.participant_id, speaking: !!d.speaking, active: !!d.active, me: d.participant_id === this.me.id });
+        break;
+      }
+      case 'chat':
+        this.emit('chat', { from: d.from, name: d.name, text: String(d.text || ''), at: d.at, mine: d.from === this.me.id });
+        break;
+      case 'removed':
+        this.finish('removed', d.reason);
+        break;
+      case 'ended':
+        this.finish('ended', d.reason);
+        break;
+      case 'error':
+        if (d.fatal) {
+          this.lastFatal = { code: d.code, message: d.message };
+          if (FINAL_CODES.has(d.code)) this.finish(d.code, d.message, { opensAt: d.opens_at });
+        } else {
+          this.note('refused: ' + d.code, d.message);
+          this.emit('notice', { code: d.code, message: d.message });
+        }
+        break;
+      default:
+        break; // rooms.v1 may grow: ignore what we do not know
+    }
+  }
+
+  // --- subscribe: the server offers, we answer ---
+
+  async onSubscribeOffer(sdp) {
+    const sub = this.sub;
+    if (!sub) return;
+    this.subLayout = parseSDP(sdp);
+    await sub.setRemoteDescription({ type: 'offer', sdp });
+    const pending = this.pendSub;
+    this.pendSub = [];
+    for (const c of pending) await sub.addIceCandidate(c).catch((e) => this.note('sub candidate', e));
+    const answer = await sub.createAnswer();
+    await sub.setLocalDescription(answer);
+    if (this.sub === sub && this.session) this.session.send('answer', { pc: 'subscribe', sdp: sub.localDescription.sdp });
+    this.reconcile();
+  }
+
+  // reconcile matches the subscribe connection's receivers to
+  // participants: stream id = participant id, track id = the server's
+  // Track.id, read from the offer's msid lines by mid.
+  reconcile() {
+    const sub = this.sub;
+    if (!sub) return;
+    const byMid = new Map(this.subLayout.map((s) => [s.mid, s]));
+    const now = new Map();
+    for (const tr of sub.getTransceivers()) {
+      const s = byMid.get(tr.mid);
+      if (!s || !s.stream || !s.track || s.dir === 'inactive' || s.dir === 'recvonly') continue;
+      if (!tr.receiver || !tr.receiver.track) continue;
+      const info = this.trackInfo.get(s.track);
+      const kind = info ? info.kind : (s.kind === 'audio' ? 'audio' : 'video');
+      now.set(s.track, { id: s.track, participant: s.stream, kind, track: tr.receiver.track, mid: tr.mid });
+    }
+    const touched = new Set();
+    for (const [id, t] of this.remote) {
+      const n = now.get(id);
+      if (!n || n.track !== t.track || n.kind !== t.kind) {
+        this.remote.delete(id);
+        touched.add(t.participant);
+      }
+    }
+    for (const [id, t] of now) {
+      if (!this.remote.has(id)) {
+        this.remote.set(id, t);
+        touched.add(t.participant);
+      }
+    }
+    for (const pid of touched) this.emit('media', { participant: pid });
+  }
+
+  // mediaOf gives a participant's tracks to show: video (a screen share
+  // wins over the camera) and every audio track.
+  mediaOf(pid) {
+    let video = null, screen = null;
+    const audio = [];
+    for (const t of this.remote.values()) {
+      if (t.participant !== pid) continue;
+      if (t.kind === 'audio') audio.push(t);
+      else if (t.kind === 'screen') screen = t;
+      else video = t;
+    }
+    return { video: screen || video, audio };
+  }
+
+  async onCandidate(d) {
+    const init = { candidate: d.candidate || '', sdpMid: d.sdp_mid ?? null, sdpMLineIndex: d.sdp_mline_index ?? null };
+    if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0;
+    if (d.pc === 'publish') {
+      if (!this.pub || !this.pub.remoteDescription || this.offering) {
+        if (this.pendPub.length < 64) this.pendPub.push(init);
+        return;
+      }
+      await this.pub.addIceCandidate(init).catch((e) => this.note('pub candidate', e));
+    } else if (d.pc === 'subscribe') {
+      if (!this.sub || !this.sub.remoteDescription) {
+        if (this.pendSub.length < 64) this.pendSub.push(init);
+        return;
+      }
+      await this.sub.addIceCandidate(init).catch((e) => this.note('sub candidate', e));
+    }
+  }
+
+  // --- publish: we offer, the server answers ---
+
+  publishAll() {
+    let added = false;
+    for (const kind of ['audio', 'video']) {
+      const t = this.local[kind];
+      if (t && t.readyState === 'live') {
+        this.addSender(kind, t);
+        added = true;
+      }
+    }
+    if (added) this.negotiate();
+  }
+
+  addSender(kind, track) {
+    if (!this.localStream.getTracks().includes(track)) {
+      for (const old of this.localStream.getTracks()) if (old.kind === track.kind) this.localStream.removeTrack(old);
+      this.localStream.addTrack(track);
+    }
+    const init = { direction: 'sendonly', streams: [this.localStream] };
+    if (kind === 'video') init.sendEncodings = [{ maxBitrate: 700000, maxFramerate: 30 }];
+    const tr = this.pub.addTransceiver(track, init);
+    this.senders[kind] = tr.sender;
+    return tr;
+  }
+
+  async negotiate() {
+    const pub = this.pub;
+    const session = this.session;
+    if (!pub || !session) return;
+    if (this.offering) {
+      this.again = true;
+      return;
+    }
+    this.offering = true;
+    try {
+      const offer = await pub.createOffer();
+      await pub.setLocalDescription(offer);
+      if (this.pub !== pub || this.session !== session) return;
+      // Declare each track's kind by the id in our own msid lines.
+      const tracks = {};
+      const kindByMid = new Map();
+      for (const tr of pub.getTransceivers()) {
+        if (!tr.sender.track || tr.mid === null) continue;
+        kindByMid.set(tr.mid, tr.sender.track.kind === 'audio' ? 'audio' : 'video');
+      }
+      for (const s of parseSDP(pub.localDescription.sdp)) {
+        if (s.track && kindByMid.has(s.mid)) tracks[s.track] = kindByMid.get(s.mid);
+      }
+      session.send('offer', { pc: 'publish', sdp: pub.localDescription.sdp, tracks });
+    } catch (e) {
+      this.offering = false;
+      this.note('publish offer', e);
+    }
+  }
+
+  async onPublishAnswer(sdp) {
+    const pub = this.pub;
+    if (!pub || !this.offering) return;
+    await pub.setRemoteDescription({ type: 'answer', sdp });
+    const pending = this.pendPub;
+    this.pendPub = [];
+    this.offering = false;
+    for (const c of pending) await pub.addIceCandidate(c).catch((e) => this.note('pub candidate', e));
+    if (this.again) {
+      this.again = false;
+      this.negotiate();
+    }
+  }
+
+  // --- our own mute, camera and microphone ---
+
+  // setMuted mutes or unmutes our microphone or camera: the others are
+  // told (mute) and we stop sending (track.enabled = false; the camera is
+  // also let go so its light goes off). Unmuting a device we do not hold
+  // yet opens it. Returns a note when the device could not start.
+  async setMuted(kind, muted) {
+    if (this.final) return '';
+    if (!muted && !this.local[kind]) {
+      const got = await acquire({ audio: kind === 'audio', video: kind === 'video', audioId: this.devices.audioId, videoId: this.devices.videoId });
+      const t = got[kind];
+      if (!t) {
+        const what = kind === 'audio' ? 'microphone' : 'camera';
+        switch (got.problems[kind]) {
+          case 'blocked': return `The ${what} is blocked for this site: allow it in the address bar, then try again.`;
+          case 'missing': return `No ${what} found.`;
+          case 'busy': return `The ${what} is in use by another app.`;
+          case 'insecure': return `The ${what} needs https (or localhost).`;
+          default: return `The ${what} could not start.`;
+        }
+      }
+      if (this.final) {
+        stopTrack(t);
+        return '';
+      }
+      this.local[kind] = t;
+      const sender = this.senders[kind];
+      if (sender && this.pub && this.pub.signalingState !== 'closed') {
+        for (const old of this.localStream.getTracks()) if (old.kind === t.kind) this.localStream.removeTrack(old);
+        this.localStream.addTrack(t);
+        await sender.replaceTrack(t).catch((e) => this.note('replace track', e));
+      } else if (this.pub && this.session) {
+        this.addSender(kind, t);
+        this.negotiate();
+      }
+    }
+    const t = this.local[kind];
+    if (t) t.enabled = !muted;
+    this.muted[kind] = muted;
+    if (this.session) this.session.send('mute', { kind, muted });
+    if (kind === 'video' && muted && t) {
+      stopTrack(t);
+      this.local.video = null;
+    }
+    this.emit('local', { kind });
+    return '';
+  }
+
+  sendChat(text) {
+    const s = String(text || '').trim();
+    if (!s || !this.session) return false;
+    return this.session.send('chat', { text: s });
+  }
+
+  // host sends a host action: remove (with a participant id), lock,
+  // unlock, hide, unhide, end. There is no action to mute someone else.
+  host(action, participantID) {
+    if (!this.session) return false;
+    const data = { action };
+    if (participantID) data.participant_id = participantID;
+    return this.session.send('host', data);
+  }
+
+  // leave says goodbye and ends the call for us.
+  leave() {
+    if (this.session) this.session.send('leave');
+    this.finish('left', 'You left the call.');
+  }
+
+  finish(code, message, extra = {}) {
+    if (this.final) return;
+    this.final = { reason: endReason(code), code, message: message || '', opensAt: extra.opensAt || null };
+    this.stopStats();
+    const s = this.session;
+    this.session = null;
+    if (s) s.close();
+    this.closePeers();
+    for (const k of ['audio', 'video']) {
+      stopTrack(this.local[k]);
+      this.local[k] = null;
+    }
+    this.remote.clear();
+    this.phase = 'ended';
+    this.emit('end', this.final);
+  }
+
+  // --- connection quality ---
+
+  startStats() {
+    this.stopStats();
+    this.prevCounts = null;
+    this.statsTimer = setInterval(() => this.collectStats().catch((e) => this.note('stats', e)), STATS_EVERY);
+    setTimeout(() => this.collectStats().catch(() => {}), 500);
+  }
+
+  stopStats() {
+    clearInterval(this.statsTimer);
+    this.statsTimer = 0;
+  }
+
+  async collectStats() {
+    const pub = this.pub, sub = this.sub;
+    if (!pub || !sub) return;
+    const [ps, ss] = await Promise.all([pub.getStats(), sub.getStats()]);
+    let rtt = null, lost = 0, received = 0, framesDecoded = 0, bytesReceived = 0, framesSent = 0, bytesSent = 0;
+    let upLoss = 0, upN = 0;
+    const pairRTT = (report) => {
+      let best = null;
+      report.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+          const p = report.get(s.selectedCandidatePairId);
+          if (p && typeof p.currentRoundTripTime === 'number') best = p.currentRoundTripTime;
+        }
+      });
+      if (best === null) {
+        report.forEach((s) => {
+          if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && typeof s.currentRoundTripTime === 'number') best = s.currentRoundTripTime;
+        });
+      }
+      return best;
+    };
+    rtt = pairRTT(ps);
+    if (rtt === null) rtt = pairRTT(ss);
+    ps.forEach((s) => {
+      if (s.type === 'outbound-rtp') {
+        bytesSent += s.bytesSent || 0;
+        if (s.kind === 'video') framesSent += s.framesSent || 0;
+      } else if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
+        upLoss += s.fractionLost;
+        upN++;
+      }
+    });
+    ss.forEach((s) => {
+      if (s.type === 'inbound-rtp') {
+        lost += Math.max(0, s.packetsLost || 0);
+        received += s.packetsReceived || 0;
+        bytesReceived += s.bytesReceived || 0;
+        if (s.kind === 'video') framesDecoded += s.framesDecoded || 0;
+      }
+    });
+    let loss = 0;
+    if (this.prevCounts) {
+      const dl = lost - this.prevCounts.lost;
+      const dr = received - this.prevCounts.received;
+      loss = dl + dr > 0 ? Math.max(0, dl) / (Math.max(0, dl) + Math.max(0, dr)) : 0;
+    }
+    this.prevCounts = { lost, received };
+    upLoss = upN ? upLoss / upN : 0;
+    const states = [pub.connectionState, sub.connectionState];
+    const worst = Math.max(loss, upLoss);
+    let quality = 'good';
+    if (states.includes('failed') || states.includes('disconnected')) quality = 'bad';
+    else if (worst > 0.08 || (rtt !== null && rtt > 0.5)) quality = 'bad';
+    else if (worst > 0.02 || (rtt !== null && rtt > 0.25)) quality = 'fair';
+    else if (states.every((x) => x === 'new')) quality = 'good'; // nothing to send or receive yet
+    else if (pub.connectionState !== 'connected' && sub.connectionState !== 'connected') quality = 'connecting';
+    this.stats = { rtt, loss, upLoss, framesDecoded, framesSent, bytesReceived, bytesSent, quality, publish: pub.connectionState, subscribe: sub.connectionState };
+    this.emit('stats', this.stats);
+  }
+}

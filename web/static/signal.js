@@ -1,0 +1,155 @@
+// The signalling channel: one WebSocket speaking rooms.v1 (docs/protocol.md).
+// connect() does hello → join → joined and hands back a Session; messages
+// after joined wait in order until the caller starts reading them.
+
+import { signJoin } from './identity.js';
+
+export const PROTOCOL = 'rooms.v1';
+
+// SignalError is a refusal from the server (an `error` message), or
+// code "closed" when the connection went away before the join finished.
+export class SignalError extends Error {
+  constructor(code, message, extra = {}) {
+    super(message || code);
+    this.code = code;
+    this.fatal = !!extra.fatal;
+    this.opensAt = extra.opensAt || null;
+    this.closeCode = extra.closeCode || 0;
+  }
+}
+
+// Codes after which trying again cannot help (pkg/client's isFatal).
+export const FINAL_CODES = new Set(['banned', 'room_ended', 'room_not_found', 'room_locked', 'room_full', 'forbidden',
+  'invalid_argument', 'not_open_yet', 'replaced']);
+
+// wsURL is the room link as this page sees it, with ws: or wss:.
+export function wsURL() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return proto + '//' + location.host + location.pathname;
+}
+
+// Session is a joined connection.
+class Session {
+  constructor(ws) {
+    this.ws = ws;
+    this.queue = [];
+    this.handler = null;
+    this.onclose = null;
+    this.closed = null; // {code, reason} once closed
+  }
+
+  // start delivers queued and later messages to handler, in order.
+  start(handler, onclose) {
+    this.handler = handler;
+    this.onclose = onclose;
+    const q = this.queue;
+    this.queue = [];
+    for (const m of q) handler(m);
+    if (this.closed) onclose(this.closed);
+  }
+
+  deliver(m) {
+    if (this.handler) this.handler(m);
+    else this.queue.push(m);
+  }
+
+  send(type, data) {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    const m = data === undefined ? { type } : { type, data };
+    try {
+      this.ws.send(JSON.stringify(m));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get open() {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  // close drops the connection; onclose is not called for it.
+  close(reason = 'bye') {
+    this.onclose = null;
+    this.handler = null;
+    try {
+      this.ws.close(1000, reason);
+    } catch { /* already closed */ }
+  }
+}
+
+// connect opens the signalling WebSocket and joins the room's call. It
+// resolves {joined, session} or rejects with SignalError.
+export function connect({ roomID, name, hostKey, rejoin, timeoutMs = 15000 }) {
+  return new Promise((resolve, reject) => {
+    let ws;
+    try {
+      ws = new WebSocket(wsURL(), PROTOCOL);
+    } catch (e) {
+      reject(new SignalError('closed', 'could not open the connection'));
+      return;
+    }
+    const session = new Session(ws);
+    let state = 'hello'; // hello → joining → joined | failed
+    let refusal = null;
+    const fail = (err) => {
+      if (state === 'joined' || state === 'failed') return;
+      state = 'failed';
+      clearTimeout(timer);
+      try {
+        ws.close();
+      } catch { /* closed */ }
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new SignalError('timeout', 'the server did not answer in time')), timeoutMs);
+
+    ws.onmessage = async (ev) => {
+      let m;
+      try {
+        m = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (!m || typeof m.type !== 'string') return;
+      const d = m.data || {};
+      if (state === 'joined') {
+        session.deliver(m);
+        return;
+      }
+      if (m.type === 'error') {
+        refusal = new SignalError(d.code || 'internal', d.message, { fatal: d.fatal, opensAt: d.opens_at });
+        if (d.fatal) fail(refusal);
+        return;
+      }
+      if (m.type === 'hello' && state === 'hello') {
+        state = 'joining';
+        try {
+          const sig = await signJoin(roomID, String(d.challenge || ''));
+          const join = { name, public_key: sig.public_key, signature: sig.signature };
+          if (hostKey) join.host_key = hostKey;
+          if (rejoin) join.rejoin = rejoin;
+          if (state === 'joining') ws.send(JSON.stringify({ type: 'join', data: join }));
+        } catch (e) {
+          fail(new SignalError('identity', 'this browser could not sign the join: ' + (e && e.message)));
+        }
+        return;
+      }
+      if (m.type === 'joined' && state === 'joining') {
+        state = 'joined';
+        clearTimeout(timer);
+        resolve({ joined: d, session });
+      }
+    };
+    ws.onclose = (ev) => {
+      if (state === 'joined') {
+        session.closed = { code: ev.code, reason: ev.reason || '' };
+        const cb = session.onclose;
+        session.onclose = null;
+        if (cb) cb(session.closed);
+        return;
+      }
+      fail(refusal || new SignalError('closed', ev.reason || 'the connection closed', { closeCode: ev.code }));
+    };
+    ws.onerror = () => { /* onclose follows with the details */ };
+  });
+}

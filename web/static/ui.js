@@ -1,0 +1,628 @@
+// The call screen: tiles in a grid that fits the window, the spotlight,
+// the self-view, controls, chat, the people list, host controls, the
+// connection indicator, banners and toasts. It draws what a Call reports
+// and turns clicks into Call actions. Everything other people wrote
+// (names, chat) is set with textContent.
+
+import { h, $, initials, clockTime } from './util.js';
+import { icon } from './icons.js';
+
+const MIN_TILE = { desktop: 180, mobile: 140 };
+const GAP = 8;
+
+export function toast(text, kind = 'info', ms = 4500) {
+  const box = $('toasts');
+  if (!box) return;
+  const t = h('div', { class: 'toast ' + kind, role: kind === 'error' ? 'alert' : 'status' }, text);
+  box.append(t);
+  while (box.children.length > 4) box.firstElementChild.remove();
+  setTimeout(() => t.remove(), ms);
+}
+
+// setButton gives a control an icon and a label (shown on wide screens,
+// always the accessible name).
+export function setButton(btn, iconName, label, extra) {
+  btn.replaceChildren(icon(iconName), h('span', { class: 'label' }, label));
+  if (extra) btn.append(extra);
+  btn.setAttribute('aria-label', label);
+  btn.title = label;
+}
+
+// layout picks the column count and tile width that make n tiles as big
+// as they can be in w × h; when that is too small, tiles keep a minimum
+// width and the grid scrolls.
+export function layout(n, w, hgt, aspect, minTile) {
+  if (n <= 0 || w <= 0 || hgt <= 0) return { cols: 1, tileW: Math.max(0, w) };
+  let best = { cols: 1, tileW: 0 };
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const byW = (w - (cols - 1) * GAP) / cols;
+    const byH = ((hgt - (rows - 1) * GAP) / rows) * aspect;
+    const tileW = Math.floor(Math.min(byW, byH));
+    if (tileW > best.tileW) best = { cols, tileW };
+  }
+  if (best.tileW < minTile) {
+    const cols = Math.max(1, Math.min(n, Math.floor((w + GAP) / (minTile + GAP))));
+    return { cols, tileW: Math.floor((w - (cols - 1) * GAP) / cols), scroll: true };
+  }
+  return best;
+}
+
+export class CallView {
+  constructor({ link, onRemove }) {
+    this.link = link;
+    this.call = null;
+    this.tiles = new Map();
+    this.pinned = null;
+    this.unread = 0;
+    this.soundBlocked = false;
+    this.onRemove = onRemove;
+    this.el = {
+      call: $('call'), grid: $('grid'), stage: $('stage'), self: $('self'), selfVideo: $('self-video'),
+      spotlight: $('spotlight'), spotVideo: $('spot-video'), spotName: $('spot-name'), spotAvatar: $('spot-avatar'),
+      mic: $('mic'), camera: $('camera'), leave: $('leave'), chatToggle: $('chat-toggle'), peopleToggle: $('people-toggle'),
+      chat: $('chat'), chatLog: $('chat-log'), chatForm: $('chat-form'), chatInput: $('chat-input'),
+      people: $('people'), peopleList: $('people-list'), peopleCount: $('people-count'),
+      status: $('status'), banner: $('banner'), alone: $('alone'), audioSink: $('audio-sink'),
+      hostControls: $('host-controls'), hostLock: $('host-lock'), hostHide: $('host-hide'), hostEnd: $('host-end'),
+      lockPill: $('call-lock'), hiddenPill: $('call-hidden'),
+    };
+    $('alone-link').textContent = link;
+    setButton(this.el.chatToggle, 'chat', 'Chat', h('span', { class: 'badge', hidden: true }));
+    setButton(this.el.peopleToggle, 'people', 'People', h('span', { class: 'count' }));
+    setButton(this.el.leave, 'leave', 'Leave');
+    setButton(this.el.hostEnd, 'power', 'End for all');
+    this.wire();
+    this.ro = new ResizeObserver(() => this.relayout());
+    this.ro.observe(this.el.stage);
+    window.addEventListener('resize', () => this.relayout());
+  }
+
+  wire() {
+    const e = this.el;
+    e.mic.addEventListener('click', () => this.toggle('audio'));
+    e.camera.addEventListener('click', () => this.toggle('video'));
+    e.leave.addEventListener('click', () => this.call && this.call.leave());
+    e.chatToggle.addEventListener('click', () => this.openPanel(e.chat.hidden ? 'chat' : null));
+    e.peopleToggle.addEventListener('click', () => this.openPanel(e.people.hidden ? 'people' : null));
+    $('chat-close').addEventListener('click', () => this.openPanel(null));
+    $('people-close').addEventListener('click', () => this.openPanel(null));
+    e.chatForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = e.chatInput.value.trim();
+      if (!text || !this.call) return;
+      if (Array.from(text).length > 1000) {
+        toast('Chat messages are at most 1000 characters.', 'error');
+        return;
+      }
+      if (this.call.sendChat(text)) e.chatInput.value = '';
+      else toast('Not connected: the message was not sent.', 'error');
+    });
+    e.hostLock.addEventListener('click', () => {
+      if (!this.call || !this.call.room) return;
+      this.call.host(this.call.room.locked ? 'unlock' : 'lock');
+    });
+    e.hostHide.addEventListener('click', () => {
+      if (!this.call || !this.call.room) return;
+      this.call.host(this.call.room.visibility === 'private' ? 'unhide' : 'hide');
+    });
+    e.hostEnd.addEventListener('click', () => {
+      if (!this.call) return;
+      if (window.confirm('End this room for everyone? The call closes for all and the link stops working.')) this.call.host('end');
+    });
+    e.spotlight.addEventListener('click', () => this.pin(null));
+    e.self.addEventListener('click', () => e.self.classList.toggle('small'));
+    $('copy-link').addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(this.link);
+        toast('Link copied.');
+      } catch {
+        toast('Copy the link from the address bar.');
+      }
+    });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && (!e.chat.hidden || !e.people.hidden)) this.openPanel(null);
+    });
+  }
+
+  bind(call) {
+    this.call = call;
+    for (const id of [...this.tiles.keys()]) this.dropTile(id);
+    this.pinned = null;
+    this.el.chatLog.replaceChildren();
+    this.unread = 0;
+    this.updateUnread();
+    this.updateLocal();
+    this.updateStatus();
+  }
+
+  show() {
+    this.el.call.hidden = false;
+    this.relayout();
+  }
+
+  // handle draws one event from the Call.
+  handle(type, d) {
+    switch (type) {
+      case 'phase':
+        this.onPhase(d);
+        break;
+      case 'joined':
+        this.onJoined(d);
+        break;
+      case 'participants':
+        this.syncTiles();
+        break;
+      case 'participant':
+        if (d.joined) this.systemLine(`${d.participant.name} joined`);
+        this.syncTiles();
+        break;
+      case 'left':
+        this.systemLine(d.reason === 'removed' ? `${d.participant.name} was removed` : `${d.participant.name} left`);
+        this.syncTiles();
+        break;
+      case 'media':
+        this.attachMedia(d.participant);
+        break;
+      case 'speaking':
+        this.onSpeaking(d);
+        break;
+      case 'chat':
+        this.onChat(d);
+        break;
+      case 'room':
+        this.updateRoom();
+        break;
+      case 'notice':
+        this.onNotice(d);
+        break;
+      case 'local':
+        this.updateLocal();
+        break;
+      case 'stats':
+        this.updateStatus();
+        break;
+      default:
+        break;
+    }
+  }
+
+  onPhase(d) {
+    const b = this.el.banner;
+    if (d.phase === 'reconnecting') {
+      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Connection lost. Reconnecting (attempt ${d.attempt} of ${d.max})…`);
+      b.hidden = false;
+      b.className = 'banner warn';
+    } else if (d.phase === 'joined') {
+      b.hidden = true;
+    } else if (d.phase === 'connecting') {
+      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Joining…');
+      b.hidden = false;
+      b.className = 'banner';
+    }
+    this.updateStatus();
+  }
+
+  onJoined(d) {
+    const c = this.call;
+    this.el.hostControls.hidden = !(c.me && c.me.host);
+    this.el.self.classList.toggle('host', !!(c.me && c.me.host));
+    this.updateRoom();
+    this.updateLocal();
+    if (d.rejoin) toast('Back in the call.');
+  }
+
+  updateRoom() {
+    const r = this.call && this.call.room;
+    if (!r) return;
+    this.el.lockPill.hidden = !r.locked;
+    this.el.hiddenPill.hidden = r.visibility !== 'private';
+    setButton(this.el.hostLock, r.locked ? 'unlock' : 'lock', r.locked ? 'Unlock' : 'Lock');
+    this.el.hostLock.setAttribute('aria-pressed', String(!!r.locked));
+    this.el.hostLock.title = r.locked ? 'Let new people in again' : 'Let nobody new in';
+    const hidden = r.visibility === 'private';
+    setButton(this.el.hostHide, hidden ? 'eye' : 'eye-off', hidden ? 'Unhide' : 'Hide');
+    this.el.hostHide.setAttribute('aria-pressed', String(hidden));
+    this.el.hostHide.title = hidden ? 'List the room in the public directory again' : 'Take the room out of the public directory';
+    this.el.hostEnd.title = 'End the room for everyone';
+  }
+
+  // --- tiles ---
+
+  syncTiles() {
+    const c = this.call;
+    if (!c) return;
+    const want = new Set(c.participants.keys());
+    for (const id of [...this.tiles.keys()]) if (!want.has(id)) this.dropTile(id);
+    for (const p of c.participants.values()) {
+      let t = this.tiles.get(p.id);
+      if (!t) {
+        t = this.makeTile(p);
+        this.tiles.set(p.id, t);
+        this.el.grid.append(t.el);
+        this.attachMedia(p.id);
+      }
+      this.updateTile(t, p);
+    }
+    if (this.pinned && !want.has(this.pinned)) this.pin(null);
+    this.el.alone.hidden = want.size > 0 || c.phase !== 'joined';
+    this.renderPeople();
+    this.relayout();
+  }
+
+  makeTile(p) {
+    const video = h('video', { muted: true, autoplay: true, playsInline: true });
+    video.muted = true;
+    const avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' }, h('span', {}, initials(p.name)));
+    const name = h('span', { class: 'name' });
+    const mic = h('span', { class: 'mic-state', title: 'Microphone off' }, icon('mic-off'));
+    const host = h('span', { class: 'host-tag' }, 'host');
+    const label = h('div', { class: 'tile-label' }, mic, name, host);
+    const remove = h('button', { type: 'button', class: 'remove', title: 'Remove from the call' }, icon('x'), h('span', { class: 'label' }, 'Remove'));
+    const el = h('div', { class: 'tile no-video', tabindex: '0', role: 'button', dataset: { participant: p.id } }, video, avatar, label, remove);
+    remove.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      this.confirmRemove(p.id);
+    });
+    el.addEventListener('click', () => this.pin(this.pinned === p.id ? null : p.id));
+    el.addEventListener('keydown', (ev) => {
+      if (ev.target === el && (ev.key === 'Enter' || ev.key === ' ')) {
+        ev.preventDefault();
+        this.pin(this.pinned === p.id ? null : p.id);
+      }
+    });
+    video.addEventListener('resize', () => this.refreshVideo(p.id));
+    video.addEventListener('loadeddata', () => this.refreshVideo(p.id));
+    return { el, video, avatar, name, mic, host, remove, audios: new Map(), videoTrack: null };
+  }
+
+  updateTile(t, p) {
+    t.name.textContent = p.name;
+    t.avatar.firstChild.textContent = initials(p.name);
+    t.el.setAttribute('aria-label', `${p.name}${p.host ? ' (host)' : ''}${p.muted.audio ? ', microphone off' : ''}. Click to ${this.pinned === p.id ? 'unpin' : 'pin'}.`);
+    t.mic.hidden = !p.muted.audio;
+    t.host.hidden = !p.host;
+    t.remove.hidden = !(this.call && this.call.me && this.call.me.host);
+    t.remove.setAttribute('aria-label', `Remove ${p.name}`);
+    t.el.classList.toggle('speaking', !!p.speaking && !p.muted.audio);
+    t.el.classList.toggle('active', !!p.active);
+    t.el.classList.toggle('pinned', this.pinned === p.id);
+    this.refreshVideo(p.id);
+  }
+
+  refreshVideo(pid) {
+    const t = this.tiles.get(pid);
+    const p = this.call && this.call.participants.get(pid);
+    if (!t || !p) return;
+    const showing = !!t.videoTrack && !p.muted.video && t.video.videoWidth > 0;
+    t.el.classList.toggle('no-video', !showing);
+    if (this.pinned === pid) this.renderSpotlight();
+  }
+
+  dropTile(id) {
+    const t = this.tiles.get(id);
+    if (!t) return;
+    t.video.srcObject = null;
+    for (const a of t.audios.values()) {
+      a.srcObject = null;
+      a.remove();
+    }
+    t.el.remove();
+    this.tiles.delete(id);
+  }
+
+  attachMedia(pid) {
+    const t = this.tiles.get(pid);
+    if (!t || !this.call) return;
+    const m = this.call.mediaOf(pid);
+    const vt = m.video ? m.video.track : null;
+    if (vt !== t.videoTrack) {
+      t.videoTrack = vt;
+      t.video.srcObject = vt ? new MediaStream([vt]) : null;
+      if (vt) t.video.play().catch(() => {});
+    }
+    const want = new Map(m.audio.map((a) => [a.id, a.track]));
+    for (const [id, a] of t.audios) {
+      if (want.get(id) !== a.srcObject?.getAudioTracks()[0]) {
+        a.srcObject = null;
+        a.remove();
+        t.audios.delete(id);
+      }
+    }
+    for (const [id, track] of want) {
+      if (t.audios.has(id)) continue;
+      const a = h('audio', { autoplay: true });
+      a.srcObject = new MediaStream([track]);
+      this.el.audioSink.append(a);
+      t.audios.set(id, a);
+      this.playAudio(a);
+    }
+    const p = this.call.participants.get(pid);
+    if (p) this.updateTile(t, p);
+    this.renderPeople();
+  }
+
+  playAudio(a) {
+    const p = a.play();
+    if (p) {
+      p.catch((e) => {
+        if (e && e.name === 'NotAllowedError') this.blockSound();
+      });
+    }
+  }
+
+  // blockSound offers a button when the browser will not play sound
+  // before a click (autoplay policy).
+  blockSound() {
+    if (this.soundBlocked) return;
+    this.soundBlocked = true;
+    const b = this.el.banner;
+    const btn = h('button', { type: 'button', id: 'sound', class: 'small primary' }, icon('volume'), ' Turn on sound');
+    btn.addEventListener('click', () => {
+      this.soundBlocked = false;
+      b.hidden = true;
+      for (const a of this.el.audioSink.querySelectorAll('audio')) this.playAudio(a);
+    });
+    b.replaceChildren('The browser is holding back the sound. ', btn);
+    b.className = 'banner';
+    b.hidden = false;
+  }
+
+  confirmRemove(pid) {
+    const p = this.call && this.call.participants.get(pid);
+    if (!p || !this.call.me || !this.call.me.host) return;
+    if (window.confirm(`Remove ${p.name} from the call? They will not be able to come back into this room.`)) {
+      this.call.host('remove', pid);
+      if (this.onRemove) this.onRemove(pid);
+    }
+  }
+
+  onSpeaking(d) {
+    if (d.me) {
+      this.el.self.classList.toggle('speaking', d.speaking && !(this.call && this.call.muted.audio));
+    }
+    if (d.active) for (const [id, t] of this.tiles) t.el.classList.toggle('active', id === d.id);
+    const t = this.tiles.get(d.id);
+    const p = this.call && this.call.participants.get(d.id);
+    if (t && p) t.el.classList.toggle('speaking', d.speaking && !p.muted.audio);
+    const li = this.el.peopleList.querySelector(`li[data-participant="${CSS.escape(d.id)}"]`);
+    if (li) li.classList.toggle('speaking', !!d.speaking);
+  }
+
+  // --- spotlight ---
+
+  pin(pid) {
+    this.pinned = pid;
+    for (const [id, t] of this.tiles) t.el.classList.toggle('pinned', id === pid);
+    this.el.stage.classList.toggle('spot-on', !!pid);
+    this.el.spotlight.hidden = !pid;
+    this.renderSpotlight();
+    this.relayout();
+  }
+
+  renderSpotlight() {
+    const pid = this.pinned;
+    const v = this.el.spotVideo;
+    if (!pid) {
+      v.srcObject = null;
+      return;
+    }
+    const t = this.tiles.get(pid);
+    const p = this.call && this.call.participants.get(pid);
+    if (!t || !p) return;
+    this.el.spotName.textContent = p.name;
+    this.el.spotAvatar.textContent = initials(p.name);
+    const track = t.videoTrack;
+    const cur = v.srcObject && v.srcObject.getVideoTracks()[0];
+    if (track !== cur) {
+      v.srcObject = track ? new MediaStream([track]) : null;
+      if (track) v.play().catch(() => {});
+    }
+    this.el.spotlight.classList.toggle('no-video', t.el.classList.contains('no-video'));
+  }
+
+  relayout() {
+    const g = this.el.grid;
+    const st = this.el.stage;
+    if (!st.clientWidth) return;
+    const mobile = window.matchMedia('(max-width: 640px)').matches;
+    const n = this.tiles.size;
+    if (this.pinned) {
+      g.style.removeProperty('--cols');
+      g.style.removeProperty('--tile-w');
+      return;
+    }
+    const portrait = st.clientHeight > st.clientWidth * 1.1;
+    const aspect = portrait && n <= 2 ? 3 / 4 : portrait ? 1 : 16 / 9;
+    const pad = 16;
+    const { cols, tileW, scroll } = layout(n, st.clientWidth - pad, st.clientHeight - pad, aspect, mobile ? MIN_TILE.mobile : MIN_TILE.desktop);
+    g.style.setProperty('--cols', String(cols));
+    g.style.setProperty('--tile-w', tileW + 'px');
+    g.style.setProperty('--aspect', String(aspect));
+    g.classList.toggle('scroll', !!scroll);
+  }
+
+  // --- local state: controls and self-view ---
+
+  toggle(kind) {
+    const c = this.call;
+    if (!c || c.final) return;
+    const btn = kind === 'audio' ? this.el.mic : this.el.camera;
+    btn.disabled = true;
+    c.setMuted(kind, !c.muted[kind]).then((note) => {
+      if (note) toast(note, 'error', 7000);
+    }).catch(() => {}).finally(() => {
+      btn.disabled = false;
+      this.updateLocal();
+    });
+  }
+
+  updateLocal() {
+    const c = this.call;
+    if (!c) return;
+    const micOff = c.muted.audio;
+    const camOff = c.muted.video;
+    setButton(this.el.mic, micOff ? 'mic-off' : 'mic', micOff ? 'Unmute' : 'Mute');
+    this.el.mic.classList.toggle('off', micOff);
+    this.el.mic.setAttribute('aria-pressed', String(micOff));
+    setButton(this.el.camera, camOff ? 'video-off' : 'video', camOff ? 'Start video' : 'Stop video');
+    this.el.camera.classList.toggle('off', camOff);
+    this.el.camera.setAttribute('aria-pressed', String(camOff));
+    const vt = c.local.video;
+    const cur = this.el.selfVideo.srcObject && this.el.selfVideo.srcObject.getVideoTracks()[0];
+    if (vt !== cur) {
+      this.el.selfVideo.srcObject = vt ? new MediaStream([vt]) : null;
+      if (vt) this.el.selfVideo.play().catch(() => {});
+    }
+    this.el.self.classList.toggle('no-video', !vt || camOff);
+    this.el.self.classList.toggle('mic-off', micOff);
+    if (micOff) this.el.self.classList.remove('speaking');
+    this.renderPeople();
+  }
+
+  // --- connection indicator ---
+
+  updateStatus() {
+    const c = this.call;
+    const s = this.el.status;
+    const text = s.querySelector('.status-text');
+    if (!c) return;
+    let q = 'connecting', label = 'Connecting…', title = 'Connecting to the call';
+    if (c.phase === 'reconnecting') {
+      q = 'bad';
+      label = 'Reconnecting…';
+      title = 'The connection dropped; reconnecting';
+    } else if (c.phase === 'joined') {
+      const st = c.stats;
+      q = st.quality || 'connecting';
+      const ms = st.rtt !== null && st.rtt !== undefined ? Math.round(st.rtt * 1000) + ' ms' : '';
+      const loss = Math.max(st.loss || 0, st.upLoss || 0);
+      const lossText = loss >= 0.005 ? `${(loss * 100).toFixed(loss < 0.1 ? 1 : 0)}% loss` : '';
+      if (q === 'connecting') label = 'Connecting media…';
+      else if (q === 'bad') label = ['Poor connection', ms, lossText].filter(Boolean).join(' · ');
+      else if (q === 'fair') label = ['Fair', ms, lossText].filter(Boolean).join(' · ');
+      else if (st.publish === 'new' && st.subscribe === 'new') label = 'Connected';
+      else label = ['Good', ms].filter(Boolean).join(' · ');
+      title = `Round trip ${ms || 'unknown'}, packet loss ${(loss * 100).toFixed(1)}%`;
+    }
+    s.dataset.quality = q;
+    text.textContent = label;
+    s.title = title;
+  }
+
+  // --- chat ---
+
+  onChat(d) {
+    const log = this.el.chatLog;
+    const near = log.scrollHeight - log.scrollTop - log.clientHeight < 60;
+    const li = h('li', { class: 'msg' + (d.mine ? ' mine' : '') },
+      h('div', { class: 'meta' }, h('span', { class: 'who' }, d.mine ? 'You' : d.name || 'Someone'), ' ', h('time', { datetime: d.at || '' }, clockTime(d.at || new Date()))),
+      h('p', { class: 'text' }, d.text));
+    log.append(li);
+    while (log.children.length > 500) log.firstElementChild.remove();
+    if (near || d.mine) log.scrollTop = log.scrollHeight;
+    if (this.el.chat.hidden && !d.mine) {
+      this.unread++;
+      this.updateUnread();
+      const preview = Array.from(d.text).slice(0, 80).join('') + (Array.from(d.text).length > 80 ? '…' : '');
+      toast(`${d.name || 'Someone'}: ${preview}`, 'chat', 4000);
+    }
+  }
+
+  systemLine(text) {
+    const log = this.el.chatLog;
+    log.append(h('li', { class: 'msg system' }, h('p', { class: 'text' }, text)));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  updateUnread() {
+    const b = this.el.chatToggle.querySelector('.badge');
+    if (!b) return;
+    b.hidden = this.unread === 0;
+    b.textContent = this.unread > 99 ? '99+' : String(this.unread);
+    this.el.chatToggle.setAttribute('aria-label', this.unread ? `Chat, ${this.unread} unread` : 'Chat');
+  }
+
+  openPanel(which) {
+    const e = this.el;
+    e.chat.hidden = which !== 'chat';
+    e.people.hidden = which !== 'people';
+    e.chatToggle.setAttribute('aria-expanded', String(which === 'chat'));
+    e.peopleToggle.setAttribute('aria-expanded', String(which === 'people'));
+    e.chatToggle.classList.toggle('on', which === 'chat');
+    e.peopleToggle.classList.toggle('on', which === 'people');
+    e.call.classList.toggle('panel-open', !!which);
+    if (which === 'chat') {
+      this.unread = 0;
+      this.updateUnread();
+      e.chatLog.scrollTop = e.chatLog.scrollHeight;
+      if (!window.matchMedia('(pointer: coarse)').matches) e.chatInput.focus();
+    }
+    if (which === 'people') this.renderPeople();
+    this.relayout();
+  }
+
+  onNotice(d) {
+    const map = {
+      too_large: 'That message is too long (1000 characters at most).',
+      rate_limited: 'Slow down: too many messages at once.',
+      forbidden: 'Only the host can do that.',
+      not_found: 'That person is no longer in the call.',
+      room_ended: 'The room has just ended.',
+    };
+    if (map[d.code]) toast(map[d.code], 'error');
+  }
+
+  // --- people ---
+
+  renderPeople() {
+    const c = this.call;
+    if (!c) return;
+    const count = c.participants.size + (c.me ? 1 : 0);
+    this.el.peopleCount.textContent = `(${count})`;
+    const cnt = this.el.peopleToggle.querySelector('.count');
+    if (cnt) cnt.textContent = String(count);
+    if (this.el.people.hidden) return;
+    const host = !!(c.me && c.me.host);
+    const row = (p, me) => {
+      const tags = h('span', { class: 'tags' },
+        p.host ? h('span', { class: 'host-tag' }, 'host') : null,
+        p.muted.audio ? h('span', { class: 'state', title: 'Microphone off' }, icon('mic-off')) : h('span', { class: 'state on', title: 'Microphone on' }, icon('mic')),
+        p.muted.video ? h('span', { class: 'state', title: 'Camera off' }, icon('video-off')) : h('span', { class: 'state on', title: 'Camera on' }, icon('video')));
+      const li = h('li', { class: 'person' + (p.speaking ? ' speaking' : ''), dataset: { participant: p.id } },
+        h('span', { class: 'avatar small', 'aria-hidden': 'true' }, initials(p.name)),
+        h('span', { class: 'person-name' }, p.name, me ? h('span', { class: 'muted' }, ' (you)') : null),
+        tags);
+      if (host && !me) {
+        const b = h('button', { type: 'button', class: 'small danger people-remove', 'aria-label': `Remove ${p.name}` }, 'Remove');
+        b.addEventListener('click', () => this.confirmRemove(p.id));
+        li.append(b);
+      }
+      return li;
+    };
+    const items = [];
+    if (c.me) items.push(row({ id: c.me.id, name: c.me.name, host: c.me.host, muted: c.muted, speaking: c.meSpeaking }, true));
+    const others = [...c.participants.values()].sort((a, b) => a.name.localeCompare(b.name));
+    for (const p of others) items.push(row(p, false));
+    this.el.peopleList.replaceChildren(...items);
+  }
+
+  // debug describes the tiles for roomsDebug.participants().
+  debugParticipants() {
+    const c = this.call;
+    if (!c) return [];
+    return [...c.participants.values()].map((p) => {
+      const t = this.tiles.get(p.id);
+      const m = c.mediaOf(p.id);
+      return {
+        id: p.id, name: p.name, host: p.host, muted: { ...p.muted }, speaking: !!p.speaking, active: !!p.active,
+        tracks: [...c.remote.values()].filter((x) => x.participant === p.id).map((x) => ({ id: x.id, kind: x.kind })),
+        hasVideo: !!(t && t.videoTrack && t.video.videoWidth > 0 && !p.muted.video),
+        hasAudio: m.audio.length > 0,
+        videoWidth: t ? t.video.videoWidth : 0,
+        videoHeight: t ? t.video.videoHeight : 0,
+        tile: !!t,
+      };
+    });
+  }
+}
