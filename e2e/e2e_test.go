@@ -277,6 +277,8 @@ func checkHooks(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: checkhooks NAME SECRET TYPE")
 	}
+	key, err := notify.ParseSecret(args[1])
+	ts.Check(err)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		data, _ := os.ReadFile(ts.MkAbs(args[0] + ".hooks"))
@@ -291,7 +293,7 @@ func checkHooks(ts *testscript.TestScript, neg bool, args []string) {
 				Body    string
 			}
 			ts.Check(json.Unmarshal([]byte(line), &rec))
-			if err := notify.Verify([]byte(args[1]), rec.Headers, []byte(rec.Body), time.Now()); err != nil {
+			if err := notify.Verify(key, rec.Headers, []byte(rec.Body), time.Now()); err != nil {
 				ts.Fatalf("a webhook delivery does not verify: %v", err)
 			}
 			id := rec.Headers.Get("webhook-id")

@@ -47,6 +47,8 @@ type Config struct {
 	Broker *notify.Broker
 	// WebhookAllowPrivate lets room webhooks point at private networks.
 	WebhookAllowPrivate bool
+	// ServerWebhooks are the operator's; room hosts see them only as such.
+	ServerWebhooks []string
 }
 
 // Notifier enqueues a room's notifications (the scheduler).

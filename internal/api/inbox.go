@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -144,6 +145,10 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) error {
 	out := apitypes.DeliveryList{Deliveries: []apitypes.Delivery{}}
 	for _, it := range items {
 		d := apitypes.Delivery{Type: it.Type, Channel: it.Channel, Recipient: it.Recipient, State: it.State, Attempts: it.Attempts, LastError: it.LastError}
+		if it.Channel == "webhook" && slices.Contains(s.cfg.ServerWebhooks, it.Recipient) {
+			// The operator's endpoints are not the room host's to see.
+			d.Recipient, d.LastError = "(the server's webhook)", ""
+		}
 		if it.State == store.OutboxPending {
 			t := it.NextAttemptAt
 			d.NextTry = &t

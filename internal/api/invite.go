@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -71,7 +69,7 @@ func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees 
 			}
 			inv.Delivery = "inbox"
 		case "email":
-			inv.Delivery = "not delivered: no mail server configured (roomsd --smtp-url)"
+			inv.Delivery = "not delivered: no mail server configured (roomsd cannot send email yet)"
 		}
 		known = append(known, iv)
 		out = append(out, inv)
@@ -81,11 +79,10 @@ func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees 
 	}
 	secret := ""
 	if len(hooks) > 0 {
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
-		secret = "whsec_" + base64.StdEncoding.EncodeToString(b)
+		var key []byte
+		secret, key = notify.NewSecret()
 		for _, u := range hooks {
-			if err := s.cfg.Store.AddRoomWebhook(ctx, rm.ID, store.RoomWebhook{URL: u, Secret: []byte(secret)}); err != nil {
+			if err := s.cfg.Store.AddRoomWebhook(ctx, rm.ID, store.RoomWebhook{URL: u, Secret: key}); err != nil {
 				return nil, "", err
 			}
 		}

@@ -141,7 +141,7 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		req.RemindSeconds = &zero
 	default:
 		d, err := time.ParseDuration(o.remind)
-		if err != nil || d <= 0 {
+		if err != nil || d < time.Second {
 			return usageErr("--remind %q: give a duration like 15m or 1h, or none", o.remind)
 		}
 		secs := int64(d / time.Second)

@@ -140,7 +140,7 @@ Exit codes:
 		c.GroupID = "host"
 		root.AddCommand(c)
 	}
-	root.AddCommand(newCmdVersion(f))
+	root.AddCommand(newCmdVersion(f), newCmdLoadtest(f))
 	markRun(f, root)
 	return root
 }

@@ -117,11 +117,15 @@ func (d *Deliverer) Step(ctx context.Context) (int, error) {
 func (d *Deliverer) Wait() { d.wg.Wait() }
 
 func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
+	// Outcomes are recorded even as the server stops, so a finished
+	// delivery is not left to its lease running out.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	var err error
 	switch it.Channel {
 	case "inbox":
 		// The store appends to the inbox as it marks the item delivered.
-		if err = d.cfg.Store.Delivered(ctx, it.ID, d.cfg.Owner, d.cfg.Now()); err == nil {
+		if err = d.cfg.Store.Delivered(rec, it.ID, d.cfg.Owner, d.cfg.Now()); err == nil {
 			d.cfg.Broker.Publish(it.Recipient)
 			return
 		}
@@ -130,13 +134,13 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 	case "webhook":
 		err = d.webhook(ctx, it)
 	case "email":
-		err = &DeliveryError{Reason: "not delivered: no mail server configured (roomsd --smtp-url)"}
+		err = errors.New("not delivered: no mail server configured (roomsd cannot send email yet)")
 	default:
-		err = &DeliveryError{Reason: "unknown channel " + it.Channel}
+		err = errors.New("unknown channel " + it.Channel)
 	}
 	now := d.cfg.Now()
 	if err == nil {
-		if err := d.cfg.Store.Delivered(ctx, it.ID, d.cfg.Owner, now); err != nil {
+		if err := d.cfg.Store.Delivered(rec, it.ID, d.cfg.Owner, now); err != nil {
 			d.cfg.Log.Warn("record delivery", "id", it.ID, "err", err)
 		}
 		return
@@ -146,7 +150,7 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 	attempt := it.Attempts + 1
 	dead := !retry || attempt >= MaxAttempts
 	reason := err.Error()
-	if err := d.cfg.Store.Failed(ctx, it.ID, d.cfg.Owner, now.Add(Backoff(attempt)), dead, reason); err != nil {
+	if err := d.cfg.Store.Failed(rec, it.ID, d.cfg.Owner, now.Add(Backoff(attempt)), dead, reason); err != nil {
 		d.cfg.Log.Warn("record failed delivery", "id", it.ID, "err", err)
 	}
 	d.cfg.Log.Info("delivery failed", "room", room.LogID(it.RoomID), "channel", it.Channel, "attempt", attempt, "dead", dead, "reason", reason)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
@@ -44,7 +45,14 @@ type Config struct {
 }
 
 // Scheduler opens booked rooms and enqueues their notifications.
-type Scheduler struct{ cfg Config }
+type Scheduler struct {
+	cfg Config
+	// reminded remembers reminders enqueued since start, so the steps
+	// inside a reminder window do not write them again (the outbox would
+	// drop the copy anyway; this saves the write).
+	mu       sync.Mutex
+	reminded map[string]bool
+}
 
 // New makes a scheduler.
 func New(cfg Config) *Scheduler {
@@ -60,7 +68,7 @@ func New(cfg Config) *Scheduler {
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
 	}
-	return &Scheduler{cfg: cfg}
+	return &Scheduler{cfg: cfg, reminded: map[string]bool{}}
 }
 
 // Run steps until ctx ends. The first step runs at once, so rooms that
@@ -119,9 +127,22 @@ func (s *Scheduler) Step(ctx context.Context, now time.Time) error {
 		// A room booked inside its own reminder window gets no reminder:
 		// the invitation just went out.
 		case r.Remind > 0 && !now.Before(r.StartsAt.Add(-r.Remind)) && r.CreatedAt.Before(r.StartsAt.Add(-r.Remind)):
+			key := r.ID + ":" + strconv.FormatInt(r.StartsAt.Unix(), 10)
+			s.mu.Lock()
+			done := s.reminded[key]
+			s.mu.Unlock()
+			if done {
+				continue
+			}
 			if err := s.Notify(ctx, r, Reminder, nil); err != nil {
 				return err
 			}
+			s.mu.Lock()
+			if len(s.reminded) > 10000 {
+				clear(s.reminded) // bounded; a repeat is only a skipped duplicate
+			}
+			s.reminded[key] = true
+			s.mu.Unlock()
 		}
 	}
 	return nil

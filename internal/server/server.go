@@ -134,6 +134,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		Notifier:            s.scheduler,
 		Broker:              broker,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		ServerWebhooks:      cfg.Webhooks,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
@@ -243,10 +244,10 @@ func serverWebhooks(cfg Config, notices io.Writer) ([]notify.Webhook, error) {
 		path := filepath.Join(cfg.DataDir, "webhook-secret")
 		b, err := os.ReadFile(path)
 		switch {
-		case err == nil:
+		case err == nil && strings.TrimSpace(string(b)) != "":
 			secret = strings.TrimSpace(string(b))
-		case errors.Is(err, os.ErrNotExist):
-			secret = "whsec_" + room.NewID() + room.NewID()
+		case err == nil || errors.Is(err, os.ErrNotExist):
+			secret, _ = notify.NewSecret()
 			if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
 				return nil, fmt.Errorf("save the webhook secret in %s: %w", path, err)
 			}
@@ -255,9 +256,13 @@ func serverWebhooks(cfg Config, notices io.Writer) ([]notify.Webhook, error) {
 			return nil, fmt.Errorf("read the webhook secret %s: %w", path, err)
 		}
 	}
+	key, err := notify.ParseSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-secret: %w", err)
+	}
 	out := make([]notify.Webhook, len(cfg.Webhooks))
 	for i, u := range cfg.Webhooks {
-		out[i] = notify.Webhook{URL: u, Secret: []byte(secret)}
+		out[i] = notify.Webhook{URL: u, Secret: key}
 	}
 	return out, nil
 }

@@ -28,6 +28,11 @@ func (s *SQLite) ClaimHandle(ctx context.Context, handle, publicKey string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM handles WHERE public_key = ?`, publicKey); err != nil {
 		return fmt.Errorf("claim handle %q: %w", handle, err)
 	}
+	// The handle is new to this key: what an earlier owner was sent is
+	// not the new owner's to read.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE handle = ?`, handle); err != nil {
+		return fmt.Errorf("claim handle %q: %w", handle, err)
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO handles (handle, public_key, created_at) VALUES (?, ?, ?)`,
 		handle, publicKey, s.now().UnixNano()); err != nil {
 		return fmt.Errorf("claim handle %q: %w", handle, err)

@@ -47,6 +47,25 @@ func testHandles(t *testing.T, s store.Store) {
 	if err := s.ReleaseHandle(ctx, "k1"); err != nil {
 		t.Fatal(err)
 	}
+	// Someone else later claims a handle that had notifications: they do
+	// not inherit them.
+	it := item("handle-reuse", "annie")
+	it.NextAttemptAt = base
+	if _, err := s.Enqueue(ctx, []store.OutboxItem{it}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Claim(ctx, "n", base, time.Minute, 10)
+	for _, g := range got {
+		if err := s.Delivered(ctx, g.ID, "n", base); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.ClaimHandle(ctx, "annie", "k9"); err != nil {
+		t.Fatal(err)
+	}
+	if inbox, _ := s.Inbox(ctx, "annie", 0, 10); len(inbox) != 0 {
+		t.Fatalf("a new owner of a handle reads the old owner's inbox: %d items", len(inbox))
+	}
 	if h, _ := s.HandleOf(ctx, "k1"); h != "" {
 		t.Fatalf("after release the key still has %q", h)
 	}

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/internal/loadtest"
+	"github.com/rooms-dev/rooms/internal/media"
+)
+
+func newCmdLoadtest(f *Factory) *cobra.Command {
+	o := loadtest.Options{}
+	cmd := &cobra.Command{
+		Use:   "loadtest",
+		Short: "Load a roomsd with many participants and report what they and the server saw",
+		Long: `Join many participants from this one process, publishers sending a pre-encoded clip
+(the test pattern at 15 fps and the test tone, encoded once at start), hold the load,
+and report join latency, join to first frame, bitrate, loss, jitter and freezes, next
+to the server's cost from its /metrics: CPU per forwarded packet and memory per
+participant. Bounded in time and count; only a server on this machine unless
+--allow-remote.`,
+		Example: `  # one publisher seen by 20
+  rooms loadtest --publishers 1 --subscribers 20 --duration 30s
+  # ten all publishing, as JSON
+  rooms loadtest --publishers 10 --duration 30s --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Server = f.server
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if o.Publishers > 0 {
+				fmt.Fprintln(f.IO.ErrOut, "Encoding the clip (2 s)…")
+				clip, err := media.EncodeClip(ctx, 320, 240, 15, 2, media.DefaultLabel)
+				if err != nil {
+					return err
+				}
+				o.Clip = clip
+			}
+			rep, err := loadtest.Run(ctx, o, func(s string) {
+				if !f.json {
+					fmt.Fprintf(f.IO.ErrOut, "\r\x1b[K%s", s)
+				}
+			})
+			if !f.json {
+				fmt.Fprintln(f.IO.ErrOut)
+			}
+			if err != nil && rep.Participants == 0 {
+				return usageErr("%w", err)
+			}
+			if err != nil {
+				return explain(f.server, err)
+			}
+			if f.json {
+				return f.printJSON(rep)
+			}
+			tb := &table{}
+			tb.row("participants", fmt.Sprintf("%d joined of %d", rep.Joined, rep.Participants))
+			if len(rep.FailedJoins) > 0 {
+				var codes []string
+				for c, n := range rep.FailedJoins {
+					codes = append(codes, fmt.Sprintf("%s ×%d", c, n))
+				}
+				sort.Strings(codes)
+				tb.row("failed joins", fmt.Sprint(codes))
+			}
+			tb.row("join", fmt.Sprintf("p50 %.0f ms  p95 %.0f ms  p99 %.0f ms", rep.JoinMS.P50, rep.JoinMS.P95, rep.JoinMS.P99))
+			tb.row("join → first frame", fmt.Sprintf("p50 %.0f ms  p95 %.0f ms  (%d receivers)", rep.FirstFrameMS.P50, rep.FirstFrameMS.P95, rep.FirstFrameMS.N))
+			tb.row("receive", fmt.Sprintf("%.0f kbps each  loss %.2f%%  jitter %.1f ms  freezes %d", rep.ReceiveKbps, rep.PacketLoss*100, rep.Jitter, rep.Freezes))
+			s := rep.Server
+			tb.row("server", fmt.Sprintf("%.1f%% of a core  %.0f packets/s out  %.1f µs CPU per packet", s.CPUPercent, s.PacketsPerSec, s.MicrosPerPkt))
+			tb.row("server memory", fmt.Sprintf("%.0f MB RSS  %.1f MB per participant", s.RSSMB, s.MBPerPerson))
+			tb.row("measured", fmt.Sprintf("%.0f s after everyone joined", rep.Seconds))
+			return tb.write(f.IO.Out, "")
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&o.Rooms, "rooms", 1, "rooms to fill")
+	fl.IntVar(&o.Publishers, "publishers", 1, "participants per room sending video (and audio)")
+	fl.IntVar(&o.Subscribers, "subscribers", 0, "participants per room only receiving")
+	fl.BoolVar(&o.Audio, "audio", true, "publishers send audio too")
+	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
+	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
+	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
+	return cmd
+}

@@ -1,0 +1,344 @@
+// Package loadtest runs many participants against a roomsd from one
+// process, publishing a pre-encoded clip, and reports what they
+// experienced (join latency, time to first frame, bitrate, loss) next to
+// what the server spent (CPU per forwarded packet, memory per participant).
+package loadtest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	rmedia "github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
+)
+
+// Options say how much load to make.
+type Options struct {
+	Server      string
+	Rooms       int
+	Publishers  int // per room, sending the clip
+	Subscribers int // per room, receiving only
+	Audio       bool
+	Duration    time.Duration // of the measured steady state, after everyone joined
+	Ramp        time.Duration // between two joins
+	AllowRemote bool
+	Clip        rmedia.Clip
+}
+
+// Bounds: a load test stays a test.
+const (
+	MaxParticipants = 500
+	MaxDuration     = 10 * time.Minute
+)
+
+// Report is what a run measured.
+type Report struct {
+	Participants int            `json:"participants"`
+	Joined       int            `json:"joined"`
+	FailedJoins  map[string]int `json:"failed_joins"` // by error code
+	JoinMS       Percentiles    `json:"join_ms"`
+	FirstFrameMS Percentiles    `json:"first_frame_ms"` // join -> first video keyframe packet
+	ReceiveKbps  float64        `json:"receive_kbps"`   // per receiving participant, mean
+	PacketLoss   float64        `json:"packet_loss"`    // fraction, all tracks
+	Jitter       float64        `json:"jitter_ms"`      // mean
+	Freezes      int            `json:"freezes"`        // video tracks silent for a second or more
+	Server       ServerCost     `json:"server"`
+	Seconds      float64        `json:"seconds"`
+}
+
+// Percentiles of a set of samples.
+type Percentiles struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+}
+
+func percentiles(v []float64) Percentiles {
+	if len(v) == 0 {
+		return Percentiles{}
+	}
+	sort.Float64s(v)
+	at := func(q float64) float64 { return v[min(len(v)-1, int(q*float64(len(v)-1)+0.5))] }
+	return Percentiles{N: len(v), P50: at(.5), P95: at(.95), P99: at(.99)}
+}
+
+// participant is one simulated person.
+type participant struct {
+	call     *client.Call
+	joinedAt time.Time
+	video    *webrtc.TrackLocalStaticSample
+	audio    *webrtc.TrackLocalStaticSample
+
+	firstFrame atomic.Int64 // ns after join; 0 until then
+	packets    atomic.Uint64
+	bytes      atomic.Uint64
+	freezes    atomic.Int64
+}
+
+// Run joins everyone, holds the load for o.Duration and reports.
+// progress gets a line now and then.
+func Run(ctx context.Context, o Options, progress func(string)) (Report, error) {
+	total := o.Rooms * (o.Publishers + o.Subscribers)
+	switch {
+	case o.Rooms < 1 || o.Publishers < 0 || o.Subscribers < 0 || total < 1:
+		return Report{}, errors.New("give at least one room and one participant")
+	case total > MaxParticipants:
+		return Report{}, fmt.Errorf("%d participants: at most %d", total, MaxParticipants)
+	case o.Duration <= 0 || o.Duration > MaxDuration:
+		return Report{}, fmt.Errorf("--duration must be between 1s and %s", MaxDuration)
+	case o.Publishers > 0 && len(o.Clip.Video) == 0:
+		return Report{}, errors.New("no clip to publish")
+	}
+	c, err := client.New(o.Server)
+	if err != nil {
+		return Report{}, err
+	}
+	if !o.AllowRemote && !isLoopback(c.Server()) {
+		return Report{}, fmt.Errorf("%s is not on this machine: a load test goes to a remote server only with --allow-remote", c.Server())
+	}
+	before, err := scrape(ctx, c.Server())
+	if err != nil {
+		return Report{}, fmt.Errorf("read the server's metrics: %w", err)
+	}
+	rep := Report{Participants: total, FailedJoins: map[string]int{}}
+	var (
+		mu       sync.Mutex
+		joinMS   []float64
+		parts    []*participant
+		wg       sync.WaitGroup
+		stopSend = make(chan struct{})
+	)
+	defer func() {
+		close(stopSend)
+		for _, p := range parts {
+			p.call.Close()
+		}
+		wg.Wait()
+	}()
+	for r := 0; r < o.Rooms; r++ {
+		room, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
+		if err != nil {
+			return Report{}, fmt.Errorf("create a room: %w", err)
+		}
+		for i := 0; i < o.Publishers+o.Subscribers; i++ {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), i < o.Publishers, o.Audio, &wg)
+			if err != nil {
+				var se *api.SignalError
+				code := "error"
+				if errors.As(err, &se) {
+					code = string(se.Code)
+				}
+				rep.FailedJoins[code]++
+				continue
+			}
+			mu.Lock()
+			parts = append(parts, p)
+			joinMS = append(joinMS, float64(time.Since(p.joinedAt).Milliseconds()))
+			mu.Unlock()
+			if p.video != nil {
+				wg.Add(1)
+				go func() { defer wg.Done(); publish(p, o.Clip, o.Audio, stopSend) }()
+			}
+			progress(fmt.Sprintf("joined %d/%d", len(parts), total))
+			select {
+			case <-time.After(o.Ramp):
+			case <-ctx.Done():
+				return rep, ctx.Err()
+			}
+		}
+	}
+	rep.Joined = len(parts)
+	rep.JoinMS = percentiles(joinMS)
+	// Steady state: everyone in, measured for o.Duration.
+	startPackets := map[*participant]uint64{}
+	startBytes := map[*participant]uint64{}
+	for _, p := range parts {
+		startPackets[p], startBytes[p] = p.packets.Load(), p.bytes.Load()
+	}
+	mid, err := scrape(ctx, c.Server())
+	if err != nil {
+		return rep, err
+	}
+	_ = before
+	t0 := time.Now()
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	deadline := time.After(o.Duration)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-deadline:
+			break wait
+		case <-tick.C:
+			progress(fmt.Sprintf("%d in calls, %.0f s of %.0f", len(parts), time.Since(t0).Seconds(), o.Duration.Seconds()))
+		}
+	}
+	rep.Seconds = time.Since(t0).Seconds()
+	after, err := scrape(context.Background(), c.Server())
+	if err != nil {
+		return rep, err
+	}
+	rep.Server = cost(mid, after, rep.Seconds, rep.Joined)
+
+	var first []float64
+	var kbps float64
+	receivers := 0
+	var lost, got uint64
+	var jitter float64
+	jitterN := 0
+	for _, p := range parts {
+		if ns := p.firstFrame.Load(); ns > 0 {
+			first = append(first, float64(ns)/1e6)
+		}
+		b := p.bytes.Load() - startBytes[p]
+		if b > 0 {
+			kbps += float64(b) * 8 / rep.Seconds / 1000
+			receivers++
+		}
+		st, _ := p.call.Stats()
+		for _, s := range st {
+			if s.PacketsLost > 0 {
+				lost += uint64(s.PacketsLost)
+			}
+			got += uint64(s.PacketsReceived)
+			jitter += s.Jitter * 1000
+			jitterN++
+		}
+		rep.Freezes += int(p.freezes.Load())
+	}
+	rep.FirstFrameMS = percentiles(first)
+	if receivers > 0 {
+		rep.ReceiveKbps = kbps / float64(receivers)
+	}
+	if got+lost > 0 {
+		rep.PacketLoss = float64(lost) / float64(got+lost)
+	}
+	if jitterN > 0 {
+		rep.Jitter = jitter / float64(jitterN)
+	}
+	return rep, nil
+}
+
+func isLoopback(server string) bool {
+	u, err := url.Parse(server)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// join brings one participant in and counts what it receives.
+func join(ctx context.Context, c *client.Client, roomID, name string, publisher, withAudio bool, wg *sync.WaitGroup) (*participant, error) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	p := &participant{}
+	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
+	if publisher {
+		p.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", name)
+		opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.video, Kind: api.KindVideo})
+		if withAudio {
+			p.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
+			opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.audio, Kind: api.KindAudio})
+		}
+	}
+	p.joinedAt = time.Now()
+	jctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	call, err := c.Join(jctx, roomID, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.call = call
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ev := range call.Events() {
+			if rt, ok := ev.(client.RemoteTrack); ok {
+				wg.Add(1)
+				go func() { defer wg.Done(); p.receive(rt) }()
+			}
+		}
+	}()
+	return p, nil
+}
+
+// receive reads a remote track, noting the first video keyframe and
+// freezes (a second with no packet).
+func (p *participant) receive(rt client.RemoteTrack) {
+	video := rt.Track.Kind() == webrtc.RTPCodecTypeVideo
+	last := time.Now()
+	for {
+		_ = rt.Track.SetReadDeadline(time.Now().Add(5 * time.Second))
+		pkt, _, err := rt.Track.ReadRTP()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		p.packets.Add(1)
+		p.bytes.Add(uint64(len(pkt.Payload) + 12))
+		if video {
+			if now.Sub(last) >= time.Second {
+				p.freezes.Add(1)
+			}
+			last = now
+			if p.firstFrame.Load() == 0 && isKeyframeStart(pkt.Payload) {
+				p.firstFrame.CompareAndSwap(0, int64(now.Sub(p.joinedAt)))
+			}
+		}
+	}
+}
+
+// publish loops the clip at its frame rate until stop.
+func publish(p *participant, clip rmedia.Clip, withAudio bool, stop <-chan struct{}) {
+	frame := time.Second / time.Duration(clip.FPS)
+	vt := time.NewTicker(frame)
+	defer vt.Stop()
+	at := time.NewTicker(20 * time.Millisecond)
+	defer at.Stop()
+	vi, ai := 0, 0
+	for {
+		select {
+		case <-stop:
+			return
+		case <-vt.C:
+			_ = p.video.WriteSample(media.Sample{Data: clip.Video[vi%len(clip.Video)], Duration: frame})
+			vi++
+		case <-at.C:
+			if withAudio && p.audio != nil && len(clip.Audio) > 0 {
+				_ = p.audio.WriteSample(media.Sample{Data: clip.Audio[ai%len(clip.Audio)], Duration: 20 * time.Millisecond})
+				ai++
+			}
+		}
+	}
+}
+
+// isKeyframeStart says whether a VP8 RTP payload begins a keyframe: the
+// first packet a viewer can start decoding from.
+func isKeyframeStart(payload []byte) bool {
+	var vp codecs.VP8Packet
+	frame, err := vp.Unmarshal(payload)
+	return err == nil && vp.S == 1 && vp.PID == 0 && len(frame) > 0 && frame[0]&0x01 == 0
+}

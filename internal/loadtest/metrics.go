@@ -1,0 +1,77 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// serverMetrics are the counters read from roomsd's /metrics.
+type serverMetrics struct {
+	cpuSeconds float64
+	rssBytes   float64
+	forwarded  float64
+}
+
+// ServerCost is what roomsd spent during the steady state.
+type ServerCost struct {
+	CPUPercent    float64 `json:"cpu_percent_of_one_core"`
+	PacketsPerSec float64 `json:"packets_per_second_out"`
+	MicrosPerPkt  float64 `json:"us_cpu_per_forwarded_packet"`
+	RSSMB         float64 `json:"rss_mb"`
+	MBPerPerson   float64 `json:"mb_per_participant"`
+}
+
+func scrape(ctx context.Context, server string) (serverMetrics, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, server+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return serverMetrics{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return serverMetrics{}, fmt.Errorf("GET /metrics: HTTP %d", resp.StatusCode)
+	}
+	var m serverMetrics
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "process_cpu_seconds_total":
+			m.cpuSeconds = v
+		case "process_resident_memory_bytes":
+			m.rssBytes = v
+		case "rooms_sfu_forwarded_packets_total":
+			m.forwarded = v
+		}
+	}
+	return m, sc.Err()
+}
+
+func cost(a, b serverMetrics, seconds float64, people int) ServerCost {
+	c := ServerCost{RSSMB: b.rssBytes / (1 << 20)}
+	if seconds > 0 {
+		c.CPUPercent = (b.cpuSeconds - a.cpuSeconds) / seconds * 100
+		c.PacketsPerSec = (b.forwarded - a.forwarded) / seconds
+	}
+	if pk := b.forwarded - a.forwarded; pk > 0 {
+		c.MicrosPerPkt = (b.cpuSeconds - a.cpuSeconds) / pk * 1e6
+	}
+	if people > 0 {
+		c.MBPerPerson = c.RSSMB / float64(people)
+	}
+	return c
+}
