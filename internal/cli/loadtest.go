@@ -87,5 +87,6 @@ participant. Bounded in time and count; only a server on this machine unless
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
+	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
 	return cmd
 }

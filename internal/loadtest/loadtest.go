@@ -36,6 +36,9 @@ type Options struct {
 	Ramp        time.Duration // between two joins
 	AllowRemote bool
 	Clip        rmedia.Clip
+	// RoomID, when set, fills that room instead of creating rooms (to
+	// put people around a real client, say).
+	RoomID string
 }
 
 // Bounds: a load test stays a test.
@@ -130,9 +133,12 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		wg.Wait()
 	}()
 	for r := 0; r < o.Rooms; r++ {
-		room, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
-		if err != nil {
-			return Report{}, fmt.Errorf("create a room: %w", err)
+		room := api.Room{ID: o.RoomID}
+		if o.RoomID == "" {
+			room, err = c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
+			if err != nil {
+				return Report{}, fmt.Errorf("create a room: %w", err)
+			}
 		}
 		for i := 0; i < o.Publishers+o.Subscribers; i++ {
 			if err := ctx.Err(); err != nil {
