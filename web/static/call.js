@@ -68,6 +68,13 @@ export class Call {
     this.devices = opts.devices || {};
     this.local = { audio: opts.audio || null, video: opts.video || null };
     this.muted = { audio: !!(opts.muted && opts.muted.audio) || !this.local.audio, video: !!(opts.muted && opts.muted.video) || !this.local.video };
+    // opts.media, a promise of {audio, video} tracks, lets the call connect
+    // while the camera and microphone are still starting.
+    if (opts.media) {
+      this.muted = { audio: false, video: false };
+      this.mediaPending = true;
+      opts.media.then((got) => this.mediaArrived(got || {}), () => this.mediaArrived({}));
+    }
     if (this.local.audio) this.local.audio.enabled = !this.muted.audio;
     if (this.local.video && this.muted.video) {
       stopTrack(this.local.video);
@@ -103,7 +110,7 @@ export class Call {
 
   // note keeps a short diagnostic log for roomsDebug (not the console).
   note(what, err) {
-    this.log.push({ at: new Date().toISOString(), what, err: err ? String(err.message || err) : '' });
+    this.log.push({ at: new Date().toISOString(), t: Math.round(performance.now()), what, err: err ? String(err.message || err) : '' });
     if (this.log.length > 200) this.log.shift();
   }
 
@@ -155,7 +162,7 @@ export class Call {
       }
       this.reconnects++;
       this.stopStats();
-      this.setPhase('reconnecting', { attempt, max: MAX_RECONNECTS });
+      this.setPhase('reconnecting', { attempt, max: MAX_RECONNECTS, wasIn: !!this.me });
       await sleep(delay);
       delay = Math.min(delay * 2, 5000);
     }
@@ -191,14 +198,23 @@ export class Call {
     this.emit('joined', { you: this.me, room: this.room, rejoin: this.reconnects > 0 });
     this.emit('participants', null);
     session.start((m) => {
+      // The end of the call is decided at once, not behind queued SDP
+      // work: the close that follows must not look like a drop.
+      const d = m.data || {};
+      if (m.type === 'removed' || m.type === 'ended' || (m.type === 'error' && d.fatal)) {
+        this.handle(session, m).catch((e) => this.note('handle ' + m.type, e));
+        return;
+      }
       this.chain = this.chain.then(() => this.handle(session, m)).catch((e) => this.note('handle ' + m.type, e));
     }, (info) => {
       if (this.session === session) this.session = null;
       onClosed(info);
     });
     // The server starts every join unmuted: say again what we muted.
-    if (this.muted.audio) session.send('mute', { kind: 'audio', muted: true });
-    if (this.muted.video) session.send('mute', { kind: 'video', muted: true });
+    if (!this.mediaPending) {
+      if (this.muted.audio) session.send('mute', { kind: 'audio', muted: true });
+      if (this.muted.video) session.send('mute', { kind: 'video', muted: true });
+    }
     this.publishAll();
     this.startStats();
   }
@@ -427,11 +443,29 @@ export class Call {
 
   // --- publish: we offer, the server answers ---
 
+  mediaArrived(got) {
+    this.mediaPending = false;
+    if (this.final) {
+      stopTrack(got.audio);
+      stopTrack(got.video);
+      return;
+    }
+    for (const kind of ['audio', 'video']) {
+      this.local[kind] = got[kind] || null;
+      if (!this.local[kind]) {
+        this.muted[kind] = true;
+        if (this.session) this.session.send('mute', { kind, muted: true });
+      }
+    }
+    if (this.pub && this.session) this.publishAll();
+    this.emit('local', { kind: 'both' });
+  }
+
   publishAll() {
     let added = false;
     for (const kind of ['audio', 'video']) {
       const t = this.local[kind];
-      if (t && t.readyState === 'live') {
+      if (t && t.readyState === 'live' && !this.senders[kind]) {
         this.addSender(kind, t);
         added = true;
       }
@@ -502,7 +536,7 @@ export class Call {
   // also let go so its light goes off). Unmuting a device we do not hold
   // yet opens it. Returns a note when the device could not start.
   async setMuted(kind, muted) {
-    if (this.final) return '';
+    if (this.final || this.mediaPending) return '';
     if (!muted && !this.local[kind]) {
       const got = await acquire({ audio: kind === 'audio', video: kind === 'video', audioId: this.devices.audioId, videoId: this.devices.videoId });
       const t = got[kind];

@@ -12,7 +12,7 @@
 // window.roomsDebug = {state(), participants(), stats(), log()} returns
 // plain objects describing the page, for tests and for curious people.
 
-import { $, h, api, apiBase, applyTheme, findTheme, roomTitle, DEFAULT_THEME, localWhen, countdown } from './util.js';
+import { $, h, api, apiBase, applyTheme, findTheme, themes, roomTitle, DEFAULT_THEME, localWhen, countdown } from './util.js';
 import { takeHostKey, hostKey, forgetHostKey, identity, savedName, checkName } from './identity.js';
 import { acquire, savedDevices } from './media.js';
 import { Call } from './call.js';
@@ -106,6 +106,21 @@ function showEnd(reason, info = {}) {
     if (reason === 'error' && info.message) body.push(h('p', { class: 'muted' }, info.message));
     if (reason === 'ended' && info.message && info.message !== 'the host ended the room') body.push(h('p', { class: 'muted' }, info.message));
   }
+  if (reason === 'not_open_yet' && hostKey(roomID)) {
+    // The host need not wait: opening the room now is a PATCH of its time.
+    const b = h('button', { type: 'button', class: 'primary', id: 'open-now' }, 'Open it now');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await api('/v1/rooms/' + encodeURIComponent(roomID), { method: 'PATCH', hostKey: hostKey(roomID), body: { starts_at: new Date().toISOString() } });
+        rejoin();
+      } catch (e) {
+        b.disabled = false;
+        toast(e.code === 'forbidden' || e.code === 'unauthorized' ? 'The host key in this link was not accepted.' : e.message, 'error', 7000);
+      }
+    });
+    actions.push(b);
+  }
   if (reason === 'room_full' || reason === 'room_locked' || reason === 'lost' || reason === 'error') retry('Try again');
   if (reason === 'replaced') retry('Rejoin here');
   if (reason === 'left') retry('Rejoin');
@@ -133,7 +148,7 @@ async function join(choice) {
   if (!page.view) page.view = new CallView({ link: link() });
   const call = new Call({
     roomID, name: choice.name, hostKey: hostKey(roomID), audio: choice.audio, video: choice.video,
-    muted: choice.muted, devices: choice.devices,
+    media: choice.media, muted: choice.muted, devices: choice.devices,
     onEvent: (type, d) => onCallEvent(call, type, d),
   });
   page.call = call;
@@ -152,6 +167,7 @@ function onCallEvent(call, type, d) {
       if (d.phase !== 'ended') setPhase(d.phase);
       break;
     case 'joined':
+      if (d.room) page.room = d.room;
       if (page.hostKeyGiven && d.you && !d.you.host && !d.rejoin) {
         toast('The host key in this link was not accepted: you joined as a guest.', 'error', 8000);
         forgetHostKey(roomID);
@@ -162,6 +178,7 @@ function onCallEvent(call, type, d) {
       page.room = d;
       break;
     case 'end':
+      if (page.choice) page.choice.muted = { ...call.muted };
       showEnd(d.reason, d);
       break;
     default:
@@ -187,9 +204,12 @@ async function autojoin() {
   const wantV = params.get('camera') !== '0';
   const wantA = params.get('mic') !== '0';
   const devices = savedDevices();
-  const got = await acquire({ audio: wantA, video: wantV, ...devices });
-  if (got.note) toast(got.note, 'error', 7000);
-  await join({ name, audio: got.audio, video: got.video, muted: { audio: !got.audio, video: !got.video }, devices });
+  // Connect while the camera and microphone start.
+  const media = acquire({ audio: wantA, video: wantV, ...devices }).then((got) => {
+    if (got.note) toast(got.note, 'error', 7000);
+    return got;
+  });
+  await join({ name, media, muted: { audio: !wantA, video: !wantV }, devices });
 }
 
 // --- start ---
@@ -201,8 +221,9 @@ async function main() {
     showEnd('room_not_found');
     return;
   }
-  // Make (or load) the key while the room loads.
+  // Make (or load) the key and fetch the themes while the room loads.
   identity().catch(() => {});
+  themes();
   let room;
   try {
     room = await api('/v1/rooms/' + encodeURIComponent(roomID));
@@ -230,6 +251,19 @@ async function main() {
   const choice = await prejoin({ room, theme: page.theme, title: page.title });
   await join(choice);
 }
+
+// A host link pasted into this tab changes only the fragment: take the key
+// and start again, so the join carries it.
+window.addEventListener('hashchange', () => {
+  if (!/(^#|&)host=/.test(location.hash)) return;
+  const before = hostKey(roomID);
+  const after = takeHostKey(roomID);
+  if (after && after !== before) {
+    const c = page.call;
+    if (c && !c.final) c.leave();
+    location.reload();
+  }
+});
 
 window.addEventListener('pagehide', () => {
   const c = page.call;
@@ -274,6 +308,26 @@ window.roomsDebug = {
   },
   log() {
     return page.call ? page.call.log.slice() : [];
+  },
+  // receivers describes the subscribe connection: per m-section, who and
+  // what it carries and whether media arrives.
+  async receivers() {
+    const c = page.call;
+    if (!c || !c.sub) return [];
+    const stats = await c.sub.getStats();
+    const inbound = new Map();
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.mid !== undefined) inbound.set(s.mid, s);
+    });
+    const layout = new Map((c.subLayout || []).map((s) => [s.mid, s]));
+    return c.sub.getTransceivers().map((t) => {
+      const l = layout.get(t.mid) || {};
+      const s = inbound.get(t.mid) || {};
+      return {
+        mid: t.mid, kind: t.receiver.track.kind, direction: t.currentDirection, participant: l.stream || null, track: l.track || null,
+        muted: t.receiver.track.muted, packets: s.packetsReceived || 0, frames: s.framesDecoded || 0, ssrc: s.ssrc || null,
+      };
+    });
   },
 };
 

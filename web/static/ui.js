@@ -120,6 +120,15 @@ export class CallView {
         toast('Copy the link from the address bar.');
       }
     });
+    // Any click or key counts as the gesture the browser wanted for sound.
+    const unblock = () => {
+      if (!this.soundBlocked) return;
+      this.soundBlocked = false;
+      if (e.banner.querySelector('#sound')) e.banner.hidden = true;
+      for (const a of e.audioSink.querySelectorAll('audio')) this.playAudio(a);
+    };
+    window.addEventListener('pointerdown', unblock, true);
+    window.addEventListener('keydown', unblock, true);
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && (!e.chat.hidden || !e.people.hidden)) this.openPanel(null);
     });
@@ -127,6 +136,8 @@ export class CallView {
 
   bind(call) {
     this.call = call;
+    this.el.banner.hidden = true;
+    this.soundBlocked = false;
     for (const id of [...this.tiles.keys()]) this.dropTile(id);
     this.pinned = null;
     this.el.chatLog.replaceChildren();
@@ -151,7 +162,9 @@ export class CallView {
         this.onJoined(d);
         break;
       case 'participants':
+        // A (re)join: every tile's media comes from the new connection.
         this.syncTiles();
+        for (const id of this.tiles.keys()) this.attachMedia(id);
         break;
       case 'participant':
         if (d.joined) this.systemLine(`${d.participant.name} joined`);
@@ -190,11 +203,13 @@ export class CallView {
   onPhase(d) {
     const b = this.el.banner;
     if (d.phase === 'reconnecting') {
-      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Connection lost. Reconnecting (attempt ${d.attempt} of ${d.max})…`);
+      const what = d.wasIn ? 'Connection lost. Reconnecting' : 'Cannot reach the server. Trying again';
+      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), `${what} (attempt ${d.attempt} of ${d.max})…`);
       b.hidden = false;
       b.className = 'banner warn';
     } else if (d.phase === 'joined') {
       b.hidden = true;
+      this.soundBlocked = false;
     } else if (d.phase === 'connecting') {
       b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Joining…');
       b.hidden = false;
@@ -234,15 +249,22 @@ export class CallView {
     if (!c) return;
     const want = new Set(c.participants.keys());
     for (const id of [...this.tiles.keys()]) if (!want.has(id)) this.dropTile(id);
-    for (const p of c.participants.values()) {
+    // Tiles in the order people came in, the same on every screen.
+    const order = [...c.participants.values()].sort((a, b) => String(a.joinedAt || '').localeCompare(String(b.joinedAt || '')) || a.id.localeCompare(b.id));
+    let prev = null;
+    for (const p of order) {
       let t = this.tiles.get(p.id);
       if (!t) {
         t = this.makeTile(p);
         this.tiles.set(p.id, t);
-        this.el.grid.append(t.el);
+        // Insert after the previous tile (never moving existing ones: a
+        // video element that leaves the page stops playing).
+        if (prev) prev.el.after(t.el);
+        else this.el.grid.prepend(t.el);
         this.attachMedia(p.id);
       }
       this.updateTile(t, p);
+      prev = t;
     }
     if (this.pinned && !want.has(this.pinned)) this.pin(null);
     this.el.alone.hidden = want.size > 0 || c.phase !== 'joined';
@@ -424,7 +446,7 @@ export class CallView {
   relayout() {
     const g = this.el.grid;
     const st = this.el.stage;
-    if (!st.clientWidth) return;
+    if (!st.clientWidth || !g.clientWidth) return;
     const mobile = window.matchMedia('(max-width: 640px)').matches;
     const n = this.tiles.size;
     if (this.pinned) {
@@ -432,10 +454,11 @@ export class CallView {
       g.style.removeProperty('--tile-w');
       return;
     }
-    const portrait = st.clientHeight > st.clientWidth * 1.1;
+    // The grid's own box: the stage less its padding and any scrollbar.
+    const w = g.clientWidth, hgt = g.clientHeight;
+    const portrait = hgt > w * 1.1;
     const aspect = portrait && n <= 2 ? 3 / 4 : portrait ? 1 : 16 / 9;
-    const pad = 16;
-    const { cols, tileW, scroll } = layout(n, st.clientWidth - pad, st.clientHeight - pad, aspect, mobile ? MIN_TILE.mobile : MIN_TILE.desktop);
+    const { cols, tileW, scroll } = layout(n, w - 2, hgt - 2, aspect, mobile ? MIN_TILE.mobile : MIN_TILE.desktop);
     g.style.setProperty('--cols', String(cols));
     g.style.setProperty('--tile-w', tileW + 'px');
     g.style.setProperty('--aspect', String(aspect));
