@@ -312,6 +312,11 @@ func (c *Call) PeerFailed(peerID string) {
 // Speaking tells everyone who speaks; whoever starts speaking becomes the
 // active speaker, the one clients put in the spotlight.
 func (c *Call) Speaking(peerID string, speaking bool) {
+	if s := c.session(peerID); s != nil {
+		s.mu.Lock()
+		s.speaking = speaking
+		s.mu.Unlock()
+	}
 	c.mu.Lock()
 	if speaking {
 		c.active = peerID

@@ -30,6 +30,7 @@ type Session struct {
 	mu       sync.Mutex
 	peer     *sfu.Peer
 	muted    api.Muted
+	speaking bool
 	tracks   map[string]api.Track
 	grace    *time.Timer
 	finished bool
@@ -52,7 +53,7 @@ func (s *Session) Host() bool { return s.host }
 func (s *Session) info() api.Participant {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := api.Participant{ID: s.id, Name: s.name, Host: s.host, JoinedAt: s.joinedAt, Muted: s.muted}
+	p := api.Participant{ID: s.id, Name: s.name, Host: s.host, JoinedAt: s.joinedAt, Muted: s.muted, Speaking: s.speaking}
 	for _, t := range s.tracks {
 		p.Tracks = append(p.Tracks, t)
 	}

@@ -270,7 +270,7 @@ func (m *Model) add(p api.Participant) {
 	if _, ok := m.people[p.ID]; !ok {
 		m.order = append(m.order, p.ID)
 	}
-	m.people[p.ID] = &person{Participant: p}
+	m.people[p.ID] = &person{Participant: p, speaking: p.Speaking}
 }
 
 func (m *Model) remove(id string) {

@@ -109,6 +109,9 @@ type Participant struct {
 	JoinedAt time.Time `json:"joined_at"`
 	Muted    Muted     `json:"muted"`
 	Tracks   []Track   `json:"tracks,omitempty"`
+	// Speaking is true while they speak, so a newcomer knows without
+	// waiting for the next change.
+	Speaking bool `json:"speaking,omitempty"`
 }
 
 // Muted is a participant's own mute state. Only they can change it.

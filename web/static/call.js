@@ -226,6 +226,7 @@ export class Call {
     entry.host = !!p.host;
     entry.muted = { audio: !!(p.muted && p.muted.audio), video: !!(p.muted && p.muted.video) };
     entry.joinedAt = p.joined_at;
+    if (p.speaking !== undefined) entry.speaking = !!p.speaking; // the server says who speaks at join
     this.participants.set(p.id, entry);
     return entry;
   }
