@@ -107,6 +107,8 @@ type Model struct {
 	over         string // why the call ended for us, when it did
 	err          error  // the call's final error, when it did not end by leaving
 	tiles        *tileCache
+	fps          float64 // pictures drawn per second per video tile
+	drawnAt      uint64
 }
 
 type confirm struct {
@@ -162,7 +164,22 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.cfg.Frames.SetShown(m.shown())
 		return m, frameTick()
 	case clockMsg:
-		m.now = m.cfg.Now()
+		now := m.cfg.Now()
+		// The real frame rate: new pictures drawn per second per tile
+		// with video on screen.
+		if secs := now.Sub(m.now).Seconds(); secs > 0 {
+			videoTiles := 0
+			for _, id := range m.shown() {
+				if p := m.people[id]; p != nil && p.video {
+					videoTiles++
+				}
+			}
+			if videoTiles > 0 {
+				m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
+			}
+			m.drawnAt = m.tiles.drawn
+		}
+		m.now = now
 		return m, clockTick()
 	case StatsMsg:
 		m.stats = msg

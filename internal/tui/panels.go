@@ -61,6 +61,7 @@ func (m Model) panelView() string {
 		} {
 			lines = append(lines, fmt.Sprintf("%-8s %s", b.k, b.d))
 		}
+		lines = append(lines, "", fmt.Sprintf("video: %.1f fps per tile", m.fps))
 		if m.me.Host {
 			lines = append(lines, "", "As the host:")
 			for _, b := range []struct{ k, d string }{

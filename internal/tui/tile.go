@@ -13,6 +13,8 @@ import (
 // the video only changes 15 times a second.
 type tileCache struct {
 	lines map[string]cachedTile
+	// drawn counts new pictures drawn, for the frame rate in the help.
+	drawn uint64
 }
 
 type cachedTile struct {
@@ -81,6 +83,7 @@ func (m Model) video(id string, p *person, vw, vh int) []string {
 	}
 	out := termimg.Render(img, vw, vh, m.cfg.Profile, rgb(pal.Background))
 	m.tiles.lines[id] = cachedTile{seq: seq, w: vw, h: vh, out: out}
+	m.tiles.drawn++
 	return out
 }
 
