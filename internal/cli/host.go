@@ -56,11 +56,7 @@ func addHostKeyFlag(cmd *cobra.Command, dst *string) {
 }
 
 func updateRun(ctx context.Context, f *Factory, arg, flagKey string, req api.UpdateRoomRequest, done string) error {
-	t, err := f.resolve(arg)
-	if err != nil {
-		return err
-	}
-	key, err := f.hostKey(t, flagKey)
+	t, key, err := f.resolveHost(arg, flagKey)
 	if err != nil {
 		return err
 	}
@@ -166,11 +162,7 @@ On a terminal you are asked to confirm; scripts pass --yes.`,
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.resolve(args[0])
-			if err != nil {
-				return err
-			}
-			key, err := f.hostKey(t, hostKey)
+			t, key, err := f.resolveHost(args[0], hostKey)
 			if err != nil {
 				return err
 			}

@@ -207,11 +207,7 @@ func newCmdWebhooks(f *Factory) *cobra.Command {
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.resolve(args[0])
-			if err != nil {
-				return err
-			}
-			key, err := f.hostKey(t, hostKey)
+			t, key, err := f.resolveHost(args[0], hostKey)
 			if err != nil {
 				return err
 			}

@@ -53,6 +53,20 @@ func (f *Factory) resolve(arg string) (*target, error) {
 	return &target{c: c, id: ref.ID}, nil
 }
 
+// resolveHost reads a ROOM argument and finds this user's host key for
+// it: what every host command starts with.
+func (f *Factory) resolveHost(arg, flagKey string) (*target, string, error) {
+	t, err := f.resolve(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := f.hostKey(t, flagKey)
+	if err != nil {
+		return nil, "", err
+	}
+	return t, key, nil
+}
+
 // hostKey finds the host key for t: the flag, ROOMS_HOST_KEY, or the one
 // saved when this user created the room.
 func (f *Factory) hostKey(t *target, flagKey string) (string, error) {

@@ -88,11 +88,7 @@ name or an id from ` + "`rooms who`" + `. Nobody can mute someone else; removing
 		},
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.resolve(args[0])
-			if err != nil {
-				return err
-			}
-			key, err := f.hostKey(t, hostKey)
+			t, key, err := f.resolveHost(args[0], hostKey)
 			if err != nil {
 				return err
 			}
