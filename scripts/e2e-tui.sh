@@ -78,10 +78,39 @@ tmux -S "$sock" send-keys -t call Escape
 sleep 0.5 # a key right after Escape would read as Alt+key
 echo "e2e-tui: chat goes out and shows"
 
+# Host keys: l locks (Ann is told), k asks, y removes Ann (who exits 4).
+tmux -S "$sock" send-keys -t call l
+wait_screen '🔒 locked'
+for _ in $(seq 100); do grep -q '"locked":true' "$work/ann.out" && break; sleep 0.1; done
+grep -q '"locked":true' "$work/ann.out" || fail "Ann was not told of the lock"
+tmux -S "$sock" send-keys -t call k
+wait_screen 'Remove Ann for good\?'
+tmux -S "$sock" send-keys -t call y
+wait_screen 'Ann was removed by the host'
+for _ in $(seq 100); do grep -q '"type":"removed"' "$work/ann.out" && break; sleep 0.1; done
+grep -q '"type":"removed"' "$work/ann.out" || fail "Ann was not removed"
+echo "e2e-tui: the host locks and removes from the call screen"
+
+# The host ends the room from another shell: the call says so on a screen
+# of its own, any key closes it, and the exit code is 4.
+XDG_STATE_HOME=$work/host "$bin/rooms" end "$room" --yes >/dev/null
+wait_screen 'The host ended the room'
+wait_screen 'press any key to close'
+tmux -S "$sock" send-keys -t call x
+wait_screen 'EXIT=4'
+echo "e2e-tui: an ended room gets an end screen and exit 4"
+
+# q asks, y leaves with exit 0 (alone in a new room: the first-here screen).
+room2=$(XDG_STATE_HOME=$work/host "$bin/rooms" create --json | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
+tmux -S "$sock" kill-session -t call
+tmux -S "$sock" new-session -d -s call -x 160 -y 48 \
+  "env XDG_STATE_HOME=$work/host ROOMS_SERVER=$ROOMS_SERVER COLORTERM=truecolor TERM=xterm-256color $bin/rooms join $room2 --name Host --video testsrc; echo EXIT=\$?; sleep 30"
+wait_screen 'Your name'
+tmux -S "$sock" send-keys -t call Enter
+wait_screen "You're the first here"
 tmux -S "$sock" send-keys -t call q
 wait_screen 'Leave the call\?'
 tmux -S "$sock" send-keys -t call y
 wait_screen 'EXIT=0'
-grep -q '"reason":"left"' "$work/ann.out" || fail "Ann did not see the host leave"
 echo "e2e-tui: q then y leaves cleanly (exit 0)"
 echo "e2e-tui: ok"

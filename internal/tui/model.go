@@ -59,6 +59,7 @@ type (
 	}
 	frameTickMsg time.Time
 	clockMsg     time.Time
+	quitMsg      struct{}
 )
 
 type panel int
@@ -105,6 +106,7 @@ type Model struct {
 	notice       string
 	noticeAt     time.Time
 	over         string // why the call ended for us, when it did
+	ended        bool   // the end screen is showing
 	err          error  // the call's final error, when it did not end by leaving
 	tiles        *tileCache
 	fps          float64 // pictures drawn per second per video tile
@@ -186,7 +188,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case EventMsg:
 		return m.event(msg.Event)
+	case quitMsg:
+		return m, tea.Quit
 	case tea.KeyPressMsg:
+		if m.ended {
+			return m, tea.Quit
+		}
 		return m.keyPress(msg)
 	case tea.MouseClickMsg:
 		return m.click(msg)
@@ -264,13 +271,17 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 	case client.Ended:
 		m.over = "The host ended the room."
 	case client.Closed:
-		if e.Err != nil && !errors.Is(e.Err, client.ErrLeft) {
-			m.err = e.Err
-			if m.over == "" {
-				m.over = "The call ended: " + e.Err.Error()
-			}
+		if e.Err == nil || errors.Is(e.Err, client.ErrLeft) {
+			return m, tea.Quit
 		}
-		return m, tea.Quit
+		m.err = e.Err
+		if m.over == "" {
+			m.over = "The call ended: " + e.Err.Error()
+		}
+		// Say what happened on a screen of its own; any key (or a minute)
+		// closes it.
+		m.ended = true
+		return m, tea.Tick(time.Minute, func(time.Time) tea.Msg { return quitMsg{} })
 	}
 	return m, nil
 }

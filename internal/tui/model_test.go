@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"flag"
 	"image"
 	"os"
@@ -343,5 +344,40 @@ func TestOnlyShownTilesAreDecoded(t *testing.T) {
 	m = mm.(Model)
 	if m.cfg.Frames.Shown(page[0]) || !m.cfg.Frames.Shown(m.visible()[0]) {
 		t.Error("after paging, the decoded tiles did not follow")
+	}
+}
+
+func TestGoldenEndScreens(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ev   client.Event
+		err  error
+		want string
+	}{
+		{"end-removed.golden", client.Removed{}, client.ErrRemoved, "You were removed by the host."},
+		{"end-ended.golden", client.Ended{}, client.ErrEnded, "The host ended the room."},
+		{"end-lost.golden", nil, errors.New("gave up reconnecting after 8 attempts"), "Check that roomsd is running"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := callWith(t, 2, 100, 30, false)
+			if tt.ev != nil {
+				mm, _ := m.Update(EventMsg{Event: tt.ev})
+				m = mm.(Model)
+			}
+			mm, cmd := m.Update(EventMsg{Event: client.Closed{Err: tt.err}})
+			m = mm.(Model)
+			if cmd == nil || !m.ended {
+				t.Fatal("no end screen")
+			}
+			got := m.View().Content
+			if !strings.Contains(termimg.StripANSI(got), tt.want) {
+				t.Fatalf("end screen lacks %q:\n%s", tt.want, termimg.StripANSI(got))
+			}
+			golden(t, tt.name, got)
+			// Any key closes it.
+			if _, cmd := m.Update(tea.KeyPressMsg{Code: 'x', Text: "x"}); cmd == nil {
+				t.Fatal("a key did not close the end screen")
+			}
+		})
 	}
 }

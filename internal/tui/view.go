@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/rooms-dev/rooms/internal/termimg"
+	"github.com/rooms-dev/rooms/pkg/client"
 )
 
 // sidePanelWidth is the width of the people, chat and help panels.
@@ -41,6 +43,10 @@ func (m Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = m.title()
 	if m.w == 0 || m.h == 0 {
+		return v
+	}
+	if m.ended {
+		v.Content = m.endView()
 		return v
 	}
 	body := m.withSelfView(m.tilesView())
@@ -269,4 +275,31 @@ func rgb(s string) color.RGBA {
 	c.A = 255
 	fmt.Sscanf(strings.TrimPrefix(s, "#"), "%02x%02x%02x", &c.R, &c.G, &c.B)
 	return c
+}
+
+// endView says why the call ended and what to do next.
+func (m Model) endView() string {
+	pal := m.cfg.Theme.Palette
+	what := m.over
+	var next string
+	switch {
+	case errors.Is(m.err, client.ErrRemoved):
+		what, next = "You were removed by the host.", "You cannot come back into this room. If it was a mistake, ask the host for a new one."
+	case errors.Is(m.err, client.ErrEnded):
+		what, next = "The host ended the room.", "Start another one with: rooms create"
+	default:
+		next = "Check that roomsd is running and your network is up, then: rooms join " + m.room.Link
+	}
+	lines := []string{
+		lipgloss.NewStyle().Foreground(hex(pal.Accent)).Bold(true).Render(m.title()),
+		"",
+		lipgloss.NewStyle().Bold(true).Render(what),
+		"",
+		next,
+		"",
+		lipgloss.NewStyle().Faint(true).Render("press any key to close"),
+	}
+	card := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).Padding(1, 3).
+		Width(min(m.w-2, 80)).Render(lipgloss.JoinVertical(lipgloss.Center, lines...))
+	return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, card)
 }
