@@ -180,6 +180,13 @@ func (h *Hub) RoomChanged(r room.Room) {
 	c.roomUpdated(r)
 }
 
+// EndingSoon warns a room's call that its time runs out at endsAt.
+func (h *Hub) EndingSoon(roomID string, endsAt time.Time) {
+	if c := h.lookup(roomID); c != nil {
+		c.broadcast("", api.MsgEnding, api.Ending{EndsAt: endsAt.UTC()})
+	}
+}
+
 // Remove takes a participant (by id or display name) out of a room's call
 // and bans its key, as the host did from outside the call.
 func (h *Hub) Remove(ctx context.Context, roomID, who string) (api.Participant, error) {

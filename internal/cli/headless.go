@@ -175,6 +175,8 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		h.out("mute", map[string]any{"id": e.ParticipantID, "name": h.name(e.ParticipantID), "kind": string(e.Kind), "muted": e.Muted})
 	case client.Chat:
 		h.out("chat", map[string]any{"from": e.From, "name": e.Name, "text": e.Text})
+	case client.Ending:
+		h.out("ending", map[string]any{"ends_at": e.EndsAt.UTC().Format(time.RFC3339)})
 	case client.Reconnecting:
 		h.out("reconnecting", map[string]any{"attempt": e.Attempt, "reason": fmt.Sprint(e.Err)})
 	case client.ServerError:

@@ -191,6 +191,12 @@ func (f *Factory) describeNotification(n api.Notification) string {
 			old = " (was " + when.Describe(*n.OldAt, f.Now(), loc) + ")"
 		}
 		return fmt.Sprintf("🔁 %s moved to %s%s: %s", name, at, old, n.Link)
+	case "ending_soon":
+		end := ""
+		if n.Room.EndsAt != nil {
+			end = " at " + when.Describe(*n.Room.EndsAt, f.Now(), loc)
+		}
+		return fmt.Sprintf("⌛ %s ends soon%s", name, end)
 	case "cancelled":
 		return fmt.Sprintf("❌ %s, %s, is cancelled", name, at)
 	}

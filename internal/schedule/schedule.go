@@ -42,6 +42,9 @@ type Config struct {
 	Wake func()
 	// Every is how often Run looks for due rooms; 0 means a second.
 	Every time.Duration
+	// EndingSoon warns a live call that its room's time runs out soon;
+	// nil is fine.
+	EndingSoon func(roomID string, endsAt time.Time)
 }
 
 // Scheduler opens booked rooms and enqueues their notifications.
@@ -67,6 +70,9 @@ func New(cfg Config) *Scheduler {
 	}
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
+	}
+	if cfg.EndingSoon == nil {
+		cfg.EndingSoon = func(string, time.Time) {}
 	}
 	return &Scheduler{cfg: cfg, reminded: map[string]bool{}}
 }
@@ -112,11 +118,21 @@ func (s *Scheduler) nextWake(ctx context.Context, now time.Time) time.Duration {
 // maxRemind bounds how far ahead of a room a reminder may go out.
 const maxRemind = 7 * 24 * time.Hour
 
+// EndingWarning is how long before a room's duration runs out the
+// people in it and its invitees are warned.
+const EndingWarning = 5 * time.Minute
+
+// EndingSoon is the notification type of that warning.
+const EndingSoon = "ending_soon"
+
 // Step opens due rooms and enqueues due reminders at now.
 func (s *Scheduler) Step(ctx context.Context, now time.Time) error {
 	rooms, err := s.cfg.Store.ListRooms(ctx, store.ListFilter{States: []room.State{room.Scheduled}, StartsBefore: now.Add(maxRemind), Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("find booked rooms: %w", err)
+	}
+	if err := s.warnEnding(ctx, now); err != nil {
+		return err
 	}
 	for _, r := range rooms {
 		switch {
@@ -215,6 +231,34 @@ func (s *Scheduler) Notify(ctx context.Context, r room.Room, typ string, oldAt *
 	}
 	if added > 0 {
 		s.cfg.Wake()
+	}
+	return nil
+}
+
+// warnEnding warns open rooms whose duration runs out within
+// EndingWarning, once each: the live call and the invitees.
+func (s *Scheduler) warnEnding(ctx context.Context, now time.Time) error {
+	open, err := s.cfg.Store.ListRooms(ctx, store.ListFilter{States: []room.State{room.Open}, LiveAt: now, StartsBefore: now, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("find open rooms: %w", err)
+	}
+	for _, r := range open {
+		end := r.EndsAt()
+		if end.IsZero() || now.Before(end.Add(-EndingWarning)) || !now.Before(end) {
+			continue
+		}
+		key := r.ID + ":ending:" + strconv.FormatInt(end.Unix(), 10)
+		s.mu.Lock()
+		done := s.reminded[key]
+		s.reminded[key] = true
+		s.mu.Unlock()
+		if done {
+			continue
+		}
+		s.cfg.EndingSoon(r.ID, end)
+		if err := s.Notify(ctx, r, EndingSoon, nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -108,3 +108,24 @@ func TestNoReminderForARoomBookedInsideItsWindow(t *testing.T) {
 		t.Fatalf("a room booked 5 minutes ahead got %v before opening", got)
 	}
 }
+
+func TestEndingSoonWarnsOnce(t *testing.T) {
+	s, st, r := setup(t, time.Hour, 0)
+	ctx := context.Background()
+	if _, err := st.UpdateRoom(ctx, r.ID, func(cur *room.Room) error { cur.Duration = 30 * time.Minute; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var warned []time.Time
+	s.cfg.EndingSoon = func(id string, end time.Time) { warned = append(warned, end) }
+	for _, at := range []time.Duration{time.Hour, time.Hour + 20*time.Minute, time.Hour + 26*time.Minute, time.Hour + 28*time.Minute} {
+		if err := s.Step(ctx, t0.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(warned) != 1 || !warned[0].Equal(t0.Add(90*time.Minute)) {
+		t.Fatalf("the live call was warned %v, want once, for the end at +90 min", warned)
+	}
+	if got := types(t, st, r.ID); got["ending_soon/inbox"] != 1 {
+		t.Fatalf("invitees: %v, want one ending_soon", got)
+	}
+}

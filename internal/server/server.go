@@ -109,7 +109,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		Sender: notify.NewWebhookSender(notify.SenderOptions{AllowPrivate: cfg.WebhookAllowPrivate}),
 	})
 	s.scheduler = schedule.New(schedule.Config{
-		Store: st, Log: log, Wake: s.deliverer.Wake, ServerWebhooks: cfg.Webhooks,
+		Store: st, Log: log, Wake: s.deliverer.Wake, ServerWebhooks: cfg.Webhooks, EndingSoon: s.hub.EndingSoon,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
 	reg := prometheus.NewRegistry()

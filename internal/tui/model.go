@@ -5,6 +5,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"sort"
 	"strings"
@@ -262,6 +263,8 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 		if m.panel != panelChat && e.From != m.me.ID {
 			m.unread++
 		}
+	case client.Ending:
+		m.say(fmt.Sprintf("The room's time runs out at %s.", e.EndsAt.Local().Format("15:04")))
 	case client.Reconnecting:
 		m.reconnecting = e.Attempt
 	case client.ServerError:

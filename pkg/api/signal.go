@@ -46,6 +46,7 @@ const (
 	MsgSpeaking          MessageType = "speaking"
 	MsgRemoved           MessageType = "removed"
 	MsgEnded             MessageType = "ended"
+	MsgEnding            MessageType = "ending"
 	MsgError             MessageType = "error"
 )
 
@@ -209,6 +210,11 @@ type HostAction struct {
 // Removed tells a participant the host removed it; it must not rejoin.
 type Removed struct {
 	Reason string `json:"reason"`
+}
+
+// Ending warns everyone that the room's time runs out soon.
+type Ending struct {
+	EndsAt time.Time `json:"ends_at"`
 }
 
 // Ended tells everyone the room has ended.

@@ -153,6 +153,11 @@ func (call *Call) dispatch(m api.Message) error {
 		_ = json.Unmarshal(m.Data, &r)
 		call.emit(Removed{r})
 		return ErrRemoved
+	case api.MsgEnding:
+		var e api.Ending
+		if json.Unmarshal(m.Data, &e) == nil {
+			call.emit(Ending{e})
+		}
 	case api.MsgEnded:
 		var e api.Ended
 		_ = json.Unmarshal(m.Data, &e)

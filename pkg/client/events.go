@@ -53,6 +53,9 @@ type Speaking struct {
 // reconnect.
 type Removed struct{ api.Removed }
 
+// Ending: the room's time runs out at EndsAt.
+type Ending struct{ api.Ending }
+
 // Ended: the room ended for everyone.
 type Ended struct{ api.Ended }
 
@@ -80,6 +83,7 @@ func (Chat) isEvent()              {}
 func (Speaking) isEvent()          {}
 func (Removed) isEvent()           {}
 func (Ended) isEvent()             {}
+func (Ending) isEvent()            {}
 func (Reconnecting) isEvent()      {}
 func (ServerError) isEvent()       {}
 func (Closed) isEvent()            {}
