@@ -5,6 +5,7 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +84,8 @@ func TestScripts(t *testing.T) {
 			"checkhooks": checkHooks,
 			"sleep":      sleepCmd,
 			"countout":   countOut,
+			"smtpsink":   smtpSink,
+			"waitmail":   waitMail,
 		},
 	})
 }
@@ -343,4 +347,72 @@ func countOut(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%d lines of %s match %q, want %d:\n%s", got, args[0], args[1], want, data)
 	}
+}
+
+// smtpsink NAME starts a minimal SMTP server that writes each message to
+// $WORK/NAME.mail.N, and sets NAME_URL to an --smtp-url for it.
+func smtpSink(ts *testscript.TestScript, neg bool, args []string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	var n atomic.Int32
+	dir := ts.MkAbs(".")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				say := func(l string) { c.Write([]byte(l + "\r\n")) }
+				say("220 sink")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+					case cmd == "DATA":
+						say("354 go")
+						var b strings.Builder
+						for {
+							l, err := r.ReadString('\n')
+							if err != nil || l == ".\r\n" {
+								break
+							}
+							b.WriteString(l)
+						}
+						os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s.mail.%d", args[0], n.Add(1))), []byte(b.String()), 0o644)
+						say("250 queued")
+					case cmd == "QUIT":
+						say("221 bye")
+						return
+					default:
+						say("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	ts.Setenv(args[0]+"_URL", "smtp://"+ln.Addr().String()+"?from=rooms@example.com")
+}
+
+// waitmail NAME REGEXP waits up to 60 s for a message in NAME's sink that
+// matches.
+func waitMail(ts *testscript.TestScript, neg bool, args []string) {
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(ts.MkAbs(args[0] + ".mail.*"))
+		for _, f := range files {
+			if b, _ := os.ReadFile(f); re.Match(b) {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("no mail in %s matched %q in 60 s", args[0], args[1])
 }

@@ -49,6 +49,8 @@ type Config struct {
 	WebhookAllowPrivate bool
 	// ServerWebhooks are the operator's; room hosts see them only as such.
 	ServerWebhooks []string
+	// EmailEnabled says roomsd has a mail server for email invitees.
+	EmailEnabled bool
 }
 
 // Notifier enqueues a room's notifications (the scheduler).

@@ -69,7 +69,10 @@ func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees 
 			}
 			inv.Delivery = "inbox"
 		case "email":
-			inv.Delivery = "not delivered: no mail server configured (roomsd cannot send email yet)"
+			inv.Delivery = "email"
+			if !s.cfg.EmailEnabled {
+				inv.Delivery = "not delivered: no mail server configured (roomsd --smtp-url)"
+			}
 		}
 		known = append(known, iv)
 		out = append(out, inv)

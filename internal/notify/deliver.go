@@ -24,6 +24,8 @@ type DelivererConfig struct {
 	// Owner names this process in outbox leases, unique per roomsd.
 	Owner  string
 	Sender *WebhookSender
+	// Mailer sends email; nil means email invitees are not told.
+	Mailer *Mailer
 	// ServerWebhooks are the server's own webhooks and their secret.
 	ServerWebhooks []Webhook
 	Broker         *Broker
@@ -134,7 +136,7 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 	case "webhook":
 		err = d.webhook(ctx, it)
 	case "email":
-		err = errors.New("not delivered: no mail server configured (roomsd cannot send email yet)")
+		err = d.email(ctx, it)
 	default:
 		err = errors.New("unknown channel " + it.Channel)
 	}
@@ -146,7 +148,8 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 		return
 	}
 	var de *DeliveryError
-	retry := errors.As(err, &de) && de.Retryable
+	var me *MailError
+	retry := (errors.As(err, &de) && de.Retryable) || (errors.As(err, &me) && me.Retryable)
 	attempt := it.Attempts + 1
 	dead := !retry || attempt >= MaxAttempts
 	reason := err.Error()
@@ -154,6 +157,19 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 		d.cfg.Log.Warn("record failed delivery", "id", it.ID, "err", err)
 	}
 	d.cfg.Log.Info("delivery failed", "room", room.LogID(it.RoomID), "channel", it.Channel, "attempt", attempt, "dead", dead, "reason", reason)
+}
+
+// email sends one notification email, with a calendar file for events a
+// calendar cares about.
+func (d *Deliverer) email(ctx context.Context, it store.OutboxItem) error {
+	if d.cfg.Mailer == nil {
+		return errors.New("not delivered: no mail server configured (roomsd --smtp-url)")
+	}
+	subject, body, ics, err := emailFor(it.Payload, d.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("compose the email: %w", err)
+	}
+	return d.cfg.Mailer.Send(ctx, it.Recipient, subject, body, ics)
 }
 
 // webhook sends one webhook delivery, signed with the room's or the

@@ -43,6 +43,8 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks point at loopback and private
 	// networks (tests, a LAN).
 	WebhookAllowPrivate bool
+	// SMTPURL, when set, is the mail server invitations go out through.
+	SMTPURL string
 	LogLevel            string
 	LogFormat           string
 }

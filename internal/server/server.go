@@ -103,9 +103,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ln.Close()
 		return nil, err
 	}
+	var mailer *notify.Mailer
+	if cfg.SMTPURL != "" {
+		if mailer, err = notify.NewMailer(cfg.SMTPURL); err != nil {
+			st.Close()
+			media.Close()
+			ln.Close()
+			return nil, err
+		}
+	}
 	broker := notify.NewBroker()
 	s.deliverer = notify.NewDeliverer(notify.DelivererConfig{
-		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks,
+		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks, Mailer: mailer,
 		Sender: notify.NewWebhookSender(notify.SenderOptions{AllowPrivate: cfg.WebhookAllowPrivate}),
 	})
 	s.scheduler = schedule.New(schedule.Config{
@@ -135,6 +144,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		Broker:              broker,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ServerWebhooks:      cfg.Webhooks,
+		EmailEnabled:        mailer != nil,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
