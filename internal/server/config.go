@@ -44,9 +44,9 @@ type Config struct {
 	// networks (tests, a LAN).
 	WebhookAllowPrivate bool
 	// SMTPURL, when set, is the mail server invitations go out through.
-	SMTPURL string
-	LogLevel            string
-	LogFormat           string
+	SMTPURL   string
+	LogLevel  string
+	LogFormat string
 }
 
 // Defaults returns the configuration roomsd starts from.
