@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -138,9 +140,18 @@ object per line.`,
 				fmt.Fprintln(f.IO.Out, f.describeNotification(n))
 			}
 			if !follow {
-				ns, err := c.Inbox(cmd.Context(), after)
-				if err != nil {
-					return explain(c.Server(), err)
+				// The server answers in pages; read them all.
+				var ns []api.Notification
+				for {
+					page, err := c.Inbox(cmd.Context(), after)
+					if err != nil {
+						return explain(c.Server(), err)
+					}
+					ns = append(ns, page...)
+					if len(page) == 0 || len(ns) >= 100000 {
+						break
+					}
+					after = page[len(page)-1].ID
 				}
 				if len(ns) == 0 && !f.json {
 					_, err := fmt.Fprintln(f.IO.Out, "Nothing in your inbox.")
@@ -242,4 +253,29 @@ func newCmdWebhooks(f *Factory) *cobra.Command {
 	}
 	addHostKeyFlag(cmd, &hostKey)
 	return cmd
+}
+
+// inboxLines is the newest few notifications of this user's handle on
+// server, for the call's pre-join screen; none when there is no handle or
+// the server does not answer (the call matters more).
+func (f *Factory) inboxLines(ctx context.Context, server string, n int) []string {
+	key, err := f.identity()
+	if err != nil {
+		return nil
+	}
+	c, err := client.New(server, client.WithKey(key), client.WithUserAgent("rooms-cli"))
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	ns, err := c.Inbox(ctx, 0)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for i := len(ns) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, f.describeNotification(ns[i]))
+	}
+	return out
 }

@@ -211,6 +211,7 @@ func (f *Factory) callUI(ctx context.Context, t *target, o tui.Options) error {
 	}
 	o.Room, o.Client, o.Getenv = r, t.c, f.Getenv
 	o.Theme, _ = theme.Lookup(r.Theme)
+	o.Inbox = f.inboxLines(ctx, t.c.Server(), 3)
 	err = tui.Run(ctx, o)
 	var ended *tui.EndedError
 	switch {

@@ -239,6 +239,7 @@ func TestGoldenPrejoin(t *testing.T) {
 		{"prejoin-camera.golden", true, "open", 0},
 		{"prejoin-no-devices.golden", false, "open", 0},
 		{"prejoin-scheduled.golden", false, "scheduled", 90 * time.Minute},
+		{"prejoin-inbox.golden", false, "open", -1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := PrejoinConfig{
@@ -247,6 +248,10 @@ func TestGoldenPrejoin(t *testing.T) {
 				Camera: "no camera found — you'll join with video off; --video testsrc shows a test pattern",
 				Mic:    "no microphone found — you'll join muted; --audio testsrc plays a test tone",
 				Sound:  "no sound output device — you'll see the call but not hear it",
+			}
+			if tt.startIn < 0 {
+				cfg.Room.StartsAt = t0
+				cfg.Inbox = []string{"🟢 Book club is open now: rooms join http://rooms.test/r/x", "📨 You're invited to Dinner, tomorrow, Thu 26 Nov 19:00 CET: http://rooms.test/r/y"}
 			}
 			if tt.camera {
 				cfg.HasCamera, cfg.HasMic, cfg.Camera, cfg.Mic = true, true, "test pattern", "test tone (440 Hz)"

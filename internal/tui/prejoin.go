@@ -25,6 +25,9 @@ type PrejoinConfig struct {
 	HasCamera, HasMic bool
 	// Sound says where the call's sound goes.
 	Sound string
+	// Inbox is the newest notifications for this person's handle, as
+	// lines, newest first.
+	Inbox []string
 	// Preview is the camera's latest frame; Level the mic's level (-dBov).
 	Preview func() image.Image
 	Level   func() uint8
@@ -182,6 +185,13 @@ func (p Prejoin) View() tea.View {
 		lines = append(lines, "🎤 "+p.cfg.Mic)
 	}
 	lines = append(lines, "🔈 "+p.cfg.Sound, "")
+	if len(p.cfg.Inbox) > 0 {
+		lines = append(lines, faint.Render("Your inbox (rooms inbox):"))
+		for _, l := range p.cfg.Inbox {
+			lines = append(lines, truncate(l, max(20, p.w-12)))
+		}
+		lines = append(lines, "")
+	}
 
 	if p.waiting {
 		lines = append(lines, accent.Render("Waiting for the room to open — you join by itself in "+clock(p.opensIn())), faint.Render("esc to give up"))

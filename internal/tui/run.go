@@ -33,9 +33,11 @@ type Options struct {
 	Remember func(name string)
 	// NoAudio plays no sound.
 	NoAudio bool
-	In      io.Reader
-	Out     io.Writer
-	Getenv  func(string) string
+	// Inbox is shown on the pre-join screen.
+	Inbox  []string
+	In     io.Reader
+	Out    io.Writer
+	Getenv func(string) string
 }
 
 // EndedError says how a call ended when it did not end by leaving:
@@ -76,7 +78,7 @@ func Run(ctx context.Context, o Options) error {
 	// Pre-join: the sources run for the self-view and meter only.
 	var stops []func()
 	pc := PrejoinConfig{Room: o.Room, Theme: o.Theme, Name: o.Join.Name, Camera: o.CameraNote, Mic: o.MicNote,
-		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound}
+		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound, Inbox: o.Inbox}
 	if o.Video != nil {
 		stops = append(stops, media.StartPreview(o.Video))
 		pc.Preview = o.Video.Gate().Preview
