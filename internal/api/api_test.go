@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -367,3 +368,11 @@ func TestRoomPage(t *testing.T) {
 		}
 	}
 }
+
+func newHTTPServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

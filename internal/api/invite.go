@@ -105,3 +105,23 @@ func (s *Server) checkWebhooks(urls []string) error {
 	}
 	return nil
 }
+
+// invitations lists a room's invitees and how each is told.
+func (s *Server) invitations(ctx context.Context, roomID string) ([]apitypes.Invitation, error) {
+	ivs, err := s.cfg.Store.Invites(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	var out []apitypes.Invitation
+	for _, iv := range ivs {
+		inv := apitypes.Invitation{Kind: iv.Kind, Address: iv.Address, Delivery: "inbox"}
+		if iv.Kind == "email" {
+			inv.Delivery = "email"
+			if !s.cfg.EmailEnabled {
+				inv.Delivery = "not delivered: no mail server configured (roomsd --smtp-url)"
+			}
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}

@@ -104,7 +104,14 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
+	out := s.ToAPI(rm)
+	// The host also sees who is invited and how each is told.
+	if rm.IsHost(r.Header.Get(apitypes.HeaderHostKey)) {
+		if out.Invitations, err = s.invitations(r.Context(), rm.ID); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // lookup finds the room named by the path, refusing malformed ids before

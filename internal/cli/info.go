@@ -33,7 +33,12 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 	if err != nil {
 		return err
 	}
-	r, err := t.c.GetRoom(ctx, t.id)
+	// The host (who holds the key here) also sees the invitations.
+	key := ""
+	if keys, err := f.hostKeys(); err == nil {
+		key, _ = keys.Get(t.id)
+	}
+	r, err := t.c.GetRoomAsHost(ctx, t.id, key)
 	if err != nil {
 		return explain(t.c.Server(), err)
 	}
@@ -41,6 +46,14 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 		return f.printJSON(r)
 	}
 	f.printRoom(f.IO.Out, r, loc)
+	if len(r.Invitations) > 0 {
+		fmt.Fprintln(f.IO.Out, "\nInvited:")
+		tb := &table{}
+		for _, inv := range r.Invitations {
+			tb.row(inv.Address, inv.Delivery)
+		}
+		_ = tb.write(f.IO.Out, "  ")
+	}
 	return nil
 }
 

@@ -106,7 +106,7 @@ func (s *Scheduler) nextWake(ctx context.Context, now time.Time) time.Duration {
 		return wait
 	}
 	for _, r := range rooms {
-		for _, at := range []time.Time{r.StartsAt, r.StartsAt.Add(-r.Remind)} {
+		for _, at := range []time.Time{r.StartsAt, remindAt(r)} {
 			if d := at.Sub(now); d > 0 && d < wait {
 				wait = d
 			}
@@ -117,6 +117,24 @@ func (s *Scheduler) nextWake(ctx context.Context, now time.Time) time.Duration {
 
 // maxRemind bounds how far ahead of a room a reminder may go out.
 const maxRemind = 7 * 24 * time.Hour
+
+// minLead is the least time between booking and opening that still gets
+// a reminder: below it the invitation is reminder enough.
+const minLead = 20 * time.Second
+
+// remindAt is when a booked room's invitees are reminded: Remind before
+// it opens, or, for a room booked closer than that, halfway between the
+// booking and the opening; the zero time for none.
+func remindAt(r room.Room) time.Time {
+	lead := r.StartsAt.Sub(r.CreatedAt)
+	if r.Remind <= 0 || lead < minLead {
+		return time.Time{}
+	}
+	if lead <= r.Remind {
+		return r.CreatedAt.Add(lead / 2)
+	}
+	return r.StartsAt.Add(-r.Remind)
+}
 
 // EndingWarning is how long before a room's duration runs out the
 // people in it and its invitees are warned.
@@ -140,9 +158,7 @@ func (s *Scheduler) Step(ctx context.Context, now time.Time) error {
 			if err := s.open(ctx, r, now); err != nil {
 				return err
 			}
-		// A room booked inside its own reminder window gets no reminder:
-		// the invitation just went out.
-		case r.Remind > 0 && !now.Before(r.StartsAt.Add(-r.Remind)) && r.CreatedAt.Before(r.StartsAt.Add(-r.Remind)):
+		case r.Remind > 0 && remindAt(r) != (time.Time{}) && !now.Before(remindAt(r)):
 			key := r.ID + ":" + strconv.FormatInt(r.StartsAt.Unix(), 10)
 			s.mu.Lock()
 			done := s.reminded[key]

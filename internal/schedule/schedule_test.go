@@ -99,13 +99,29 @@ func TestStepAfterDowntimeOpensAtOnce(t *testing.T) {
 	}
 }
 
-func TestNoReminderForARoomBookedInsideItsWindow(t *testing.T) {
+// A room booked inside its reminder window (5 minutes ahead, reminder 10
+// minutes before) is reminded halfway; one booked seconds ahead is not.
+func TestReminderForARoomBookedInsideItsWindow(t *testing.T) {
 	s, st, r := setup(t, 5*time.Minute, 10*time.Minute)
-	if err := s.Step(context.Background(), t0.Add(time.Minute)); err != nil {
+	ctx := context.Background()
+	if err := s.Step(ctx, t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if got := types(t, st, r.ID); len(got) != 0 {
-		t.Fatalf("a room booked 5 minutes ahead got %v before opening", got)
+		t.Fatalf("before halfway: %v", got)
+	}
+	if err := s.Step(ctx, t0.Add(150*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(t, st, r.ID); got["reminder/inbox"] != 1 {
+		t.Fatalf("halfway: %v, want a reminder", got)
+	}
+	s2, st2, r2 := setup(t, 10*time.Second, 10*time.Minute)
+	if err := s2.Step(ctx, t0.Add(9*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(t, st2, r2.ID); len(got) != 0 {
+		t.Fatalf("a room 10 s ahead got %v before opening", got)
 	}
 }
 

@@ -112,6 +112,14 @@ func (c *Client) GetRoom(ctx context.Context, id string) (api.Room, error) {
 	return out, err
 }
 
+// GetRoomAsHost returns the room with what only its host sees: who is
+// invited and how each is told.
+func (c *Client) GetRoomAsHost(ctx context.Context, id, hostKey string) (api.Room, error) {
+	var out api.Room
+	err := c.do(ctx, http.MethodGet, "/v1/rooms/"+url.PathEscape(id), nil, hostKey, &out)
+	return out, err
+}
+
 // ListRooms returns the server's public directory.
 func (c *Client) ListRooms(ctx context.Context) ([]api.Room, error) {
 	var out api.RoomList
