@@ -200,7 +200,16 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		}
 		_ = tb.write(f.IO.Out, "  ")
 		if r.RemindSeconds > 0 && r.State == "scheduled" {
-			fmt.Fprintf(f.IO.Out, "  (reminded %s before, and told when it opens)\n", humanDuration(time.Duration(r.RemindSeconds)*time.Second))
+			remind := time.Duration(r.RemindSeconds) * time.Second
+			lead := r.StartsAt.Sub(r.CreatedAt)
+			switch {
+			case lead < 20*time.Second:
+				fmt.Fprintln(f.IO.Out, "  (told when it opens)")
+			case lead <= remind:
+				fmt.Fprintf(f.IO.Out, "  (reminded at %s, halfway there, and told when it opens)\n", r.CreatedAt.Add(lead/2).In(f.localLoc()).Format("15:04:05"))
+			default:
+				fmt.Fprintf(f.IO.Out, "  (reminded %s before, and told when it opens)\n", humanDuration(remind))
+			}
 		}
 	}
 	if r.WebhookSecret != "" {
@@ -211,4 +220,13 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "Share the link. Lock the room once everyone is in: rooms lock %s\n", r.ID)
 	return nil
+}
+
+// localLoc is the user's zone as a location.
+func (f *Factory) localLoc() *time.Location {
+	loc, err := f.displayZone("")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/internal/when"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
@@ -186,7 +187,8 @@ func (f *Factory) describeNotification(n api.Notification) string {
 	loc, _ := f.displayZone("")
 	name := n.Room.Name
 	if name == "" {
-		name = n.Room.Theme + " room"
+		th, _ := theme.Lookup(n.Room.Theme)
+		name = strings.TrimSpace(th.Emoji + " " + th.Title)
 	}
 	at := when.Describe(n.At, f.Now(), loc)
 	switch n.Type {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -187,7 +188,8 @@ func emailFor(payload []byte, now time.Time) (subject, body string, ics []byte, 
 	}
 	name := n.Room.Name
 	if name == "" {
-		name = "A " + n.Room.Theme + " room"
+		th, _ := theme.Lookup(n.Room.Theme)
+		name = strings.TrimSpace(th.Emoji + " " + th.Title)
 	}
 	loc, lerr := time.LoadLocation(n.Room.TimeZone)
 	if lerr != nil {
