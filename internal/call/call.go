@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,14 +31,15 @@ type Call struct {
 	timeUp *time.Timer
 
 	mu      sync.Mutex
-	active  string // the active speaker: who last started speaking
+	sharers map[string]bool // who shares a screen, by participant id
+	active  string          // the active speaker: who last started speaking
 	room    room.Room
 	parts   map[string]*Session
 	stopped bool
 }
 
 func newCall(h *Hub, roomID string) *Call {
-	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, log: h.log.With("room", room.LogID(roomID))}
+	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, sharers: map[string]bool{}, log: h.log.With("room", room.LogID(roomID))}
 	c.router = h.cfg.SFU.NewRouter(room.LogID(roomID), c)
 	return c
 }
@@ -118,6 +121,9 @@ func (c *Call) leave(s *Session, reason string) {
 	if !c.drop(s) {
 		return
 	}
+	c.mu.Lock()
+	delete(c.sharers, s.id) // the slot is free at once
+	c.mu.Unlock()
 	c.router.RemovePeer(s.id)
 	c.broadcast(s.id, api.MsgParticipantLeft, api.ParticipantLeft{ID: s.id, Reason: reason})
 	c.log.Info("participant left", "participant", s.id, "reason", reason)
@@ -291,8 +297,42 @@ func (c *Call) TrackPublished(t api.Track) {
 	c.broadcast(t.ParticipantID, api.MsgTrackPublished, t)
 }
 
+// AllowTrack lets a screen through only while the room has fewer sharers
+// than its limit; the refused sharer is told who is sharing.
+func (c *Call) AllowTrack(peerID string, kind api.TrackKind) bool {
+	if kind != api.KindScreen {
+		return true
+	}
+	c.mu.Lock()
+	if c.sharers[peerID] || len(c.sharers) < c.hub.cfg.MaxScreenShares {
+		c.sharers[peerID] = true
+		c.mu.Unlock()
+		return true
+	}
+	var names []string
+	for id := range c.sharers {
+		if p := c.parts[id]; p != nil {
+			names = append(names, p.name)
+		}
+	}
+	s := c.parts[peerID]
+	limit := c.hub.cfg.MaxScreenShares
+	c.mu.Unlock()
+	sort.Strings(names)
+	if s != nil {
+		s.send(api.MsgError, api.SignalError{Code: api.CodeScreenShareLimit, Sharers: names,
+			Message: fmt.Sprintf("%d people are sharing their screens (%s), the most this room allows; ask one of them to stop", limit, strings.Join(names, ", "))})
+	}
+	return false
+}
+
 // TrackUnpublished forgets a track and tells everyone else.
 func (c *Call) TrackUnpublished(t api.Track) {
+	if t.Kind == api.KindScreen {
+		c.mu.Lock()
+		delete(c.sharers, t.ParticipantID)
+		c.mu.Unlock()
+	}
 	if s := c.session(t.ParticipantID); s != nil {
 		s.removeTrack(t.ID)
 	}

@@ -34,6 +34,9 @@ type Config struct {
 	ToAPI func(room.Room) api.Room
 	// MaxParticipants is the server's cap, which room edits are checked against.
 	MaxParticipants int
+	// MaxScreenShares is how many people may share a screen at once in
+	// a room; 0 means 10.
+	MaxScreenShares int
 }
 
 // Hub holds every live call of a server.
@@ -53,6 +56,9 @@ func NewHub(cfg Config) *Hub {
 	}
 	if cfg.Grace == 0 {
 		cfg.Grace = 15 * time.Second
+	}
+	if cfg.MaxScreenShares == 0 {
+		cfg.MaxScreenShares = 10
 	}
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity

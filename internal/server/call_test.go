@@ -25,8 +25,17 @@ import (
 // testServer starts a whole roomsd in-process on loopback.
 func testServer(t *testing.T) (*client.Client, func()) {
 	t.Helper()
+	return testServerWith(t, nil)
+}
+
+// testServerWith is testServer with settings changed by set.
+func testServerWith(t *testing.T, set func(*Config)) (*client.Client, func()) {
+	t.Helper()
 	cfg := Defaults()
 	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
+	if set != nil {
+		set(&cfg)
+	}
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("ROOMS_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -177,7 +186,7 @@ func (p *peer) waitFrames(t *testing.T, want ...string) {
 	t.Helper()
 	got := map[string]bool{}
 	deadline := time.After(30 * time.Second)
-	for len(got) < len(want) {
+	for !allSeen(got, want) {
 		select {
 		case f := <-p.frames:
 			got[f[1]] = true
@@ -185,11 +194,15 @@ func (p *peer) waitFrames(t *testing.T, want ...string) {
 			t.Fatalf("%s received media from %v, want all of %v", p.name, got, want)
 		}
 	}
+}
+
+func allSeen(got map[string]bool, want []string) bool {
 	for _, w := range want {
 		if !got[w] {
-			t.Fatalf("%s received media from %v, want %v", p.name, got, want)
+			return false
 		}
 	}
+	return true
 }
 
 // waitEvent waits for an event that match accepts.

@@ -31,6 +31,9 @@ type Config struct {
 	DB              string
 	PublicURL       string
 	MaxParticipants int
+	// MaxScreenShares is how many people may share a screen at once in
+	// one call (each share is the heaviest stream the SFU forwards).
+	MaxScreenShares int
 	CreateToken     string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
 	UDPPort int
@@ -49,9 +52,12 @@ type Config struct {
 	LogFormat string
 }
 
+// DefaultMaxScreenShares is how many screens one call shows at once by default.
+const DefaultMaxScreenShares = 10
+
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
+	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -65,6 +71,12 @@ func (c *Config) Resolve() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
+	}
+	if c.MaxScreenShares == 0 {
+		c.MaxScreenShares = DefaultMaxScreenShares
+	}
+	if c.MaxScreenShares < 1 || c.MaxScreenShares > 50 {
+		return fmt.Errorf("--max-screen-shares must be between 1 and 50, not %d", c.MaxScreenShares)
 	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("--udp-port must be 0-65535, not %d", c.UDPPort)

@@ -91,7 +91,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 
 	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
 	s.hub = call.NewHub(call.Config{
-		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants,
+		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
 	s.signal.Hub = s.hub

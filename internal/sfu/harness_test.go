@@ -152,10 +152,11 @@ func (c *testClient) publish(track webrtc.TrackLocal) {
 // nopEvents ignores the router's events.
 type nopEvents struct{}
 
-func (nopEvents) TrackPublished(api.Track)   {}
-func (nopEvents) TrackUnpublished(api.Track) {}
-func (nopEvents) PeerFailed(string)          {}
-func (nopEvents) Speaking(string, bool)      {}
+func (nopEvents) TrackPublished(api.Track)              {}
+func (nopEvents) TrackUnpublished(api.Track)            {}
+func (nopEvents) PeerFailed(string)                     {}
+func (nopEvents) Speaking(string, bool)                 {}
+func (nopEvents) AllowTrack(string, api.TrackKind) bool { return true }
 
 func newTestSFU(tb testing.TB) *SFU {
 	s, err := New(Config{UDPAddr: "127.0.0.1:0", Loopback: true})
@@ -169,3 +170,5 @@ func newTestSFU(tb testing.TB) *SFU {
 type apiTrack = api.Track
 
 func apiSDP(sdp string) api.SDP { return api.SDP{PC: api.PCPublish, SDP: sdp} }
+
+type apiKind = api.TrackKind

@@ -226,6 +226,17 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			kind = api.KindAudio
 		}
 	}
+	if !p.router.events.AllowTrack(p.id, kind) {
+		// Refused: read and drop it until the publisher takes it away.
+		p.router.goOwned(func() {
+			for {
+				if _, _, err := remote.ReadRTP(); err != nil {
+					return
+				}
+			}
+		})
+		return
+	}
 	f, err := newForwarder(p, remote, recv, kind)
 	if err != nil {
 		p.router.log.Warn("forward track", "peer", p.id, "err", err)

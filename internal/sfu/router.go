@@ -22,6 +22,9 @@ type Events interface {
 	// Speaking: a participant started or stopped speaking, by the audio
 	// level its client or browser puts in each packet.
 	Speaking(peerID string, speaking bool)
+	// AllowTrack says whether a newly arrived track may be forwarded
+	// (a screen past the room's limit of sharers may not).
+	AllowTrack(peerID string, kind api.TrackKind) bool
 }
 
 // Signaler sends a participant the SDP and candidates of its connections.

@@ -16,10 +16,11 @@ type recEvents struct {
 	published, unpublished chan string
 }
 
-func (e recEvents) TrackPublished(t apiTrack)   { e.published <- t.ParticipantID }
-func (e recEvents) TrackUnpublished(t apiTrack) { e.unpublished <- t.ParticipantID }
-func (recEvents) PeerFailed(string)             {}
-func (recEvents) Speaking(string, bool)         {}
+func (e recEvents) TrackPublished(t apiTrack)     { e.published <- t.ParticipantID }
+func (e recEvents) TrackUnpublished(t apiTrack)   { e.unpublished <- t.ParticipantID }
+func (recEvents) PeerFailed(string)               {}
+func (recEvents) Speaking(string, bool)           {}
+func (recEvents) AllowTrack(string, apiKind) bool { return true }
 
 // TestRouterForwardsAndAsksForKeyframes checks the two things a new
 // subscriber needs: the publisher's packets, with header extensions

@@ -29,6 +29,9 @@ const (
 	// CodeReplaced: the same key joined from another connection; the old
 	// one must not reconnect.
 	CodeReplaced Code = "replaced"
+	// CodeScreenShareLimit: the room already has as many screens shared
+	// as it allows.
+	CodeScreenShareLimit Code = "screen_share_limit"
 )
 
 // ProblemType is the base of the "type" URI of a Problem.

@@ -229,6 +229,8 @@ type SignalError struct {
 	Message string     `json:"message"`
 	OpensAt *time.Time `json:"opens_at,omitempty"`
 	Fatal   bool       `json:"fatal,omitempty"`
+	// Sharers, on screen_share_limit, are who is sharing now.
+	Sharers []string `json:"sharers,omitempty"`
 }
 
 // Error makes a SignalError an error.
