@@ -72,9 +72,6 @@ func (c *Config) Resolve() error {
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
 	}
-	if c.MaxScreenShares == 0 {
-		c.MaxScreenShares = DefaultMaxScreenShares
-	}
 	if c.MaxScreenShares < 1 || c.MaxScreenShares > 50 {
 		return fmt.Errorf("--max-screen-shares must be between 1 and 50, not %d", c.MaxScreenShares)
 	}

@@ -21,26 +21,27 @@ func TestResolve(t *testing.T) {
 		wantErr string
 		check   func(t *testing.T, c Config)
 	}{
-		{"defaults fill the db and the public URL", Config{Listen: DefaultListen, DataDir: "/tmp/x", MaxParticipants: 50}, "", func(t *testing.T, c Config) {
+		{"defaults fill the db and the public URL", Config{Listen: DefaultListen, DataDir: "/tmp/x", MaxParticipants: 50, MaxScreenShares: 10}, "", func(t *testing.T, c Config) {
 			if c.DB != "/tmp/x/rooms.db" || c.PublicURL != "http://127.0.0.1:7880" {
 				t.Errorf("got db %q url %q", c.DB, c.PublicURL)
 			}
 		}},
-		{"a sqlite:// DSN is a path", Config{Listen: DefaultListen, DataDir: "/tmp/x", DB: "sqlite:///var/rooms.db", MaxParticipants: 50}, "", func(t *testing.T, c Config) {
+		{"a sqlite:// DSN is a path", Config{Listen: DefaultListen, DataDir: "/tmp/x", DB: "sqlite:///var/rooms.db", MaxParticipants: 50, MaxScreenShares: 10}, "", func(t *testing.T, c Config) {
 			if c.DB != "/var/rooms.db" {
 				t.Errorf("db %q", c.DB)
 			}
 		}},
-		{"a public URL loses its trailing slash", Config{Listen: DefaultListen, DataDir: "/tmp/x", PublicURL: "https://rooms.example.com/", MaxParticipants: 50}, "", func(t *testing.T, c Config) {
+		{"a public URL loses its trailing slash", Config{Listen: DefaultListen, DataDir: "/tmp/x", PublicURL: "https://rooms.example.com/", MaxParticipants: 50, MaxScreenShares: 10}, "", func(t *testing.T, c Config) {
 			if c.PublicURL != "https://rooms.example.com" {
 				t.Errorf("url %q", c.PublicURL)
 			}
 		}},
-		{"postgres is not supported yet", Config{Listen: DefaultListen, DB: "postgres://db/rooms", MaxParticipants: 50}, "not supported yet", nil},
-		{"an unknown DSN kind", Config{Listen: DefaultListen, DB: "mysql://db", MaxParticipants: 50}, "unknown kind of database", nil},
-		{"a listen address without a port", Config{Listen: "localhost", MaxParticipants: 50}, "is not host:port", nil},
+		{"postgres is not supported yet", Config{Listen: DefaultListen, DB: "postgres://db/rooms", MaxParticipants: 50, MaxScreenShares: 10}, "not supported yet", nil},
+		{"an unknown DSN kind", Config{Listen: DefaultListen, DB: "mysql://db", MaxParticipants: 50, MaxScreenShares: 10}, "unknown kind of database", nil},
+		{"a listen address without a port", Config{Listen: "localhost", MaxParticipants: 50, MaxScreenShares: 10}, "is not host:port", nil},
 		{"a cap of zero", Config{Listen: DefaultListen, MaxParticipants: 0}, "--max-participants", nil},
-		{"a public URL without a scheme", Config{Listen: DefaultListen, DataDir: "/tmp/x", PublicURL: "rooms.example.com", MaxParticipants: 50}, "--public-url", nil},
+		{"no screens at all", Config{Listen: DefaultListen, MaxParticipants: 50, MaxScreenShares: 0}, "--max-screen-shares", nil},
+		{"a public URL without a scheme", Config{Listen: DefaultListen, DataDir: "/tmp/x", PublicURL: "rooms.example.com", MaxParticipants: 50, MaxScreenShares: 10}, "--public-url", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
