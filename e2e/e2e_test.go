@@ -86,6 +86,8 @@ func TestScripts(t *testing.T) {
 			"countout":   countOut,
 			"smtpsink":   smtpSink,
 			"waitmail":   waitMail,
+			"xvfb":       xvfbCmd,
+			"interrupt":  interruptCmd,
 		},
 	})
 }

@@ -33,6 +33,7 @@ type headless struct {
 	roomID   string
 	joinedAt time.Time
 	noDecode bool
+	screen   media.LocalTrack // shared from the start, if any
 
 	outMu sync.Mutex
 	mu    sync.Mutex
@@ -180,7 +181,19 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 	case client.Reconnecting:
 		h.out("reconnecting", map[string]any{"attempt": e.Attempt, "reason": fmt.Sprint(e.Err)})
 	case client.ServerError:
-		h.out("error", map[string]any{"code": string(e.Code), "message": e.Message})
+		fields := map[string]any{"code": string(e.Code), "message": e.Message}
+		if len(e.Sharers) > 0 {
+			fields["sharers"] = e.Sharers
+		}
+		h.out("error", fields)
+		if e.Code == api.CodeScreenShareLimit && h.screen != nil {
+			// The call has no room for our screen: stop offering it and
+			// carry on with the rest.
+			_ = call.Unpublish(h.screen.Track().ID())
+			_ = h.screen.Close()
+			h.screen = nil
+			h.out("screen_stopped", map[string]any{"reason": string(e.Code)})
+		}
 	case client.Removed:
 		h.out("removed", map[string]any{"reason": e.Reason})
 		return &exitError{code: ExitRefused, apiCode: api.CodeBanned, err: errors.New("you were removed by the host")}
@@ -245,6 +258,9 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 				r.frames.Add(1)
 				if r.frames.Load() == 1 {
 					perr := media.CheckPattern(fr.Image, labelFor(h.name(e.Info.ParticipantID)))
+					if e.Info.Kind == api.KindScreen {
+						perr = media.CheckScreenPattern(fr.Image)
+					}
 					report(fr.Width, fr.Height, map[string]any{"pattern_ok": perr == nil})
 				}
 			}, func() { _ = call.RequestKeyframe(e.Track) })

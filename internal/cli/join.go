@@ -29,6 +29,10 @@ type joinOptions struct {
 	wait     bool
 	decode   bool
 	noAudio  bool
+	// screen is what to share from the start: an X display or testsrc.
+	screen      string
+	shareScreen bool
+	display     string
 }
 
 func newCmdJoin(f *Factory) *cobra.Command {
@@ -49,12 +53,21 @@ removed, ended, and stats every 5 s.
 Sources: --video and --audio take testsrc (a test pattern with known colours and a
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
 
+Screen sharing: in the call press s to share your X display and s again to stop;
+--share-screen starts with it. --display names the X display (default $DISPLAY);
+--screen shares a given one from the start, also headless: an X display such as :99
+(a virtual one from Xvfb works) or testsrc (a desktop-like test picture). A room lets
+a few people share at once (10 by default); past that you are told who is sharing.
+
 If you created the room on this machine you join as its host. Ctrl-C leaves.
 Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
 room, 4 refused (full, locked, removed, banned, ended, not open yet), 5 server
 unreachable (also when a dropped call could not reconnect).`,
 		Example: `  # three terminals, each seeing the other two
   rooms join ROOM --headless --video testsrc --audio testsrc --json
+
+  # share a virtual display from a script
+  Xvfb :99 -screen 0 1920x1080x24 -noreset & rooms join ROOM --headless --screen :99
 
   # a 30 s smoke test of a room, for a script
   rooms join ROOM --headless --video testsrc --duration 30s --json | jq -c 'select(.type=="first_frame")'`,
@@ -73,9 +86,16 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
 	fl.BoolVar(&o.decode, "decode", true, "decode what arrives (false: only count packets, for load tests)")
 	fl.BoolVar(&o.noAudio, "no-audio", false, "play no sound (the call UI)")
+	fl.BoolVar(&o.shareScreen, "share-screen", false, "share your screen from the start (the display --display names)")
+	fl.StringVar(&o.display, "display", "", "the X display to share (default $DISPLAY)")
+	fl.StringVar(&o.screen, "screen", "", "share this from the start: an X display (:0, :99) or testsrc")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none", "mic"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("screen", cobra.FixedCompletions([]string{"testsrc", ":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("display", cobra.FixedCompletions([]string{":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.MarkFlagsMutuallyExclusive("screen", "share-screen")
+	cmd.MarkFlagsMutuallyExclusive("screen", "display")
 	return cmd
 }
 
@@ -161,12 +181,31 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 		micNote = "no microphone found — you'll join muted; --audio testsrc plays a test tone"
 	}
 
+	screenSource := o.screen
+	if o.shareScreen {
+		screenSource = o.display
+		if screenSource == "" {
+			screenSource = f.Getenv("DISPLAY")
+		}
+	}
+	var screenTrack media.LocalTrack
+	if o.screen != "" || o.shareScreen {
+		st, err := media.OpenScreen(ctx, media.ScreenOptions{Source: screenSource, Getenv: f.Getenv})
+		if err != nil {
+			return usageErr("share the screen: %w", err)
+		}
+		screenTrack = st
+		tracks = append(tracks, client.LocalTrack{Track: st.Track(), Kind: api.KindScreen})
+		closers = append(closers, st.Close)
+	}
+
 	if !o.headless {
 		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
 			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio})
 	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode
+	h.screen = screenTrack
 	call, err := h.join(ctx, t.c, client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks}, o.wait)
 	if err != nil {
 		return err

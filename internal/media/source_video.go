@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/pion/mediadevices"
@@ -82,7 +81,9 @@ func OpenVideo(ctx context.Context, o VideoOptions) (LocalTrack, error) {
 	}
 	var md mediadevices.Track
 	if o.Source == "testsrc" {
-		md = mediadevices.NewVideoTrack(newPatternSource(o), selector)
+		w, h, label := o.Width, o.Height, o.Label
+		md = mediadevices.NewVideoTrack(&drawnSource{id: "testsrc", period: time.Second / time.Duration(o.FPS), closed: make(chan struct{}),
+			draw: func(n uint32) *image.RGBA { return Pattern(w, h, n, label) }}, selector)
 	} else {
 		md, err = openCamera(o, selector)
 		if err != nil {
@@ -114,45 +115,6 @@ func vp8Params(o VideoOptions) (vpx.VP8Params, error) {
 	p.ErrorResilient = vpx.ErrorResilientDefault
 	p.LagInFrames = 0
 	return p, nil
-}
-
-// patternSource produces Pattern frames in real time.
-type patternSource struct {
-	w, h   int
-	label  color.RGBA
-	period time.Duration
-
-	mu     sync.Mutex
-	frame  uint32
-	next   time.Time
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newPatternSource(o VideoOptions) *patternSource {
-	return &patternSource{
-		w: o.Width, h: o.Height, label: o.Label,
-		period: time.Second / time.Duration(o.FPS),
-		closed: make(chan struct{}),
-	}
-}
-
-func (s *patternSource) ID() string { return "testsrc" }
-
-func (s *patternSource) Close() error {
-	s.once.Do(func() { close(s.closed) })
-	return nil
-}
-
-func (s *patternSource) Read() (image.Image, func(), error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := pace(&s.next, s.period, s.closed); err != nil {
-		return nil, func() {}, err
-	}
-	img := Pattern(s.w, s.h, s.frame, s.label)
-	s.frame++
-	return img, func() {}, nil
 }
 
 // pace waits until *next, then moves it one period on; it returns io.EOF

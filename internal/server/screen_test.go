@@ -83,3 +83,80 @@ func TestScreenShareLimit(t *testing.T) {
 	dee := joinSharing(t, c, r.ID, "dee")
 	watcher.waitEvent(t, "dee's screen after ann left", screenFrom(dee))
 }
+
+// share starts sharing a screen mid-call, as the `s` key does.
+func (p *peer) share(t *testing.T) string {
+	t.Helper()
+	id := "screen-" + p.name
+	screen, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, id, "stream-"+p.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.call.Publish(client.LocalTrack{Track: screen, Kind: api.KindScreen}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				_ = screen.WriteSample(media.Sample{Data: []byte(id + "|"), Duration: 100 * time.Millisecond})
+			}
+		}
+	}()
+	return id
+}
+
+// TestScreenShareStopAndRetry: sharing starts and stops mid-call; a sharer
+// refused for want of a slot gets it once the sharer before stops.
+func TestScreenShareStopAndRetry(t *testing.T) {
+	c, stop := testServerWith(t, func(cfg *Config) { cfg.MaxScreenShares = 1 })
+	defer stop()
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []*peer
+	for _, name := range []string{"watcher", "ann", "bo"} {
+		p, err := join(t, c, r.ID, name, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	watcher, ann, bo := ps[0], ps[1], ps[2]
+	annScreen := ann.share(t)
+	watcher.waitEvent(t, "ann's screen", screenFrom(ann))
+	watcher.waitFrames(t, "screen-ann")
+
+	boScreen := bo.share(t)
+	ev := bo.waitEvent(t, "screen_share_limit", func(ev client.Event) bool {
+		e, ok := ev.(client.ServerError)
+		return ok && e.Code == api.CodeScreenShareLimit
+	})
+	if got := ev.(client.ServerError).Sharers; !slices.Equal(got, []string{"ann"}) {
+		t.Errorf("bo was told %v are sharing, want [ann]", got)
+	}
+	if err := bo.call.Unpublish(boScreen); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Unpublish(boScreen); err == nil {
+		t.Error("unpublishing a track twice was not an error")
+	}
+
+	// ann stops: everyone sees the screen end, and the slot is free.
+	if err := ann.call.Unpublish(annScreen); err != nil {
+		t.Fatal(err)
+	}
+	watcher.waitEvent(t, "ann's screen ending", func(ev client.Event) bool {
+		tu, ok := ev.(client.TrackUnpublished)
+		return ok && tu.Kind == api.KindScreen && tu.ParticipantID == ann.call.Me().ID
+	})
+	watcher.drain()
+	bo.share(t)
+	watcher.waitEvent(t, "bo's screen on the second try", screenFrom(bo))
+	watcher.waitFrames(t, "screen-bo")
+}

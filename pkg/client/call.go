@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,6 +79,10 @@ type Call struct {
 	sub    *webrtc.PeerConnection
 	me     api.Participant
 	tracks map[string]api.Track // remote tracks by id
+	// local is what this client publishes: JoinOptions.Tracks, then
+	// Publish and Unpublish; senders are their places on pub.
+	local   []LocalTrack
+	senders map[string]*webrtc.RTPSender
 	// pub negotiation: one offer in flight.
 	offering, again bool
 	pendPub         []webrtc.ICECandidateInit
@@ -110,6 +115,7 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 		events: make(chan Event, 1024),
 		ctx:    cctx, cancel: cancel,
 		tracks: map[string]api.Track{},
+		local:  append([]LocalTrack(nil), opts.Tracks...),
 	}
 	if err := call.connect(ctx, ""); err != nil {
 		cancel()
@@ -205,20 +211,89 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	}
 	call.mu.Unlock()
 	call.emit(Joined{joined})
-	for _, t := range call.opts.Tracks {
-		sender, err := pubPC.AddTrack(t.Track)
-		if err != nil {
-			return fail(fmt.Errorf("publish %s track: %w", t.Kind, err))
-		}
-		if t.Level != nil {
-			if enc := sender.GetParameters().Encodings; len(enc) > 0 {
-				call.levels.set(uint32(enc[0].SSRC), t.Level)
-			}
+	call.mu.Lock()
+	local := append([]LocalTrack(nil), call.local...)
+	call.senders = map[string]*webrtc.RTPSender{}
+	call.mu.Unlock()
+	for _, t := range local {
+		if err := call.addSender(pubPC, t); err != nil {
+			return fail(err)
 		}
 	}
-	if len(call.opts.Tracks) > 0 {
+	if len(local) > 0 {
 		call.negotiate()
 	}
+	return nil
+}
+
+// addSender puts t on the publish connection pc.
+func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
+	sender, err := pc.AddTrack(t.Track)
+	if err != nil {
+		return fmt.Errorf("publish %s track: %w", t.Kind, err)
+	}
+	if t.Level != nil {
+		if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+			call.levels.set(uint32(enc[0].SSRC), t.Level)
+		}
+	}
+	call.mu.Lock()
+	if call.pub == pc {
+		call.senders[t.Track.ID()] = sender
+	}
+	call.mu.Unlock()
+	return nil
+}
+
+// Publish starts sending another track in the call, such as a shared
+// screen; like JoinOptions.Tracks it is sent again after reconnects, until
+// Unpublish. A screen the call has no room for is refused with a
+// ServerError event coded screen_share_limit: Unpublish it then.
+func (call *Call) Publish(t LocalTrack) error {
+	if t.Track == nil {
+		return errors.New("publish: no track")
+	}
+	id := t.Track.ID()
+	call.mu.Lock()
+	for _, l := range call.local {
+		if l.Track.ID() == id {
+			call.mu.Unlock()
+			return fmt.Errorf("publish: a track with id %q is already published", id)
+		}
+	}
+	call.local = append(call.local, t)
+	pc := call.pub
+	call.mu.Unlock()
+	if pc == nil {
+		return nil // sent at the next (re)connect
+	}
+	if err := call.addSender(pc, t); err != nil {
+		return err
+	}
+	call.negotiate()
+	return nil
+}
+
+// Unpublish stops sending the track with this id; the others see it end.
+// The caller still owns the track and closes it.
+func (call *Call) Unpublish(trackID string) error {
+	call.mu.Lock()
+	i := slices.IndexFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == trackID })
+	if i < 0 {
+		call.mu.Unlock()
+		return fmt.Errorf("unpublish: no published track has id %q", trackID)
+	}
+	call.local = slices.Delete(call.local, i, i+1)
+	pc, sender := call.pub, call.senders[trackID]
+	delete(call.senders, trackID)
+	call.mu.Unlock()
+	if pc == nil || sender == nil {
+		return nil
+	}
+	if err := pc.RemoveTrack(sender); err != nil {
+		return fmt.Errorf("unpublish %s: %w", trackID, err)
+	}
+	call.negotiate()
 	return nil
 }
 

@@ -98,9 +98,11 @@ func (call *Call) negotiate() {
 	call.offering = true
 	call.mu.Unlock()
 	kinds := map[string]api.TrackKind{}
-	for _, t := range call.opts.Tracks {
+	call.mu.Lock()
+	for _, t := range call.local {
 		kinds[t.Track.ID()] = t.Kind
 	}
+	call.mu.Unlock()
 	offer, err := pub.CreateOffer(nil)
 	if err == nil {
 		err = pub.SetLocalDescription(offer)
