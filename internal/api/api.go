@@ -29,6 +29,9 @@ type Config struct {
 	PublicURL string
 	// MaxParticipants is the server's cap on a room's capacity.
 	MaxParticipants int
+	// MaxScreenShares is the server's cap on screens shared at once in a
+	// call, which rooms may lower; 0 means room.DefaultMaxScreenShares.
+	MaxScreenShares int
 	// CreateToken, when not empty, must be presented to create rooms.
 	CreateToken string
 	// Registry receives the API's metrics; nil makes a private one.
@@ -119,11 +122,14 @@ func New(cfg Config) *Server {
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity
 	}
+	if cfg.MaxScreenShares == 0 {
+		cfg.MaxScreenShares = room.DefaultMaxScreenShares
+	}
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		now:     cfg.Now,
-		limits:  room.Limits{MaxCapacity: cfg.MaxParticipants},
+		limits:  room.Limits{MaxCapacity: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares},
 		metrics: newMetrics(cfg.Registry, cfg.Store),
 		general: newLimiter(cfg.Rate.PerSecond, cfg.Rate.Burst),
 		creates: newLimiter(cfg.Rate.CreatesPerMinute/60, cfg.Rate.CreateBurst),

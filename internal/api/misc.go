@@ -40,6 +40,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		Version:             s.cfg.Version,
 		PublicURL:           s.cfg.PublicURL,
 		MaxParticipants:     s.cfg.MaxParticipants,
+		MaxScreenShares:     s.cfg.MaxScreenShares,
 		CreateTokenRequired: s.cfg.CreateToken != "",
 	})
 }

@@ -52,6 +52,7 @@ func (s *Server) toProblem(err error) *apitypes.Problem {
 	case errors.Is(err, room.ErrInvalid):
 		p := problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%s", err)
 		p.MaxParticipants = s.cfg.MaxParticipants
+		p.MaxScreenShares = s.cfg.MaxScreenShares
 		return p
 	}
 	return nil

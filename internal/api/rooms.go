@@ -45,6 +45,8 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		Capacity:   req.MaxParticipants,
 		TimeZone:   req.TimeZone,
 		Duration:   time.Duration(req.DurationSeconds) * time.Second,
+		// room.New refuses a negative cap or one above the server's.
+		MaxScreenShares: req.MaxScreenShares,
 	}
 	if req.Theme != "" {
 		th, ok := theme.Lookup(req.Theme)
@@ -267,6 +269,8 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 		TimeZone: req.TimeZone,
 		Capacity: req.MaxParticipants,
 		Locked:   req.Locked,
+		// 0 is a value here: it hands the cap back to the server's.
+		MaxScreenShares: req.MaxScreenShares,
 	}
 	act := room.ActEdit
 	fields := 0
@@ -302,7 +306,7 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 		c.Duration = &d
 		fields++
 	}
-	for _, set := range []bool{req.Name != nil, req.StartsAt != nil, req.TimeZone != nil, req.MaxParticipants != nil} {
+	for _, set := range []bool{req.Name != nil, req.StartsAt != nil, req.TimeZone != nil, req.MaxParticipants != nil, req.MaxScreenShares != nil} {
 		if set {
 			fields++
 		}
@@ -327,6 +331,9 @@ func (s *Server) ToAPI(rm room.Room) apitypes.Room {
 		Visibility:      string(rm.Visibility),
 		Locked:          rm.Locked,
 		MaxParticipants: rm.Capacity,
+		// What the call enforces, so nobody has to know the server's cap
+		// to read it.
+		MaxScreenShares: rm.ScreenShareCap(s.cfg.MaxScreenShares),
 		State:           string(rm.StateAt(now)),
 		StartsAt:        rm.StartsAt.UTC(),
 		TimeZone:        rm.TimeZone,

@@ -87,7 +87,11 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 		s.muted = old.info().Muted
 	}
 	c.parts[id] = s
-	c.room = r
+	// r was read before the join got here: a host edit that reached the
+	// call in between (a new screen cap) must not be undone.
+	if !r.UpdatedAt.Before(c.room.UpdatedAt) {
+		c.room = r
+	}
 	others := make([]api.Participant, 0, len(c.parts))
 	for pid, p := range c.parts {
 		if pid != id {
@@ -298,13 +302,16 @@ func (c *Call) TrackPublished(t api.Track) {
 }
 
 // AllowTrack lets a screen through only while the room has fewer sharers
-// than its limit; the refused sharer is told who is sharing.
+// than its limit; the refused sharer is told who is sharing. The limit is
+// the server's cap, or the room's when lower, read at each attempt so a
+// host's edit counts from the next one; those already sharing go on.
 func (c *Call) AllowTrack(peerID string, kind api.TrackKind) bool {
 	if kind != api.KindScreen {
 		return true
 	}
 	c.mu.Lock()
-	if c.sharers[peerID] || len(c.sharers) < c.hub.cfg.MaxScreenShares {
+	limit := c.room.ScreenShareCap(c.hub.cfg.MaxScreenShares)
+	if c.sharers[peerID] || len(c.sharers) < limit {
 		c.sharers[peerID] = true
 		c.mu.Unlock()
 		return true
@@ -316,14 +323,30 @@ func (c *Call) AllowTrack(peerID string, kind api.TrackKind) bool {
 		}
 	}
 	s := c.parts[peerID]
-	limit := c.hub.cfg.MaxScreenShares
 	c.mu.Unlock()
 	sort.Strings(names)
 	if s != nil {
-		s.send(api.MsgError, api.SignalError{Code: api.CodeScreenShareLimit, Sharers: names,
-			Message: fmt.Sprintf("%d people are sharing their screens (%s), the most this room allows; ask one of them to stop", limit, strings.Join(names, ", "))})
+		s.send(api.MsgError, api.SignalError{Code: api.CodeScreenShareLimit, Sharers: names, Message: screenLimitMessage(limit, names)})
 	}
 	return false
+}
+
+// screenLimitMessage tells a refused sharer the limit and who holds it.
+// With a room's own cap a limit of one is common, so it reads right in the
+// singular too; after a host lowered the cap there may be more sharers
+// than the limit.
+func screenLimitMessage(limit int, names []string) string {
+	unit := "screens"
+	if limit == 1 {
+		unit = "screen"
+	}
+	switch len(names) {
+	case 0:
+		return fmt.Sprintf("this room shows at most %d shared %s at once; share again when one stops", limit, unit)
+	case 1:
+		return fmt.Sprintf("this room shows at most %d shared %s at once and %s is sharing; ask them to stop", limit, unit, names[0])
+	}
+	return fmt.Sprintf("this room shows at most %d shared %s at once and %s are sharing; ask one of them to stop", limit, unit, strings.Join(names, ", "))
 }
 
 // TrackUnpublished forgets a track and tells everyone else.

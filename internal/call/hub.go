@@ -34,8 +34,9 @@ type Config struct {
 	ToAPI func(room.Room) api.Room
 	// MaxParticipants is the server's cap, which room edits are checked against.
 	MaxParticipants int
-	// MaxScreenShares is how many people may share a screen at once in
-	// a room; 0 means 10.
+	// MaxScreenShares is the server's cap on how many people may share a
+	// screen at once in a call (a room may set a lower one); 0 means
+	// room.DefaultMaxScreenShares.
 	MaxScreenShares int
 }
 
@@ -58,7 +59,7 @@ func NewHub(cfg Config) *Hub {
 		cfg.Grace = 15 * time.Second
 	}
 	if cfg.MaxScreenShares == 0 {
-		cfg.MaxScreenShares = 10
+		cfg.MaxScreenShares = room.DefaultMaxScreenShares
 	}
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity

@@ -237,7 +237,7 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 		s.sendError(api.CodeInvalidArgument, "unknown host action %q", a.Action)
 		return
 	}
-	lim := room.Limits{MaxCapacity: h.cfg.MaxParticipants}
+	lim := room.Limits{MaxCapacity: h.cfg.MaxParticipants, MaxScreenShares: h.cfg.MaxScreenShares}
 	r, err := h.cfg.Store.UpdateRoom(ctx, c.roomID, func(r *room.Room) error {
 		return room.Apply(r, change, lim, h.cfg.Now())
 	})

@@ -24,6 +24,7 @@ type createOptions struct {
 	public   bool
 	private  bool
 	max      int
+	screens  int
 	invite   []string
 	remind   string
 	webhooks []string
@@ -42,6 +43,11 @@ Without --at the room opens now. With --at it is booked: scheduled until then, o
 in your time zone (or --tz). A bare time that has passed today means tomorrow, and the
 output says so.
 
+Shared screens are the heaviest streams a call carries, so the server caps how many
+people may share at once (10 unless its operator changed it). --max-screen-shares sets
+a lower cap for this room, 1 for a talk or a demo; rooms info shows the cap in effect,
+and rooms edit --max-screen-shares changes it, even during the call.
+
 The room's host key is saved in your state directory, so lock, hide, edit and end work
 from this machine without a flag.`,
 		Example: `  # aperitivo at 19:00, today if that is still ahead, else tomorrow
@@ -49,6 +55,9 @@ from this machine without a flag.`,
 
   # a private study room for 6, open now, for two hours
   rooms create --name "Exam prep" --theme study --private --max 6 --duration 2h
+
+  # a demo: one shared screen at a time
+  rooms create --name "Demo day" --max-screen-shares 1
 
   # in a script: the link alone
   rooms create --at "in 30m" --json | jq -r .link`,
@@ -66,6 +75,7 @@ from this machine without a flag.`,
 	fl.BoolVar(&o.public, "public", false, "list the room in the server's directory (the default)")
 	fl.BoolVar(&o.private, "private", false, "reachable by link only, not listed")
 	fl.IntVar(&o.max, "max", 0, "most people in the call (default: 50, or the server's cap if lower)")
+	fl.IntVar(&o.screens, "max-screen-shares", 0, "most people sharing a screen at once, 1 to the server's cap (default: the server's cap)")
 	fl.StringSliceVar(&o.invite, "invite", nil, "handles on this server and email addresses to tell, comma-separated")
 	fl.StringVar(&o.remind, "remind", "", "remind invitees this long before a booked room opens, or none (default 10m)")
 	fl.StringSliceVar(&o.webhooks, "webhook", nil, "URL told about this room's events, signed (repeatable)")
@@ -112,6 +122,9 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if o.max < 0 || o.max > 1000 {
 		return usageErr("--max must be between 1 and the server's cap (50 by default), not %d", o.max)
 	}
+	if o.screens < 0 {
+		return usageErr("--max-screen-shares must be 1 or more (or 0 for the server's cap), not %d", o.screens)
+	}
 	if o.duration < 0 {
 		return usageErr("--duration cannot be negative")
 	}
@@ -129,6 +142,7 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		DurationSeconds: int64(o.duration / time.Second),
 		Visibility:      "public",
 		MaxParticipants: o.max,
+		MaxScreenShares: o.screens,
 	}
 	if o.private {
 		req.Visibility = "private"
@@ -160,6 +174,9 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		var p *api.Problem
 		if errors.As(err, &p) && p.Code == api.CodeInvalidArgument && p.MaxParticipants > 0 && o.max > p.MaxParticipants {
 			return codedUsageErr(api.CodeInvalidArgument, "--max %d is above this server's cap of %d", o.max, p.MaxParticipants)
+		}
+		if serr := screenCapErr(err, o.screens); serr != nil {
+			return serr
 		}
 		return explain(c.Server(), err)
 	}
@@ -219,6 +236,17 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		fmt.Fprintf(f.IO.Out, "\nHost key saved in %s\n", keys.Path())
 	}
 	fmt.Fprintf(f.IO.Out, "Share the link. Lock the room once everyone is in: rooms lock %s\n", r.ID)
+	return nil
+}
+
+// screenCapErr says which flag was wrong when the server refused
+// --max-screen-shares n for being above its cap (which only the server
+// knows), or is nil when err is about something else.
+func screenCapErr(err error, n int) error {
+	var p *api.Problem
+	if errors.As(err, &p) && p.Code == api.CodeInvalidArgument && p.MaxScreenShares > 0 && n > p.MaxScreenShares {
+		return codedUsageErr(api.CodeInvalidArgument, "--max-screen-shares %d is above this server's cap of %d", n, p.MaxScreenShares)
+	}
 	return nil
 }
 

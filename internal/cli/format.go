@@ -102,6 +102,10 @@ func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
 	}
 	row("lock", lock)
 	row("people", fmt.Sprintf("%d in the call, at most %d", r.Participants, r.MaxParticipants))
+	// A roomsd from before rooms had a screen cap sends none: say nothing.
+	if r.MaxScreenShares > 0 {
+		row("screens", fmt.Sprintf("at most %d shared at once", r.MaxScreenShares))
+	}
 	row("state", r.State)
 	_ = t.write(w, "  ")
 }

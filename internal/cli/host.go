@@ -75,6 +75,7 @@ type editOptions struct {
 	name, theme, at, tz string
 	duration            time.Duration
 	max                 int
+	screens             int
 	hostKey             string
 }
 
@@ -82,12 +83,18 @@ func newCmdEdit(f *Factory) *cobra.Command {
 	o := &editOptions{}
 	cmd := &cobra.Command{
 		Use:   "edit ROOM",
-		Short: "Change a room's name, theme, time, duration or size",
+		Short: "Change a room's name, theme, time, duration, size or screen-share cap",
 		Long: `Change a room's settings. Only the flags you give change. A booked room can be
-moved with --at until it opens; --at now opens it early.`,
+moved with --at until it opens; --at now opens it early.
+
+--max-screen-shares caps how many people share a screen at once, up to the server's
+cap; 0 goes back to the server's cap. During a call it counts from the next screen
+shared: people already sharing go on.`,
 		Example: `  rooms edit ROOM --at 20:00
   rooms edit ROOM --theme birthday --name "Ann turns 30"
-  rooms edit ROOM --at now        # open a booked room early`,
+  rooms edit ROOM --at now                  # open a booked room early
+  rooms edit ROOM --max-screen-shares 1     # one shared screen at a time
+  rooms edit ROOM --max-screen-shares 0     # back to the server's cap`,
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -101,6 +108,7 @@ moved with --at until it opens; --at now opens it early.`,
 	fl.StringVar(&o.tz, "tz", "", "time zone for --at (default: your local zone)")
 	fl.DurationVar(&o.duration, "duration", 0, "new duration from the opening time; 0 removes it")
 	fl.IntVar(&o.max, "max", 0, "new cap on people in the call")
+	fl.IntVar(&o.screens, "max-screen-shares", 0, "new cap on people sharing a screen at once, up to the server's; 0 is the server's cap")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("theme", completeThemes)
 	return cmd
@@ -142,10 +150,22 @@ func editRun(cmd *cobra.Command, f *Factory, arg string, o *editOptions) error {
 		}
 		req.MaxParticipants = &o.max
 	}
-	if req == (api.UpdateRoomRequest{}) {
-		return &flagError{fmt.Errorf("nothing to change: give at least one of --name, --theme, --at, --tz, --duration, --max")}
+	if changed("max-screen-shares") {
+		if o.screens < 0 {
+			return usageErr("--max-screen-shares must be 1 or more (or 0 for the server's cap), not %d", o.screens)
+		}
+		req.MaxScreenShares = &o.screens
 	}
-	return updateRun(cmd.Context(), f, arg, o.hostKey, req, "updated")
+	if req == (api.UpdateRoomRequest{}) {
+		return &flagError{fmt.Errorf("nothing to change: give at least one of --name, --theme, --at, --tz, --duration, --max, --max-screen-shares")}
+	}
+	err := updateRun(cmd.Context(), f, arg, o.hostKey, req, "updated")
+	if req.MaxScreenShares != nil {
+		if serr := screenCapErr(err, o.screens); serr != nil {
+			return serr
+		}
+	}
+	return err
 }
 
 func newCmdEnd(f *Factory) *cobra.Command {

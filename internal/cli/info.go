@@ -12,7 +12,7 @@ func newCmdInfo(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "info ROOM",
 		Short:             "Show a room's details",
-		Long:              "Show a room's details: link, when it opens, theme, visibility, lock, people. ROOM is a link or an id.",
+		Long:              "Show a room's details: link, when it opens, theme, visibility, lock, people, and how many may share a screen at once. ROOM is a link or an id.",
 		Example:           "  rooms info http://127.0.0.1:7880/r/2kq4...\n  rooms info ROOM --json | jq .locked",
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,

@@ -29,12 +29,19 @@ const (
 // creator does not say, and the default server cap.
 const DefaultCapacity = 50
 
+// DefaultMaxScreenShares is the default server cap on screens shared at
+// once in one call.
+const DefaultMaxScreenShares = 10
+
 // Bounds on what a room's creator may set.
 const (
 	MaxNameLen     = 80
 	MaxDuration    = 7 * 24 * time.Hour
 	MinDuration    = time.Minute
 	MaxScheduleAge = 366 * 24 * time.Hour // how far ahead a room may be booked
+	// MaxScreenShares is the most screens any call may show at once: no
+	// server cap, and so no room's, goes above it.
+	MaxScreenShares = 50
 )
 
 // Room is a room as the store keeps it.
@@ -45,6 +52,10 @@ type Room struct {
 	Visibility Visibility
 	Locked     bool
 	Capacity   int
+	// MaxScreenShares caps the screens shared at once in the room's call;
+	// 0 leaves it to the server's cap. The server's cap still wins when
+	// it is lower (it may have been lowered since): see ScreenShareCap.
+	MaxScreenShares int
 	// State is the stored state. A scheduled room whose time has come is
 	// open even before anything rewrites it: use StateAt.
 	State    State
@@ -74,6 +85,16 @@ func (r Room) StateAt(now time.Time) State {
 		return Scheduled
 	}
 	return Open
+}
+
+// ScreenShareCap is how many screens the room's call may show at once on
+// a server whose cap is serverCap: the room's own cap when it set one, but
+// never more than the server's.
+func (r Room) ScreenShareCap(serverCap int) int {
+	if r.MaxScreenShares > 0 && r.MaxScreenShares < serverCap {
+		return r.MaxScreenShares
+	}
+	return serverCap
 }
 
 // EndsAt is when the room ends by itself, or the zero time if it does not.

@@ -110,11 +110,38 @@ type Spec struct {
 	StartsAt   time.Time // zero: now
 	TimeZone   string
 	Duration   time.Duration
+	// MaxScreenShares is the room's cap on screens shared at once; 0
+	// leaves it to the server's.
+	MaxScreenShares int
 }
 
 // Limits are the server's bounds on rooms.
 type Limits struct {
 	MaxCapacity int
+	// MaxScreenShares is the server's cap on screens shared at once in a
+	// call, which a room's own cap may not exceed; 0 means
+	// DefaultMaxScreenShares.
+	MaxScreenShares int
+}
+
+func (l Limits) screenShares() int {
+	if l.MaxScreenShares == 0 {
+		return DefaultMaxScreenShares
+	}
+	return l.MaxScreenShares
+}
+
+// checkScreenShares refuses a room cap on screens that the server's cap
+// does not allow. It runs when the cap is set, not in check on every edit:
+// a server restarted with a lower cap must not stop the host from, say,
+// locking the room, and in the call the lower cap wins anyway
+// (Room.ScreenShareCap).
+func checkScreenShares(n int, lim Limits) error {
+	serverCap := lim.screenShares()
+	if n < 0 || n > serverCap {
+		return invalid("max screen shares must be between 1 and %d (the server's cap), or 0 to follow the server's cap; not %d", serverCap, n)
+	}
+	return nil
 }
 
 // New builds a room from s, checking every field against the rules.
@@ -132,6 +159,8 @@ func New(id string, hostKeyHash []byte, s Spec, lim Limits, now time.Time) (Room
 		HostKeyHash: hostKeyHash,
 		CreatedAt:   now,
 		UpdatedAt:   now,
+		// Checked against the server's cap below.
+		MaxScreenShares: s.MaxScreenShares,
 	}
 	if r.Visibility == "" {
 		r.Visibility = Public
@@ -152,6 +181,10 @@ func New(id string, hostKeyHash []byte, s Spec, lim Limits, now time.Time) (Room
 		r.State = Scheduled
 	}
 	r.StartsAt = r.StartsAt.UTC()
+	// Before check, so a cap above the server's is refused naming it.
+	if err := checkScreenShares(r.MaxScreenShares, lim); err != nil {
+		return Room{}, err
+	}
 	if err := r.check(lim); err != nil {
 		return Room{}, err
 	}
@@ -188,6 +221,11 @@ func (r Room) check(lim Limits) error {
 	if r.Capacity < 1 || r.Capacity > lim.MaxCapacity {
 		return invalid("max participants must be between 1 and %d (the server's cap), not %d", lim.MaxCapacity, r.Capacity)
 	}
+	// The absolute bound only: the server's cap is checked when the value
+	// is set (checkScreenShares).
+	if r.MaxScreenShares < 0 || r.MaxScreenShares > MaxScreenShares {
+		return invalid("max screen shares must be between 1 and %d, or 0 to follow the server's cap; not %d", MaxScreenShares, r.MaxScreenShares)
+	}
 	if r.Duration != 0 && (r.Duration < MinDuration || r.Duration > MaxDuration) {
 		return invalid("duration must be between %s and %s", MinDuration, MaxDuration)
 	}
@@ -207,6 +245,9 @@ type Change struct {
 	Capacity   *int
 	Locked     *bool
 	Visibility *Visibility
+	// MaxScreenShares sets the room's cap on screens shared at once; 0
+	// hands it back to the server's cap.
+	MaxScreenShares *int
 }
 
 // Apply makes the change c to r, which must not have ended. A start time
@@ -231,6 +272,12 @@ func Apply(r *Room, c Change, lim Limits, now time.Time) error {
 	}
 	if c.Capacity != nil {
 		next.Capacity = *c.Capacity
+	}
+	if c.MaxScreenShares != nil {
+		if err := checkScreenShares(*c.MaxScreenShares, lim); err != nil {
+			return err
+		}
+		next.MaxScreenShares = *c.MaxScreenShares
 	}
 	if c.Locked != nil {
 		next.Locked = *c.Locked

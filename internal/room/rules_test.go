@@ -2,6 +2,7 @@ package room
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,6 +116,12 @@ func TestNew(t *testing.T) {
 		{"an unknown zone is refused", Spec{TimeZone: "Mars/Olympus"}, ErrInvalid, ""},
 		{"the Local zone is refused", Spec{TimeZone: "Local"}, ErrInvalid, ""},
 		{"a real zone is kept", Spec{TimeZone: "Europe/Rome"}, nil, Open},
+		{"screen shares left to the server", Spec{MaxScreenShares: 0}, nil, Open},
+		{"one screen at a time is fine", Spec{MaxScreenShares: 1}, nil, Open},
+		{"screen shares at the server cap are fine", Spec{MaxScreenShares: 10}, nil, Open},
+		{"screen shares above the server cap are refused", Spec{MaxScreenShares: 11}, ErrInvalid, ""},
+		{"screen shares above the absolute bound are refused", Spec{MaxScreenShares: 60}, ErrInvalid, ""},
+		{"negative screen shares are refused", Spec{MaxScreenShares: -1}, ErrInvalid, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,6 +152,8 @@ func TestApply(t *testing.T) {
 	later := t0.Add(3 * time.Hour)
 	past := t0.Add(-2 * time.Hour)
 	big, zero := 51, 0
+	two, eleven, minus := 2, 11, -1
+	capped := func(n int) Room { r := openRoom(); r.MaxScreenShares = n; return r }
 	short := 10 * time.Minute
 	scheduled := func() Room { r := openRoom(); r.State, r.StartsAt = Scheduled, t0.Add(time.Hour); return r }
 	ended := func() Room { r := openRoom(); r.State = Ended; return r }
@@ -192,6 +201,24 @@ func TestApply(t *testing.T) {
 		{"capacity zero is refused", openRoom(), Change{Capacity: &zero}, ErrInvalid, nil},
 		{"a duration that has already run out is refused", openRoom(), Change{Duration: &short}, ErrInvalid, nil},
 		{"an ended room cannot change", ended(), Change{Locked: &yes}, ErrEnded, nil},
+		{"cap screen shares", openRoom(), Change{MaxScreenShares: &two}, nil, func(t *testing.T, r Room) {
+			if r.MaxScreenShares != 2 {
+				t.Errorf("max screen shares %d", r.MaxScreenShares)
+			}
+		}},
+		{"0 hands screen shares back to the server", capped(2), Change{MaxScreenShares: &zero}, nil, func(t *testing.T, r Room) {
+			if r.MaxScreenShares != 0 {
+				t.Errorf("max screen shares %d", r.MaxScreenShares)
+			}
+		}},
+		{"screen shares above the server cap are refused", openRoom(), Change{MaxScreenShares: &eleven}, ErrInvalid, nil},
+		{"negative screen shares are refused", openRoom(), Change{MaxScreenShares: &minus}, ErrInvalid, nil},
+		// The server was restarted with a lower cap: other edits still work.
+		{"a cap above a lowered server cap does not block a lock", capped(20), Change{Locked: &yes}, nil, func(t *testing.T, r Room) {
+			if !r.Locked || r.MaxScreenShares != 20 {
+				t.Errorf("locked %v, max screen shares %d", r.Locked, r.MaxScreenShares)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,12 +229,40 @@ func TestApply(t *testing.T) {
 				t.Fatalf("Apply = %v, want %v", err, tt.want)
 			}
 			if err != nil {
-				if r.Name != before.Name || r.Locked != before.Locked || !r.StartsAt.Equal(before.StartsAt) || r.Capacity != before.Capacity {
+				if r.Name != before.Name || r.Locked != before.Locked || !r.StartsAt.Equal(before.StartsAt) || r.Capacity != before.Capacity ||
+					r.MaxScreenShares != before.MaxScreenShares {
 					t.Errorf("a refused change altered the room: %+v", r)
 				}
 				return
 			}
 			tt.check(t, r)
+		})
+	}
+}
+
+func TestNewRefusesScreenSharesNamingTheServerCap(t *testing.T) {
+	_, err := New("id", nil, Spec{MaxScreenShares: 60}, Limits{MaxCapacity: 50, MaxScreenShares: 4}, t0)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "between 1 and 4 (the server's cap)") || !strings.Contains(err.Error(), "not 60") {
+		t.Fatalf("New = %v, want a refusal naming the server's cap of 4", err)
+	}
+}
+
+func TestScreenShareCap(t *testing.T) {
+	tests := []struct {
+		name         string
+		room, server int
+		want         int
+	}{
+		{"a room without a cap follows the server", 0, 10, 10},
+		{"a room's lower cap wins", 1, 10, 1},
+		{"a room's cap equal to the server's", 10, 10, 10},
+		{"a lowered server cap wins over a room's higher one", 8, 5, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Room{MaxScreenShares: tt.room}).ScreenShareCap(tt.server); got != tt.want {
+				t.Fatalf("ScreenShareCap(%d) with room cap %d = %d, want %d", tt.server, tt.room, got, tt.want)
+			}
 		})
 	}
 }

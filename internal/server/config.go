@@ -32,7 +32,8 @@ type Config struct {
 	PublicURL       string
 	MaxParticipants int
 	// MaxScreenShares is how many people may share a screen at once in
-	// one call (each share is the heaviest stream the SFU forwards).
+	// one call (each share is the heaviest stream the SFU forwards); a
+	// room may set a lower cap of its own.
 	MaxScreenShares int
 	CreateToken     string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
@@ -53,7 +54,7 @@ type Config struct {
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
-const DefaultMaxScreenShares = 10
+const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
@@ -72,8 +73,8 @@ func (c *Config) Resolve() error {
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
 	}
-	if c.MaxScreenShares < 1 || c.MaxScreenShares > 50 {
-		return fmt.Errorf("--max-screen-shares must be between 1 and 50, not %d", c.MaxScreenShares)
+	if c.MaxScreenShares < 1 || c.MaxScreenShares > room.MaxScreenShares {
+		return fmt.Errorf("--max-screen-shares must be between 1 and %d, not %d", room.MaxScreenShares, c.MaxScreenShares)
 	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("--udp-port must be 0-65535, not %d", c.UDPPort)

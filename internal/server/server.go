@@ -136,6 +136,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		Logger:              log,
 		PublicURL:           cfg.PublicURL,
 		MaxParticipants:     cfg.MaxParticipants,
+		MaxScreenShares:     cfg.MaxScreenShares,
 		CreateToken:         token,
 		Version:             version.String(),
 		Live:                s.hub,

@@ -11,7 +11,8 @@ import (
 
 // roomColumns is the column order shared by roomArgs and scanRoom.
 const roomColumns = `id, name, theme, visibility, locked, capacity, state, starts_at,
-	time_zone, duration_ns, host_key_hash, created_at, updated_at, ended_at, remind_ns`
+	time_zone, duration_ns, host_key_hash, created_at, updated_at, ended_at, remind_ns,
+	max_screen_shares`
 
 // Unix nanoseconds in an int64 span 1677-09-21 to 2262-04-11; a time
 // outside is refused rather than silently wrapped.
@@ -60,6 +61,7 @@ func roomArgs(r room.Room) ([]any, error) {
 	return []any{
 		r.ID, r.Name, r.Theme, string(r.Visibility), r.Locked, int64(r.Capacity), string(r.State), times[0],
 		r.TimeZone, int64(r.Duration), hash, times[1], times[2], times[3], int64(r.Remind),
+		int64(r.MaxScreenShares),
 	}, nil
 }
 
@@ -92,16 +94,19 @@ func scanRoom(s scanner) (room.Room, error) {
 		r                                   room.Room
 		visibility, state                   string
 		capacity, duration, remind          int64
+		maxScreenShares                     int64
 		startsAt, createdAt, updated, ended sql.NullInt64
 	)
 	err := s.Scan(&r.ID, &r.Name, &r.Theme, &visibility, &r.Locked, &capacity, &state, &startsAt,
-		&r.TimeZone, &duration, &r.HostKeyHash, &createdAt, &updated, &ended, &remind)
+		&r.TimeZone, &duration, &r.HostKeyHash, &createdAt, &updated, &ended, &remind,
+		&maxScreenShares)
 	if err != nil {
 		return room.Room{}, err
 	}
 	r.Visibility = room.Visibility(visibility)
 	r.State = room.State(state)
 	r.Capacity = int(capacity)
+	r.MaxScreenShares = int(maxScreenShares)
 	r.Duration = time.Duration(duration)
 	r.Remind = time.Duration(remind)
 	r.StartsAt = decodeTime(startsAt)

@@ -37,7 +37,7 @@ func (s *SQLite) CreateRoom(ctx context.Context, r room.Room) error {
 	// ON CONFLICT DO NOTHING reports a taken id as zero rows rather than a
 	// driver-specific constraint error.
 	res, err := s.w.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("create room %q: %w", r.ID, err)
@@ -97,7 +97,7 @@ func (s *SQLite) UpdateRoom(ctx context.Context, id string, fn func(*room.Room) 
 	_, err = tx.ExecContext(ctx, `UPDATE rooms SET
 		name = ?, theme = ?, visibility = ?, locked = ?, capacity = ?, state = ?, starts_at = ?,
 		time_zone = ?, duration_ns = ?, host_key_hash = ?, created_at = ?, updated_at = ?, ended_at = ?,
-		remind_ns = ?
+		remind_ns = ?, max_screen_shares = ?
 		WHERE id = ?`, append(args[1:], id)...)
 	if err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: write: %w", id, err)

@@ -92,6 +92,31 @@ func TestSQLiteSurvivesReopen(t *testing.T) {
 	}
 }
 
+// TestSQLiteMigratesRoomsToTheServerScreenCap takes a database back to the
+// schema before rooms had their own screen cap and opens it again: rooms
+// made before the upgrade follow the server's cap (0).
+func TestSQLiteMigratesRoomsToTheServerScreenCap(t *testing.T) {
+	path := tempPath(t)
+	s := openAt(t, path, store.Options{})
+	if err := s.CreateRoom(t.Context(), testRoom("old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rawExec(t, path,
+		"ALTER TABLE rooms DROP COLUMN max_screen_shares",
+		"DELETE FROM schema_migrations WHERE version = 5")
+
+	got, err := openAt(t, path, store.Options{}).GetRoom(t.Context(), "old")
+	if err != nil {
+		t.Fatalf("GetRoom after the migration: %v", err)
+	}
+	if got.MaxScreenShares != 0 || got.Name != "Retro" {
+		t.Errorf("a room from before the migration reads back as %+v, want MaxScreenShares 0", got)
+	}
+}
+
 // equalRoom is exact equality, location pointer included: SQLite keeps
 // nanoseconds and returns UTC.
 func equalRoom(a, b room.Room) bool {

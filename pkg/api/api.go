@@ -25,6 +25,7 @@ type Room struct {
 	Visibility      string     `json:"visibility"`
 	Locked          bool       `json:"locked"`
 	MaxParticipants int        `json:"max_participants"`
+	MaxScreenShares int        `json:"max_screen_shares"` // in effect: the room's cap if lower, else the server's
 	State           string     `json:"state"`
 	StartsAt        time.Time  `json:"starts_at"`
 	TimeZone        string     `json:"time_zone"`
@@ -56,6 +57,9 @@ type CreateRoomRequest struct {
 	DurationSeconds int64      `json:"duration_seconds,omitempty"`
 	Visibility      string     `json:"visibility,omitempty"`
 	MaxParticipants int        `json:"max_participants,omitempty"`
+	// MaxScreenShares caps the screens shared at once in the room's
+	// call, 1 to the server's cap; 0 (or absent) follows the server's.
+	MaxScreenShares int `json:"max_screen_shares,omitempty"`
 	// Invite lists handles on this server and email addresses to tell.
 	Invite []string `json:"invite,omitempty"`
 	// RemindSeconds: nil reminds 10 minutes before a booked room opens;
@@ -76,6 +80,9 @@ type UpdateRoomRequest struct {
 	MaxParticipants *int       `json:"max_participants,omitempty"`
 	Locked          *bool      `json:"locked,omitempty"`
 	Visibility      *string    `json:"visibility,omitempty"`
+	// MaxScreenShares sets the room's cap on screens shared at once, 1
+	// to the server's cap; 0 hands it back to the server's cap.
+	MaxScreenShares *int `json:"max_screen_shares,omitempty"`
 }
 
 // RoomList is a page of rooms.
@@ -122,6 +129,9 @@ type ServerInfo struct {
 	Version         string `json:"version"`
 	PublicURL       string `json:"public_url"`
 	MaxParticipants int    `json:"max_participants"`
+	// MaxScreenShares is the server's cap on screens shared at once in a
+	// call, which rooms may lower.
+	MaxScreenShares int `json:"max_screen_shares"`
 	// CreateTokenRequired is true when creating rooms needs the create token.
 	CreateTokenRequired bool `json:"create_token_required"`
 }

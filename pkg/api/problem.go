@@ -48,6 +48,9 @@ type Problem struct {
 	Themes []string `json:"themes,omitempty"`
 	// MaxParticipants is the server cap on invalid capacity.
 	MaxParticipants int `json:"max_participants,omitempty"`
+	// MaxScreenShares is the server cap on screens shared at once, on
+	// invalid room settings.
+	MaxScreenShares int `json:"max_screen_shares,omitempty"`
 	// RetryAfterSeconds says when to try again on rate_limited.
 	RetryAfterSeconds int `json:"retry_after_seconds,omitempty"`
 }

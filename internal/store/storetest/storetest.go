@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateFnErrorRollsBack", testUpdateRollback},
 		{"UpdateMissing", testUpdateMissing},
 		{"UpdateConcurrent", testUpdateConcurrent},
+		{"ScreenSharesRoundTripAndSurviveUpdates", testScreenShares},
 		{"ListFilters", testListFilters},
 		{"ListLimits", testListLimits},
 		{"Count", testCount},
@@ -75,6 +76,8 @@ func sample(id string) room.Room {
 		CreatedAt:   base.Add(-time.Hour),
 		UpdatedAt:   base.Add(-time.Minute),
 		EndedAt:     base.Add(3 * time.Hour),
+		// A room's own cap on screens shared at once (0: the server's).
+		MaxScreenShares: 3,
 	}
 }
 
@@ -109,6 +112,7 @@ func diff(want, got room.Room) []string {
 	field("Visibility", want.Visibility, got.Visibility)
 	field("Locked", want.Locked, got.Locked)
 	field("Capacity", want.Capacity, got.Capacity)
+	field("MaxScreenShares", want.MaxScreenShares, got.MaxScreenShares)
 	field("State", want.State, got.State)
 	field("TimeZone", want.TimeZone, got.TimeZone)
 	field("Duration", want.Duration, got.Duration)
@@ -155,7 +159,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		{name: "zero EndedAt, Duration and hash", in: func() room.Room {
 			r := sample("zeros")
 			r.EndedAt, r.Duration, r.HostKeyHash = time.Time{}, 0, nil
-			r.Locked, r.Visibility, r.State, r.Capacity = false, room.Private, room.Open, 0
+			r.Locked, r.Visibility, r.State, r.Capacity, r.MaxScreenShares = false, room.Private, room.Open, 0, 0
 			r.Theme, r.TimeZone = "", ""
 			return r
 		}()},
@@ -255,6 +259,39 @@ func testUpdatePersists(t *testing.T, s store.Store) {
 	want.EndedAt, want.HostKeyHash, want.UpdatedAt = base.Add(5*time.Hour), []byte{9, 9}, got.UpdatedAt
 	checkRoom(t, "UpdateRoom result", want, got)
 	checkRoom(t, "GetRoom after update", want, mustGet(t, s, "upd"))
+}
+
+// testScreenShares checks a room's cap on screens is kept by create, by
+// updates that change other fields, and by updates that change it.
+func testScreenShares(t *testing.T, s store.Store) {
+	in := sample("screens")
+	in.MaxScreenShares = 1
+	mustCreate(t, s, in)
+	if got := mustGet(t, s, "screens").MaxScreenShares; got != 1 {
+		t.Fatalf("after create: MaxScreenShares = %d, want 1", got)
+	}
+	steps := []struct {
+		name string
+		fn   func(*room.Room)
+		want int
+	}{
+		{"rename", func(r *room.Room) { r.Name = "renamed" }, 1},
+		{"lock", func(r *room.Room) { r.Locked = !r.Locked }, 1},
+		{"raise the cap", func(r *room.Room) { r.MaxScreenShares = 7 }, 7},
+		{"back to the server's cap", func(r *room.Room) { r.MaxScreenShares = 0 }, 0},
+	}
+	for _, st := range steps {
+		got, err := s.UpdateRoom(t.Context(), "screens", func(r *room.Room) error { st.fn(r); return nil })
+		if err != nil {
+			t.Fatalf("%s: UpdateRoom: %v", st.name, err)
+		}
+		if got.MaxScreenShares != st.want {
+			t.Errorf("%s: UpdateRoom returned MaxScreenShares = %d, want %d", st.name, got.MaxScreenShares, st.want)
+		}
+		if read := mustGet(t, s, "screens").MaxScreenShares; read != st.want {
+			t.Errorf("%s: GetRoom after update: MaxScreenShares = %d, want %d", st.name, read, st.want)
+		}
+	}
 }
 
 func testUpdateRollback(t *testing.T, s store.Store) {
