@@ -168,6 +168,8 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 	case client.RemoteTrack:
 		h.out("track", map[string]any{"from": e.Info.ParticipantID, "name": h.name(e.Info.ParticipantID), "kind": string(e.Info.Kind), "track": e.Info.ID})
 		h.decode(ctx, call, e)
+	case client.TrackUnpublished:
+		h.out("track_ended", map[string]any{"from": e.ParticipantID, "name": h.name(e.ParticipantID), "kind": string(e.Kind), "track": e.ID})
 	case client.Speaking:
 		h.out("speaking", map[string]any{"id": e.ParticipantID, "name": h.name(e.ParticipantID), "speaking": e.Speaking, "active": e.Active})
 	case client.RoomUpdated:

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,8 +48,8 @@ the room's theme colours, a status bar, people and chat panels (? lists the keys
 
 With --headless it publishes the sources you choose and reports what happens in the
 call, one line per event (one JSON object per line with --json): joined,
-participant_joined, participant_left, track, first_frame, speaking, room_updated,
-removed, ended, and stats every 5 s.
+participant_joined, participant_left, track, track_ended, first_frame, speaking,
+room_updated, error, screen_stopped, removed, ended, and stats every 5 s.
 
 Sources: --video and --audio take testsrc (a test pattern with known colours and a
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
@@ -201,7 +202,8 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 
 	if !o.headless {
 		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
-			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio})
+			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio,
+			Screen: screenTrack, ScreenSource: cmp.Or(o.screen, o.display)})
 	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode

@@ -5,17 +5,19 @@ import "charm.land/bubbles/v2/key"
 // keyMap declares every key once; the help line and the help panel are
 // rendered from it.
 type keyMap struct {
-	Mic, Camera, People, Chat, Help, Leave key.Binding
-	Left, Right, Up, Down, Pin, Unpin      key.Binding
-	PrevPage, NextPage                     key.Binding
-	Lock, Hide, Remove, End                key.Binding
-	Confirm, Cancel                        key.Binding
+	Mic, Camera, Share, People, Chat  key.Binding
+	Help, Leave                       key.Binding
+	Left, Right, Up, Down, Pin, Unpin key.Binding
+	PrevPage, NextPage                key.Binding
+	Lock, Hide, Remove, End           key.Binding
+	Confirm, Cancel                   key.Binding
 }
 
 func newKeyMap() keyMap {
 	return keyMap{
 		Mic:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mic")),
 		Camera:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "camera")),
+		Share:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "share screen")),
 		People:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "people")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -39,7 +41,7 @@ func newKeyMap() keyMap {
 
 // short is the help line under the call; the host sees its keys too.
 func (k keyMap) short(host bool) []key.Binding {
-	b := []key.Binding{k.Mic, k.Camera, k.People, k.Chat, k.Pin, k.PrevPage, k.Leave}
+	b := []key.Binding{k.Mic, k.Camera, k.Share, k.People, k.Chat, k.Pin, k.PrevPage, k.Leave}
 	if host {
 		b = append(b, k.Lock, k.Remove, k.End)
 	}

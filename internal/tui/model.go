@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type Controls interface {
 	SetCamera(on bool)
 	SendChat(text string)
 	Host(action, participantID string)
+	// ShareScreen starts or stops sharing this person's screen; an error
+	// says why it could not start (no display, say).
+	ShareScreen(on bool) error
 	Leave()
 }
 
@@ -44,6 +48,8 @@ type Config struct {
 	CameraOn bool
 	// NoMic and NoCamera say there is no such source to turn on.
 	NoMic, NoCamera bool
+	// Sharing says the call starts with this person's screen shared.
+	Sharing bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -81,26 +87,31 @@ type person struct {
 
 // Model is the call screen.
 type Model struct {
-	cfg     Config
-	keys    keyMap
-	w, h    int
-	room    api.Room
-	me      api.Participant
-	people  map[string]*person
-	order   []string // participant ids in the order they came
-	active  string   // active speaker
-	pinned  string
-	sel     int // selected tile on the page
-	page    int
-	panel   panel
-	chat    []api.Chat
-	unread  int
-	input   textinput.Model
-	mic     bool
-	camera  bool
-	started time.Time
-	now     time.Time
-	stats   StatsMsg
+	cfg    Config
+	keys   keyMap
+	w, h   int
+	room   api.Room
+	me     api.Participant
+	people map[string]*person
+	order  []string // participant ids in the order they came
+	active string   // active speaker
+	pinned string
+	// screens are the participants whose shared screen is arriving, in
+	// the order they started; screenAt is the one in the spotlight.
+	screens  []string
+	screenAt int
+	sharing  bool // this person shares a screen
+	sel      int  // selected tile on the page
+	page     int
+	panel    panel
+	chat     []api.Chat
+	unread   int
+	input    textinput.Model
+	mic      bool
+	camera   bool
+	started  time.Time
+	now      time.Time
+	stats    StatsMsg
 	// reconnecting is set while the client retries a dropped connection.
 	reconnecting int
 	confirm      *confirm
@@ -133,7 +144,7 @@ func New(cfg Config) Model {
 	m := Model{
 		cfg: cfg, keys: newKeyMap(), room: cfg.Room, me: cfg.Me,
 		people: map[string]*person{}, input: in,
-		mic: cfg.MicOn, camera: cfg.CameraOn, started: now, now: now,
+		mic: cfg.MicOn, camera: cfg.CameraOn, sharing: cfg.Sharing, started: now, now: now,
 		tiles: newTileCache(),
 	}
 	return m
@@ -230,13 +241,28 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 		}
 		m.remove(e.ID)
 	case client.RemoteTrack:
-		if p := m.people[e.Info.ParticipantID]; p != nil && e.Info.Kind == api.KindVideo {
+		p := m.people[e.Info.ParticipantID]
+		switch {
+		case p == nil:
+		case e.Info.Kind == api.KindVideo:
 			p.video = true
+		case e.Info.Kind == api.KindScreen:
+			// A new share takes the spotlight; [ and ] go back to others.
+			if i := slices.Index(m.screens, p.ID); i >= 0 {
+				m.screenAt = i
+			} else {
+				m.screens = append(m.screens, p.ID)
+				m.screenAt = len(m.screens) - 1
+				m.say(p.Name + " is sharing their screen")
+			}
 		}
 	case client.TrackUnpublished:
 		if p := m.people[e.ParticipantID]; p != nil && e.Kind == api.KindVideo {
 			p.video = false
 			m.cfg.Frames.Drop(e.ParticipantID)
+		}
+		if e.Kind == api.KindScreen {
+			m.dropScreen(e.ParticipantID)
 		}
 	case client.Muted:
 		if p := m.people[e.ParticipantID]; p != nil {
@@ -268,6 +294,12 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 	case client.Reconnecting:
 		m.reconnecting = e.Attempt
 	case client.ServerError:
+		if e.Code == api.CodeScreenShareLimit {
+			// The runner has already taken the refused screen back.
+			m.sharing = false
+			m.say(shareRefusal(e.Sharers))
+			break
+		}
 		m.say(e.Message)
 	case client.Removed:
 		m.over = "You were removed by the host."
@@ -320,6 +352,55 @@ func (m *Model) remove(id string) {
 	}
 	m.cfg.Frames.Drop(id)
 	m.tiles.forget(id)
+	m.dropScreen(id)
+}
+
+// dropScreen forgets a participant's shared screen.
+func (m *Model) dropScreen(id string) {
+	i := slices.Index(m.screens, id)
+	if i < 0 {
+		return
+	}
+	m.screens = slices.Delete(m.screens, i, i+1)
+	if m.screenAt >= i && m.screenAt > 0 {
+		m.screenAt--
+	}
+	m.cfg.Frames.Drop(screenKey(id))
+	m.tiles.forget(screenKey(id))
+}
+
+// screenKey is where a participant's shared screen is kept in Frames and
+// the tile cache, beside their camera.
+func screenKey(participantID string) string { return "screen:" + participantID }
+
+// spotScreen is whose screen fills the spotlight now: none while someone
+// is pinned or nobody shares.
+func (m Model) spotScreen() string {
+	if len(m.screens) == 0 {
+		return ""
+	}
+	if m.pinned != "" {
+		if _, ok := m.people[m.pinned]; ok {
+			return ""
+		}
+	}
+	return m.screens[min(m.screenAt, len(m.screens)-1)]
+}
+
+// shareRefusal says who holds the screen-sharing slots.
+func shareRefusal(sharers []string) string {
+	if len(sharers) == 0 {
+		return "Screen sharing is full in this room; try again when someone stops."
+	}
+	who := strings.Join(sharers, ", ")
+	if n := len(sharers); n > 1 {
+		who = strings.Join(sharers[:n-1], ", ") + " and " + sharers[n-1]
+	}
+	verb := "is"
+	if len(sharers) > 1 {
+		verb = "are"
+	}
+	return fmt.Sprintf("Screen sharing is full: %s %s sharing. Try again when one stops.", who, verb)
 }
 
 // keyPress handles a key: chat typing first, then a pending question,
@@ -381,6 +462,15 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		m.camera = !m.camera
 		m.cfg.Controls.SetCamera(m.camera)
+	case key.Matches(msg, k.Share):
+		if err := m.cfg.Controls.ShareScreen(!m.sharing); err != nil {
+			m.say(err.Error())
+			break
+		}
+		m.sharing = !m.sharing
+		if m.sharing {
+			m.say("You are sharing your screen; s stops.")
+		}
 	case key.Matches(msg, k.People):
 		m.panel = toggle(m.panel, panelPeople)
 	case key.Matches(msg, k.Chat):
@@ -412,6 +502,11 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, k.Unpin):
 		m.pinned = ""
+	case key.Matches(msg, k.PrevPage) && m.spotScreen() != "":
+		// With screens in the spotlight, [ and ] go through them.
+		m.screenAt = (m.screenAt + len(m.screens) - 1) % len(m.screens)
+	case key.Matches(msg, k.NextPage) && m.spotScreen() != "":
+		m.screenAt = (m.screenAt + 1) % len(m.screens)
 	case key.Matches(msg, k.PrevPage):
 		m.page = max(0, m.page-1)
 		m.sel = 0
@@ -451,7 +546,7 @@ func toggle(cur, p panel) panel {
 // click pins the tile under the mouse.
 func (m Model) click(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
 	g := m.grid()
-	if g.TileW == 0 || g.TileH == 0 {
+	if g.TileW == 0 || g.TileH == 0 || m.spotScreen() != "" {
 		return m, nil
 	}
 	w, h := m.gridSize()
@@ -496,6 +591,9 @@ func (m Model) visible() []string {
 
 // shown is who has a tile on screen now: the page, or the spotlight.
 func (m Model) shown() []string {
+	if id := m.spotScreen(); id != "" {
+		return append(m.stripIDs(), screenKey(id))
+	}
 	if m.pinned != "" {
 		if _, ok := m.people[m.pinned]; ok {
 			return m.ids() // the spotlight shows the pinned one and a strip of the others

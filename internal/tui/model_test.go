@@ -22,13 +22,23 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // recorder is Controls that remembers what the screen asked for.
-type recorder struct{ calls []string }
+type recorder struct {
+	calls    []string
+	shareErr error // what ShareScreen answers
+}
 
 func (r *recorder) SetMic(on bool)    { r.calls = append(r.calls, "mic "+onOff(on)) }
 func (r *recorder) SetCamera(on bool) { r.calls = append(r.calls, "camera "+onOff(on)) }
 func (r *recorder) SendChat(t string) { r.calls = append(r.calls, "chat "+t) }
 func (r *recorder) Host(a, p string)  { r.calls = append(r.calls, strings.TrimSpace("host "+a+" "+p)) }
 func (r *recorder) Leave()            { r.calls = append(r.calls, "leave") }
+func (r *recorder) ShareScreen(on bool) error {
+	if r.shareErr != nil {
+		return r.shareErr
+	}
+	r.calls = append(r.calls, "share "+onOff(on))
+	return nil
+}
 
 func onOff(b bool) string {
 	if b {

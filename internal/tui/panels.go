@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -29,6 +30,9 @@ func (m Model) panelView() string {
 			if p.Muted.Audio {
 				line += " 🔇"
 			}
+			if slices.Contains(m.screens, p.ID) {
+				line += " 💻"
+			}
 			if p.speaking {
 				line = lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(line + " ◀")
 			}
@@ -55,9 +59,10 @@ func (m Model) panelView() string {
 		title = "Keys"
 		for _, b := range []struct{ k, d string }{
 			{"m", "mute or unmute your mic"}, {"v", "turn your camera off or on"},
+			{"s", "share screen, or stop"},
 			{"tab", "people in the call"}, {"c", "chat (enter sends, esc closes)"},
 			{"← → ↑ ↓", "select a tile"}, {"p or ⏎", "pin the selected tile big"},
-			{"esc", "unpin"}, {"[ ]", "previous or next page"}, {"q", "leave the call"},
+			{"esc", "unpin"}, {"[ ]", "page, or next screen"}, {"q", "leave the call"},
 		} {
 			lines = append(lines, fmt.Sprintf("%-8s %s", b.k, b.d))
 		}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"os"
@@ -29,6 +30,11 @@ type Options struct {
 	// MicNote describe them (or why there is none) on the pre-join screen.
 	Video, Audio        media.LocalTrack
 	CameraNote, MicNote string
+	// Screen is shared from the start (it is also in Join.Tracks), or nil;
+	// ScreenSource is what s shares: an X display, testsrc, or "" for
+	// $DISPLAY.
+	Screen       media.LocalTrack
+	ScreenSource string
 	// Remember keeps the name typed on the pre-join screen for next time.
 	Remember func(name string)
 	// NoAudio plays no sound.
@@ -119,11 +125,12 @@ func Run(ctx context.Context, o Options) error {
 		_ = call.SetMuted(api.KindVideo, true)
 	}
 	frames := NewFrames()
-	ctrl := &controls{call: call, video: o.Video, audio: o.Audio}
+	ctrl := &controls{ctx: ctx, call: call, video: o.Video, audio: o.Audio, screen: o.Screen, screenSource: o.ScreenSource, getenv: o.Getenv}
+	defer ctrl.stopShare()
 	cfg := Config{
 		Room: o.Room, Theme: o.Theme, Me: call.Me(), Frames: frames, Controls: ctrl,
 		Profile: profile, MicOn: o.Audio != nil, CameraOn: cameraOn,
-		NoMic: o.Audio == nil, NoCamera: o.Video == nil,
+		NoMic: o.Audio == nil, NoCamera: o.Video == nil, Sharing: o.Screen != nil,
 	}
 	if o.Video != nil {
 		cfg.SelfView = func() image.Image { return o.Video.Gate().Preview() }
@@ -136,7 +143,7 @@ func Run(ctx context.Context, o Options) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		pump(decodeCtx, call, frames, player, p, &wg)
+		pump(decodeCtx, call, ctrl, frames, player, p, &wg)
 	}()
 	go func() {
 		defer wg.Done()
@@ -164,9 +171,15 @@ func Run(ctx context.Context, o Options) error {
 
 // pump forwards call events to the program and starts a decoder for each
 // remote video track.
-func pump(ctx context.Context, call *client.Call, frames *Frames, player *media.Player, p *tea.Program, wg *sync.WaitGroup) {
+func pump(ctx context.Context, call *client.Call, ctrl *controls, frames *Frames, player *media.Player, p *tea.Program, wg *sync.WaitGroup) {
 	for ev := range call.Events() {
 		switch e := ev.(type) {
+		case client.ServerError:
+			if e.Code == api.CodeScreenShareLimit {
+				// No slot for our screen: take it back before the screen
+				// says so.
+				ctrl.stopShare()
+			}
 		case client.RemoteTrack:
 			wg.Add(1)
 			go func() {
@@ -199,6 +212,9 @@ func receive(ctx context.Context, call *client.Call, rt client.RemoteTrack, fram
 		return
 	}
 	id := rt.Info.ParticipantID
+	if rt.Info.Kind == api.KindScreen {
+		id = screenKey(id)
+	}
 	_ = media.DecodeVideoWhen(ctx, rt.Track, func() bool { return frames.Shown(id) },
 		func(f media.Frame) { frames.Put(id, f.Image) }, func() { _ = call.RequestKeyframe(rt.Track) })
 }
@@ -239,8 +255,50 @@ func stats(ctx context.Context, call *client.Call, p *tea.Program) {
 
 // controls carries out the screen's requests on the call.
 type controls struct {
+	ctx          context.Context
 	call         *client.Call
 	video, audio media.LocalTrack
+	screenSource string
+	getenv       func(string) string
+
+	mu     sync.Mutex // the program and the event pump both stop a share
+	screen media.LocalTrack
+}
+
+// ShareScreen opens the screen and publishes it, or stops sharing.
+func (c *controls) ShareScreen(on bool) error {
+	if !on {
+		c.stopShare()
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.screen != nil {
+		return nil
+	}
+	t, err := media.OpenScreen(c.ctx, media.ScreenOptions{Source: c.screenSource, Getenv: c.getenv})
+	if err != nil {
+		return fmt.Errorf("cannot share your screen: %w", err)
+	}
+	if err := c.call.Publish(client.LocalTrack{Track: t.Track(), Kind: api.KindScreen}); err != nil {
+		_ = t.Close()
+		return fmt.Errorf("cannot share your screen: %w", err)
+	}
+	c.screen = t
+	return nil
+}
+
+// stopShare unpublishes and closes the shared screen, if any.
+func (c *controls) stopShare() {
+	c.mu.Lock()
+	t := c.screen
+	c.screen = nil
+	c.mu.Unlock()
+	if t == nil {
+		return
+	}
+	_ = c.call.Unpublish(t.Track().ID())
+	_ = t.Close()
 }
 
 func (c *controls) SetMic(on bool) {

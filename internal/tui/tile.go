@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -48,6 +49,9 @@ func (m Model) tile(id string, tw, th, vw, vh int, selected bool) string {
 	}
 	if p.Muted.Video || !p.video {
 		state += " 📷✕"
+	}
+	if slices.Contains(m.screens, id) {
+		state += " 💻"
 	}
 	label := truncate(state+" "+name, innerW)
 	label = lipgloss.NewStyle().Width(innerW).Foreground(hex(pal.Text)).Background(hex(pal.Background)).Render(label)

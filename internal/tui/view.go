@@ -73,6 +73,9 @@ func (m Model) tilesView() string {
 	if len(ids) == 0 {
 		return m.alone(w, h)
 	}
+	if m.spotScreen() != "" {
+		return m.screenView(w, h)
+	}
 	if m.pinned != "" {
 		if _, ok := m.people[m.pinned]; ok {
 			return m.spotlight(w, h)
@@ -204,10 +207,13 @@ func (m Model) statusView() string {
 		cam = "📷 off"
 	}
 	parts = append(parts, mic, cam)
+	if m.sharing {
+		parts = append(parts, "💻 sharing")
+	}
 	if m.unread > 0 {
 		parts = append(parts, fmt.Sprintf("💬 %d", m.unread))
 	}
-	if g := m.grid(); g.Pages > 1 {
+	if g := m.grid(); g.Pages > 1 && m.spotScreen() == "" {
 		parts = append(parts, fmt.Sprintf("page %d/%d", m.page+1, g.Pages))
 	}
 	quality := fmt.Sprintf("rtt %d ms · loss %.0f%% · %d kbps", m.stats.RTT.Milliseconds(), m.stats.Loss*100, m.stats.Kbps)

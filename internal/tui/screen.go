@@ -1,0 +1,121 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/rooms-dev/rooms/internal/termimg"
+)
+
+// A shared screen takes the spotlight: as much of the tile area as it can
+// use on the left, under a header naming the sharer, with everyone's
+// camera in a strip on the right. Text on a screen needs every cell.
+
+// stripFor is the camera strip beside a shared screen in a w×h area: its
+// width (0 when the terminal is too narrow to spare one), its layout, and
+// who is on it.
+func (m Model) stripFor(w, h int) (int, Grid, []string) {
+	ids := m.ids()
+	if len(ids) == 0 || w < 60 {
+		return 0, Grid{}, nil
+	}
+	// A fifth of the width, or two columns of the smallest legible tiles
+	// when that shows more people and leaves the screen two thirds.
+	sw := max(22, w/5)
+	g := stripLayout(len(ids), sw, h)
+	if two := 2 * (minVideoW + tileChromeW); two > sw && w-two >= w*2/3 {
+		if g2 := stripLayout(len(ids), two, h); g2.PerPage > g.PerPage {
+			sw, g = two, g2
+		}
+	}
+	return sw, g, ids[:min(len(ids), g.PerPage)]
+}
+
+// stripLayout lays n camera tiles in a sw×h strip, keeping a line for
+// "+N more" when not all fit.
+func stripLayout(n, sw, h int) Grid {
+	g := Layout(n, sw, h, 4, 3)
+	if g.PerPage < n {
+		g = Layout(n, sw, h-1, 4, 3)
+	}
+	return g
+}
+
+// stripIDs is who has a camera tile beside the shared screen now.
+func (m Model) stripIDs() []string {
+	w, h := m.gridSize()
+	_, _, ids := m.stripFor(w, h)
+	return ids
+}
+
+// screenView draws the shared screen in the spotlight and the strip.
+func (m Model) screenView(w, h int) string {
+	pal := m.cfg.Theme.Palette
+	id := m.spotScreen()
+	sw, g, strip := m.stripFor(w, h)
+	bw := w - sw
+
+	name := "Someone"
+	if p := m.people[id]; p != nil {
+		name = p.Name
+	}
+	badge := lipgloss.NewStyle().Bold(true).Foreground(hex(pal.Background)).Background(hex(pal.Accent)).Render(" 💻 SHARING ")
+	head := " " + name + "'s screen"
+	if len(m.screens) > 1 {
+		head += fmt.Sprintf("  ·  %d/%d  ·  [ ] next screen", m.screenAt+1, len(m.screens))
+	}
+	header := truncate(badge+lipgloss.NewStyle().Bold(true).Foreground(hex(pal.Text)).Render(head), bw)
+	header = lipgloss.NewStyle().Width(bw).Background(hex(pal.Background)).Render(header)
+
+	// The picture keeps the shared screen's shape (16:9 until a frame says).
+	img, seq := m.cfg.Frames.Get(screenKey(id))
+	aw, ah := 16, 9
+	if img != nil && img.Bounds().Dx() > 0 && img.Bounds().Dy() > 0 {
+		aw, ah = img.Bounds().Dx(), img.Bounds().Dy()
+	}
+	vw, vh := fit(bw-tileChromeW, h-1-2, aw, ah)
+	var video []string
+	switch {
+	case vw < 1 || vh < 1:
+	case img == nil:
+		video = termimg.Placeholder(vw, vh, "waiting for "+name+"'s screen…", rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
+	default:
+		key := screenKey(id)
+		if c, ok := m.tiles.lines[key]; ok && c.seq == seq && c.w == vw && c.h == vh {
+			video = c.out
+		} else {
+			video = termimg.Render(img, vw, vh, m.cfg.Profile, rgb(pal.Background))
+			m.tiles.lines[key] = cachedTile{seq: seq, w: vw, h: vh, out: video}
+			m.tiles.drawn++
+		}
+	}
+	screen := lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(hex(pal.Accent)).BorderBackground(hex(pal.Background)).
+		Render(strings.Join(video, "\n"))
+	big := lipgloss.Place(bw, h, lipgloss.Center, lipgloss.Top, lipgloss.JoinVertical(lipgloss.Left, header, screen),
+		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(pal.Background))))
+	if sw == 0 {
+		return big
+	}
+	tiles := make([]string, 0, len(strip)+1)
+	rows := make([]string, 0, g.Rows)
+	for r := 0; r < g.Rows; r++ {
+		cells := make([]string, 0, g.Cols)
+		for c := 0; c < g.Cols; c++ {
+			i := r*g.Cols + c
+			if i >= len(strip) {
+				break
+			}
+			cells = append(cells, m.tile(strip[i], g.TileW, g.TileH, g.VideoW, g.VideoH, false))
+		}
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
+	}
+	tiles = append(tiles, rows...)
+	if more := len(m.ids()) - len(strip); more > 0 {
+		tiles = append(tiles, truncate(lipgloss.NewStyle().Faint(true).Foreground(hex(pal.Text)).Render(fmt.Sprintf(" +%d more · tab: everyone", more)), sw))
+	}
+	side := lipgloss.Place(sw, h, lipgloss.Center, lipgloss.Top, lipgloss.JoinVertical(lipgloss.Left, tiles...),
+		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(pal.Background))))
+	return lipgloss.JoinHorizontal(lipgloss.Top, big, side)
+}
