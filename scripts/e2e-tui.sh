@@ -2,7 +2,8 @@
 # End-to-end test of the terminal call UI: roomsd, a headless participant
 # with test sources, and `rooms join` in tmux at 160x48. It asserts on the
 # screen with its colours, as a user sees it: the test pattern's colours
-# and the name on a tile, then m (mic), c (chat) and q (leave).
+# and the name on a tile, then m (mic), c (chat) and q (leave); then screen
+# sharing both ways, with a virtual X display (Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "e2e-tui: tmux is missing (scripts/bootstrap installs it)" >&2; exit 1; }
@@ -18,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "e2e-tui: FAIL: $*" >&2; echo "--- screen:" >&2; tmux -S "$sock" capture-pane -t call -p >&2 || true; exit 1; }
 
-go build -o "$bin/" ./cmd/rooms
+go build -o "$bin/" ./cmd/rooms ./internal/xvfbtest/paint
 CGO_ENABLED=0 go build -o "$bin/" ./cmd/roomsd
 port=$((20000 + RANDOM % 20000))
 export ROOMS_SERVER=http://127.0.0.1:$port
@@ -113,4 +114,34 @@ wait_screen 'Leave the call\?'
 tmux -S "$sock" send-keys -t call y
 wait_screen 'EXIT=0'
 echo "e2e-tui: q then y leaves cleanly (exit 0)"
+
+# Screen sharing: Bo shares a test screen and it takes the spotlight, in its
+# colours; then s shares this terminal's X display (Xvfb, painted with the
+# screen pattern) and Bo decodes that pattern; s again stops it.
+command -v Xvfb >/dev/null || { echo "e2e-tui: Xvfb is missing (scripts/bootstrap installs it)" >&2; exit 1; }
+exec 3>"$work/displayfd"
+Xvfb -displayfd 3 -screen 0 1280x720x24 -noreset -nolisten tcp 2>"$work/xvfb.log" &
+for _ in $(seq 100); do [ -s "$work/displayfd" ] && break; sleep 0.1; done
+display=:$(head -1 "$work/displayfd")
+"$bin/paint" -display "$display" -size 1280x720 || fail "could not paint the virtual display $display"
+room3=$(XDG_STATE_HOME=$work/host "$bin/rooms" create --json | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
+XDG_STATE_HOME=$work/bo "$bin/rooms" join "$room3" --headless --name Bo --video testsrc --screen testsrc --json >"$work/bo.out" 2>&1 &
+tmux -S "$sock" kill-session -t call
+tmux -S "$sock" new-session -d -s call -x 160 -y 48 \
+  "env XDG_STATE_HOME=$work/host ROOMS_SERVER=$ROOMS_SERVER COLORTERM=truecolor TERM=xterm-256color DISPLAY=$display $bin/rooms join $room3 --name Host --video testsrc; echo EXIT=\$?; sleep 30"
+wait_screen 'Your name'
+tmux -S "$sock" send-keys -t call Enter
+wait_screen '💻 SHARING +Bo.s screen'
+# The screen pattern's orange quadrant (255,112,0), decoded.
+wait_screen ';2;2[3-5][0-9];(9[7-9]|1[0-2][0-9]);[0-3]?[0-9]m' colour
+wait_screen '💻 Bo'
+echo "e2e-tui: Bo's shared screen takes the spotlight, in colour"
+tmux -S "$sock" send-keys -t call s
+wait_screen '💻 sharing'
+for _ in $(seq 200); do grep -q '"kind":"screen","latency_ms":[0-9]*,"name":"Host","pattern_ok":true' "$work/bo.out" && break; sleep 0.1; done
+grep -q '"kind":"screen","latency_ms":[0-9]*,"name":"Host","pattern_ok":true' "$work/bo.out" || fail "Bo never decoded the host's shared X display"
+tmux -S "$sock" send-keys -t call s
+for _ in $(seq 100); do grep -q '"kind":"screen","name":"Host".*"type":"track_ended"' "$work/bo.out" && break; sleep 0.1; done
+grep -q '"kind":"screen","name":"Host".*"type":"track_ended"' "$work/bo.out" || fail "the host's share did not end for Bo"
+echo "e2e-tui: s shares the X display (Bo decodes its pattern) and s stops it"
 echo "e2e-tui: ok"

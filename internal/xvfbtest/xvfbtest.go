@@ -7,6 +7,8 @@ import (
 	"bufio"
 	"fmt"
 	"image"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strings"
@@ -85,15 +87,13 @@ func Run(w, h int) (display string, stop func(), err error) {
 // nothing: img should be the screen's size. The picture stays after
 // Paint returns.
 func Paint(display string, img *image.RGBA) error {
+	// xgb logs every connection without an .Xauthority; Xvfb needs none.
+	xgb.Logger = log.New(io.Discard, "", 0)
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return fmt.Errorf("connect to X display %s: %w", display, err)
 	}
 	defer c.Close()
-	// The pixmap must outlive this connection.
-	if err := xproto.SetCloseDownModeChecked(c, xproto.CloseDownRetainPermanent).Check(); err != nil {
-		return fmt.Errorf("keep the painted picture: %w", err)
-	}
 	scr := xproto.Setup(c).DefaultScreen(c)
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	pix, err := xproto.NewPixmapId(c)
@@ -133,5 +133,10 @@ func Paint(display string, img *image.RGBA) error {
 	if err := xproto.ChangeWindowAttributesChecked(c, scr.Root, xproto.CwBackPixmap, []uint32{uint32(pix)}).Check(); err != nil {
 		return fmt.Errorf("set the root window's picture: %w", err)
 	}
-	return xproto.ClearAreaChecked(c, false, scr.Root, 0, 0, 0, 0).Check()
+	if err := xproto.ClearAreaChecked(c, false, scr.Root, 0, 0, 0, 0).Check(); err != nil {
+		return fmt.Errorf("show the root window's picture: %w", err)
+	}
+	// The window holds its own reference to its background: the pixmap
+	// lives on after this id (and this connection) is gone.
+	return xproto.FreePixmapChecked(c, pix).Check()
 }
