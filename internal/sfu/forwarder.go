@@ -3,12 +3,12 @@ package sfu
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -25,7 +25,9 @@ type forwarder struct {
 	remote *webrtc.TrackRemote
 	// local is bound once per subscriber; one write reaches them all, each
 	// with its own SSRC and payload type.
-	local *webrtc.TrackLocalStaticRTP
+	local *fanout
+	// hist answers subscribers' NACKs (video only: audio negotiates none).
+	hist *history
 
 	mu      sync.Mutex
 	senders map[string]*webrtc.RTPSender // by subscriber id
@@ -42,16 +44,16 @@ type forwarder struct {
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver, kind api.TrackKind) (*forwarder, error) {
 	id := newTrackID()
-	local, err := webrtc.NewTrackLocalStaticRTP(remote.Codec().RTPCodecCapability, id, pub.id)
-	if err != nil {
-		return nil, fmt.Errorf("local track for %s: %w", remote.ID(), err)
-	}
+	local := newFanout(remote.Codec().RTPCodecCapability, id, pub.id, remote.Kind())
 	f := &forwarder{
 		info:    api.Track{ID: id, ParticipantID: pub.id, Kind: kind},
 		pub:     pub,
 		remote:  remote,
 		local:   local,
 		senders: map[string]*webrtc.RTPSender{},
+	}
+	if remote.Kind() == webrtc.RTPCodecTypeVideo {
+		f.hist = &history{}
 	}
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		for _, ext := range recv.GetParameters().HeaderExtensions {
@@ -69,15 +71,21 @@ func newTrackID() string {
 	return "t" + hex.EncodeToString(b)
 }
 
-// run forwards packets until the publisher's track ends.
+// run forwards packets until the publisher's track ends. It reads into
+// one buffer and one packet, reused: nothing is allocated per packet.
 func (f *forwarder) run() {
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
 	for {
-		pkt, _, err := f.remote.ReadRTP()
+		n, _, err := f.remote.Read(buf)
 		if err != nil {
 			if f.speaking.speaking {
 				f.pub.router.events.Speaking(f.info.ParticipantID, false)
 			}
 			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
+			continue // malformed, or padding only (a bandwidth probe)
 		}
 		if f.levelID != 0 {
 			if b := pkt.GetExtension(f.levelID); len(b) > 0 {
@@ -86,15 +94,25 @@ func (f *forwarder) run() {
 				}
 			}
 		}
-		// The publisher's header extension ids mean nothing on the
-		// subscriber's connection; its own interceptors add what it
-		// negotiated.
-		pkt.Header.Extension = false
-		pkt.Header.Extensions = nil
-		pkt.Header.ExtensionProfile = 0
-		_ = f.local.WriteRTP(pkt)
-		f.pub.router.sfu.forwarded.Add(uint64(f.fanout.Load()))
+		f.forward(&pkt)
 	}
+}
+
+// forward sends one packet read from the publisher to every subscriber
+// and keeps it for retransmission.
+func (f *forwarder) forward(pkt *rtp.Packet) {
+	// The publisher's header extension ids mean nothing on the
+	// subscriber's connection; its own interceptors add what it
+	// negotiated. Padding was taken off by Unmarshal.
+	pkt.Header.Extension = false
+	pkt.Header.Extensions = pkt.Header.Extensions[:0]
+	pkt.Header.ExtensionProfile = 0
+	pkt.Header.Padding = false
+	pkt.Header.PaddingSize = 0
+	if f.hist != nil {
+		f.hist.add(pkt)
+	}
+	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(pkt)))
 }
 
 // subscribe sends the track to p and asks the publisher for a keyframe so
@@ -128,12 +146,30 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				f.requestKeyframe()
+			case *rtcp.TransportLayerNack:
+				f.answerNack(pkt)
 			}
 		}
 	}
+}
+
+// answerNack resends what a subscriber lost, from the track's history.
+func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
+	if f.hist == nil {
+		return
+	}
+	b := f.local.bindingFor(n.MediaSSRC)
+	if b == nil {
+		return
+	}
+	var seqs []uint16
+	for _, pair := range n.Nacks {
+		seqs = append(seqs, pair.PacketList()...)
+	}
+	f.pub.router.sfu.retransmitted.Add(uint64(f.hist.resend(b, seqs)))
 }
 
 // requestKeyframe asks the publisher for a keyframe, at most every

@@ -34,6 +34,28 @@ func clientAPI(tb testing.TB) *webrtc.API {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 
+// leanClientAPI is clientAPI without interceptors, for benchmark
+// receivers whose own per-packet work should not blur the SFU's.
+func leanClientAPI(tb testing.TB, opts ...func(*webrtc.SettingEngine)) *webrtc.API {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
+		tb.Fatal(err)
+	}
+	if err := m.RegisterCodec(codecOpus, webrtc.RTPCodecTypeAudio); err != nil {
+		tb.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	for _, o := range opts {
+		o(&se)
+	}
+	// An empty registry: without one, NewAPI installs the defaults.
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
+}
+
 // testClient is a participant wired straight to a router, without the
 // WebSocket: the signaler hands SDP and candidates across in-process.
 type testClient struct {

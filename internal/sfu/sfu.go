@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -37,8 +35,10 @@ type Config struct {
 
 // SFU holds what every router shares: the WebRTC API and the UDP socket.
 type SFU struct {
-	// forwarded counts packets written to subscribers (one per subscriber).
+	// forwarded counts packets written to subscribers (one per subscriber);
+	// retransmitted, those sent again on a subscriber's NACK.
 	forwarded     atomic.Uint64
+	retransmitted atomic.Uint64
 	answerTimeout time.Duration
 	api           *webrtc.API
 	conn          net.PacketConn
@@ -61,9 +61,6 @@ var (
 	}
 )
 
-// nackBuffer is the packets kept per subscriber track to answer NACKs.
-const nackBuffer = 128
-
 // AudioLevelURI is the header extension publishers put their audio level in.
 const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
@@ -83,15 +80,9 @@ func New(cfg Config) (*SFU, error) {
 	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register audio level: %w", err)
 	}
-	reg := &interceptor.Registry{}
-	// NACK generation and answers from a send buffer, RTCP sender and
-	// receiver reports, transport-wide congestion control feedback. The
-	// send buffer keeps 128 packets per subscriber track (pion's default
-	// is 1024): at 15 fps that is still over a second of video for
-	// retransmission, while 1024 made a 50-person room hold 3.4 GB.
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(m, reg,
-		webrtc.WithNackResponderOptions(nack.ResponderSize(nackBuffer))); err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
+	reg, err := interceptors(m)
+	if err != nil {
+		return nil, err
 	}
 
 	addr, err := net.ResolveUDPAddr("udp4", cfg.UDPAddr)
@@ -147,3 +138,6 @@ func (s *SFU) Close() error {
 // Forwarded is how many packets the SFU has sent to subscribers, counting
 // each subscriber's copy.
 func (s *SFU) Forwarded() uint64 { return s.forwarded.Load() }
+
+// Retransmitted counts packets sent again on subscribers' NACKs.
+func (s *SFU) Retransmitted() uint64 { return s.retransmitted.Load() }

@@ -1,0 +1,63 @@
+package sfu
+
+import (
+	"sync"
+
+	"github.com/pion/rtp"
+)
+
+// history keeps a published video track's last packets to answer NACKs.
+// One history serves every subscriber: sequence numbers pass through
+// unchanged, so a subscriber's NACK names the publisher's packet, and only
+// the SSRC and payload type are the subscriber's own. (pion's NACK
+// responder keeps a buffer per subscriber track: 49 copies of the same
+// packets in a 50-person room.)
+type history struct {
+	mu    sync.Mutex
+	slots [historySize]historySlot
+}
+
+// historySize packets is over a second of video at 15 fps, enough for a
+// NACK's round trip; a power of two so a sequence number picks its slot.
+const historySize = 128
+
+type historySlot struct {
+	seq   uint16
+	valid bool
+	hdr   rtp.Header
+	buf   []byte
+}
+
+// add copies pkt in, over the packet historySize before it. After the
+// first round the slots' buffers are reused: no allocation per packet.
+func (h *history) add(pkt *rtp.Packet) {
+	h.mu.Lock()
+	s := &h.slots[pkt.SequenceNumber%historySize]
+	s.seq, s.valid = pkt.SequenceNumber, true
+	csrc := s.hdr.CSRC[:0]
+	s.hdr = pkt.Header
+	s.hdr.CSRC = append(csrc, pkt.CSRC...)
+	s.hdr.Extensions = nil
+	s.buf = append(s.buf[:0], pkt.Payload...)
+	h.mu.Unlock()
+}
+
+// resend writes the packets named by seqs, those still kept, to b.
+func (h *history) resend(b *binding, seqs []uint16) int {
+	n := 0
+	for _, seq := range seqs {
+		h.mu.Lock()
+		s := &h.slots[seq%historySize]
+		if !s.valid || s.seq != seq {
+			h.mu.Unlock()
+			continue
+		}
+		hdr := s.hdr
+		hdr.CSRC = append([]uint32(nil), s.hdr.CSRC...)
+		payload := append([]byte(nil), s.buf...)
+		h.mu.Unlock()
+		b.resend(hdr, payload)
+		n++
+	}
+	return n
+}

@@ -1,0 +1,103 @@
+package sfu
+
+import (
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// TestNacksAreAnsweredFromHistory: a subscriber that reports packets lost
+// gets them again, with its own SSRC and the publisher's payload, from the
+// forwarder's one history; packets older than the history are not resent.
+func TestNacksAreAnsweredFromHistory(t *testing.T) {
+	s := newTestSFU(t)
+	r := s.NewRouter("nack", nopEvents{})
+	defer r.Close()
+	pub := newTestClient(t, r, "pub", clientAPI(t))
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.publish(track)
+	// A subscriber without interceptors: it sends only the NACKs this
+	// test writes, and sees every packet as it arrives. Nothing is lost on
+	// loopback, so it asks for packets it already has: SRTP's replay
+	// protection would drop them as replays.
+	sub := newTestClient(t, r, "sub", leanClientAPI(t, func(se *webrtc.SettingEngine) {
+		se.DisableSRTPReplayProtection(true)
+	}))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		var seq uint16
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				seq++
+				payload := []byte{0x10, 0, 0, 0xee}
+				binary.BigEndian.PutUint16(payload[1:], seq) // the payload names its packet
+				_ = track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq}, Payload: payload})
+			}
+		}
+	}()
+	var remote *webrtc.TrackRemote
+	select {
+	case remote = <-sub.tracks:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the subscriber never got the track")
+	}
+	first, _, err := remote.ReadRTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until history holds more than historySize packets after first.
+	for {
+		p, _, err := remote.ReadRTP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.SequenceNumber-first.SequenceNumber > historySize+10 {
+			break
+		}
+	}
+	latest := first.SequenceNumber + historySize + 10
+	want := []uint16{latest - 3, latest - 2}
+	lost := append([]uint16{first.SequenceNumber}, want...) // the first is too old by now
+	if err := sub.sub.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: uint32(remote.SSRC()),
+		Nacks: rtcp.NackPairsFromSequenceNumbers(lost)}}); err != nil {
+		t.Fatal(err)
+	}
+	resent := map[uint16]bool{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(resent) < len(want) && time.Now().Before(deadline) {
+		p, _, err := remote.ReadRTP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.SequenceNumber-latest < 0x8000 && p.SequenceNumber != want[0] && p.SequenceNumber != want[1] {
+			continue // a new packet
+		}
+		if p.SequenceNumber == first.SequenceNumber {
+			t.Fatalf("packet %d, older than the history, was resent", p.SequenceNumber)
+		}
+		if got := binary.BigEndian.Uint16(p.Payload[1:]); got != p.SequenceNumber {
+			t.Fatalf("packet %d came back with the payload of %d", p.SequenceNumber, got)
+		}
+		if p.SSRC != uint32(remote.SSRC()) {
+			t.Fatalf("resent with SSRC %d, want the subscriber's %d", p.SSRC, remote.SSRC())
+		}
+		resent[p.SequenceNumber] = true
+	}
+	if len(resent) != len(want) {
+		t.Fatalf("resent %v, want %v", resent, want)
+	}
+	if n := s.Retransmitted(); n != 2 {
+		t.Errorf("Retransmitted() = %d, want 2", n)
+	}
+}
