@@ -3,11 +3,12 @@
 // browser offers; subscribe: the server offers and this browser answers),
 // remote tracks matched to participants, mute, chat, host actions, stats,
 // and reconnecting after a drop (up to 8 tries, 250 ms doubling to 5 s),
-// never after removed, ended or a refusal that cannot change.
+// never after removed, ended or a refusal that cannot change. A shared
+// screen is one more sender on publish, declared with kind "screen".
 //
 // The call reports what happens through onEvent(type, detail); the page
 // draws it. Types: phase, joined, participants, participant, left, media,
-// speaking, chat, room, notice, local, stats, end.
+// speaking, chat, room, notice, local, screen, stats, end.
 
 import { connect, SignalError, FINAL_CODES } from './signal.js';
 import { acquire, stopTrack } from './media.js';
@@ -15,6 +16,17 @@ import { sleep } from './util.js';
 
 const MAX_RECONNECTS = 8;
 const STATS_EVERY = 2000;
+
+// A shared screen is text and lines more than motion: a few frames a
+// second at up to 1080p, with the bitrate the terminal client uses too.
+const SCREEN_BITRATE = 1_500_000;
+const SCREEN_MAX_FPS = 15;
+const SCREEN_CONSTRAINTS = {
+  video: { frameRate: { ideal: 10, max: SCREEN_MAX_FPS }, width: { max: 1920 }, height: { max: 1080 } },
+  audio: false,
+  // Sharing this very tab would show the call inside itself.
+  selfBrowserSurface: 'exclude',
+};
 
 // Why a call ended, as #end-screen's data-reason says it.
 export function endReason(code) {
@@ -66,7 +78,9 @@ export class Call {
     this.hostKey = opts.hostKey || '';
     this.onEvent = opts.onEvent || (() => {});
     this.devices = opts.devices || {};
-    this.local = { audio: opts.audio || null, video: opts.video || null };
+    this.local = { audio: opts.audio || null, video: opts.video || null, screen: null };
+    this.screenStream = null; // the shared screen's own stream, apart from the camera's
+    this.screenPending = false; // the browser's picker is open
     this.muted = { audio: !!(opts.muted && opts.muted.audio) || !this.local.audio, video: !!(opts.muted && opts.muted.video) || !this.local.video };
     // opts.media, a promise of {audio, video} tracks, lets the call connect
     // while the camera and microphone are still starting.
@@ -351,6 +365,10 @@ export class Call {
         if (d.fatal) {
           this.lastFatal = { code: d.code, message: d.message };
           if (FINAL_CODES.has(d.code)) this.finish(d.code, d.message, { opensAt: d.opens_at });
+        } else if (d.code === 'screen_share_limit') {
+          // The server drops the refused screen; take it back too.
+          this.note('refused: ' + d.code, d.message);
+          this.stopScreen('refused', { sharers: Array.isArray(d.sharers) ? d.sharers.map(String) : [], message: d.message });
         } else {
           this.note('refused: ' + d.code, d.message);
           this.emit('notice', { code: d.code, message: d.message });
@@ -391,13 +409,18 @@ export class Call {
       if (!tr.receiver || !tr.receiver.track) continue;
       const info = this.trackInfo.get(s.track);
       const kind = info ? info.kind : (s.kind === 'audio' ? 'audio' : 'video');
-      now.set(s.track, { id: s.track, participant: s.stream, kind, track: tr.receiver.track, mid: tr.mid });
+      // known: the kind came from track_published, not guessed from the
+      // media type (a screen looks like video until then).
+      now.set(s.track, { id: s.track, participant: s.stream, kind, known: !!info, track: tr.receiver.track, mid: tr.mid });
     }
     const touched = new Set();
     for (const [id, t] of this.remote) {
       const n = now.get(id);
       if (!n || n.track !== t.track || n.kind !== t.kind) {
         this.remote.delete(id);
+        touched.add(t.participant);
+      } else if (n.known !== t.known) {
+        t.known = n.known;
         touched.add(t.participant);
       }
     }
@@ -410,8 +433,10 @@ export class Call {
     for (const pid of touched) this.emit('media', { participant: pid });
   }
 
-  // mediaOf gives a participant's tracks to show: video (a screen share
-  // wins over the camera) and every audio track.
+  // mediaOf gives a participant's tracks: the camera (for their tile),
+  // the shared screen (for the spotlight) and every audio track. A video
+  // whose kind is still a guess yields to one the server named: it may be
+  // a screen whose track_published has not come yet.
   mediaOf(pid) {
     let video = null, screen = null;
     const audio = [];
@@ -419,9 +444,15 @@ export class Call {
       if (t.participant !== pid) continue;
       if (t.kind === 'audio') audio.push(t);
       else if (t.kind === 'screen') screen = t;
-      else video = t;
+      else if (!video || (t.known && !video.known)) video = t;
     }
-    return { video: screen || video, audio };
+    return { video, audio, screen };
+  }
+
+  // screens lists the others' shared screens arriving, in the order they
+  // came: [{id, participant, track}].
+  screens() {
+    return [...this.remote.values()].filter((t) => t.kind === 'screen' && this.participants.has(t.participant));
   }
 
   async onCandidate(d) {
@@ -464,7 +495,7 @@ export class Call {
 
   publishAll() {
     let added = false;
-    for (const kind of ['audio', 'video']) {
+    for (const kind of ['audio', 'video', 'screen']) {
       const t = this.local[kind];
       if (t && t.readyState === 'live' && !this.senders[kind]) {
         this.addSender(kind, t);
@@ -475,6 +506,7 @@ export class Call {
   }
 
   addSender(kind, track) {
+    if (kind === 'screen') return this.addScreenSender(track);
     if (!this.localStream.getTracks().includes(track)) {
       for (const old of this.localStream.getTracks()) if (old.kind === track.kind) this.localStream.removeTrack(old);
       this.localStream.addTrack(track);
@@ -483,6 +515,19 @@ export class Call {
     if (kind === 'video') init.sendEncodings = [{ maxBitrate: 700000, maxFramerate: 30 }];
     const tr = this.pub.addTransceiver(track, init);
     this.senders[kind] = tr.sender;
+    return tr;
+  }
+
+  // addScreenSender sends a shared screen on a transceiver of its own, in
+  // a stream of its own, so the camera's sender is never touched.
+  addScreenSender(track) {
+    if (!this.screenStream || !this.screenStream.getTracks().includes(track)) this.screenStream = new MediaStream([track]);
+    const tr = this.pub.addTransceiver(track, {
+      direction: 'sendonly',
+      streams: [this.screenStream],
+      sendEncodings: [{ maxBitrate: SCREEN_BITRATE, maxFramerate: SCREEN_MAX_FPS }],
+    });
+    this.senders.screen = tr.sender;
     return tr;
   }
 
@@ -504,7 +549,8 @@ export class Call {
       const kindByMid = new Map();
       for (const tr of pub.getTransceivers()) {
         if (!tr.sender.track || tr.mid === null) continue;
-        kindByMid.set(tr.mid, tr.sender.track.kind === 'audio' ? 'audio' : 'video');
+        if (tr.sender === this.senders.screen) kindByMid.set(tr.mid, 'screen');
+        else kindByMid.set(tr.mid, tr.sender.track.kind === 'audio' ? 'audio' : 'video');
       }
       for (const s of parseSDP(pub.localDescription.sdp)) {
         if (s.track && kindByMid.has(s.mid)) tracks[s.track] = kindByMid.get(s.mid);
@@ -578,6 +624,80 @@ export class Call {
     return '';
   }
 
+  // --- sharing the screen ---
+
+  // shareScreen asks the browser for a screen, window or tab and publishes
+  // it as kind "screen". Returns a note for the person when nothing is
+  // shared ('' when it is, or when the call is over). The server may still
+  // refuse it (screen_share_limit): see stopScreen.
+  async shareScreen() {
+    if (this.final || this.local.screen || this.screenPending) return '';
+    const md = navigator.mediaDevices;
+    if (!md || typeof md.getDisplayMedia !== 'function') {
+      return window.isSecureContext ? 'This browser cannot share its screen.' : 'Sharing the screen needs https (or localhost).';
+    }
+    this.screenPending = true;
+    let stream;
+    try {
+      stream = await md.getDisplayMedia(SCREEN_CONSTRAINTS);
+    } catch (e) {
+      this.note('share screen', e);
+      switch (e && e.name) {
+        case 'NotAllowedError': return 'Screen sharing was cancelled.';
+        case 'NotFoundError': return 'There is no screen to share.';
+        case 'NotReadableError':
+        case 'AbortError': return 'The screen could not be captured: another app may be holding it, or the system does not allow it.';
+        default: return 'The screen could not be shared.';
+      }
+    } finally {
+      this.screenPending = false;
+    }
+    const track = stream.getVideoTracks()[0];
+    for (const t of stream.getAudioTracks()) stopTrack(t);
+    if (!track) return 'The screen could not be shared.';
+    if (this.final) {
+      stopTrack(track);
+      return '';
+    }
+    // 'detail' keeps text sharp: the encoder drops frames before detail.
+    if ('contentHint' in track) track.contentHint = 'detail';
+    // The browser's own "Stop sharing" ends the track: unpublish it too.
+    track.onended = () => {
+      if (this.local.screen === track) this.stopScreen('ended');
+    };
+    this.local.screen = track;
+    if (this.pub && this.session) {
+      this.addScreenSender(track);
+      this.negotiate();
+    }
+    this.emit('screen', { sharing: true });
+    return '';
+  }
+
+  // stopScreen stops sharing: the track stops, its sender goes (the
+  // others get track_unpublished after the renegotiation). why is
+  // 'stopped' (our button), 'ended' (the browser's), or 'refused' with
+  // extra.sharers, who hold the call's screen-sharing places.
+  stopScreen(why = 'stopped', extra = {}) {
+    const track = this.local.screen;
+    if (!track) return;
+    this.local.screen = null;
+    track.onended = null;
+    stopTrack(track);
+    const sender = this.senders.screen;
+    delete this.senders.screen;
+    this.screenStream = null;
+    if (sender && this.pub && this.pub.signalingState !== 'closed') {
+      try {
+        this.pub.removeTrack(sender);
+      } catch (e) {
+        this.note('remove screen', e);
+      }
+      this.negotiate();
+    }
+    this.emit('screen', Object.assign({ sharing: false, reason: why }, extra));
+  }
+
   sendChat(text) {
     const s = String(text || '').trim();
     if (!s || !this.session) return false;
@@ -607,7 +727,8 @@ export class Call {
     this.session = null;
     if (s) s.close();
     this.closePeers();
-    for (const k of ['audio', 'video']) {
+    if (this.local.screen) this.local.screen.onended = null;
+    for (const k of ['audio', 'video', 'screen']) {
       stopTrack(this.local[k]);
       this.local[k] = null;
     }

@@ -17,6 +17,9 @@ const PATHS = {
   x: ['M18 6L6 18', 'M6 6l12 12'],
   power: ['M18.4 6.6a9 9 0 1 1-12.7 0', 'M12 2v10'],
   pin: ['M12 17v5', 'M9 10.8V4h6v6.8l3 3.2v2H6v-2z'],
+  // A screen with an arrow going out: share it; with a cross: stop.
+  'screen-share': ['M13 3H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-3', 'M8 21h8', 'M12 17v4', 'M17 8l5-5', 'M17 3h5v5'],
+  'screen-share-off': ['M13 3H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-3', 'M8 21h8', 'M12 17v4', 'M22 3l-5 5', 'M17 3l5 5'],
   volume: ['M11 5L6 9H2v6h4l5 4V5z', 'M15.5 8.5a5 5 0 0 1 0 7', 'M19 5a10 10 0 0 1 0 14'],
 };
 

@@ -9,8 +9,9 @@
 // The host key comes in the fragment, #host=rhk_..., and is taken out of
 // the address bar at once (identity.js).
 //
-// window.roomsDebug = {state(), participants(), stats(), log()} returns
-// plain objects describing the page, for tests and for curious people.
+// window.roomsDebug = {state(), participants(), screens(), stats(), log()}
+// returns plain objects describing the page, for tests and for curious
+// people.
 
 import { $, h, api, apiBase, applyTheme, findTheme, themes, roomTitle, DEFAULT_THEME, localWhen, countdown } from './util.js';
 import { takeHostKey, hostKey, forgetHostKey, identity, savedName, checkName } from './identity.js';
@@ -286,12 +287,18 @@ window.roomsDebug = {
       reconnects: c ? c.reconnects : 0,
       end: page.end ? { ...page.end } : null,
       pinned: page.view ? page.view.pinned : null,
+      sharing: !!(c && c.local.screen),
       unread: page.view ? page.view.unread : 0,
       connection: c ? c.stats.quality : null,
     };
   },
   participants() {
     return page.view ? page.view.debugParticipants() : [];
+  },
+  // screens: whether we share, the others' shared screens and what the
+  // spotlight shows.
+  screens() {
+    return page.view ? page.view.debugScreens() : { sharing: false, screens: [], spotlight: null };
   },
   stats() {
     const c = page.call;

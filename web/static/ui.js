@@ -3,6 +3,12 @@
 // connection indicator, banners and toasts. It draws what a Call reports
 // and turns clicks into Call actions. Everything other people wrote
 // (names, chat) is set with textContent.
+//
+// The spotlight shows the person pinned (the grid becomes a strip below
+// it), else a shared screen: cameras stay in the grid, which becomes a
+// column beside the screen (wide windows) or fills what the screen leaves
+// below it (narrow ones). With several screens, the buttons in the
+// spotlight or [ and ] switch between them.
 
 import { h, $, initials, clockTime } from './util.js';
 import { icon } from './icons.js';
@@ -48,19 +54,37 @@ export function layout(n, w, hgt, aspect, minTile) {
   return best;
 }
 
+// shareRefusal says who holds the call's screen-sharing places.
+export function shareRefusal(sharers) {
+  const names = (sharers || []).filter(Boolean);
+  if (!names.length) return 'Screen sharing is full in this room. Try again when someone stops.';
+  if (names.length === 1) return `Screen sharing is full: ${names[0]} is sharing. Try again when they stop.`;
+  const who = names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
+  return `Screen sharing is full: ${who} are sharing. Try again when one of them stops.`;
+}
+
+// typing says whether a key goes to a text field rather than the call.
+function typing(target) {
+  return !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
 export class CallView {
   constructor({ link, onRemove }) {
     this.link = link;
     this.call = null;
     this.tiles = new Map();
     this.pinned = null;
+    this.screenList = []; // the others' shared screens, oldest first: [{id, participant, track}]
+    this.screenID = null; // the one the spotlight shows when nobody is pinned
+    this.announced = new Set(); // screens already said in the chat, by track id
     this.unread = 0;
     this.soundBlocked = false;
     this.onRemove = onRemove;
     this.el = {
       call: $('call'), grid: $('grid'), stage: $('stage'), self: $('self'), selfVideo: $('self-video'),
       spotlight: $('spotlight'), spotVideo: $('spot-video'), spotName: $('spot-name'), spotAvatar: $('spot-avatar'),
-      mic: $('mic'), camera: $('camera'), leave: $('leave'), chatToggle: $('chat-toggle'), peopleToggle: $('people-toggle'),
+      spotBadge: $('spot-badge'), spotClose: $('spot-close'), spotSwitch: $('spot-switch'), sharingPill: $('sharing-pill'),
+      mic: $('mic'), camera: $('camera'), share: $('share'), leave: $('leave'), chatToggle: $('chat-toggle'), peopleToggle: $('people-toggle'),
       chat: $('chat'), chatLog: $('chat-log'), chatForm: $('chat-form'), chatInput: $('chat-input'),
       people: $('people'), peopleList: $('people-list'), peopleCount: $('people-count'),
       status: $('status'), banner: $('banner'), alone: $('alone'), audioSink: $('audio-sink'),
@@ -82,6 +106,7 @@ export class CallView {
     const e = this.el;
     e.mic.addEventListener('click', () => this.toggle('audio'));
     e.camera.addEventListener('click', () => this.toggle('video'));
+    e.share.addEventListener('click', () => this.toggleShare());
     e.leave.addEventListener('click', () => this.call && this.call.leave());
     e.chatToggle.addEventListener('click', () => this.openPanel(e.chat.hidden ? 'chat' : null));
     e.peopleToggle.addEventListener('click', () => this.openPanel(e.people.hidden ? 'people' : null));
@@ -110,7 +135,18 @@ export class CallView {
       if (!this.call) return;
       if (window.confirm('End this room for everyone? The call closes for all and the link stops working.')) this.call.host('end');
     });
-    e.spotlight.addEventListener('click', () => this.pin(null));
+    // A click on a pinned person unpins; a shared screen stays put (its
+    // own buttons switch).
+    e.spotlight.addEventListener('click', () => {
+      if (this.pinned) this.pin(null);
+    });
+    // A screen's shape sets the spotlight's when the cameras go below it.
+    for (const ev of ['resize', 'loadeddata']) {
+      e.spotVideo.addEventListener(ev, () => {
+        this.renderSpotlight();
+        this.relayout();
+      });
+    }
     e.self.addEventListener('click', () => e.self.classList.toggle('small'));
     $('copy-link').addEventListener('click', async () => {
       try {
@@ -131,6 +167,11 @@ export class CallView {
     window.addEventListener('keydown', unblock, true);
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && (!e.chat.hidden || !e.people.hidden)) this.openPanel(null);
+      // [ and ] switch between shared screens, as in the terminal.
+      if ((ev.key === '[' || ev.key === ']') && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !typing(ev.target) && this.screenList.length) {
+        ev.preventDefault();
+        this.cycleScreen(ev.key === ']' ? 1 : -1);
+      }
     });
   }
 
@@ -140,6 +181,10 @@ export class CallView {
     this.soundBlocked = false;
     for (const id of [...this.tiles.keys()]) this.dropTile(id);
     this.pinned = null;
+    this.screenList = [];
+    this.screenID = null;
+    this.announced.clear();
+    this.renderSpotlight();
     this.el.chatLog.replaceChildren();
     this.unread = 0;
     this.updateUnread();
@@ -165,17 +210,24 @@ export class CallView {
         // A (re)join: every tile's media comes from the new connection.
         this.syncTiles();
         for (const id of this.tiles.keys()) this.attachMedia(id);
+        this.syncScreens();
         break;
       case 'participant':
         if (d.joined) this.systemLine(`${d.participant.name} joined`);
         this.syncTiles();
+        this.syncScreens();
         break;
       case 'left':
         this.systemLine(d.reason === 'removed' ? `${d.participant.name} was removed` : `${d.participant.name} left`);
         this.syncTiles();
+        this.syncScreens();
         break;
       case 'media':
         this.attachMedia(d.participant);
+        this.syncScreens();
+        break;
+      case 'screen':
+        this.onScreen(d);
         break;
       case 'speaking':
         this.onSpeaking(d);
@@ -279,7 +331,8 @@ export class CallView {
     const name = h('span', { class: 'name' });
     const mic = h('span', { class: 'mic-state', title: 'Microphone off' }, icon('mic-off'));
     const host = h('span', { class: 'host-tag' }, 'host');
-    const label = h('div', { class: 'tile-label' }, mic, name, host);
+    const share = h('span', { class: 'share-state', title: 'Sharing their screen', hidden: true }, icon('screen-share'));
+    const label = h('div', { class: 'tile-label' }, mic, name, host, share);
     const remove = h('button', { type: 'button', class: 'remove', title: 'Remove from the call' }, icon('x'), h('span', { class: 'label' }, 'Remove'));
     const el = h('div', { class: 'tile no-video', tabindex: '0', role: 'button', dataset: { participant: p.id } }, video, avatar, label, remove);
     remove.addEventListener('click', (ev) => {
@@ -295,15 +348,17 @@ export class CallView {
     });
     video.addEventListener('resize', () => this.refreshVideo(p.id));
     video.addEventListener('loadeddata', () => this.refreshVideo(p.id));
-    return { el, video, avatar, name, mic, host, remove, audios: new Map(), videoTrack: null };
+    return { el, video, avatar, name, mic, host, share, remove, audios: new Map(), videoTrack: null };
   }
 
   updateTile(t, p) {
     t.name.textContent = p.name;
     t.avatar.firstChild.textContent = initials(p.name);
-    t.el.setAttribute('aria-label', `${p.name}${p.host ? ' (host)' : ''}${p.muted.audio ? ', microphone off' : ''}. Click to ${this.pinned === p.id ? 'unpin' : 'pin'}.`);
+    const sharing = this.screenList.some((s) => s.participant === p.id);
+    t.el.setAttribute('aria-label', `${p.name}${p.host ? ' (host)' : ''}${p.muted.audio ? ', microphone off' : ''}${sharing ? ', sharing their screen' : ''}. Click to ${this.pinned === p.id ? 'unpin' : 'pin'}.`);
     t.mic.hidden = !p.muted.audio;
     t.host.hidden = !p.host;
+    t.share.hidden = !sharing;
     t.remove.hidden = !(this.call && this.call.me && this.call.me.host);
     t.remove.setAttribute('aria-label', `Remove ${p.name}`);
     t.el.classList.toggle('speaking', !!p.speaking && !p.muted.audio);
@@ -416,31 +471,122 @@ export class CallView {
   pin(pid) {
     this.pinned = pid;
     for (const [id, t] of this.tiles) t.el.classList.toggle('pinned', id === pid);
-    this.el.stage.classList.toggle('spot-on', !!pid);
-    this.el.spotlight.hidden = !pid;
     this.renderSpotlight();
     this.relayout();
   }
 
-  renderSpotlight() {
-    const pid = this.pinned;
-    const v = this.el.spotVideo;
-    if (!pid) {
-      v.srcObject = null;
-      return;
+  // syncScreens follows the others' shared screens: a new one takes the
+  // spotlight (as in the terminal), one that ends gives it to the next.
+  syncScreens() {
+    const c = this.call;
+    if (!c) return;
+    const list = c.screens();
+    const before = this.screenList.map((s) => s.id);
+    const ids = list.map((s) => s.id);
+    const fresh = ids.filter((id) => !before.includes(id));
+    if (fresh.length) {
+      this.screenID = fresh[fresh.length - 1];
+    } else if (!ids.includes(this.screenID)) {
+      const was = before.indexOf(this.screenID);
+      this.screenID = ids.length ? ids[Math.min(Math.max(was, 0), ids.length - 1)] : null;
     }
-    const t = this.tiles.get(pid);
-    const p = this.call && this.call.participants.get(pid);
-    if (!t || !p) return;
-    this.el.spotName.textContent = p.name;
-    this.el.spotAvatar.textContent = initials(p.name);
-    const track = t.videoTrack;
+    for (const id of fresh) {
+      if (this.announced.has(id)) continue; // back after a reconnect
+      this.announced.add(id);
+      const p = c.participants.get(list.find((s) => s.id === id).participant);
+      if (p) this.systemLine(`${p.name} is sharing their screen`);
+    }
+    const changed = ids.join() !== before.join();
+    this.screenList = list;
+    if (changed) {
+      for (const [id, t] of this.tiles) {
+        const p = c.participants.get(id);
+        if (p) this.updateTile(t, p);
+      }
+      this.renderPeople();
+    }
+    this.renderSpotlight();
+    this.relayout();
+  }
+
+  // cycleScreen shows the next (step 1) or previous (-1) shared screen;
+  // it also unpins, since a pinned person hides the screens.
+  cycleScreen(step) {
+    const n = this.screenList.length;
+    if (!n) return;
+    const i = this.screenList.findIndex((s) => s.id === this.screenID);
+    if (this.pinned) this.pinned = null;
+    else this.screenID = this.screenList[(((i < 0 ? 0 : i) + step) % n + n) % n].id;
+    this.pin(null);
+  }
+
+  showScreen(id) {
+    this.screenID = id;
+    this.pin(null);
+  }
+
+  // spotTarget is what the spotlight shows: the person pinned, else the
+  // shared screen chosen, else nothing.
+  spotTarget() {
+    if (this.pinned && this.tiles.has(this.pinned)) return { kind: 'person', pid: this.pinned, track: this.tiles.get(this.pinned).videoTrack };
+    const s = this.screenList.find((x) => x.id === this.screenID);
+    return s ? { kind: 'screen', pid: s.participant, track: s.track, id: s.id } : null;
+  }
+
+  renderSpotlight() {
+    const e = this.el;
+    const target = this.spotTarget();
+    const p = target && this.call && this.call.participants.get(target.pid);
+    e.stage.classList.toggle('spot-on', !!p);
+    e.spotlight.hidden = !p;
+    const v = e.spotVideo;
+    const track = p ? target.track : null;
     const cur = v.srcObject && v.srcObject.getVideoTracks()[0];
     if (track !== cur) {
       v.srcObject = track ? new MediaStream([track]) : null;
       if (track) v.play().catch(() => {});
     }
-    this.el.spotlight.classList.toggle('no-video', t.el.classList.contains('no-video'));
+    if (!p) {
+      delete e.spotlight.dataset.kind;
+      delete e.spotlight.dataset.participant;
+      e.spotSwitch.hidden = true;
+      return;
+    }
+    const screen = target.kind === 'screen';
+    e.spotlight.dataset.kind = target.kind;
+    e.spotlight.dataset.participant = p.id;
+    e.spotlight.setAttribute('aria-label', screen ? `${p.name}'s shared screen` : `${p.name}, pinned`);
+    e.spotName.textContent = p.name;
+    e.spotAvatar.textContent = initials(p.name);
+    e.spotBadge.hidden = !screen;
+    e.spotClose.hidden = screen;
+    e.spotClose.textContent = this.screenList.length ? 'Back to the screen' : 'Unpin';
+    const t = this.tiles.get(p.id);
+    const dark = screen ? !track || v.videoWidth === 0 : !t || t.el.classList.contains('no-video');
+    e.spotlight.classList.toggle('no-video', dark);
+    this.renderSwitch(screen);
+  }
+
+  // renderSwitch offers a button per shared screen when there are several.
+  renderSwitch(screen) {
+    const box = this.el.spotSwitch;
+    const c = this.call;
+    box.hidden = !screen || this.screenList.length < 2;
+    if (box.hidden) return;
+    const want = this.screenList.map((s) => `${s.id}:${s.id === this.screenID}`).join();
+    if (box.dataset.showing === want) return;
+    box.dataset.showing = want;
+    box.replaceChildren(...this.screenList.map((s) => {
+      const p = c.participants.get(s.participant);
+      const name = p ? p.name : 'Someone';
+      const b = h('button', { type: 'button', class: 'small', 'aria-pressed': String(s.id === this.screenID), title: `Show ${name}'s screen ([ and ] switch)`, dataset: { track: s.id } },
+        icon('screen-share'), h('span', {}, name));
+      b.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        this.showScreen(s.id);
+      });
+      return b;
+    }));
   }
 
   relayout() {
@@ -449,7 +595,20 @@ export class CallView {
     if (!st.clientWidth || !g.clientWidth) return;
     const mobile = window.matchMedia('(max-width: 640px)').matches;
     const n = this.tiles.size;
-    if (this.pinned) {
+    const target = this.spotTarget();
+    // A screen wants the most room: on a wide stage the cameras go in a
+    // column beside it; otherwise the screen takes the width at its own
+    // shape and the cameras share what is left below. A pinned camera
+    // keeps the strip below.
+    const screen = !!target && target.kind === 'screen';
+    const side = screen && !mobile && st.clientWidth > st.clientHeight * 1.2;
+    st.classList.toggle('spot-side', side);
+    st.classList.toggle('spot-below', screen && !side);
+    if (screen && !side) {
+      const v = this.el.spotVideo;
+      st.style.setProperty('--spot-aspect', v.videoWidth && v.videoHeight ? `${v.videoWidth} / ${v.videoHeight}` : '16 / 9');
+    }
+    if (target && !(screen && !side)) {
       g.style.removeProperty('--cols');
       g.style.removeProperty('--tile-w');
       return;
@@ -480,9 +639,40 @@ export class CallView {
     });
   }
 
+  // toggleShare starts or stops sharing the screen.
+  toggleShare() {
+    const c = this.call;
+    if (!c || c.final) return;
+    if (c.local.screen) {
+      c.stopScreen('stopped');
+      return;
+    }
+    const btn = this.el.share;
+    btn.disabled = true;
+    c.shareScreen().then((note) => {
+      if (note) toast(note, 'error', 6000);
+    }).catch(() => {}).finally(() => {
+      btn.disabled = false;
+      this.updateLocal();
+    });
+  }
+
+  onScreen(d) {
+    this.updateLocal();
+    if (d.reason === 'refused') {
+      toast(shareRefusal(d.sharers), 'error', 10000);
+      this.systemLine(shareRefusal(d.sharers));
+    }
+  }
+
   updateLocal() {
     const c = this.call;
     if (!c) return;
+    const sharing = !!c.local.screen;
+    setButton(this.el.share, sharing ? 'screen-share-off' : 'screen-share', sharing ? 'Stop sharing' : 'Share screen');
+    this.el.share.classList.toggle('on', sharing);
+    this.el.share.setAttribute('aria-pressed', String(sharing));
+    this.el.sharingPill.hidden = !sharing;
     const micOff = c.muted.audio;
     const camOff = c.muted.video;
     setButton(this.el.mic, micOff ? 'mic-off' : 'mic', micOff ? 'Unmute' : 'Mute');
@@ -610,6 +800,7 @@ export class CallView {
     const row = (p, me) => {
       const tags = h('span', { class: 'tags' },
         p.host ? h('span', { class: 'host-tag' }, 'host') : null,
+        p.sharing ? h('span', { class: 'state on', title: 'Sharing their screen' }, icon('screen-share')) : null,
         p.muted.audio ? h('span', { class: 'state', title: 'Microphone off' }, icon('mic-off')) : h('span', { class: 'state on', title: 'Microphone on' }, icon('mic')),
         p.muted.video ? h('span', { class: 'state', title: 'Camera off' }, icon('video-off')) : h('span', { class: 'state on', title: 'Camera on' }, icon('video')));
       const li = h('li', { class: 'person' + (p.speaking ? ' speaking' : ''), dataset: { participant: p.id } },
@@ -624,9 +815,10 @@ export class CallView {
       return li;
     };
     const items = [];
-    if (c.me) items.push(row({ id: c.me.id, name: c.me.name, host: c.me.host, muted: c.muted, speaking: c.meSpeaking }, true));
+    if (c.me) items.push(row({ id: c.me.id, name: c.me.name, host: c.me.host, muted: c.muted, speaking: c.meSpeaking, sharing: !!c.local.screen }, true));
+    const sharers = new Set(this.screenList.map((s) => s.participant));
     const others = [...c.participants.values()].sort((a, b) => a.name.localeCompare(b.name));
-    for (const p of others) items.push(row(p, false));
+    for (const p of others) items.push(row({ ...p, sharing: sharers.has(p.id) }, false));
     this.el.peopleList.replaceChildren(...items);
   }
 
@@ -642,10 +834,24 @@ export class CallView {
         tracks: [...c.remote.values()].filter((x) => x.participant === p.id).map((x) => ({ id: x.id, kind: x.kind })),
         hasVideo: !!(t && t.videoTrack && t.video.videoWidth > 0 && !p.muted.video),
         hasAudio: m.audio.length > 0,
+        sharing: !!m.screen,
         videoWidth: t ? t.video.videoWidth : 0,
         videoHeight: t ? t.video.videoHeight : 0,
         tile: !!t,
       };
     });
+  }
+
+  // debugScreens describes screen sharing for roomsDebug.screens().
+  debugScreens() {
+    const c = this.call;
+    const target = this.spotTarget();
+    const name = (pid) => (c && c.participants.get(pid) ? c.participants.get(pid).name : '');
+    const v = this.el.spotVideo;
+    return {
+      sharing: !!(c && c.local.screen),
+      screens: this.screenList.map((s) => ({ id: s.id, participant: s.participant, name: name(s.participant) })),
+      spotlight: target ? { kind: target.kind, participant: target.pid, name: name(target.pid), track: target.id || null, videoWidth: v.videoWidth, videoHeight: v.videoHeight } : null,
+    };
   }
 }
