@@ -29,6 +29,9 @@ room=$(XDG_STATE_HOME=$work/host "$bin/rooms" create --theme aperitivo --name "T
 [ -n "$room" ] || fail "could not create a room"
 XDG_STATE_HOME=$work/ann "$bin/rooms" join "$room" --headless --name Ann --video testsrc --audio testsrc --json >"$work/ann.out" 2>&1 &
 
+# A session of its own keeps the tmux server up while call sessions come
+# and go (killing a server's last session stops it, racing the next start).
+tmux -S "$sock" new-session -d -s keep "sleep 600"
 tmux -S "$sock" new-session -d -s call -x 160 -y 48 \
   "env XDG_STATE_HOME=$work/host ROOMS_SERVER=$ROOMS_SERVER COLORTERM=truecolor TERM=xterm-256color $bin/rooms join $room --name Host --video testsrc --audio testsrc; echo EXIT=\$?; sleep 30"
 

@@ -182,6 +182,19 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		}
 		s.hostAction(ctx, a)
 		return nil
+	case api.MsgView:
+		var v api.View
+		if err := json.Unmarshal(m.Data, &v); err != nil {
+			return fmt.Errorf("read view: %w", err)
+		}
+		if len(v.Hidden) > api.MaxViewTracks {
+			s.sendError(api.CodeTooLarge, "a view hides at most %d tracks", api.MaxViewTracks)
+			return nil
+		}
+		if peer := s.getPeer(); peer != nil {
+			peer.SetHidden(v.Hidden)
+		}
+		return nil
 	case api.MsgLeave:
 		s.Leave("left")
 		return nil

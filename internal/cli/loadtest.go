@@ -16,6 +16,7 @@ import (
 
 func newCmdLoadtest(f *Factory) *cobra.Command {
 	o := loadtest.Options{}
+	var layout string
 	cmd := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Load a roomsd with many participants and report what they and the server saw",
@@ -27,11 +28,18 @@ participant. Bounded in time and count; only a server on this machine unless
 --allow-remote.`,
 		Example: `  # one publisher seen by 20
   rooms loadtest --publishers 1 --subscribers 20 --duration 30s
+  # a 50-person room, everyone on camera, each showing a 5x5 page of tiles
+  rooms loadtest --publishers 50 --video-layout 5x5 --duration 60s
   # ten all publishing, as JSON
   rooms loadtest --publishers 10 --duration 30s --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Server = f.server
+			tiles, ok := loadtest.Layouts[layout]
+			if !ok {
+				return usageErr("--video-layout %q: use speaker, 3x3, 4x4, 5x5, 7x7 or all", layout)
+			}
+			o.Tiles = tiles
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if o.Publishers > 0 {
@@ -88,5 +96,8 @@ participant. Bounded in time and count; only a server on this machine unless
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
 	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
+	fl.IntVar(&o.Speakers, "speakers", 2, "publishers per room whose audio is marked as speech (the rest as a quiet room)")
+	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")
+	_ = cmd.RegisterFlagCompletionFunc("video-layout", cobra.FixedCompletions([]string{"speaker", "3x3", "4x4", "5x5", "7x7", "all"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

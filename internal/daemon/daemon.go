@@ -100,6 +100,7 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
 	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
 	f.IntVar(&cfg.MaxScreenShares, "max-screen-shares", cfg.MaxScreenShares, "most people sharing a screen at once in one call; rooms may set less")
+	f.IntVar(&cfg.ForwardVoices, "forward-voices", cfg.ForwardVoices, "how many of the loudest voices each listener gets, plus up to 2 just starting to speak (0: every voice)")
 	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms (default: none on loopback, else made at first start)")
 	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
 	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")

@@ -39,7 +39,19 @@ type Options struct {
 	// RoomID, when set, fills that room instead of creating rooms (to
 	// put people around a real client, say).
 	RoomID string
+	// Tiles is how many videos each participant shows (the first to
+	// arrive); the others it hides, and the server stops sending them, as
+	// a terminal does with tiles on other pages. 0 shows every video.
+	Tiles int
+	// Speakers is how many publishers per room send their audio marked as
+	// speech (level -25 dBov); the others mark it as a quiet room (-90),
+	// as in a real call where a few talk at once. The server forwards
+	// only the loudest few voices.
+	Speakers int
 }
+
+// Layouts are the --video-layout names and the tiles each shows.
+var Layouts = map[string]int{"speaker": 1, "3x3": 9, "4x4": 16, "5x5": 25, "7x7": 49, "all": 0}
 
 // Bounds: a load test stays a test.
 const (
@@ -85,6 +97,10 @@ type participant struct {
 	joinedAt time.Time
 	video    *webrtc.TrackLocalStaticSample
 	audio    *webrtc.TrackLocalStaticSample
+
+	tiles  int      // videos shown; 0: all
+	shown  int      // videos shown so far
+	hidden []string // video track ids hidden, as sent to the server
 
 	firstFrame atomic.Int64 // ns after join; 0 until then
 	packets    atomic.Uint64
@@ -144,7 +160,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), i < o.Publishers, o.Audio, &wg)
+			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), i < o.Publishers, o.Audio, i < o.Speakers, o.Tiles, &wg)
 			if err != nil {
 				var se *api.SignalError
 				code := "error"
@@ -258,16 +274,20 @@ func isLoopback(server string) bool {
 }
 
 // join brings one participant in and counts what it receives.
-func join(ctx context.Context, c *client.Client, roomID, name string, publisher, withAudio bool, wg *sync.WaitGroup) (*participant, error) {
+func join(ctx context.Context, c *client.Client, roomID, name string, publisher, withAudio, speaker bool, tiles int, wg *sync.WaitGroup) (*participant, error) {
 	_, key, _ := ed25519.GenerateKey(nil)
-	p := &participant{}
+	p := &participant{tiles: tiles}
 	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
 	if publisher {
 		p.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", name)
 		opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.video, Kind: api.KindVideo})
 		if withAudio {
 			p.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
-			opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.audio, Kind: api.KindAudio})
+			level := uint8(90)
+			if speaker {
+				level = 25
+			}
+			opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.audio, Kind: api.KindAudio, Level: func() uint8 { return level }})
 		}
 	}
 	p.joinedAt = time.Now()
@@ -283,8 +303,24 @@ func join(ctx context.Context, c *client.Client, roomID, name string, publisher,
 		defer wg.Done()
 		for ev := range call.Events() {
 			if rt, ok := ev.(client.RemoteTrack); ok {
+				shown := rt.Info.Kind == api.KindAudio || p.tiles == 0 || p.shown < p.tiles
+				if rt.Info.Kind != api.KindAudio {
+					if shown {
+						p.shown++
+					} else {
+						p.hidden = append(p.hidden, rt.Info.ID)
+						_ = call.SetHidden(p.hidden)
+					}
+				}
 				wg.Add(1)
-				go func() { defer wg.Done(); p.receive(rt) }()
+				go func() {
+					defer wg.Done()
+					if shown {
+						p.receive(rt)
+					} else {
+						drain(rt)
+					}
+				}()
 			}
 		}
 	}()
@@ -313,6 +349,17 @@ func (p *participant) receive(rt client.RemoteTrack) {
 			if p.firstFrame.Load() == 0 && isKeyframeStart(pkt.Payload) {
 				p.firstFrame.CompareAndSwap(0, int64(now.Sub(p.joinedAt)))
 			}
+		}
+	}
+}
+
+// drain reads a hidden track until it ends: the server sends nothing on
+// it, so there is nothing to count and no freeze to see.
+func drain(rt client.RemoteTrack) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := rt.Track.Read(buf); err != nil {
+			return
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/sfu"
 )
 
 // DefaultListen is where roomsd listens unless told otherwise: loopback
@@ -35,7 +36,11 @@ type Config struct {
 	// one call (each share is the heaviest stream the SFU forwards); a
 	// room may set a lower cap of its own.
 	MaxScreenShares int
-	CreateToken     string
+	// ForwardVoices is how many of the loudest voices each listener
+	// receives (plus up to two who just started speaking); 0 forwards
+	// every voice.
+	ForwardVoices int
+	CreateToken   string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
 	UDPPort int
 	// PublicIPs are announced for media instead of this host's addresses.
@@ -58,7 +63,7 @@ const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
+	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -72,6 +77,9 @@ func (c *Config) Resolve() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
+	}
+	if c.ForwardVoices < 0 || c.ForwardVoices > 50 {
+		return fmt.Errorf("--forward-voices must be between 0 (every voice) and 50, not %d", c.ForwardVoices)
 	}
 	if c.MaxScreenShares < 1 || c.MaxScreenShares > room.MaxScreenShares {
 		return fmt.Errorf("--max-screen-shares must be between 1 and %d, not %d", room.MaxScreenShares, c.MaxScreenShares)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,7 +73,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			return nil, err
 		}
 	}
-	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback(), Logger: log})
+	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback(), Logger: log,
+		ForwardVoices: cmp.Or(cfg.ForwardVoices, -1)})
 	if err != nil {
 		st.Close()
 		return nil, err

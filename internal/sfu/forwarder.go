@@ -40,6 +40,14 @@ type forwarder struct {
 	// it does not send one.
 	levelID  uint8
 	speaking speakingDetector
+	// For the loudest-voices selection (audible.go): loudness is recent
+	// loudness, speakingNow the detector's state, both written by run;
+	// audible says whether the track is forwarded now, and gated (run's
+	// own) whether packets were held back since.
+	loudness    atomic.Int32
+	speakingNow atomic.Bool
+	audible     atomic.Bool
+	gated       bool
 }
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver, kind api.TrackKind) (*forwarder, error) {
@@ -52,6 +60,7 @@ func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		local:   local,
 		senders: map[string]*webrtc.RTPSender{},
 	}
+	f.audible.Store(true)
 	if remote.Kind() == webrtc.RTPCodecTypeVideo {
 		f.hist = &history{}
 	}
@@ -89,7 +98,12 @@ func (f *forwarder) run() {
 		}
 		if f.levelID != 0 {
 			if b := pkt.GetExtension(f.levelID); len(b) > 0 {
-				if changed, on := f.speaking.observe(b[0]&0x7f, time.Now()); changed {
+				level := b[0] & 0x7f
+				// An average over about the last eight packets (160 ms).
+				l := f.loudness.Load()
+				f.loudness.Store(l + (int32(127-level)*loudnessScale-l)/8)
+				if changed, on := f.speaking.observe(level, time.Now()); changed {
+					f.speakingNow.Store(on)
 					f.pub.router.events.Speaking(f.info.ParticipantID, on)
 				}
 			}
@@ -109,6 +123,16 @@ func (f *forwarder) forward(pkt *rtp.Packet) {
 	pkt.Header.ExtensionProfile = 0
 	pkt.Header.Padding = false
 	pkt.Header.PaddingSize = 0
+	if f.levelID != 0 {
+		if !f.audible.Load() {
+			f.gated = true // not among the loudest: nobody gets it
+			return
+		}
+		if f.gated {
+			f.gated = false
+			f.local.markGap()
+		}
+	}
 	if f.hist != nil {
 		f.hist.add(pkt)
 	}
@@ -132,6 +156,9 @@ func (f *forwarder) subscribe(p *Peer) {
 	f.senders[p.id] = sender
 	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
+	if p.isHidden(f.info.ID) {
+		f.setPaused(p, true)
+	}
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
 	f.requestKeyframe()
@@ -156,6 +183,27 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
+// setPaused stops or resumes sending this track to p; a video track
+// shown again needs a keyframe at once. Audio is never paused.
+func (f *forwarder) setPaused(p *Peer, paused bool) {
+	if f.remote.Kind() != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	f.mu.Lock()
+	sender := f.senders[p.id]
+	f.mu.Unlock()
+	if sender == nil {
+		return
+	}
+	enc := sender.GetParameters().Encodings
+	if len(enc) == 0 {
+		return
+	}
+	if f.local.setPaused(uint32(enc[0].SSRC), paused) && !paused {
+		f.requestKeyframe()
+	}
+}
+
 // answerNack resends what a subscriber lost, from the track's history.
 func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	if f.hist == nil {
@@ -169,7 +217,7 @@ func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	for _, pair := range n.Nacks {
 		seqs = append(seqs, pair.PacketList()...)
 	}
-	f.pub.router.sfu.retransmitted.Add(uint64(f.hist.resend(b, seqs)))
+	f.pub.router.sfu.retransmitted.Add(uint64(f.hist.resend(b, b.publisherSeqs(seqs))))
 }
 
 // requestKeyframe asks the publisher for a keyframe, at most every

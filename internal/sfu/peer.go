@@ -24,6 +24,9 @@ type Peer struct {
 	mu sync.Mutex
 	// kinds says, by track id, what the participant said it publishes.
 	kinds map[string]api.TrackKind
+	// hidden are the others' tracks (by id) this participant does not
+	// show now: not sent until shown again.
+	hidden map[string]bool
 	// Negotiation of the subscribe connection: one offer in flight at a
 	// time; changes meanwhile set again.
 	offering bool
@@ -79,6 +82,34 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 // ID is the participant id.
 func (p *Peer) ID() string { return p.id }
 
+// maxDeclaredTracks bounds the tracks one offer may declare kinds for.
+const maxDeclaredTracks = 16
+
+// SetHidden says which of the others' tracks this participant does not
+// show now; they are paused for it (audio never is), and one shown again
+// gets a keyframe asked for. Each call replaces the last.
+func (p *Peer) SetHidden(trackIDs []string) {
+	hidden := make(map[string]bool, len(trackIDs))
+	for _, id := range trackIDs {
+		hidden[id] = true
+	}
+	p.mu.Lock()
+	p.hidden = hidden
+	p.mu.Unlock()
+	for _, f := range p.router.allForwarders() {
+		if f.info.ParticipantID != p.id {
+			f.setPaused(p, hidden[f.info.ID])
+		}
+	}
+}
+
+// isHidden says whether this participant hides a track now.
+func (p *Peer) isHidden(trackID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hidden[trackID]
+}
+
 // HandleOffer applies the participant's offer on its publish connection
 // and sends the answer.
 func (p *Peer) HandleOffer(o api.SDP) error {
@@ -90,10 +121,17 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 		p.mu.Unlock()
 		return ErrClosed
 	}
-	for id, k := range o.Tracks {
-		if len(p.kinds) < 16 {
-			p.kinds[id] = k
+	// Each offer declares every track it carries: the last one replaces
+	// the ones before, so tracks stopped (a screen shared and stopped
+	// again and again) do not use up the bound.
+	if o.Tracks != nil {
+		kinds := make(map[string]api.TrackKind, min(len(o.Tracks), maxDeclaredTracks))
+		for id, k := range o.Tracks {
+			if len(kinds) < maxDeclaredTracks {
+				kinds[id] = k
+			}
 		}
+		p.kinds = kinds
 	}
 	p.mu.Unlock()
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {

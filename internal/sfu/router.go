@@ -55,11 +55,13 @@ type Router struct {
 // NewRouter makes a router for one call.
 func (s *SFU) NewRouter(name string, events Events) *Router {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Router{
+	r := &Router{
 		sfu: s, events: events, log: s.log.With("call", name),
 		ctx: ctx, cancel: cancel,
 		peers: map[string]*Peer{}, tracks: map[string]*forwarder{},
 	}
+	r.goOwned(r.selectAudio)
+	return r
 }
 
 // AddPeer adds a participant. It receives every track already published.

@@ -28,6 +28,10 @@ type Config struct {
 	// loopback and for tests, where the default gathering finds no pair.
 	Loopback bool
 	Logger   *slog.Logger
+	// ForwardVoices is how many of the loudest voices reach each
+	// listener (audible.go); 0 means DefaultForwardVoices, negative every
+	// voice.
+	ForwardVoices int
 	// AnswerTimeout bounds how long a participant may take to answer an
 	// offer before its media counts as failed; 0 means 15 s.
 	AnswerTimeout time.Duration
@@ -39,6 +43,7 @@ type SFU struct {
 	// retransmitted, those sent again on a subscriber's NACK.
 	forwarded     atomic.Uint64
 	retransmitted atomic.Uint64
+	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
 	conn          net.PacketConn
@@ -112,7 +117,15 @@ func New(cfg Config) (*SFU, error) {
 	if cfg.AnswerTimeout == 0 {
 		cfg.AnswerTimeout = 15 * time.Second
 	}
+	voices := cfg.ForwardVoices
+	switch {
+	case voices == 0:
+		voices = DefaultForwardVoices
+	case voices < 0:
+		voices = 0
+	}
 	return &SFU{
+		voices:        voices,
 		answerTimeout: cfg.AnswerTimeout,
 		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
 		conn:          conn,

@@ -140,10 +140,15 @@ func Run(ctx context.Context, o Options) error {
 	var wg sync.WaitGroup
 	decodeCtx, stopDecoders := context.WithCancel(context.Background())
 	defer stopDecoders()
-	wg.Add(2)
+	views := newViewSync()
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		pump(decodeCtx, call, ctrl, frames, player, p, &wg)
+		pump(decodeCtx, call, ctrl, views, frames, player, p, &wg)
+	}()
+	go func() {
+		defer wg.Done()
+		views.run(decodeCtx, call, frames)
 	}()
 	go func() {
 		defer wg.Done()
@@ -171,8 +176,9 @@ func Run(ctx context.Context, o Options) error {
 
 // pump forwards call events to the program and starts a decoder for each
 // remote video track.
-func pump(ctx context.Context, call *client.Call, ctrl *controls, frames *Frames, player *media.Player, p *tea.Program, wg *sync.WaitGroup) {
+func pump(ctx context.Context, call *client.Call, ctrl *controls, views *viewSync, frames *Frames, player *media.Player, p *tea.Program, wg *sync.WaitGroup) {
 	for ev := range call.Events() {
+		views.event(ev)
 		switch e := ev.(type) {
 		case client.ServerError:
 			if e.Code == api.CodeScreenShareLimit {

@@ -18,6 +18,8 @@ const (
 	MaxChatRunes = 1000
 	// MaxNameRunes bounds a display name.
 	MaxNameRunes = 64
+	// MaxViewTracks bounds a view message's list of hidden tracks.
+	MaxViewTracks = 200
 	// SignalRatePerSecond and SignalBurst bound messages per connection.
 	SignalRatePerSecond = 20
 	SignalBurst         = 100
@@ -55,6 +57,9 @@ const (
 	MsgJoin  MessageType = "join"
 	MsgLeave MessageType = "leave"
 	MsgHost  MessageType = "host"
+	// MsgView says which of the others' video this participant does not
+	// show now; the server stops sending it until it is shown again.
+	MsgView MessageType = "view"
 )
 
 // Messages either side sends.
@@ -182,6 +187,15 @@ type Mute struct {
 	ParticipantID string    `json:"participant_id,omitempty"`
 	Kind          TrackKind `json:"kind"`
 	Muted         bool      `json:"muted"`
+}
+
+// View lists the video and screen tracks (by id) a participant does not
+// show now: tiles on another page, a minimised window. The server pauses
+// them for this participant, and asks for a keyframe when one is shown
+// again. Audio is never paused. Each View replaces the last; an empty
+// list shows everything. New tracks start shown.
+type View struct {
+	Hidden []string `json:"hidden"`
 }
 
 // Chat is a text message; the server fills From, Name and At.

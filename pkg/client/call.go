@@ -83,6 +83,8 @@ type Call struct {
 	// Publish and Unpublish; senders are their places on pub.
 	local   []LocalTrack
 	senders map[string]*webrtc.RTPSender
+	// hidden is the last view sent, sent again after a reconnect.
+	hidden []string
 	// pub negotiation: one offer in flight.
 	offering, again bool
 	pendPub         []webrtc.ICECandidateInit
@@ -222,6 +224,14 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	}
 	if len(local) > 0 {
 		call.negotiate()
+	}
+	call.mu.Lock()
+	hidden := call.hidden
+	call.mu.Unlock()
+	if len(hidden) > 0 {
+		if err := write(ctx, ws, api.MsgView, api.View{Hidden: hidden}); err != nil {
+			return fail(fmt.Errorf("send view: %w", err))
+		}
 	}
 	return nil
 }
@@ -364,6 +374,20 @@ func (call *Call) emit(e Event) {
 // SendChat sends a chat message to everyone in the call.
 func (call *Call) SendChat(text string) error {
 	return call.send(api.MsgChat, api.Chat{Text: text})
+}
+
+// SetHidden tells the server which of the others' video and screen
+// tracks (by id) this client does not show now, so it stops sending them;
+// shown again, they resume with a keyframe. Each call replaces the last;
+// none hides nothing. It is kept across reconnects.
+func (call *Call) SetHidden(trackIDs []string) error {
+	if len(trackIDs) > api.MaxViewTracks {
+		return fmt.Errorf("hide: at most %d tracks, not %d", api.MaxViewTracks, len(trackIDs))
+	}
+	call.mu.Lock()
+	call.hidden = append([]string(nil), trackIDs...)
+	call.mu.Unlock()
+	return call.send(api.MsgView, api.View{Hidden: trackIDs})
 }
 
 // SetMuted tells the others this client muted or unmuted its own audio or
