@@ -20,7 +20,7 @@ const (
 	// listener receives by default.
 	DefaultForwardVoices = 3
 	extraSpeakers        = 2
-	selectEvery      = 200 * time.Millisecond
+	selectEvery          = 200 * time.Millisecond
 	// stayBonus keeps a voice that is heard in the selection against one
 	// only a little louder, so the selection does not flap.
 	stayBonus = 8 * loudnessScale
