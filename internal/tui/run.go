@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/internal/media"
@@ -68,6 +69,12 @@ func Run(ctx context.Context, o Options) error {
 		opts = append(opts, tea.WithOutput(o.Out))
 	}
 	profile := ProfileFromEnv(o.Getenv)
+	// The renderer detects colours on its own and, under tmux, ignores
+	// COLORTERM: tiles drawn in truecolor would be cut to 256 colours.
+	// It uses what the tiles were drawn for.
+	opts = append(opts, tea.WithColorProfile(map[termimg.Profile]colorprofile.Profile{
+		termimg.TrueColor: colorprofile.TrueColor, termimg.ANSI256: colorprofile.ANSI256, termimg.ASCII: colorprofile.Ascii,
+	}[profile]))
 
 	var player *media.Player
 	sound := "sound off (--no-audio)"
@@ -283,6 +290,11 @@ func (c *controls) ShareScreen(on bool) error {
 		return nil
 	}
 	t, err := media.OpenScreen(c.ctx, media.ScreenOptions{Source: c.screenSource, Getenv: c.getenv})
+	if errors.Is(err, media.ErrNoDisplay) {
+		// The full story is in rooms join --help; the call's notice line
+		// has room for one short sentence.
+		return errors.New("can't share: no X display here (DISPLAY unset or unreachable); rejoin with --display :N (an Xvfb one works)")
+	}
 	if err != nil {
 		return fmt.Errorf("cannot share your screen: %w", err)
 	}

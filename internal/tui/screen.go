@@ -24,6 +24,10 @@ func (m Model) stripFor(w, h int) (int, Grid, []string) {
 	// A fifth of the width, or two columns of the smallest legible tiles
 	// when that shows more people and leaves the screen two thirds.
 	sw := max(22, w/5)
+	if m.selfView() != nil && w >= 3*selfW && h >= 3*selfH {
+		// The self-view sits at the strip's foot: keep tiles above it.
+		h -= selfH + 2
+	}
 	g := stripLayout(len(ids), sw, h)
 	if two := 2 * (minVideoW + tileChromeW); two > sw && w-two >= w*2/3 {
 		if g2 := stripLayout(len(ids), two, h); g2.PerPage > g.PerPage {

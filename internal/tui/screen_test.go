@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"image"
 	"slices"
 	"strings"
 	"testing"
@@ -41,10 +42,18 @@ func TestGoldenScreenViews(t *testing.T) {
 		{"call-screen-2of2-120x40.golden", 6, 120, 40, []string{"pAnn", "pBo"}, []string{"["}, []string{"Ann's screen", "1/2", "[ ] next screen", "Fay"}},
 		{"call-screen-80x24.golden", 2, 80, 24, []string{"pBo"}, nil, []string{"Bo's screen"}},
 		{"call-screen-me-160x48.golden", 6, 160, 48, nil, []string{"s"}, []string{"💻 sharing", "You are sharing your screen"}},
+		{"call-screen-4-self-view-160x48.golden", -4, 160, 48, []string{"pAnn"}, nil, []string{"Dee", "you"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _ := callWith(t, tt.n, tt.w, tt.h, false)
+			n := tt.n
+			if n < 0 { // negative: with the self-view
+				n = -n
+			}
+			m, _ := callWith(t, n, tt.w, tt.h, false)
+			if tt.n < 0 {
+				m.cfg.SelfView = func() image.Image { return media.Pattern(320, 240, 99, media.DefaultLabel) }
+			}
 			m = press(t, sharing(m, tt.sharers...), tt.keys...)
 			v := m.View()
 			lines := strings.Split(v.Content, "\n")
@@ -77,6 +86,10 @@ func TestScreenSharing(t *testing.T) {
 		m = press(t, m, "s")
 		if !m.sharing || !strings.Contains(termimg.StripANSI(m.View().Content), "💻 sharing") {
 			t.Error("after s the status bar does not say sharing")
+		}
+		m.notice = "" // the help line shows once the notice is gone
+		if !strings.Contains(termimg.StripANSI(m.helpLine()), "s stop sharing") {
+			t.Error("while sharing, the key help does not say s stops it")
 		}
 		m = press(t, m, "s")
 		if m.sharing || !slices.Equal(rec.calls, []string{"share on", "share off"}) {

@@ -251,6 +251,9 @@ func (m Model) helpLine() string {
 	var parts []string
 	for _, b := range m.keys.short(m.me.Host) {
 		h := b.Help()
+		if m.sharing && h.Key == "s" {
+			h.Desc = "stop sharing"
+		}
 		parts = append(parts, h.Key+" "+h.Desc)
 	}
 	return truncate(lipgloss.NewStyle().Faint(true).Render(" "+strings.Join(parts, " · ")), m.w)
