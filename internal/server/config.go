@@ -40,7 +40,9 @@ type Config struct {
 	// receives (plus up to two who just started speaking); 0 forwards
 	// every voice.
 	ForwardVoices int
-	CreateToken   string
+	// DebugListen, when set, serves Go's profiler there (loopback only).
+	DebugListen string
+	CreateToken string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
 	UDPPort int
 	// PublicIPs are announced for media instead of this host's addresses.
@@ -77,6 +79,9 @@ func (c *Config) Resolve() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
+	}
+	if err := checkDebugAddr(c.DebugListen); err != nil {
+		return err
 	}
 	if c.ForwardVoices < 0 || c.ForwardVoices > 50 {
 		return fmt.Errorf("--forward-voices must be between 0 (every voice) and 50, not %d", c.ForwardVoices)

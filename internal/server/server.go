@@ -182,6 +182,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg.Add(2)
 	go func() { defer bg.Done(); s.scheduler.Run(bgCtx) }()
 	go func() { defer bg.Done(); s.deliverer.Run(bgCtx) }()
+	if s.cfg.DebugListen != "" {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := s.serveDebug(bgCtx, s.cfg.DebugListen); err != nil {
+				s.log.Warn("profiler", "err", err)
+			}
+		}()
+	}
 	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
 
 	var serveErr error

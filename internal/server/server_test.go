@@ -42,6 +42,10 @@ func TestResolve(t *testing.T) {
 		{"a cap of zero", Config{Listen: DefaultListen, MaxParticipants: 0}, "--max-participants", nil},
 		{"no screens at all", Config{Listen: DefaultListen, MaxParticipants: 50, MaxScreenShares: 0}, "--max-screen-shares", nil},
 		{"a public URL without a scheme", Config{Listen: DefaultListen, DataDir: "/tmp/x", PublicURL: "rooms.example.com", MaxParticipants: 50, MaxScreenShares: 10}, "--public-url", nil},
+		{"the profiler on loopback", Config{Listen: DefaultListen, DataDir: "/tmp/x", DebugListen: "127.0.0.1:6060", MaxParticipants: 50, MaxScreenShares: 10}, "", func(*testing.T, Config) {}},
+		{"the profiler off loopback", Config{Listen: DefaultListen, DebugListen: "0.0.0.0:6060", MaxParticipants: 50, MaxScreenShares: 10}, "loopback only", nil},
+		{"the profiler without a port", Config{Listen: DefaultListen, DebugListen: "localhost", MaxParticipants: 50, MaxScreenShares: 10}, "want host:port", nil},
+		{"every voice, or at most 50", Config{Listen: DefaultListen, ForwardVoices: 51, MaxParticipants: 50, MaxScreenShares: 10}, "--forward-voices", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
