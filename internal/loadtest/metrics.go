@@ -14,6 +14,7 @@ import (
 type serverMetrics struct {
 	cpuSeconds float64
 	rssBytes   float64
+	heapBytes  float64
 	forwarded  float64
 }
 
@@ -24,6 +25,10 @@ type ServerCost struct {
 	MicrosPerPkt  float64 `json:"us_cpu_per_forwarded_packet"`
 	RSSMB         float64 `json:"rss_mb"`
 	MBPerPerson   float64 `json:"mb_per_participant"`
+	// HeapMB is the Go heap in use; a participant holds two
+	// PeerConnections on the server (publish and subscribe).
+	HeapMB      float64 `json:"heap_mb"`
+	HeapMBPerPC float64 `json:"heap_mb_per_peerconnection"`
 }
 
 func scrape(ctx context.Context, server string) (serverMetrics, error) {
@@ -54,6 +59,8 @@ func scrape(ctx context.Context, server string) (serverMetrics, error) {
 			m.cpuSeconds = v
 		case "process_resident_memory_bytes":
 			m.rssBytes = v
+		case "go_memstats_heap_inuse_bytes":
+			m.heapBytes = v
 		case "rooms_sfu_forwarded_packets_total":
 			m.forwarded = v
 		}
@@ -62,7 +69,7 @@ func scrape(ctx context.Context, server string) (serverMetrics, error) {
 }
 
 func cost(a, b serverMetrics, seconds float64, people int) ServerCost {
-	c := ServerCost{RSSMB: b.rssBytes / (1 << 20)}
+	c := ServerCost{RSSMB: b.rssBytes / (1 << 20), HeapMB: b.heapBytes / (1 << 20)}
 	if seconds > 0 {
 		c.CPUPercent = (b.cpuSeconds - a.cpuSeconds) / seconds * 100
 		c.PacketsPerSec = (b.forwarded - a.forwarded) / seconds
@@ -72,6 +79,7 @@ func cost(a, b serverMetrics, seconds float64, people int) ServerCost {
 	}
 	if people > 0 {
 		c.MBPerPerson = c.RSSMB / float64(people)
+		c.HeapMBPerPC = c.HeapMB / float64(2*people)
 	}
 	return c
 }
