@@ -93,8 +93,15 @@ func (f *forwarder) run() {
 			}
 			return
 		}
-		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
-			continue // malformed, or padding only (a bandwidth probe)
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		if len(pkt.Payload) == 0 {
+			// Padding only: a browser probing its bandwidth (on the media
+			// SSRC, as no RTX is negotiated). Not forwarded, so numbering
+			// closes over it: no hole for subscribers to report lost.
+			f.local.markGap()
+			continue
 		}
 		if f.levelID != 0 {
 			if b := pkt.GetExtension(f.levelID); len(b) > 0 {

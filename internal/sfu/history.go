@@ -7,9 +7,9 @@ import (
 )
 
 // history keeps a published video track's last packets to answer NACKs.
-// One history serves every subscriber: sequence numbers pass through
-// unchanged, so a subscriber's NACK names the publisher's packet, and only
-// the SSRC and payload type are the subscriber's own. (pion's NACK
+// One history serves every subscriber: a subscriber's sequence numbers are
+// the publisher's plus its own offset (binding.publisherSeqs maps a NACK
+// back), and the SSRC and payload type are its own. (pion's NACK
 // responder keeps a buffer per subscriber track: 49 copies of the same
 // packets in a 50-person room.)
 type history struct {

@@ -167,8 +167,10 @@ const (
 type SDP struct {
 	PC  PeerConnection `json:"pc"`
 	SDP string         `json:"sdp"`
-	// Tracks, on a publish offer, says the kind of each new local track
-	// by its track id, so "screen" can be told from "video".
+	// Tracks, on a publish offer, says the kind of every local track the
+	// offer carries, by track id, so "screen" can be told from "video"; it
+	// replaces the previous offer's (at most 16 are kept). Without it the
+	// previous declaration stands.
 	Tracks map[string]TrackKind `json:"tracks,omitempty"`
 }
 
