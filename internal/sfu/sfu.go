@@ -66,6 +66,9 @@ var (
 	}
 )
 
+// socketBuffer is the media socket's receive and send buffer asked for.
+const socketBuffer = 4 << 20
+
 // AudioLevelURI is the header extension publishers put their audio level in.
 const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
@@ -97,6 +100,21 @@ func New(cfg Config) (*SFU, error) {
 	conn, err := net.ListenUDP("udp4", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen for media on UDP %s: %w (is another roomsd running? pick another with --udp-port)", cfg.UDPAddr, err)
+	}
+	// Every participant's media comes through this one socket: at 50
+	// publishers a few dozen milliseconds without reading (a GC pause, a
+	// busy machine) overflow the kernel's default buffer of about 200 KB,
+	// and a packet lost here is lost for every subscriber. Ask for more;
+	// the kernel caps it at net.core.rmem_max / wmem_max.
+	for _, set := range []func(int) error{conn.SetReadBuffer, conn.SetWriteBuffer} {
+		if err := set(socketBuffer); err != nil {
+			log.Warn("media socket buffer", "err", err)
+		}
+	}
+	if recv, send, ok := socketBuffers(conn); ok && (recv < socketBuffer || send < socketBuffer) {
+		log.Warn("the media socket's buffers are smaller than asked; large calls may lose packets when the machine is busy",
+			"receive_kb", recv>>10, "send_kb", send>>10, "want_kb", socketBuffer>>10,
+			"fix", "sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304")
 	}
 	se := webrtc.SettingEngine{}
 	mux := webrtc.NewICEUDPMux(nil, conn)
