@@ -102,6 +102,10 @@ type participant struct {
 	shown  int      // videos shown so far
 	hidden []string // video track ids hidden, as sent to the server
 
+	// keyframe: a receiver asked for one; the clip restarts at its
+	// keyframe, as an encoder would send one.
+	keyframe atomic.Bool
+
 	firstFrame atomic.Int64 // ns after join; 0 until then
 	packets    atomic.Uint64
 	bytes      atomic.Uint64
@@ -280,7 +284,8 @@ func join(ctx context.Context, c *client.Client, roomID, name string, publisher,
 	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
 	if publisher {
 		p.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", name)
-		opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.video, Kind: api.KindVideo})
+		opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.video, Kind: api.KindVideo,
+			OnKeyframeRequest: func() { p.keyframe.Store(true) }})
 		if withAudio {
 			p.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
 			level := uint8(90)
@@ -377,6 +382,9 @@ func publish(p *participant, clip rmedia.Clip, withAudio bool, stop <-chan struc
 		case <-stop:
 			return
 		case <-vt.C:
+			if p.keyframe.Swap(false) {
+				vi = 0 // the clip's first frame is its keyframe
+			}
 			_ = p.video.WriteSample(media.Sample{Data: clip.Video[vi%len(clip.Video)], Duration: frame})
 			vi++
 		case <-at.C:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -51,6 +52,10 @@ type LocalTrack struct {
 	// Level, for audio, reports the sound level now as -dBov (0 loudest,
 	// 127 silence); each packet carries it so the call knows who speaks.
 	Level func() uint8
+	// OnKeyframeRequest, when set, is called when a receiver asks for a
+	// keyframe (PLI or FIR); the client then reads the track's RTCP
+	// itself. For tracks that do not (pion's static tracks).
+	OnKeyframeRequest func()
 }
 
 // Errors that end a call for good; the client does not reconnect.
@@ -246,6 +251,25 @@ func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
 		if enc := sender.GetParameters().Encodings; len(enc) > 0 {
 			call.levels.set(uint32(enc[0].SSRC), t.Level)
 		}
+	}
+	if t.OnKeyframeRequest != nil {
+		// Ends when the connection closes (a reconnect, leaving).
+		call.wg.Add(1)
+		go func() {
+			defer call.wg.Done()
+			for {
+				pkts, _, err := sender.ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					switch p.(type) {
+					case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+						t.OnKeyframeRequest()
+					}
+				}
+			}
+		}()
 	}
 	call.mu.Lock()
 	if call.pub == pc {
