@@ -42,12 +42,8 @@ type binding struct {
 	mu sync.Mutex
 	// hdr is reused for every packet.
 	hdr rtp.Header
-	// Sequence numbers go out as the publisher's plus offset. After a
-	// pause (gap) the offset changes so the subscriber sees no hole to
-	// report lost; resumedAt is the first number sent since, and NACKs
-	// for numbers before it are not answered (their offset was another).
-	offset, lastOut, resumedAt uint16
-	started, gap               bool
+	// seq numbers what this subscriber gets (seqmap.go).
+	seq seqMap
 }
 
 func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType) *fanout {
@@ -124,23 +120,18 @@ func (f *fanout) WriteRTP(pkt *rtp.Packet) int {
 	for _, b := range binds {
 		b.mu.Lock()
 		if b.paused.Load() {
-			b.gap = true
+			b.seq.collapse()
 			b.mu.Unlock()
 			continue
 		}
-		n++
-		switch {
-		case !b.started:
-			b.started, b.offset, b.resumedAt = true, 0, pkt.SequenceNumber
-		case b.gap:
-			b.gap = false
-			b.offset = b.lastOut + 1 - pkt.SequenceNumber
-			b.resumedAt = b.lastOut + 1
+		out, ok := b.seq.out(pkt.SequenceNumber)
+		if !ok {
+			b.mu.Unlock()
+			continue // late, from a stretch this subscriber did not get
 		}
+		n++
 		b.hdr = pkt.Header
-		b.hdr.SSRC, b.hdr.PayloadType = b.ssrc, b.pt
-		b.hdr.SequenceNumber = pkt.SequenceNumber + b.offset
-		b.lastOut = b.hdr.SequenceNumber
+		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
 		// A subscriber's failure (its connection closing) is its own:
 		// the others still get the packet.
 		_, _ = b.w.WriteRTP(&b.hdr, pkt.Payload)
@@ -154,7 +145,17 @@ func (f *fanout) WriteRTP(pkt *rtp.Packet) int {
 func (f *fanout) markGap() {
 	for _, b := range *f.binds.Load() {
 		b.mu.Lock()
-		b.gap = true
+		b.seq.collapse()
+		b.mu.Unlock()
+	}
+}
+
+// skipOne takes a packet not forwarded (a padding-only probe) out of every
+// subscriber's numbering.
+func (f *fanout) skipOne(seq uint16) {
+	for _, b := range *f.binds.Load() {
+		b.mu.Lock()
+		b.seq.skipOne(seq)
 		b.mu.Unlock()
 	}
 }
@@ -169,29 +170,27 @@ func (f *fanout) bindingFor(ssrc uint32) *binding {
 	return nil
 }
 
-// publisherSeqs turns the sequence numbers a subscriber reports lost into
-// the publisher's, leaving out those sent before the last gap.
-func (b *binding) publisherSeqs(out []uint16) []uint16 {
+// resendFrom answers a NACK: the packets the subscriber numbers lost,
+// mapped back to the publisher's and still in h, go again with the numbers
+// they had. Mapping and writing happen under one hold of the binding's
+// lock, so a gap cannot renumber them in between. It returns how many.
+func (b *binding) resendFrom(h *history, lost []uint16) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	in := out[:0]
-	for _, seq := range out {
-		// Within the 32768 numbers after resumedAt, and not beyond the
-		// last sent: modular arithmetic, the numbers wrap.
-		if seq-b.resumedAt < 0x8000 && b.lastOut-seq < 0x8000 {
-			in = append(in, seq-b.offset)
+	n := 0
+	for _, o := range lost {
+		p, ok := b.seq.in(o)
+		if !ok {
+			continue
 		}
+		hdr, payload, ok := h.get(p)
+		if !ok {
+			continue
+		}
+		b.hdr = hdr
+		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, o
+		_, _ = b.w.WriteRTP(&b.hdr, payload)
+		n++
 	}
-	return in
-}
-
-// resend writes one earlier packet again to one subscriber, numbered as
-// it was the first time.
-func (b *binding) resend(hdr rtp.Header, payload []byte) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.hdr = hdr
-	b.hdr.SSRC, b.hdr.PayloadType = b.ssrc, b.pt
-	b.hdr.SequenceNumber = hdr.SequenceNumber + b.offset
-	_, _ = b.w.WriteRTP(&b.hdr, payload)
+	return n
 }

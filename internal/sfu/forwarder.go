@@ -34,6 +34,8 @@ type forwarder struct {
 	// fanout is len(senders), read on every packet without the lock.
 	fanout  atomic.Int64
 	stopped bool
+	// keyTimer asks for a keyframe again once the interval allows.
+	keyTimer *time.Timer
 
 	lastKeyframeReq atomic.Int64
 	// levelID is the publisher's id for the audio-level extension; 0 if
@@ -100,7 +102,7 @@ func (f *forwarder) run() {
 			// Padding only: a browser probing its bandwidth (on the media
 			// SSRC, as no RTX is negotiated). Not forwarded, so numbering
 			// closes over it: no hole for subscribers to report lost.
-			f.local.markGap()
+			f.local.skipOne(pkt.SequenceNumber)
 			continue
 		}
 		if f.levelID != 0 {
@@ -163,9 +165,13 @@ func (f *forwarder) subscribe(p *Peer) {
 	f.senders[p.id] = sender
 	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
+	// Under the peer's view lock, so a SetHidden running now cannot show
+	// the track before this pauses it for good.
+	p.viewMu.Lock()
 	if p.isHidden(f.info.ID) {
 		f.setPaused(p, true)
 	}
+	p.viewMu.Unlock()
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
 	f.requestKeyframe()
@@ -224,7 +230,7 @@ func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	for _, pair := range n.Nacks {
 		seqs = append(seqs, pair.PacketList()...)
 	}
-	f.pub.router.sfu.retransmitted.Add(uint64(f.hist.resend(b, b.publisherSeqs(seqs))))
+	f.pub.router.sfu.retransmitted.Add(uint64(b.resendFrom(f.hist, seqs)))
 }
 
 // requestKeyframe asks the publisher for a keyframe, at most every
@@ -235,7 +241,26 @@ func (f *forwarder) requestKeyframe() {
 	}
 	now := time.Now().UnixNano()
 	last := f.lastKeyframeReq.Load()
-	if now-last < int64(keyframeInterval) || !f.lastKeyframeReq.CompareAndSwap(last, now) {
+	if wait := int64(keyframeInterval) - (now - last); wait > 0 {
+		// Too soon after the last request: ask once more when allowed,
+		// so whoever needs one now (a track shown again) is not left to
+		// wait for the publisher's next keyframe of its own accord.
+		f.mu.Lock()
+		if f.keyTimer == nil && !f.stopped {
+			f.keyTimer = time.AfterFunc(time.Duration(wait), func() {
+				f.mu.Lock()
+				f.keyTimer = nil
+				stopped := f.stopped
+				f.mu.Unlock()
+				if !stopped {
+					f.requestKeyframe()
+				}
+			})
+		}
+		f.mu.Unlock()
+		return
+	}
+	if !f.lastKeyframeReq.CompareAndSwap(last, now) {
 		return
 	}
 	_ = f.pub.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
@@ -257,6 +282,10 @@ func (f *forwarder) stop() {
 		return
 	}
 	f.stopped = true
+	if f.keyTimer != nil {
+		f.keyTimer.Stop()
+		f.keyTimer = nil
+	}
 	senders := f.senders
 	f.senders = map[string]*webrtc.RTPSender{}
 	f.fanout.Store(0)

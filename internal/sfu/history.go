@@ -7,9 +7,9 @@ import (
 )
 
 // history keeps a published video track's last packets to answer NACKs.
-// One history serves every subscriber: a subscriber's sequence numbers are
-// the publisher's plus its own offset (binding.publisherSeqs maps a NACK
-// back), and the SSRC and payload type are its own. (pion's NACK
+// One history serves every subscriber: a subscriber's sequence numbers map
+// back to the publisher's (seqMap.in), and the SSRC and payload type are
+// its own. (pion's NACK
 // responder keeps a buffer per subscriber track: 49 copies of the same
 // packets in a 50-person room.)
 type history struct {
@@ -33,6 +33,10 @@ type historySlot struct {
 func (h *history) add(pkt *rtp.Packet) {
 	h.mu.Lock()
 	s := &h.slots[pkt.SequenceNumber%historySize]
+	if s.valid && newer(s.seq, pkt.SequenceNumber) {
+		h.mu.Unlock()
+		return // a late packet older than the one in its slot: keep the newer
+	}
 	s.seq, s.valid = pkt.SequenceNumber, true
 	csrc := s.hdr.CSRC[:0]
 	s.hdr = pkt.Header
@@ -42,22 +46,15 @@ func (h *history) add(pkt *rtp.Packet) {
 	h.mu.Unlock()
 }
 
-// resend writes the packets named by seqs, those still kept, to b.
-func (h *history) resend(b *binding, seqs []uint16) int {
-	n := 0
-	for _, seq := range seqs {
-		h.mu.Lock()
-		s := &h.slots[seq%historySize]
-		if !s.valid || s.seq != seq {
-			h.mu.Unlock()
-			continue
-		}
-		hdr := s.hdr
-		hdr.CSRC = append([]uint32(nil), s.hdr.CSRC...)
-		payload := append([]byte(nil), s.buf...)
-		h.mu.Unlock()
-		b.resend(hdr, payload)
-		n++
+// get copies out the packet with sequence number seq, if still kept.
+func (h *history) get(seq uint16) (rtp.Header, []byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &h.slots[seq%historySize]
+	if !s.valid || s.seq != seq {
+		return rtp.Header{}, nil, false
 	}
-	return n
+	hdr := s.hdr
+	hdr.CSRC = append([]uint32(nil), s.hdr.CSRC...)
+	return hdr, append([]byte(nil), s.buf...), true
 }

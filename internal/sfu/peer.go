@@ -21,7 +21,10 @@ type Peer struct {
 	pub    *webrtc.PeerConnection // the participant offers; we receive
 	sub    *webrtc.PeerConnection // we offer; the participant receives
 
-	mu sync.Mutex
+	// viewMu orders view changes with new subscriptions (lock order:
+	// viewMu, then a forwarder's mu, then its fanout's).
+	viewMu sync.Mutex
+	mu     sync.Mutex
 	// kinds says, by track id, what the participant said it publishes.
 	kinds map[string]api.TrackKind
 	// hidden are the others' tracks (by id) this participant does not
@@ -89,6 +92,8 @@ const maxDeclaredTracks = 16
 // show now; they are paused for it (audio never is), and one shown again
 // gets a keyframe asked for. Each call replaces the last.
 func (p *Peer) SetHidden(trackIDs []string) {
+	p.viewMu.Lock()
+	defer p.viewMu.Unlock()
 	hidden := make(map[string]bool, len(trackIDs))
 	for _, id := range trackIDs {
 		hidden[id] = true
