@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,8 +63,17 @@ func Run(w, h int) (display string, stop func(), err error) {
 	}
 	wr.Close()
 	stop = func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		// SIGTERM lets Xvfb remove its lock file and socket; a second
+		// later it is killed regardless.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
 	}
 	got := make(chan string, 1)
 	go func() {

@@ -241,11 +241,36 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	return nil
 }
 
-// addSender puts t on the publish connection pc.
+// addSender puts t on the publish connection pc. A reconnect, a Publish
+// or an Unpublish may run at the same time: the sender is kept only if pc
+// is still the connection, t is still published, the call is not over,
+// and t is not on pc already.
 func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
+	id := t.Track.ID()
+	call.mu.Lock()
+	already := call.pub == pc && call.senders[id] != nil
+	call.mu.Unlock()
+	if already {
+		return nil
+	}
 	sender, err := pc.AddTrack(t.Track)
 	if err != nil {
 		return fmt.Errorf("publish %s track: %w", t.Kind, err)
+	}
+	call.mu.Lock()
+	keep := call.pub == pc && call.final == nil && call.senders[id] == nil &&
+		slices.ContainsFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == id })
+	if keep {
+		call.senders[id] = sender
+		if t.OnKeyframeRequest != nil {
+			// Under the lock, before the call can finish: Close waits.
+			call.wg.Add(1)
+		}
+	}
+	call.mu.Unlock()
+	if !keep {
+		_ = pc.RemoveTrack(sender)
+		return nil
 	}
 	if t.Level != nil {
 		if enc := sender.GetParameters().Encodings; len(enc) > 0 {
@@ -253,8 +278,8 @@ func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
 		}
 	}
 	if t.OnKeyframeRequest != nil {
-		// Ends when the connection closes (a reconnect, leaving).
-		call.wg.Add(1)
+		// Ends when the connection closes (a reconnect, leaving) or the
+		// track is unpublished.
 		go func() {
 			defer call.wg.Done()
 			for {
@@ -271,11 +296,6 @@ func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
 			}
 		}()
 	}
-	call.mu.Lock()
-	if call.pub == pc {
-		call.senders[t.Track.ID()] = sender
-	}
-	call.mu.Unlock()
 	return nil
 }
 
@@ -302,6 +322,11 @@ func (call *Call) Publish(t LocalTrack) error {
 		return nil // sent at the next (re)connect
 	}
 	if err := call.addSender(pc, t); err != nil {
+		// Not published after all: take it back, so it is not sent
+		// again at the next reconnect and a later Publish of it works.
+		call.mu.Lock()
+		call.local = slices.DeleteFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == id })
+		call.mu.Unlock()
 		return err
 	}
 	call.negotiate()
