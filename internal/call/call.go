@@ -30,16 +30,19 @@ type Call struct {
 	// timeUp ends the call when the room's duration runs out.
 	timeUp *time.Timer
 
-	mu      sync.Mutex
-	sharers map[string]bool // who shares a screen, by participant id
-	active  string          // the active speaker: who last started speaking
+	mu sync.Mutex
+	// sharers counts, by participant id, the screens each shares now: the
+	// slot stays taken while any of them lives (a reconnect overlaps the
+	// old screen with the new one for a moment).
+	sharers map[string]int
+	active  string // the active speaker: who last started speaking
 	room    room.Room
 	parts   map[string]*Session
 	stopped bool
 }
 
 func newCall(h *Hub, roomID string) *Call {
-	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, sharers: map[string]bool{}, log: h.log.With("room", room.LogID(roomID))}
+	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, sharers: map[string]int{}, log: h.log.With("room", room.LogID(roomID))}
 	c.router = h.cfg.SFU.NewRouter(room.LogID(roomID), c)
 	return c
 }
@@ -311,8 +314,8 @@ func (c *Call) AllowTrack(peerID string, kind api.TrackKind) bool {
 	}
 	c.mu.Lock()
 	limit := c.room.ScreenShareCap(c.hub.cfg.MaxScreenShares)
-	if c.sharers[peerID] || len(c.sharers) < limit {
-		c.sharers[peerID] = true
+	if c.sharers[peerID] > 0 || len(c.sharers) < limit {
+		c.sharers[peerID]++
 		c.mu.Unlock()
 		return true
 	}
@@ -353,7 +356,9 @@ func screenLimitMessage(limit int, names []string) string {
 func (c *Call) TrackUnpublished(t api.Track) {
 	if t.Kind == api.KindScreen {
 		c.mu.Lock()
-		delete(c.sharers, t.ParticipantID)
+		if c.sharers[t.ParticipantID]--; c.sharers[t.ParticipantID] <= 0 {
+			delete(c.sharers, t.ParticipantID)
+		}
 		c.mu.Unlock()
 	}
 	if s := c.session(t.ParticipantID); s != nil {

@@ -160,3 +160,63 @@ func TestScreenShareStopAndRetry(t *testing.T) {
 	watcher.waitEvent(t, "bo's screen on the second try", screenFrom(bo))
 	watcher.waitFrames(t, "screen-bo")
 }
+
+// publishScreen publishes one more screen track with its own id.
+func (p *peer) publishScreen(t *testing.T, id string) {
+	t.Helper()
+	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, id, "stream-"+p.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.call.Publish(client.LocalTrack{Track: tr, Kind: api.KindScreen}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				_ = tr.WriteSample(media.Sample{Data: []byte(id + "|"), Duration: 100 * time.Millisecond})
+			}
+		}
+	}()
+}
+
+// TestTwoScreensHoldOneSlot: a participant's slot is free only when all of
+// its screens have ended, not when the first does.
+func TestTwoScreensHoldOneSlot(t *testing.T) {
+	c, stop := testServerWith(t, func(cfg *Config) { cfg.MaxScreenShares = 1 })
+	defer stop()
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []*peer
+	for _, name := range []string{"watcher", "ann", "bo"} {
+		p, err := join(t, c, r.ID, name, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	watcher, ann, bo := ps[0], ps[1], ps[2]
+	ann.publishScreen(t, "screen-a")
+	watcher.waitFrames(t, "screen-a")
+	ann.publishScreen(t, "screen-b")
+	watcher.waitFrames(t, "screen-b")
+	if err := ann.call.Unpublish("screen-a"); err != nil {
+		t.Fatal(err)
+	}
+	watcher.waitEvent(t, "the end of one of ann's screens", func(ev client.Event) bool {
+		tu, ok := ev.(client.TrackUnpublished)
+		return ok && tu.Kind == api.KindScreen
+	})
+	bo.publishScreen(t, "screen-bo")
+	bo.waitEvent(t, "screen_share_limit while ann still shares one", func(ev client.Event) bool {
+		e, ok := ev.(client.ServerError)
+		return ok && e.Code == api.CodeScreenShareLimit
+	})
+}

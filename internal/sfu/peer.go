@@ -85,6 +85,19 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 // ID is the participant id.
 func (p *Peer) ID() string { return p.id }
 
+// maxTracksPerPeer bounds the tracks one participant publishes at once.
+const maxTracksPerPeer = 4
+
+// drainTrack reads a refused track and drops what comes until it ends.
+func drainTrack(remote *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := remote.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
 // maxDeclaredTracks bounds the tracks one offer may declare kinds for.
 const maxDeclaredTracks = 16
 
@@ -269,15 +282,16 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			kind = api.KindAudio
 		}
 	}
+	if n := len(p.router.forwardersOf(p.id)); n >= maxTracksPerPeer {
+		// Camera, microphone, a screen, and one over for a renegotiation
+		// overlap: more is not a person, and each would go to everyone.
+		p.router.log.Info("refused a track: too many from one participant", "peer", p.id, "tracks", n)
+		p.router.goOwned(func() { drainTrack(remote) })
+		return
+	}
 	if !p.router.events.AllowTrack(p.id, kind) {
 		// Refused: read and drop it until the publisher takes it away.
-		p.router.goOwned(func() {
-			for {
-				if _, _, err := remote.ReadRTP(); err != nil {
-					return
-				}
-			}
-		})
+		p.router.goOwned(func() { drainTrack(remote) })
 		return
 	}
 	f, err := newForwarder(p, remote, recv, kind)
