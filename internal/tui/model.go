@@ -65,8 +65,13 @@ type (
 		Kbps int
 	}
 	frameTickMsg time.Time
-	clockMsg     time.Time
-	quitMsg      struct{}
+	// shareDoneMsg: starting or stopping a share finished.
+	shareDoneMsg struct {
+		on  bool
+		err error
+	}
+	clockMsg time.Time
+	quitMsg  struct{}
 )
 
 type panel int
@@ -98,20 +103,23 @@ type Model struct {
 	pinned string
 	// screens are the participants whose shared screen is arriving, in
 	// the order they started; screenAt is the one in the spotlight.
-	screens  []string
-	screenAt int
-	sharing  bool // this person shares a screen
-	sel      int  // selected tile on the page
-	page     int
-	panel    panel
-	chat     []api.Chat
-	unread   int
-	input    textinput.Model
-	mic      bool
-	camera   bool
-	started  time.Time
-	now      time.Time
-	stats    StatsMsg
+	screens   []string
+	screenAt  int
+	sharing   bool // this person shares a screen
+	shareBusy bool // a start or stop is under way
+	// shareRefused: the server refused the screen before its start reported.
+	shareRefused bool
+	sel          int // selected tile on the page
+	page         int
+	panel        panel
+	chat         []api.Chat
+	unread       int
+	input        textinput.Model
+	mic          bool
+	camera       bool
+	started      time.Time
+	now          time.Time
+	stats        StatsMsg
 	// reconnecting is set while the client retries a dropped connection.
 	reconnecting int
 	confirm      *confirm
@@ -202,6 +210,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.event(msg.Event)
 	case quitMsg:
 		return m, tea.Quit
+	case shareDoneMsg:
+		m.shareBusy = false
+		if refused := m.shareRefused; refused {
+			m.shareRefused = false
+			return m, nil // the refusal is on screen already
+		}
+		if msg.err != nil {
+			m.say(msg.err.Error())
+			return m, nil
+		}
+		m.sharing = msg.on
+		if m.sharing {
+			m.say("You are sharing your screen; s stops.")
+		} else {
+			m.say("You stopped sharing your screen.")
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		if m.ended {
 			return m, tea.Quit
@@ -295,8 +320,10 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 		m.reconnecting = e.Attempt
 	case client.ServerError:
 		if e.Code == api.CodeScreenShareLimit {
-			// The runner has already taken the refused screen back.
+			// The runner has already taken the refused screen back; if
+			// the start has not reported yet, it must not turn it on.
 			m.sharing = false
+			m.shareRefused = m.shareBusy
 			m.say(shareRefusal(e.Sharers))
 			break
 		}
@@ -463,14 +490,18 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.camera = !m.camera
 		m.cfg.Controls.SetCamera(m.camera)
 	case key.Matches(msg, k.Share):
-		if err := m.cfg.Controls.ShareScreen(!m.sharing); err != nil {
-			m.say(err.Error())
+		// Opening the display and publishing take a moment (a
+		// signalling round trip): off the UI's goroutine, so the call
+		// screen never freezes on a slow link.
+		if m.shareBusy {
 			break
 		}
-		m.sharing = !m.sharing
-		if m.sharing {
-			m.say("You are sharing your screen; s stops.")
+		m.shareBusy = true
+		on, ctrl := !m.sharing, m.cfg.Controls
+		if on {
+			m.say("Starting to share your screen…")
 		}
+		return m, func() tea.Msg { return shareDoneMsg{on: on, err: ctrl.ShareScreen(on)} }
 	case key.Matches(msg, k.People):
 		m.panel = toggle(m.panel, panelPeople)
 	case key.Matches(msg, k.Chat):

@@ -98,7 +98,12 @@ func press(t *testing.T, m Model, keys ...string) Model {
 			r := []rune(k)[0]
 			msg = tea.KeyPressMsg{Code: r, Text: k}
 		}
-		mm, _ := m.Update(msg)
+		mm, cmd := m.Update(msg)
+		if k == "s" && cmd != nil {
+			// Sharing starts off the UI's goroutine; its result comes
+			// back as a message.
+			mm, _ = mm.Update(cmd())
+		}
 		m = mm.(Model)
 	}
 	return m

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/rooms-dev/rooms/internal/media"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -113,6 +115,15 @@ func TestScreenSharing(t *testing.T) {
 		}
 		if s := termimg.StripANSI(m.View().Content); !strings.Contains(s, "Screen sharing is full: Ann and Bo are sharing") {
 			t.Errorf("the refusal does not name the sharers:\n%s", s)
+		}
+	})
+	t.Run("a refusal that comes before the start reports wins", func(t *testing.T) {
+		m, _ := callWith(t, 2, 160, 40, false)
+		mm, cmd := m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
+		m = step(mm.(Model), client.ServerError{SignalError: api.SignalError{Code: api.CodeScreenShareLimit, Sharers: []string{"Ann"}}})
+		mm, _ = m.Update(cmd())
+		if m = mm.(Model); m.sharing {
+			t.Error("sharing after the server refused the screen")
 		}
 	})
 	t.Run("screens take the spotlight, cycle, and leave it", func(t *testing.T) {
