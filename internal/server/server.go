@@ -129,6 +129,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			Help: "RTP packets sent to subscribers, one per subscriber."}, func() float64 { return float64(media.Forwarded()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_retransmitted_packets_total",
 			Help: "RTP packets sent again because a subscriber reported them lost (NACK)."}, func() float64 { return float64(media.Retransmitted()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_refused_tracks_total",
+			Help: "Published tracks not forwarded: a screen past the call's cap, or more than 4 tracks from one participant."}, func() float64 { return float64(media.Refused()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_calls", Help: "Live calls."},
 			func() float64 { c, _ := s.hub.Stats(); return float64(c) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},

@@ -286,11 +286,13 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		// Camera, microphone, a screen, and one over for a renegotiation
 		// overlap: more is not a person, and each would go to everyone.
 		p.router.log.Info("refused a track: too many from one participant", "peer", p.id, "tracks", n)
+		p.router.sfu.refused.Add(1)
 		p.router.goOwned(func() { drainTrack(remote) })
 		return
 	}
 	if !p.router.events.AllowTrack(p.id, kind) {
 		// Refused: read and drop it until the publisher takes it away.
+		p.router.sfu.refused.Add(1)
 		p.router.goOwned(func() { drainTrack(remote) })
 		return
 	}

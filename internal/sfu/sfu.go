@@ -43,6 +43,9 @@ type SFU struct {
 	// retransmitted, those sent again on a subscriber's NACK.
 	forwarded     atomic.Uint64
 	retransmitted atomic.Uint64
+	// refused counts tracks not forwarded (too many from one participant,
+	// or a screen past the call's cap).
+	refused       atomic.Uint64
 	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
@@ -172,3 +175,6 @@ func (s *SFU) Forwarded() uint64 { return s.forwarded.Load() }
 
 // Retransmitted counts packets sent again on subscribers' NACKs.
 func (s *SFU) Retransmitted() uint64 { return s.retransmitted.Load() }
+
+// Refused counts published tracks that were not forwarded.
+func (s *SFU) Refused() uint64 { return s.refused.Load() }
