@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,27 +142,7 @@ type server struct {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(filepath.Join(binDir, "roomsd"), "serve", "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--udp-port", "0", "--data-dir", t.TempDir(), "--log-level", "warn")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
-	for i := 0; i < 200; i++ {
-		if resp, err := http.Get(url + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	c, _ := client.New(url)
-	return &server{url: url, c: c}
+	return startServerWith(t)
 }
 
 // goPeer is a headless rooms participant with test sources.
@@ -177,30 +155,7 @@ type goPeer struct {
 
 func startGoPeer(t *testing.T, s *server, roomID, name string) *goPeer {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "rooms"), "join", roomID, "--headless", "--name", name,
-		"--video", "testsrc", "--audio", "testsrc", "--json")
-	cmd.Env = append(os.Environ(), "ROOMS_SERVER="+s.url, "XDG_STATE_HOME="+t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &goPeer{cmd: cmd, done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			p.mu.Unlock()
-		}
-		p.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); <-p.done })
-	return p
+	return startPeerWith(t, s, roomID, "--name", name, "--video", "testsrc", "--audio", "testsrc")
 }
 
 // waitEvent waits for a JSON event line with every field in want.

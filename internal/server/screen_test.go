@@ -88,25 +88,7 @@ func TestScreenShareLimit(t *testing.T) {
 func (p *peer) share(t *testing.T) string {
 	t.Helper()
 	id := "screen-" + p.name
-	screen, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, id, "stream-"+p.name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.call.Publish(client.LocalTrack{Track: screen, Kind: api.KindScreen}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-tick.C:
-				_ = screen.WriteSample(media.Sample{Data: []byte(id + "|"), Duration: 100 * time.Millisecond})
-			}
-		}
-	}()
+	p.publishScreen(t, id)
 	return id
 }
 
