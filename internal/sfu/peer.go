@@ -24,7 +24,11 @@ type Peer struct {
 	// viewMu orders view changes with new subscriptions (lock order:
 	// viewMu, then a forwarder's mu, then its fanout's).
 	viewMu sync.Mutex
-	mu     sync.Mutex
+	// trackMu makes deciding on a new published track (the per-peer
+	// bound, the screen-share slot) and adding it one step: pion reports
+	// tracks concurrently.
+	trackMu sync.Mutex
+	mu      sync.Mutex
 	// kinds says, by track id, what the participant said it publishes.
 	kinds map[string]api.TrackKind
 	// hidden are the others' tracks (by id) this participant does not
@@ -273,6 +277,8 @@ func (p *Peer) negotiate() {
 
 // onTrack starts forwarding a track the participant publishes.
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	p.trackMu.Lock()
+	defer p.trackMu.Unlock()
 	p.mu.Lock()
 	kind, ok := p.kinds[remote.ID()]
 	p.mu.Unlock()
