@@ -17,6 +17,15 @@ import { sleep } from './util.js';
 const MAX_RECONNECTS = 8;
 const STATS_EVERY = 2000;
 
+// view (docs/protocol.md, "What reaches you"): the others' video and
+// screen tracks this page does not show, so the server stops sending them.
+// At most 200 ids in one view (MaxViewTracks); at most 4 views a second; a
+// track shown again goes out at once, one hidden waits a little for the
+// layout to settle (a tile scrolled past, a spotlight switching).
+const MAX_VIEW_TRACKS = 200;
+const VIEW_GAP = 250;
+const VIEW_HIDE_DELAY = 300;
+
 // A shared screen is text and lines more than motion: a few frames a
 // second at up to 1080p, with the bitrate the terminal client uses too.
 const SCREEN_BITRATE = 1_500_000;
@@ -112,6 +121,10 @@ export class Call {
     this.log = [];
     this.lastFatal = null;
     this.statsTimer = 0;
+    // want: what the page hides now; sent: what this connection was last
+    // told (a new connection shows everything); at: when; timer: a view
+    // waiting for its turn.
+    this.view = { want: [], sent: [], at: -Infinity, timer: 0, timerAt: 0 };
   }
 
   emit(type, detail) {
@@ -208,6 +221,10 @@ export class Call {
       if (!seen.has(id)) this.participants.delete(id);
     }
     this.makePeers();
+    // The view belongs to the connection: this one shows everything until
+    // told otherwise, so the page's view goes again (the ids of the others'
+    // tracks do not change when we reconnect).
+    this.resetView();
     this.setPhase('joined');
     this.emit('joined', { you: this.me, room: this.room, rejoin: this.reconnects > 0 });
     this.emit('participants', null);
@@ -231,6 +248,7 @@ export class Call {
     }
     this.publishAll();
     this.startStats();
+    this.scheduleView();
   }
 
   upsert(p) {
@@ -698,6 +716,61 @@ export class Call {
     this.emit('screen', Object.assign({ sharing: false, reason: why }, extra));
   }
 
+  // --- what this page shows: view ---
+
+  // setHidden says which of the others' video and screen tracks (server
+  // track ids) the page does not show now. The server is told when that
+  // changes, no more than 4 times a second.
+  setHidden(ids) {
+    const list = [...new Set((ids || []).filter((id) => typeof id === 'string' && id))].sort();
+    // Past the limit the server would refuse the whole view: the rest stay shown.
+    this.view.want = list.slice(0, MAX_VIEW_TRACKS);
+    this.scheduleView();
+  }
+
+  // hidden is the view this connection has: the tracks the server does
+  // not send us.
+  hidden() {
+    return this.view.sent.slice();
+  }
+
+  resetView() {
+    clearTimeout(this.view.timer);
+    this.view.timer = 0;
+    this.view.sent = [];
+    this.view.at = -Infinity;
+  }
+
+  scheduleView() {
+    const v = this.view;
+    if (this.final) return;
+    if (v.want.join(',') === v.sent.join(',')) {
+      clearTimeout(v.timer);
+      v.timer = 0;
+      return;
+    }
+    const now = performance.now();
+    const want = new Set(v.want);
+    const shows = v.sent.some((id) => !want.has(id));
+    const gap = Math.max(0, v.at + VIEW_GAP - now);
+    const wait = shows ? gap : Math.max(gap, VIEW_HIDE_DELAY);
+    if (v.timer && v.timerAt <= now + wait) return; // one goes sooner: it sends what is wanted then
+    clearTimeout(v.timer);
+    v.timerAt = now + wait;
+    v.timer = setTimeout(() => this.flushView(), wait);
+  }
+
+  flushView() {
+    const v = this.view;
+    v.timer = 0;
+    const s = this.session;
+    if (this.final || !s) return; // the next connection sends it
+    if (v.want.join(',') === v.sent.join(',')) return;
+    if (!s.send('view', { hidden: v.want })) return; // closing: the reconnect sends it
+    v.sent = v.want;
+    v.at = performance.now();
+  }
+
   sendChat(text) {
     const s = String(text || '').trim();
     if (!s || !this.session) return false;
@@ -723,6 +796,8 @@ export class Call {
     if (this.final) return;
     this.final = { reason: endReason(code), code, message: message || '', opensAt: extra.opensAt || null };
     this.stopStats();
+    clearTimeout(this.view.timer);
+    this.view.timer = 0;
     const s = this.session;
     this.session = null;
     if (s) s.close();

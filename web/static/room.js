@@ -9,7 +9,8 @@
 // The host key comes in the fragment, #host=rhk_..., and is taken out of
 // the address bar at once (identity.js).
 //
-// window.roomsDebug = {state(), participants(), screens(), stats(), log()}
+// window.roomsDebug = {state(), participants(), screens(), stats(), log(),
+// hidden(), receivers()}
 // returns plain objects describing the page, for tests and for curious
 // people.
 
@@ -315,6 +316,11 @@ window.roomsDebug = {
   },
   log() {
     return page.call ? page.call.log.slice() : [];
+  },
+  // hidden: the others' video and screen track ids the server was last
+  // told this page does not show (the view), sorted; [] shows everything.
+  hidden() {
+    return page.call ? page.call.hidden() : [];
   },
   // receivers describes the subscribe connection: per m-section, who and
   // what it carries and whether media arrives.

@@ -9,12 +9,20 @@
 // column beside the screen (wide windows) or fills what the screen leaves
 // below it (narrow ones). With several screens, the buttons in the
 // spotlight or [ and ] switch between them.
+//
+// The page tells the server which of the others' videos it does not show
+// (Call.setHidden, the protocol's view): all of them while the page is
+// hidden (a background tab, a minimised window); otherwise a camera whose
+// tile is scrolled out of view or not rendered (an IntersectionObserver on
+// the video elements) and a screen not in the spotlight.
 
 import { h, $, initials, clockTime } from './util.js';
 import { icon } from './icons.js';
 
 const MIN_TILE = { desktop: 180, mobile: 140 };
 const GAP = 8;
+// A safety net for the view: what the page shows is also checked this often.
+const VIEW_CHECK_EVERY = 1000;
 
 export function toast(text, kind = 'info', ms = 4500) {
   const box = $('toasts');
@@ -100,6 +108,18 @@ export class CallView {
     this.ro = new ResizeObserver(() => this.relayout());
     this.ro.observe(this.el.stage);
     window.addEventListener('resize', () => this.relayout());
+    // inView: video element → whether it intersects the viewport, as the
+    // observer last said (an element not yet reported counts as shown).
+    this.inView = new WeakMap();
+    this.io = typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver((entries) => {
+        for (const en of entries) this.inView.set(en.target, en.isIntersecting);
+        this.syncView();
+      }, { threshold: 0 })
+      : null;
+    if (this.io) this.io.observe(this.el.spotVideo);
+    document.addEventListener('visibilitychange', () => this.syncView());
+    setInterval(() => this.syncView(), VIEW_CHECK_EVERY);
   }
 
   wire() {
@@ -190,6 +210,7 @@ export class CallView {
     this.updateUnread();
     this.updateLocal();
     this.updateStatus();
+    this.syncView();
   }
 
   show() {
@@ -348,6 +369,7 @@ export class CallView {
     });
     video.addEventListener('resize', () => this.refreshVideo(p.id));
     video.addEventListener('loadeddata', () => this.refreshVideo(p.id));
+    if (this.io) this.io.observe(video);
     return { el, video, avatar, name, mic, host, share, remove, audios: new Map(), videoTrack: null };
   }
 
@@ -380,12 +402,14 @@ export class CallView {
     const t = this.tiles.get(id);
     if (!t) return;
     t.video.srcObject = null;
+    if (this.io) this.io.unobserve(t.video);
     for (const a of t.audios.values()) {
       a.srcObject = null;
       a.remove();
     }
     t.el.remove();
     this.tiles.delete(id);
+    this.syncView();
   }
 
   attachMedia(pid) {
@@ -417,6 +441,7 @@ export class CallView {
     const p = this.call.participants.get(pid);
     if (p) this.updateTile(t, p);
     this.renderPeople();
+    this.syncView();
   }
 
   playAudio(a) {
@@ -550,6 +575,7 @@ export class CallView {
       delete e.spotlight.dataset.kind;
       delete e.spotlight.dataset.participant;
       e.spotSwitch.hidden = true;
+      this.syncView();
       return;
     }
     const screen = target.kind === 'screen';
@@ -565,6 +591,7 @@ export class CallView {
     const dark = screen ? !track || v.videoWidth === 0 : !t || t.el.classList.contains('no-video');
     e.spotlight.classList.toggle('no-video', dark);
     this.renderSwitch(screen);
+    this.syncView();
   }
 
   // renderSwitch offers a button per shared screen when there are several.
@@ -622,6 +649,44 @@ export class CallView {
     g.style.setProperty('--tile-w', tileW + 'px');
     g.style.setProperty('--aspect', String(aspect));
     g.classList.toggle('scroll', !!scroll);
+  }
+
+  // --- what reaches us: view ---
+
+  // hiddenTracks lists the others' video and screen tracks (server ids)
+  // that this page does not show now.
+  hiddenTracks() {
+    const c = this.call;
+    if (!c) return [];
+    const out = [];
+    if (document.visibilityState === 'hidden') {
+      // Nothing shows: every video and screen, those still on their way too.
+      const me = c.me && c.me.id;
+      for (const t of c.remote.values()) if (t.kind !== 'audio') out.push(t.id);
+      for (const info of c.trackInfo.values()) {
+        if ((info.kind === 'video' || info.kind === 'screen') && info.participant_id !== me) out.push(info.id);
+      }
+      return out;
+    }
+    const rendered = (v) => v.isConnected && this.inView.get(v) !== false;
+    const shown = new Set(); // MediaStreamTracks in a video on screen
+    for (const t of this.tiles.values()) if (t.videoTrack && rendered(t.video)) shown.add(t.videoTrack);
+    // The spotlight: a pinned camera, or the one screen it shows.
+    const target = this.spotTarget();
+    if (target && target.track && !this.el.spotlight.hidden && rendered(this.el.spotVideo)) shown.add(target.track);
+    // A video that reaches no element (a screen not in the spotlight, a
+    // second camera) is hidden too; tracks not yet arrived stay shown, so
+    // a new tile's first frame does not wait for a view.
+    for (const t of c.remote.values()) if (t.kind !== 'audio' && !shown.has(t.track)) out.push(t.id);
+    return out;
+  }
+
+  // syncView hands the call what the page shows; the call tells the
+  // server when that changes.
+  syncView() {
+    const c = this.call;
+    if (!c || c.final) return;
+    c.setHidden(this.hiddenTracks());
   }
 
   // --- local state: controls and self-view ---
