@@ -187,12 +187,12 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		if err := json.Unmarshal(m.Data, &v); err != nil {
 			return fmt.Errorf("read view: %w", err)
 		}
-		if len(v.Hidden) > api.MaxViewTracks {
-			s.sendError(api.CodeTooLarge, "a view hides at most %d tracks", api.MaxViewTracks)
+		if len(v.Hidden) > api.MaxViewTracks || len(v.Sizes) > api.MaxViewTracks {
+			s.sendError(api.CodeTooLarge, "a view hides and sizes at most %d tracks each", api.MaxViewTracks)
 			return nil
 		}
 		if peer := s.getPeer(); peer != nil {
-			peer.SetHidden(v.Hidden)
+			peer.SetView(v.Hidden, v.Sizes)
 		}
 		return nil
 	case api.MsgLeave:

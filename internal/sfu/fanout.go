@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -20,12 +21,18 @@ type fanout struct {
 	id, streamID string
 	codec        webrtc.RTPCodecCapability
 	kind         webrtc.RTPCodecType
+	// simulcast: the track comes in layers (layers.go) and each binding
+	// gets the one it wants; otherwise every binding gets layer 0.
+	simulcast bool
+	layers    *[maxLayers]atomic.Pointer[layer]
 
-	mu    sync.Mutex // writers of binds and paused
+	mu    sync.Mutex // writers of binds, paused and sizes
 	binds atomic.Pointer[[]*binding]
-	// paused are the subscribers (by their SSRC) not sent to now; kept
-	// apart from the bindings, which pion makes only at negotiation.
+	// paused are the subscribers (by their SSRC) not sent to now, and
+	// sizes how large they show the track; kept apart from the bindings,
+	// which pion makes only at negotiation.
 	paused map[uint32]bool
+	sizes  map[uint32]tileSize
 }
 
 // binding is one subscriber's end of a fanout.
@@ -40,14 +47,24 @@ type binding struct {
 	// mu serialises writes from the forwarder and from retransmissions,
 	// and guards what follows.
 	mu sync.Mutex
-	// hdr is reused for every packet.
+	// hdr is reused for every packet; after a write it holds the last
+	// header sent.
 	hdr rtp.Header
 	// seq numbers what this subscriber gets (seqmap.go).
 	seq seqMap
+	// cur is the layer this subscriber gets (-1: none yet), want the one
+	// it should get (switched to at its next keyframe), size how large it
+	// shows the track; tsOff is added to the layer's timestamps so they
+	// run on across switches.
+	cur, want int8
+	size      tileSize
+	tsOff     uint32
 }
 
-func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType) *fanout {
-	f := &fanout{id: id, streamID: streamID, codec: codec, kind: kind, paused: map[uint32]bool{}}
+func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType,
+	layers *[maxLayers]atomic.Pointer[layer], simulcast bool) *fanout {
+	f := &fanout{id: id, streamID: streamID, codec: codec, kind: kind, layers: layers, simulcast: simulcast,
+		paused: map[uint32]bool{}, sizes: map[uint32]tileSize{}}
 	f.binds.Store(&[]*binding{})
 	return f
 }
@@ -66,6 +83,10 @@ func (f *fanout) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 		b := &binding{ctxID: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()}
 		f.mu.Lock()
 		b.paused.Store(f.paused[b.ssrc])
+		b.size = f.sizes[b.ssrc]
+		if f.simulcast {
+			b.cur, b.want = -1, chooseLayer(f.layers, b.size, time.Now().UnixNano())
+		}
 		old := *f.binds.Load()
 		next := make([]*binding, 0, len(old)+1)
 		next = append(append(next, old...), b)
@@ -112,13 +133,62 @@ func (f *fanout) setPaused(ssrc uint32, paused bool) bool {
 	return true
 }
 
-// WriteRTP sends pkt to every subscriber not paused, with its own SSRC
-// and payload type; it returns how many it went to. pkt is not modified.
-func (f *fanout) WriteRTP(pkt *rtp.Packet) int {
+// setSize records how large the subscriber whose sender has ssrc shows
+// the track; the forwarder's reselect acts on it.
+func (f *fanout) setSize(ssrc uint32, size tileSize) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if size == (tileSize{}) {
+		delete(f.sizes, ssrc)
+	} else {
+		f.sizes[ssrc] = size
+	}
+	for _, b := range *f.binds.Load() {
+		if b.ssrc == ssrc {
+			b.mu.Lock()
+			b.size = size
+			b.mu.Unlock()
+		}
+	}
+}
+
+// reselect sets the layer each binding wants from the layers ready now
+// and its size; it returns the layers some binding waits for a keyframe
+// of, as a bit set.
+func (f *fanout) reselect(now int64) (waiting uint8) {
+	if !f.simulcast {
+		return 0
+	}
+	for _, b := range *f.binds.Load() {
+		b.mu.Lock()
+		if w := chooseLayer(f.layers, b.size, now); w >= 0 {
+			b.want = w
+		}
+		if b.want >= 0 && b.want != b.cur && !b.paused.Load() {
+			waiting |= 1 << b.want
+		}
+		b.mu.Unlock()
+	}
+	return waiting
+}
+
+// WriteRTP sends pkt, a packet of layer li (key: it starts a keyframe),
+// to every subscriber that gets that layer and is not paused, with its
+// own SSRC, payload type and numbering; a subscriber waiting for this
+// layer switches to it at a keyframe. It returns how many it went to.
+// pkt is not modified.
+func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 	binds := *f.binds.Load()
 	n := 0
 	for _, b := range binds {
 		b.mu.Lock()
+		if b.cur != li {
+			if !key || b.paused.Load() || (b.want != li && b.want >= 0) {
+				b.mu.Unlock()
+				continue // another layer's subscriber
+			}
+			b.switchTo(li, pkt, f.layers, f.codec.ClockRate)
+		}
 		if b.paused.Load() {
 			b.seq.collapse()
 			b.mu.Unlock()
@@ -132,6 +202,7 @@ func (f *fanout) WriteRTP(pkt *rtp.Packet) int {
 		n++
 		b.hdr = pkt.Header
 		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
+		b.hdr.Timestamp += b.tsOff
 		// A subscriber's failure (its connection closing) is its own:
 		// the others still get the packet.
 		_, _ = b.w.WriteRTP(&b.hdr, pkt.Payload)
@@ -139,6 +210,32 @@ func (f *fanout) WriteRTP(pkt *rtp.Packet) int {
 	}
 	return n
 }
+
+// switchTo moves the binding to layer li, whose keyframe pkt starts. Its
+// numbering continues from the last packet sent, and its timestamps from
+// where the old layer's would be now, so the subscriber sees one stream
+// going on. Under b.mu.
+func (b *binding) switchTo(li int8, pkt *rtp.Packet, layers *[maxLayers]atomic.Pointer[layer], clock uint32) {
+	if b.want < 0 {
+		b.want = li
+	}
+	if b.cur >= 0 && b.seq.started {
+		ts := b.hdr.Timestamp + 1
+		if old := layers[b.cur].Load(); old != nil {
+			elapsed := max(time.Now().UnixNano()-old.lastAt.Load(), 0)
+			est := old.lastTS.Load() + b.tsOff + uint32(elapsed*int64(clock)/int64(time.Second))
+			if newer32(est, b.hdr.Timestamp) {
+				ts = est
+			}
+		}
+		b.tsOff = ts - pkt.Timestamp
+		b.seq.restartAt()
+	}
+	b.cur = li
+}
+
+// newer32 says whether RTP timestamp a comes after b.
+func newer32(a, b uint32) bool { return a != b && a-b < 1<<31 }
 
 // markGap says packets were held back from everyone (audio not among
 // the loudest): each subscriber's numbering closes over the gap.
@@ -150,12 +247,14 @@ func (f *fanout) markGap() {
 	}
 }
 
-// skipOne takes a packet not forwarded (a padding-only probe) out of every
-// subscriber's numbering.
-func (f *fanout) skipOne(seq uint16) {
+// skipOne takes a packet of layer li not forwarded (a padding-only probe)
+// out of the numbering of every subscriber getting that layer.
+func (f *fanout) skipOne(li int8, seq uint16) {
 	for _, b := range *f.binds.Load() {
 		b.mu.Lock()
-		b.seq.skipOne(seq)
+		if b.cur == li {
+			b.seq.skipOne(seq)
+		}
 		b.mu.Unlock()
 	}
 }
@@ -174,9 +273,17 @@ func (f *fanout) bindingFor(ssrc uint32) *binding {
 // mapped back to the publisher's and still in h, go again with the numbers
 // they had. Mapping and writing happen under one hold of the binding's
 // lock, so a gap cannot renumber them in between. It returns how many.
-func (b *binding) resendFrom(h *history, lost []uint16) int {
+func (b *binding) resendFrom(layers *[maxLayers]atomic.Pointer[layer], lost []uint16) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.cur < 0 {
+		return 0
+	}
+	l := layers[b.cur].Load()
+	if l == nil || l.hist == nil {
+		return 0
+	}
+	h := l.hist
 	n := 0
 	for _, o := range lost {
 		p, ok := b.seq.in(o)
@@ -189,6 +296,7 @@ func (b *binding) resendFrom(h *history, lost []uint16) int {
 		}
 		b.hdr = hdr
 		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, o
+		b.hdr.Timestamp += b.tsOff
 		_, _ = b.w.WriteRTP(&b.hdr, payload)
 		n++
 	}

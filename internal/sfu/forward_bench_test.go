@@ -66,12 +66,13 @@ func BenchmarkForward(b *testing.B) {
 				b.Fatalf("%d forwarders, want 1", len(fwds))
 			}
 			f := fwds[0]
+			l := f.layers[0].Load()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				pkt.SequenceNumber++
 				pkt.Timestamp += 3000
-				f.forward(pkt)
+				f.forward(0, l, pkt)
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/pkt-sub")

@@ -18,26 +18,32 @@ import (
 // every subscriber's PLI at once would make it send nothing but keyframes.
 const keyframeInterval = 500 * time.Millisecond
 
-// forwarder copies one published track to every subscriber.
+// forwarder copies one published track to every subscriber. A simulcast
+// track (layers.go) has up to maxLayers layers, each read by its own
+// goroutine; a plain one has layer 0 only.
 type forwarder struct {
-	info   api.Track
-	pub    *Peer
-	remote *webrtc.TrackRemote
+	info api.Track
+	pub  *Peer
+	kind webrtc.RTPCodecType
+	// recv is the publisher's receiver: a simulcast track's layers arrive
+	// one by one on the same receiver.
+	recv      *webrtc.RTPReceiver
+	simulcast bool
+	layers    [maxLayers]atomic.Pointer[layer]
 	// local is bound once per subscriber; one write reaches them all, each
 	// with its own SSRC and payload type.
 	local *fanout
-	// hist answers subscribers' NACKs (video only: audio negotiates none).
-	hist *history
 
 	mu      sync.Mutex
 	senders map[string]*webrtc.RTPSender // by subscriber id
 	// fanout is len(senders), read on every packet without the lock.
 	fanout  atomic.Int64
 	stopped bool
-	// keyTimer asks for a keyframe again once the interval allows.
-	keyTimer *time.Timer
+	done    chan struct{} // closed when stopped
+	// running counts the layers still being read; the track ends when
+	// the last one does.
+	running int
 
-	lastKeyframeReq atomic.Int64
 	// levelID is the publisher's id for the audio-level extension; 0 if
 	// it does not send one.
 	levelID  uint8
@@ -54,18 +60,17 @@ type forwarder struct {
 
 func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver, kind api.TrackKind) (*forwarder, error) {
 	id := newTrackID()
-	local := newFanout(remote.Codec().RTPCodecCapability, id, pub.id, remote.Kind())
 	f := &forwarder{
-		info:    api.Track{ID: id, ParticipantID: pub.id, Kind: kind},
-		pub:     pub,
-		remote:  remote,
-		local:   local,
-		senders: map[string]*webrtc.RTPSender{},
+		info:      api.Track{ID: id, ParticipantID: pub.id, Kind: kind},
+		pub:       pub,
+		kind:      remote.Kind(),
+		recv:      recv,
+		simulcast: remote.RID() != "" && remote.Kind() == webrtc.RTPCodecTypeVideo,
+		senders:   map[string]*webrtc.RTPSender{},
+		done:      make(chan struct{}),
 	}
+	f.local = newFanout(remote.Codec().RTPCodecCapability, id, pub.id, remote.Kind(), &f.layers, f.simulcast)
 	f.audible.Store(true)
-	if remote.Kind() == webrtc.RTPCodecTypeVideo {
-		f.hist = &history{}
-	}
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		for _, ext := range recv.GetParameters().HeaderExtensions {
 			if ext.URI == AudioLevelURI {
@@ -82,13 +87,60 @@ func newTrackID() string {
 	return "t" + hex.EncodeToString(b)
 }
 
-// run forwards packets until the publisher's track ends. It reads into
-// one buffer and one packet, reused: nothing is allocated per packet.
-func (f *forwarder) run() {
+// addLayer takes one more of the track's layers (the first too); it
+// returns the layer's index, or false if there is no place for it or the
+// track has ended. The caller then runs it.
+func (f *forwarder) addLayer(remote *webrtc.TrackRemote) (int8, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped || (!f.simulcast && f.layers[0].Load() != nil) {
+		return 0, false
+	}
+	slot := -1
+	if i, ok := ridSlots[remote.RID()]; ok && f.layers[i].Load() == nil {
+		slot = i
+	} else {
+		for i := range f.layers {
+			if _, named := ridSlots[remote.RID()]; !named && f.layers[i].Load() == nil {
+				slot = i
+				break
+			}
+		}
+	}
+	if slot < 0 {
+		return 0, false
+	}
+	l := &layer{rid: remote.RID(), remote: remote}
+	if remote.Kind() == webrtc.RTPCodecTypeVideo {
+		l.hist = &history{}
+	}
+	if !f.simulcast {
+		l.w.Store(1) // never waited for: every subscriber gets it
+	}
+	l.lastAt.Store(time.Now().UnixNano())
+	f.layers[slot].Store(l)
+	f.running++
+	return int8(slot), true
+}
+
+// runLayer reads layer li until the publisher's track ends; it says
+// whether it was the last layer running (the track has ended then).
+func (f *forwarder) runLayer(li int8) (last bool) {
+	f.read(li)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running--
+	return f.running == 0
+}
+
+// read forwards one layer's packets. It reads into one buffer and one
+// packet, reused: nothing is allocated per packet.
+func (f *forwarder) read(li int8) {
+	l := f.layers[li].Load()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
-		n, _, err := f.remote.Read(buf)
+		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			if f.speaking.speaking {
 				f.pub.router.events.Speaking(f.info.ParticipantID, false)
@@ -102,28 +154,28 @@ func (f *forwarder) run() {
 			// Padding only: a browser probing its bandwidth (on the media
 			// SSRC, as no RTX is negotiated). Not forwarded, so numbering
 			// closes over it: no hole for subscribers to report lost.
-			f.local.skipOne(pkt.SequenceNumber)
+			f.local.skipOne(li, pkt.SequenceNumber)
 			continue
 		}
 		if f.levelID != 0 {
 			if b := pkt.GetExtension(f.levelID); len(b) > 0 {
 				level := b[0] & 0x7f
 				// An average over about the last eight packets (160 ms).
-				l := f.loudness.Load()
-				f.loudness.Store(l + (int32(127-level)*loudnessScale-l)/8)
+				lv := f.loudness.Load()
+				f.loudness.Store(lv + (int32(127-level)*loudnessScale-lv)/8)
 				if changed, on := f.speaking.observe(level, time.Now()); changed {
 					f.speakingNow.Store(on)
 					f.pub.router.events.Speaking(f.info.ParticipantID, on)
 				}
 			}
 		}
-		f.forward(&pkt)
+		f.forward(li, l, &pkt)
 	}
 }
 
 // forward sends one packet read from the publisher to every subscriber
 // and keeps it for retransmission.
-func (f *forwarder) forward(pkt *rtp.Packet) {
+func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 	// The publisher's header extension ids mean nothing on the
 	// subscriber's connection; its own interceptors add what it
 	// negotiated. Padding was taken off by Unmarshal.
@@ -142,10 +194,23 @@ func (f *forwarder) forward(pkt *rtp.Packet) {
 			f.local.markGap()
 		}
 	}
-	if f.hist != nil {
-		f.hist.add(pkt)
+	key := false
+	if f.simulcast {
+		var w, h int32
+		if key, w, h = vp8Keyframe(pkt.Payload); key {
+			if l.w.Load() == 0 {
+				f.pub.router.goOwned(f.reselect) // subscribers may wait for it
+			}
+			l.w.Store(w)
+			l.h.Store(h)
+		}
+		l.lastTS.Store(pkt.Timestamp)
+		l.lastAt.Store(time.Now().UnixNano())
 	}
-	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(pkt)))
+	if l.hist != nil {
+		l.hist.add(pkt)
+	}
+	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(li, pkt, key)))
 }
 
 // subscribe sends the track to p and asks the publisher for a keyframe so
@@ -165,20 +230,38 @@ func (f *forwarder) subscribe(p *Peer) {
 	f.senders[p.id] = sender
 	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
-	// Under the peer's view lock, so a SetHidden running now cannot show
+	// Under the peer's view lock, so a SetView running now cannot show
 	// the track before this pauses it for good.
 	p.viewMu.Lock()
-	if p.isHidden(f.info.ID) {
+	hidden, size := p.viewOf(f.info.ID)
+	if ssrc, ok := senderSSRC(sender); ok {
+		f.local.setSize(ssrc, size)
+	}
+	if hidden {
 		f.setPaused(p, true)
 	}
 	p.viewMu.Unlock()
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
-	f.requestKeyframe()
+	if f.simulcast {
+		f.requestKeyframe(chooseLayer(&f.layers, size, time.Now().UnixNano()))
+	} else {
+		f.requestKeyframe(0)
+	}
 }
 
-// readRTCP reads a subscriber's reports (which also feeds the NACK
-// responder) and passes keyframe requests up to the publisher.
+// senderSSRC is the SSRC a subscriber's sender sends with.
+func senderSSRC(s *webrtc.RTPSender) (uint32, bool) {
+	enc := s.GetParameters().Encodings
+	if len(enc) == 0 {
+		return 0, false
+	}
+	return uint32(enc[0].SSRC), true
+}
+
+// readRTCP reads a subscriber's reports and passes keyframe requests up
+// to the publisher (for the layer that subscriber gets) and NACKs to the
+// history.
 func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
@@ -187,8 +270,10 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 		}
 		for _, pkt := range pkts {
 			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				f.requestKeyframe()
+			case *rtcp.PictureLossIndication:
+				f.keyframeFor(pkt.MediaSSRC)
+			case *rtcp.FullIntraRequest:
+				f.keyframeFor(pkt.MediaSSRC)
 			case *rtcp.TransportLayerNack:
 				f.answerNack(pkt)
 			}
@@ -196,10 +281,25 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
+// keyframeFor asks for a keyframe of the layer the subscriber whose
+// sender has ssrc gets, or waits for.
+func (f *forwarder) keyframeFor(ssrc uint32) {
+	li := int8(0)
+	if b := f.local.bindingFor(ssrc); b != nil {
+		b.mu.Lock()
+		li = b.cur
+		if b.want >= 0 {
+			li = b.want
+		}
+		b.mu.Unlock()
+	}
+	f.requestKeyframe(li)
+}
+
 // setPaused stops or resumes sending this track to p; a video track
 // shown again needs a keyframe at once. Audio is never paused.
 func (f *forwarder) setPaused(p *Peer, paused bool) {
-	if f.remote.Kind() != webrtc.RTPCodecTypeVideo {
+	if f.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
 	f.mu.Lock()
@@ -208,18 +308,64 @@ func (f *forwarder) setPaused(p *Peer, paused bool) {
 	if sender == nil {
 		return
 	}
-	enc := sender.GetParameters().Encodings
-	if len(enc) == 0 {
+	ssrc, ok := senderSSRC(sender)
+	if !ok {
 		return
 	}
-	if f.local.setPaused(uint32(enc[0].SSRC), paused) && !paused {
-		f.requestKeyframe()
+	if f.local.setPaused(ssrc, paused) && !paused {
+		f.keyframeFor(ssrc)
 	}
 }
 
-// answerNack resends what a subscriber lost, from the track's history.
+// setSize records how large p shows this track and moves p to the layer
+// that fits it.
+func (f *forwarder) setSize(p *Peer, size tileSize) {
+	if !f.simulcast {
+		return
+	}
+	f.mu.Lock()
+	sender := f.senders[p.id]
+	f.mu.Unlock()
+	if sender == nil {
+		return
+	}
+	if ssrc, ok := senderSSRC(sender); ok {
+		f.local.setSize(ssrc, size)
+		f.reselect()
+	}
+}
+
+// reselect moves every subscriber to the layer that fits it now and asks
+// for keyframes of the layers some wait for.
+func (f *forwarder) reselect() {
+	waiting := f.local.reselect(time.Now().UnixNano())
+	for i := range int8(maxLayers) {
+		if waiting&(1<<i) != 0 {
+			f.requestKeyframe(i)
+		}
+	}
+}
+
+// watchLayers re-chooses layers every so often, as layers stop and start
+// (a browser drops its top layer when it cannot keep up), until the track
+// ends.
+func (f *forwarder) watchLayers(done <-chan struct{}) {
+	t := time.NewTicker(layerStale / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			f.reselect()
+		}
+	}
+}
+
+// answerNack resends what a subscriber lost, from the history of the
+// layer it gets.
 func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
-	if f.hist == nil {
+	if f.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
 	b := f.local.bindingFor(n.MediaSSRC)
@@ -230,40 +376,67 @@ func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	for _, pair := range n.Nacks {
 		seqs = append(seqs, pair.PacketList()...)
 	}
-	f.pub.router.sfu.retransmitted.Add(uint64(b.resendFrom(f.hist, seqs)))
+	f.pub.router.sfu.retransmitted.Add(uint64(b.resendFrom(&f.layers, seqs)))
 }
 
-// requestKeyframe asks the publisher for a keyframe, at most every
-// keyframeInterval.
-func (f *forwarder) requestKeyframe() {
-	if f.remote.Kind() != webrtc.RTPCodecTypeVideo {
+// requestKeyframe asks the publisher for a keyframe of layer li, at most
+// every keyframeInterval.
+func (f *forwarder) requestKeyframe(li int8) {
+	if f.kind != webrtc.RTPCodecTypeVideo || li < 0 || li >= maxLayers {
+		return
+	}
+	l := f.layers[li].Load()
+	if l == nil {
 		return
 	}
 	now := time.Now().UnixNano()
-	last := f.lastKeyframeReq.Load()
+	last := l.lastKeyReq.Load()
 	if wait := int64(keyframeInterval) - (now - last); wait > 0 {
 		// Too soon after the last request: ask once more when allowed,
 		// so whoever needs one now (a track shown again) is not left to
 		// wait for the publisher's next keyframe of its own accord.
 		f.mu.Lock()
-		if f.keyTimer == nil && !f.stopped {
-			f.keyTimer = time.AfterFunc(time.Duration(wait), func() {
+		if l.keyTimer == nil && !f.stopped {
+			l.keyTimer = time.AfterFunc(time.Duration(wait), func() {
 				f.mu.Lock()
-				f.keyTimer = nil
+				l.keyTimer = nil
 				stopped := f.stopped
 				f.mu.Unlock()
 				if !stopped {
-					f.requestKeyframe()
+					f.requestKeyframe(li)
 				}
 			})
 		}
 		f.mu.Unlock()
 		return
 	}
-	if !f.lastKeyframeReq.CompareAndSwap(last, now) {
+	if !l.lastKeyReq.CompareAndSwap(last, now) {
 		return
 	}
-	_ = f.pub.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})
+	_ = f.pub.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(l.remote.SSRC())}})
+}
+
+// requestKeyframes asks for a keyframe of every layer a subscriber waits
+// for or gets (a subscriber's connection just came up).
+func (f *forwarder) requestKeyframes() {
+	var want uint8
+	for _, b := range *f.local.binds.Load() {
+		b.mu.Lock()
+		if b.want >= 0 {
+			want |= 1 << b.want
+		} else if b.cur >= 0 {
+			want |= 1 << b.cur
+		}
+		b.mu.Unlock()
+	}
+	if !f.simulcast {
+		want = 1
+	}
+	for i := range int8(maxLayers) {
+		if want&(1<<i) != 0 {
+			f.requestKeyframe(i)
+		}
+	}
 }
 
 // unsubscribe takes the track from one subscriber.
@@ -282,9 +455,12 @@ func (f *forwarder) stop() {
 		return
 	}
 	f.stopped = true
-	if f.keyTimer != nil {
-		f.keyTimer.Stop()
-		f.keyTimer = nil
+	close(f.done)
+	for i := range f.layers {
+		if l := f.layers[i].Load(); l != nil && l.keyTimer != nil {
+			l.keyTimer.Stop()
+			l.keyTimer = nil
+		}
 	}
 	senders := f.senders
 	f.senders = map[string]*webrtc.RTPSender{}

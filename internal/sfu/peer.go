@@ -34,6 +34,8 @@ type Peer struct {
 	// hidden are the others' tracks (by id) this participant does not
 	// show now: not sent until shown again.
 	hidden map[string]bool
+	// sizes: how large (pixels) it shows them, by track id.
+	sizes map[string]tileSize
 	// Negotiation of the subscribe connection: one offer in flight at a
 	// time; changes meanwhile set again.
 	offering bool
@@ -74,7 +76,7 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 				// Whatever this peer now receives needs a keyframe to start.
 				for _, f := range r.allForwarders() {
 					if f.info.ParticipantID != id {
-						f.requestKeyframe()
+						f.requestKeyframes()
 					}
 				}
 			}
@@ -106,30 +108,47 @@ func drainTrack(remote *webrtc.TrackRemote) {
 const maxDeclaredTracks = 16
 
 // SetHidden says which of the others' tracks this participant does not
-// show now; they are paused for it (audio never is), and one shown again
-// gets a keyframe asked for. Each call replaces the last.
-func (p *Peer) SetHidden(trackIDs []string) {
+// show now (SetView without sizes).
+func (p *Peer) SetHidden(trackIDs []string) { p.SetView(trackIDs, nil) }
+
+// maxTileSide bounds a tile size a participant reports, in pixels.
+const maxTileSide = 16384
+
+// SetView says which of the others' tracks this participant does not show
+// now, and how large (pixels) it shows the others. Hidden tracks are
+// paused for it (audio never is), and one shown again gets a keyframe
+// asked for; a simulcast track's layer follows its size (layers.go).
+// Each call replaces the last.
+func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
 	p.viewMu.Lock()
 	defer p.viewMu.Unlock()
 	hidden := make(map[string]bool, len(trackIDs))
 	for _, id := range trackIDs {
 		hidden[id] = true
 	}
+	sz := make(map[string]tileSize, len(sizes))
+	for id, s := range sizes {
+		if s.W > 0 && s.H > 0 {
+			sz[id] = tileSize{int32(min(s.W, maxTileSide)), int32(min(s.H, maxTileSide))}
+		}
+	}
 	p.mu.Lock()
-	p.hidden = hidden
+	p.hidden, p.sizes = hidden, sz
 	p.mu.Unlock()
 	for _, f := range p.router.allForwarders() {
 		if f.info.ParticipantID != p.id {
+			f.setSize(p, sz[f.info.ID])
 			f.setPaused(p, hidden[f.info.ID])
 		}
 	}
 }
 
-// isHidden says whether this participant hides a track now.
-func (p *Peer) isHidden(trackID string) bool {
+// viewOf says whether this participant hides a track now, and how large
+// it shows it.
+func (p *Peer) viewOf(trackID string) (bool, tileSize) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.hidden[trackID]
+	return p.hidden[trackID], p.sizes[trackID]
 }
 
 // HandleOffer applies the participant's offer on its publish connection
@@ -275,10 +294,20 @@ func (p *Peer) negotiate() {
 	p.sig.SendSDP(api.SDP{PC: api.PCSubscribe, SDP: p.sub.LocalDescription().SDP})
 }
 
-// onTrack starts forwarding a track the participant publishes.
+// onTrack starts forwarding a track the participant publishes, or adds a
+// layer to a simulcast track it already forwards.
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	p.trackMu.Lock()
 	defer p.trackMu.Unlock()
+	mine := p.router.forwardersOf(p.id)
+	if remote.RID() != "" {
+		for _, f := range mine {
+			if f.recv == recv {
+				p.runLayer(f, remote)
+				return
+			}
+		}
+	}
 	p.mu.Lock()
 	kind, ok := p.kinds[remote.ID()]
 	p.mu.Unlock()
@@ -288,7 +317,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			kind = api.KindAudio
 		}
 	}
-	if n := len(p.router.forwardersOf(p.id)); n >= maxTracksPerPeer {
+	if n := len(mine); n >= maxTracksPerPeer {
 		// Camera, microphone, a screen, and one over for a renegotiation
 		// overlap: more is not a person, and each would go to everyone.
 		p.router.log.Info("refused a track: too many from one participant", "peer", p.id, "tracks", n)
@@ -307,12 +336,33 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		p.router.log.Warn("forward track", "peer", p.id, "err", err)
 		return
 	}
+	li, _ := f.addLayer(remote)
 	if !p.router.addTrack(f) {
 		return
 	}
+	if f.simulcast {
+		p.router.goOwned(func() { f.watchLayers(f.done) })
+	}
 	p.router.goOwned(func() {
-		f.run()
-		p.router.endTrack(f)
+		if f.runLayer(li) {
+			p.router.endTrack(f)
+		}
+	})
+}
+
+// runLayer reads one more layer of a simulcast track; one it has no place
+// for is drained.
+func (p *Peer) runLayer(f *forwarder, remote *webrtc.TrackRemote) {
+	li, ok := f.addLayer(remote)
+	if !ok {
+		p.router.log.Info("refused a simulcast layer", "peer", p.id, "track", f.info.ID, "rid", remote.RID())
+		p.router.goOwned(func() { drainTrack(remote) })
+		return
+	}
+	p.router.goOwned(func() {
+		if f.runLayer(li) {
+			p.router.endTrack(f)
+		}
 	})
 }
 

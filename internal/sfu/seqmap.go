@@ -19,6 +19,7 @@ package sfu
 // binding's lock guards it.
 type seqMap struct {
 	started, gap    bool
+	restart         bool   // the next packet starts a new numbering (restartAt)
 	lastIn, lastOut uint16 // the newest publisher number sent, and its number out
 	segs            [maxSegments]segment
 	n               int // segments in use, oldest first
@@ -58,10 +59,20 @@ func (m *seqMap) collapse() {
 	}
 }
 
+// restartAt: the next packet comes from another stream (a simulcast
+// layer switch) whose numbers have nothing to do with the last ones; it
+// continues from the last number sent, and nothing before it maps any
+// more (a NACK for the old layer's packets goes unanswered).
+func (m *seqMap) restartAt() {
+	if m.started {
+		m.restart = true
+	}
+}
+
 // skipOne takes publisher number p, a packet not forwarded, out of the
 // numbering.
 func (m *seqMap) skipOne(p uint16) {
-	if !m.started || m.gap || !newer(p, m.lastIn) {
+	if !m.started || m.gap || m.restart || !newer(p, m.lastIn) {
 		return // a gap closes over it anyway; or it is too old to matter
 	}
 	off := m.segs[m.n-1].offset
@@ -75,6 +86,13 @@ func (m *seqMap) out(p uint16) (uint16, bool) {
 		m.push(0, segment{start: p})
 		m.lastIn, m.lastOut = p, p
 		return p, true
+	}
+	if m.restart {
+		m.restart, m.gap, m.n = false, false, 0
+		o := m.lastOut + 1
+		m.push(0, segment{start: p, offset: o - p})
+		m.lastIn, m.lastOut = p, o
+		return o, true
 	}
 	if m.gap && newer(p, m.lastIn) {
 		m.gap = false

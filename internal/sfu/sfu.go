@@ -75,6 +75,14 @@ const socketBuffer = 4 << 20
 // AudioLevelURI is the header extension publishers put their audio level in.
 const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
+// SimulcastExtensions are the RTP header extensions simulcast needs, to
+// register for video on both ends.
+var SimulcastExtensions = []string{
+	"urn:ietf:params:rtp-hdrext:sdes:mid",
+	"urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+	"urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+}
+
 // New opens the SFU's UDP socket and builds its WebRTC API.
 func New(cfg Config) (*SFU, error) {
 	log := cfg.Logger
@@ -90,6 +98,14 @@ func New(cfg Config) (*SFU, error) {
 	}
 	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register audio level: %w", err)
+	}
+	// Simulcast: a layer's packets carry the m-section (mid) and the
+	// layer (rid) they belong to; pion needs both to sort streams that the
+	// SDP does not list by SSRC, as browsers send them.
+	for _, uri := range SimulcastExtensions {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register %s: %w", uri, err)
+		}
 	}
 	reg, err := interceptors(m)
 	if err != nil {

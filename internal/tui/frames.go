@@ -15,6 +15,8 @@ type Frames struct {
 	// shown is who is on screen now; nil means everyone (before the first
 	// layout).
 	shown map[string]bool
+	// sizes is how large each shown tile's video is, in half-block pixels.
+	sizes map[string]image.Point
 }
 
 type frame struct {
@@ -65,6 +67,21 @@ func (f *Frames) Shown(id string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.shown == nil || f.shown[id]
+}
+
+// SetSizes says how large each shown tile's video is, in pixels (a cell
+// of half blocks is one pixel wide and two high).
+func (f *Frames) SetSizes(sizes map[string]image.Point) {
+	f.mu.Lock()
+	f.sizes = sizes
+	f.mu.Unlock()
+}
+
+// Size is how large a tile's video is shown, in pixels; zero if not known.
+func (f *Frames) Size(id string) image.Point {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sizes[id]
 }
 
 // Seq changes whenever any frame does.

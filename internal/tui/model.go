@@ -184,6 +184,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.page = max(0, pages-1)
 		}
 		m.cfg.Frames.SetShown(m.shown())
+		m.cfg.Frames.SetSizes(m.shownSizes())
 		return m, frameTick()
 	case clockMsg:
 		now := m.cfg.Now()
@@ -631,6 +632,39 @@ func (m Model) shown() []string {
 		}
 	}
 	return m.visible()
+}
+
+// shownSizes is how large each shown tile's video is, in half-block
+// pixels (w cells × 2h): the server picks the layer of a simulcast camera
+// that fits it, so a terminal receives the smallest.
+func (m Model) shownSizes() map[string]image.Point {
+	w, h := m.gridSize()
+	out := map[string]image.Point{}
+	if id := m.spotScreen(); id != "" {
+		sw, g, strip := m.stripFor(w, h)
+		out[screenKey(id)] = image.Pt(w-sw, 2*h)
+		for _, s := range strip {
+			out[s] = image.Pt(g.VideoW, 2*g.VideoH)
+		}
+		return out
+	}
+	if _, ok := m.people[m.pinned]; ok && m.pinned != "" {
+		// The spotlight (spotlight in view.go): the pinned one large, the
+		// others in a strip a fifth as wide.
+		out[m.pinned] = image.Pt(w, 2*h)
+		g := Layout(max(len(m.people)-1, 1), max(20, w/5), h, 4, 3)
+		for _, id := range m.ids() {
+			if id != m.pinned {
+				out[id] = image.Pt(g.VideoW, 2*g.VideoH)
+			}
+		}
+		return out
+	}
+	g := m.grid()
+	for _, id := range m.visible() {
+		out[id] = image.Pt(g.VideoW, 2*g.VideoH)
+	}
+	return out
 }
 
 // Over says why the call ended, once it has: the runner prints it.

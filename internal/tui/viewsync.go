@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -41,15 +42,26 @@ func (v *viewSync) event(ev client.Event) {
 
 // hidden lists the tracks whose tiles are not on screen, sorted.
 func (v *viewSync) hidden(frames *Frames) []string {
+	return v.view(frames).Hidden
+}
+
+// view is what the terminal shows: the tracks whose tiles are not on
+// screen, sorted, and how large (pixels) it shows the rest.
+func (v *viewSync) view(frames *Frames) api.View {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var out []string
+	var out api.View
 	for id, key := range v.keys {
 		if !frames.Shown(key) {
-			out = append(out, id)
+			out.Hidden = append(out.Hidden, id)
+		} else if sz := frames.Size(key); sz.X > 0 && sz.Y > 0 {
+			if out.Sizes == nil {
+				out.Sizes = map[string]api.Size{}
+			}
+			out.Sizes[id] = api.Size{W: sz.X, H: sz.Y}
 		}
 	}
-	slices.Sort(out)
+	slices.Sort(out.Hidden)
 	return out
 }
 
@@ -58,16 +70,17 @@ func (v *viewSync) hidden(frames *Frames) []string {
 func (v *viewSync) run(ctx context.Context, call *client.Call, frames *Frames) {
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
-	var last []string
+	var last api.View
+	sent := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		if h := v.hidden(frames); !slices.Equal(h, last) {
-			if call.SetHidden(h) == nil {
-				last = h
+		if cur := v.view(frames); !sent || !slices.Equal(cur.Hidden, last.Hidden) || !maps.Equal(cur.Sizes, last.Sizes) {
+			if call.SetView(cur) == nil {
+				last, sent = cur, true
 			}
 		}
 	}

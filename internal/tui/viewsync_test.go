@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"image"
+	"maps"
 	"slices"
 	"testing"
 
@@ -25,6 +27,11 @@ func TestViewSyncHidesWhatIsNotOnScreen(t *testing.T) {
 	frames.SetShown([]string{"pAnn", screenKey("pBo")})
 	if h := v.hidden(frames); !slices.Equal(h, []string{"tB"}) {
 		t.Errorf("hidden %v, want [tB] (audio is never hidden)", h)
+	}
+	frames.SetSizes(map[string]image.Point{"pAnn": image.Pt(60, 44), screenKey("pBo"): image.Pt(200, 90)})
+	want := map[string]api.Size{"tA": {W: 60, H: 44}, "sB": {W: 200, H: 90}}
+	if got := v.view(frames).Sizes; !maps.Equal(got, want) {
+		t.Errorf("sizes %v, want %v (what is shown, at its size in pixels)", got, want)
 	}
 	v.event(client.TrackUnpublished{Track: api.Track{ID: "tB"}})
 	frames.SetShown(nil)

@@ -198,6 +198,18 @@ type Mute struct {
 // list shows everything. New tracks start shown.
 type View struct {
 	Hidden []string `json:"hidden"`
+	// Sizes says how large, in device pixels, the participant shows each
+	// of the others' video and screen tracks (by id; at most
+	// MaxViewTracks). A track published in several sizes (simulcast)
+	// reaches it in the smallest that fills that size; a track not listed
+	// comes in the largest.
+	Sizes map[string]Size `json:"sizes,omitempty"`
+}
+
+// Size is a width and a height in pixels.
+type Size struct {
+	W int `json:"w"`
+	H int `json:"h"`
 }
 
 // Chat is a text message; the server fills From, Name and At.

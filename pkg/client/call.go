@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -88,8 +89,8 @@ type Call struct {
 	// Publish and Unpublish; senders are their places on pub.
 	local   []LocalTrack
 	senders map[string]*webrtc.RTPSender
-	// hidden is the last view sent, sent again after a reconnect.
-	hidden []string
+	// view is the last view sent, sent again after a reconnect.
+	view api.View
 	// pub negotiation: one offer in flight.
 	offering, again bool
 	pendPub         []webrtc.ICECandidateInit
@@ -231,10 +232,10 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 		call.negotiate()
 	}
 	call.mu.Lock()
-	hidden := call.hidden
+	view := call.view
 	call.mu.Unlock()
-	if len(hidden) > 0 {
-		if err := write(ctx, ws, api.MsgView, api.View{Hidden: hidden}); err != nil {
+	if len(view.Hidden) > 0 || len(view.Sizes) > 0 {
+		if err := write(ctx, ws, api.MsgView, view); err != nil {
 			return fail(fmt.Errorf("send view: %w", err))
 		}
 	}
@@ -426,17 +427,27 @@ func (call *Call) SendChat(text string) error {
 }
 
 // SetHidden tells the server which of the others' video and screen
-// tracks (by id) this client does not show now, so it stops sending them;
-// shown again, they resume with a keyframe. Each call replaces the last;
-// none hides nothing. It is kept across reconnects.
+// tracks (by id) this client does not show now: SetView without sizes.
 func (call *Call) SetHidden(trackIDs []string) error {
-	if len(trackIDs) > api.MaxViewTracks {
-		return fmt.Errorf("hide: at most %d tracks, not %d", api.MaxViewTracks, len(trackIDs))
+	return call.SetView(api.View{Hidden: trackIDs})
+}
+
+// SetView tells the server what this client shows of the others' video
+// and screen tracks: those it does not show now (Hidden), which it stops
+// sending (shown again, they resume with a keyframe), and how large it
+// shows the rest (Sizes, in pixels), which picks the layer of a simulcast
+// track. Each call replaces the last; the zero View shows everything at
+// the largest layer. It is kept across reconnects.
+func (call *Call) SetView(v api.View) error {
+	if len(v.Hidden) > api.MaxViewTracks || len(v.Sizes) > api.MaxViewTracks {
+		return fmt.Errorf("view: at most %d tracks hidden and %d sized, not %d and %d",
+			api.MaxViewTracks, api.MaxViewTracks, len(v.Hidden), len(v.Sizes))
 	}
+	v = api.View{Hidden: slices.Clone(v.Hidden), Sizes: maps.Clone(v.Sizes)}
 	call.mu.Lock()
-	call.hidden = append([]string(nil), trackIDs...)
+	call.view = v
 	call.mu.Unlock()
-	return call.send(api.MsgView, api.View{Hidden: trackIDs})
+	return call.send(api.MsgView, v)
 }
 
 // SetMuted tells the others this client muted or unmuted its own audio or

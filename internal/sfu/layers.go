@@ -1,0 +1,130 @@
+package sfu
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Simulcast: a publisher may send one video track as several encodings of
+// different sizes (layers), each its own RTP stream named by a RID. The
+// forwarder keeps them side by side and each subscriber gets exactly one,
+// the smallest that fills the tile it shows the track in (the view's
+// sizes), switching only at a keyframe of the layer it moves to so its
+// decoder never sees a frame it cannot decode. What a subscriber receives
+// stays one stream: its sequence numbers and timestamps continue across a
+// switch (binding.switchTo).
+
+// maxLayers bounds the layers of one track; a fourth RID is refused.
+const maxLayers = 3
+
+// layerStale: a layer with no packet for this long counts as stopped (a
+// browser drops its top layer when its CPU or uplink cannot keep up), and
+// its subscribers move to another.
+const layerStale = 1500 * time.Millisecond
+
+// ridSlots places the RIDs rooms' clients use, smallest first; other
+// names take the free slots in the order they arrive.
+var ridSlots = map[string]int{"q": 0, "h": 1, "f": 2}
+
+// layer is one encoding of a published track.
+type layer struct {
+	rid    string
+	remote *webrtc.TrackRemote
+	// hist answers subscribers' NACKs (video only: audio negotiates none).
+	hist *history
+	// w and h are the size of the last keyframe (0 until one is seen: a
+	// subscriber can start or switch only at a keyframe).
+	w, h atomic.Int32
+	// lastAt (unix ns) and lastTS are the arrival time and RTP timestamp
+	// of the newest packet: a switch continues timestamps from them.
+	lastAt atomic.Int64
+	lastTS atomic.Uint32
+	// lastKeyReq (unix ns) rate-limits keyframe requests; keyTimer (under
+	// the forwarder's mu) asks again once the interval allows.
+	lastKeyReq atomic.Int64
+	keyTimer   *time.Timer
+}
+
+// ready says whether subscribers can be sent this layer now: a keyframe
+// was seen and packets are flowing.
+func (l *layer) ready(now int64) bool {
+	return l != nil && l.w.Load() > 0 && now-l.lastAt.Load() < int64(layerStale)
+}
+
+// tileSize is how large, in pixels, a subscriber shows a track; zero: not
+// said (the best layer).
+type tileSize struct{ w, h int32 }
+
+// chooseLayer picks, among the layers ready now, the smallest whose
+// picture fills the tile (within a tenth), or else the largest; no size:
+// the largest. -1 when none is ready.
+func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now int64) int8 {
+	best, bestArea := int8(-1), int64(0)
+	fit, fitArea := int8(-1), int64(0)
+	for i := range layers {
+		l := layers[i].Load()
+		if !l.ready(now) {
+			continue
+		}
+		w, h := l.w.Load(), l.h.Load()
+		area := int64(w) * int64(h)
+		if best < 0 || area > bestArea {
+			best, bestArea = int8(i), area
+		}
+		if size.w > 0 && size.h > 0 && w*10 >= size.w*9 && h*10 >= size.h*9 && (fit < 0 || area < fitArea) {
+			fit, fitArea = int8(i), area
+		}
+	}
+	if fit >= 0 {
+		return fit
+	}
+	return best
+}
+
+// vp8Keyframe says whether a VP8 RTP payload starts a keyframe and, if so,
+// the picture's size from its frame header (RFC 7741 §4.1 descriptor,
+// RFC 6386 §9.1 frame tag). It reads a few bytes and allocates nothing.
+func vp8Keyframe(payload []byte) (key bool, w, h int32) {
+	if len(payload) < 1 {
+		return false, 0, 0
+	}
+	d := payload[0]
+	if d&0x10 == 0 || d&0x0f != 0 {
+		return false, 0, 0 // not the start of partition 0
+	}
+	i := 1
+	if d&0x80 != 0 { // X: extensions follow
+		if len(payload) < 2 {
+			return false, 0, 0
+		}
+		x := payload[1]
+		i = 2
+		if x&0x80 != 0 { // I: picture id, 7 or 15 bits
+			if len(payload) <= i {
+				return false, 0, 0
+			}
+			if payload[i]&0x80 != 0 {
+				i++
+			}
+			i++
+		}
+		if x&0x40 != 0 { // L: TL0PICIDX
+			i++
+		}
+		if x&0x30 != 0 { // T or K: TID/KEYIDX
+			i++
+		}
+	}
+	f := payload[min(i, len(payload)):]
+	if len(f) < 10 || f[0]&0x01 != 0 {
+		return false, 0, 0 // P bit set: an interframe
+	}
+	if f[3] != 0x9d || f[4] != 0x01 || f[5] != 0x2a {
+		return false, 0, 0
+	}
+	w = int32(f[6]) | int32(f[7]&0x3f)<<8
+	h = int32(f[8]) | int32(f[9]&0x3f)<<8
+	return true, w, h
+}

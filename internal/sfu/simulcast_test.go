@@ -1,0 +1,330 @@
+package sfu
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// simulcastAPI is clientAPI with the mid and rid extensions a simulcast
+// publisher sends.
+func simulcastAPI(tb testing.TB) *webrtc.API {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
+		tb.Fatal(err)
+	}
+	for _, uri := range SimulcastExtensions {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		tb.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+}
+
+// vp8Frame is a one-packet VP8 frame: a keyframe carries its size in its
+// frame header, and the byte after the header says which layer sent it.
+func vp8Frame(key bool, w, h int, layer byte) []byte {
+	// Descriptor: S=1, partition 0; then a frame tag (bit 0 clear: key).
+	p := []byte{0x10, 0x01, 0, 0, 0x9d, 0x01, 0x2a, byte(w), byte(w >> 8), byte(h), byte(h >> 8), layer}
+	if key {
+		p[1] = 0x00
+	}
+	return p
+}
+
+// simulcastPublisher sends three layers (q 160x120, h 320x240, f 640x480)
+// of one-packet frames, a keyframe on start, every 2 s and on a PLI for
+// that layer; stop(rid) ends one layer's packets.
+type simulcastPublisher struct {
+	tracks  map[string]*webrtc.TrackLocalStaticRTP
+	key     [3]atomic.Bool
+	stopped [3]atomic.Bool
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+var testLayers = []struct {
+	rid  string
+	w, h int
+}{{"q", 160, 120}, {"h", 320, 240}, {"f", 640, 480}}
+
+func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
+	sp := &simulcastPublisher{tracks: map[string]*webrtc.TrackLocalStaticRTP{}, done: make(chan struct{})}
+	var sender *webrtc.RTPSender
+	for i, l := range testLayers {
+		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "cam", "pub", webrtc.WithRTPStreamID(l.rid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp.tracks[l.rid] = tr
+		if i == 0 {
+			if sender, err = c.pub.AddTrack(tr); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := sender.AddEncoding(tr); err != nil {
+			t.Fatal(err)
+		}
+		sp.key[i].Store(true)
+	}
+	offer, err := c.pub.CreateOffer(nil)
+	if err == nil {
+		err = c.pub.SetLocalDescription(offer)
+	}
+	if err == nil {
+		err = c.peer.HandleOffer(api.SDP{PC: api.PCPublish, SDP: c.pub.LocalDescription().SDP})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pion does not stamp a layer's packets with the mid and rid
+	// extensions the receiver sorts them by: the publisher does.
+	var midID, ridID uint8
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case SimulcastExtensions[0]:
+			midID = uint8(e.ID)
+		case SimulcastExtensions[1]:
+			ridID = uint8(e.ID)
+		}
+	}
+	var mid string
+	for _, tr := range c.pub.GetTransceivers() {
+		if tr.Sender() == sender {
+			mid = tr.Mid()
+		}
+	}
+	if midID == 0 || ridID == 0 || mid == "" {
+		t.Fatalf("mid/rid extensions not negotiated: ids %d/%d, mid %q", midID, ridID, mid)
+	}
+	for i, l := range testLayers {
+		sp.wg.Add(1)
+		go func() {
+			defer sp.wg.Done()
+			for {
+				pkts, _, err := sender.ReadSimulcastRTCP(l.rid)
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					if _, ok := p.(*rtcp.PictureLossIndication); ok {
+						sp.key[i].Store(true)
+					}
+				}
+			}
+		}()
+	}
+	sp.wg.Add(1)
+	go func() {
+		defer sp.wg.Done()
+		tick := time.NewTicker(33 * time.Millisecond)
+		defer tick.Stop()
+		var seq [3]uint16
+		var ts uint32
+		n := 0
+		for {
+			select {
+			case <-sp.done:
+				return
+			case <-tick.C:
+			}
+			n++
+			ts += 3000
+			for i, l := range testLayers {
+				if sp.stopped[i].Load() {
+					continue
+				}
+				key := sp.key[i].Swap(false) || n%60 == 0
+				seq[i]++
+				// Each layer numbers and stamps its packets its own way, as
+				// separate encoders do.
+				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq[i] + uint16(i)*10000,
+					Timestamp: ts + uint32(i)*1_000_000, Marker: true}, Payload: vp8Frame(key, l.w, l.h, byte(i))}
+				_ = pkt.Header.SetExtension(midID, []byte(mid))
+				_ = pkt.Header.SetExtension(ridID, []byte(l.rid))
+				_ = sp.tracks[l.rid].WriteRTP(pkt)
+			}
+		}
+	}()
+	t.Cleanup(sp.close)
+	return sp
+}
+
+func (sp *simulcastPublisher) close() {
+	select {
+	case <-sp.done:
+	default:
+		close(sp.done)
+	}
+	sp.wg.Wait()
+}
+
+// received is what a subscriber got: the layer marker of each packet, in
+// order, with the numbering it arrived with.
+type received struct {
+	mu     sync.Mutex
+	layers []byte
+	seqs   []uint16
+	tss    []uint32
+}
+
+func (r *received) read(tr *webrtc.TrackRemote) {
+	for {
+		pkt, _, err := tr.ReadRTP()
+		if err != nil {
+			return
+		}
+		if len(pkt.Payload) < 12 {
+			continue
+		}
+		r.mu.Lock()
+		r.layers = append(r.layers, pkt.Payload[11])
+		r.seqs = append(r.seqs, pkt.SequenceNumber)
+		r.tss = append(r.tss, pkt.Timestamp)
+		r.mu.Unlock()
+	}
+}
+
+// waitLayer waits until the last 10 packets received all came from layer
+// want, and returns where that run starts.
+func (r *received) waitLayer(t *testing.T, what string, want byte) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		n := len(r.layers)
+		ok := n >= 10
+		for i := n - 10; ok && i < n; i++ {
+			ok = r.layers[i] == want
+		}
+		start := n
+		for start > 0 && r.layers[start-1] == want {
+			start--
+		}
+		r.mu.Unlock()
+		if ok {
+			return start
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tail := r.layers[max(0, len(r.layers)-20):]
+	t.Fatalf("%s: never settled on layer %d; the last packets came from %v", what, want, tail)
+	return 0
+}
+
+// TestSimulcastLayerFollowsTileSize: a subscriber that says nothing gets
+// the largest layer; one that shows the track small gets the small layer,
+// then the middle one; when the publisher stops its top layer, a
+// subscriber on it moves down. Across every switch, what it receives is
+// one stream: sequence numbers one apart, timestamps moving on.
+func TestSimulcastLayerFollowsTileSize(t *testing.T) {
+	s := newTestSFU(t)
+	ev := recEvents{published: make(chan string, 16), unpublished: make(chan string, 16)}
+	r := s.NewRouter("simulcast", ev)
+	defer r.Close()
+	pub := newTestClient(t, r, "pub", simulcastAPI(t))
+	sub := newTestClient(t, r, "sub", clientAPI(t))
+	sp := newSimulcastPublisher(t, pub)
+	select {
+	case <-ev.published:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the simulcast track was never published")
+	}
+	fs := r.forwardersOf("pub")
+	if len(fs) != 1 {
+		t.Fatalf("%d tracks forwarded for three layers of one, want 1", len(fs))
+	}
+	trackID := fs[0].info.ID
+	var got received
+	select {
+	case tr := <-sub.tracks:
+		go got.read(tr)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the subscriber never got the track")
+	}
+	got.waitLayer(t, "no size said", 2)
+
+	steps := []struct {
+		what string
+		size api.Size
+		want byte
+	}{
+		{"a terminal tile 80x60", api.Size{W: 80, H: 60}, 0},
+		{"a tile 300x220", api.Size{W: 300, H: 220}, 1},
+		{"the spotlight 1280x720", api.Size{W: 1280, H: 720}, 2},
+		{"a tile 160x120", api.Size{W: 160, H: 120}, 0},
+	}
+	for _, st := range steps {
+		sub.peer.SetView(nil, map[string]api.Size{trackID: st.size})
+		got.waitLayer(t, st.what, st.want)
+	}
+	sub.peer.SetView(nil, nil)
+	got.waitLayer(t, "size taken back", 2)
+	sp.stopped[2].Store(true)
+	got.waitLayer(t, "the top layer stopped", 1)
+
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	switches := 0
+	for i := 1; i < len(got.seqs); i++ {
+		if got.layers[i] != got.layers[i-1] {
+			switches++
+		}
+		if d := got.seqs[i] - got.seqs[i-1]; d != 1 {
+			t.Errorf("packet %d (layer %d after %d): sequence number %d after %d, want one more",
+				i, got.layers[i], got.layers[i-1], got.seqs[i], got.seqs[i-1])
+		}
+		if !newer32(got.tss[i], got.tss[i-1]) {
+			t.Errorf("packet %d (layer %d after %d): timestamp %d after %d does not move on",
+				i, got.layers[i], got.layers[i-1], got.tss[i], got.tss[i-1])
+		}
+	}
+	if switches < 6 {
+		t.Errorf("%d layer switches seen, want at least 6", switches)
+	}
+}
+
+func TestVP8Keyframe(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+		key     bool
+		w, h    int32
+	}{
+		{"keyframe", vp8Frame(true, 640, 480, 0), true, 640, 480},
+		{"interframe", vp8Frame(false, 640, 480, 0), false, 0, 0},
+		{"not a partition start", append([]byte{0x00}, vp8Frame(true, 640, 480, 0)[1:]...), false, 0, 0},
+		{"15-bit picture id", append([]byte{0x90, 0x80, 0x81, 0x23}, vp8Frame(true, 1280, 720, 0)[1:]...), true, 1280, 720},
+		{"7-bit picture id, TL0PICIDX, TID", append([]byte{0x90, 0xe0, 0x12, 0x05, 0x40}, vp8Frame(true, 320, 180, 0)[1:]...), true, 320, 180},
+		{"cut short", []byte{0x90, 0x80}, false, 0, 0},
+		{"empty", nil, false, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key, w, h := vp8Keyframe(tc.payload)
+			if key != tc.key || w != tc.w || h != tc.h {
+				t.Errorf("vp8Keyframe = %v %dx%d, want %v %dx%d", key, w, h, tc.key, tc.w, tc.h)
+			}
+		})
+	}
+}
