@@ -109,6 +109,10 @@ func (s *Session) SendSDP(sdp api.SDP) {
 // SendCandidate sends this participant a candidate of ours.
 func (s *Session) SendCandidate(c api.Candidate) { s.send(api.MsgCandidate, c) }
 
+// SendLayers tells this participant which layers of its simulcast track
+// somebody receives.
+func (s *Session) SendLayers(l api.Layers) { s.send(api.MsgLayers, l) }
+
 // Handle acts on one message from the participant. Errors it returns are
 // the transport's to report; refusals are sent as error messages.
 func (s *Session) Handle(ctx context.Context, m api.Message) error {

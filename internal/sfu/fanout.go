@@ -153,23 +153,31 @@ func (f *fanout) setSize(ssrc uint32, size tileSize) {
 }
 
 // reselect sets the layer each binding wants from the layers ready now
-// and its size; it returns the layers some binding waits for a keyframe
-// of, as a bit set.
-func (f *fanout) reselect(now int64) (waiting uint8) {
+// and its size. It returns, as bit sets, the layers some binding waits
+// for a keyframe of, and those some binding not paused gets or wants.
+func (f *fanout) reselect(now int64) (waiting, needed uint8) {
 	if !f.simulcast {
-		return 0
+		return 0, 0
 	}
 	for _, b := range *f.binds.Load() {
 		b.mu.Lock()
 		if w := chooseLayer(f.layers, b.size, now); w >= 0 {
 			b.want = w
 		}
-		if b.want >= 0 && b.want != b.cur && !b.paused.Load() {
-			waiting |= 1 << b.want
+		if !b.paused.Load() {
+			if b.want >= 0 {
+				needed |= 1 << b.want
+				if b.want != b.cur {
+					waiting |= 1 << b.want
+				}
+			}
+			if b.cur >= 0 {
+				needed |= 1 << b.cur
+			}
 		}
 		b.mu.Unlock()
 	}
-	return waiting
+	return waiting, needed
 }
 
 // WriteRTP sends pkt, a packet of layer li (key: it starts a keyframe),
@@ -183,7 +191,9 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 	for _, b := range binds {
 		b.mu.Lock()
 		if b.cur != li {
-			if !key || b.paused.Load() || (b.want != li && b.want >= 0) {
+			// A subscriber not started yet starts at whichever layer's
+			// keyframe comes first, and moves to its own later.
+			if !key || b.paused.Load() || (b.want != li && b.want >= 0 && b.cur >= 0) {
 				b.mu.Unlock()
 				continue // another layer's subscriber
 			}

@@ -43,6 +43,9 @@ type forwarder struct {
 	// running counts the layers still being read; the track ends when
 	// the last one does.
 	running int
+	// selMu orders reselects (the view, a layer's first keyframe, the
+	// ticker) so the publisher is told its layers in order.
+	selMu sync.Mutex
 
 	// levelID is the publisher's id for the audio-level extension; 0 if
 	// it does not send one.
@@ -338,11 +341,64 @@ func (f *forwarder) setSize(p *Peer, size tileSize) {
 // reselect moves every subscriber to the layer that fits it now and asks
 // for keyframes of the layers some wait for.
 func (f *forwarder) reselect() {
-	waiting := f.local.reselect(time.Now().UnixNano())
+	now := time.Now().UnixNano()
+	f.selMu.Lock()
+	defer f.selMu.Unlock()
+	waiting, needed := f.local.reselect(now)
+	f.suspendUnneeded(needed, now)
 	for i := range int8(maxLayers) {
 		if waiting&(1<<i) != 0 {
 			f.requestKeyframe(i)
 		}
+	}
+}
+
+// suspendUnneeded tells the publisher which layers somebody receives, so
+// it can stop encoding the rest: a layer nobody has got or wanted for
+// suspendAfter is suspended, one wanted again is resumed at once. The
+// smallest layer always goes on (a new subscriber starts at once, and its
+// keyframes keep the sizes known). Under selMu.
+func (f *forwarder) suspendUnneeded(needed uint8, now int64) {
+	lowest := -1
+	for i := range f.layers {
+		if f.layers[i].Load() != nil {
+			lowest = i
+			break
+		}
+	}
+	if lowest < 0 {
+		return
+	}
+	needed |= 1 << lowest
+	changed := false
+	var active []string
+	for i := range f.layers {
+		l := f.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		suspend := false
+		if needed&(1<<i) != 0 {
+			l.unneededSince = 0
+		} else {
+			if l.unneededSince == 0 {
+				l.unneededSince = now
+			}
+			suspend = l.suspended.Load() || now-l.unneededSince >= int64(suspendAfter)
+		}
+		if l.suspended.Load() != suspend {
+			l.suspended.Store(suspend)
+			if !suspend {
+				l.lastAt.Store(now) // its packets have a while to start again
+			}
+			changed = true
+		}
+		if !suspend {
+			active = append(active, l.rid)
+		}
+	}
+	if changed {
+		f.pub.sig.SendLayers(api.Layers{Track: f.layers[lowest].Load().remote.ID(), Active: active})
 	}
 }
 

@@ -64,6 +64,7 @@ type testClient struct {
 	pub, sub *webrtc.PeerConnection
 	peer     *Peer
 	mu       sync.Mutex
+	layers   api.Layers
 	tracks   chan *webrtc.TrackRemote
 }
 
@@ -131,6 +132,20 @@ func (c *testClient) SendSDP(sdp api.SDP) {
 			_ = c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp.SDP})
 		}
 	}()
+}
+
+// SendLayers keeps what the router last said of a simulcast track's layers.
+func (c *testClient) SendLayers(l api.Layers) {
+	c.mu.Lock()
+	c.layers = l
+	c.mu.Unlock()
+}
+
+// activeLayers is what the router last said of the client's layers.
+func (c *testClient) activeLayers() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.layers.Active
 }
 
 // SendCandidate adds the router's candidate on the right connection.

@@ -45,13 +45,24 @@ type layer struct {
 	// the forwarder's mu) asks again once the interval allows.
 	lastKeyReq atomic.Int64
 	keyTimer   *time.Timer
+	// suspended: the publisher was told nobody receives this layer, so
+	// it may send nothing; it still counts as ready, at the size it had,
+	// and wanting it asks the publisher for it again.
+	suspended atomic.Bool
+	// unneededSince (unix ns, the forwarder's reselect's own) is when
+	// the last subscriber stopped getting or wanting it; 0 while needed.
+	unneededSince int64
 }
 
 // ready says whether subscribers can be sent this layer now: a keyframe
 // was seen and packets are flowing.
 func (l *layer) ready(now int64) bool {
-	return l != nil && l.w.Load() > 0 && now-l.lastAt.Load() < int64(layerStale)
+	return l != nil && l.w.Load() > 0 && (l.suspended.Load() || now-l.lastAt.Load() < int64(layerStale))
 }
+
+// suspendAfter is how long a layer nobody receives keeps being asked for,
+// so a tile resized back and forth does not stop and restart an encoder.
+const suspendAfter = 3 * time.Second
 
 // tileSize is how large, in pixels, a subscriber shows a track; zero: not
 // said (the best layer).

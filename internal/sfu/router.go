@@ -32,6 +32,9 @@ type Events interface {
 type Signaler interface {
 	SendSDP(api.SDP)
 	SendCandidate(api.Candidate)
+	// SendLayers tells a simulcast publisher which layers of its track
+	// somebody receives.
+	SendLayers(api.Layers)
 }
 
 // ErrClosed is returned after the router or peer closed.

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,6 +59,7 @@ type simulcastPublisher struct {
 	tracks  map[string]*webrtc.TrackLocalStaticRTP
 	key     [3]atomic.Bool
 	stopped [3]atomic.Bool
+	off     [3]bool // the sending goroutine's own: not sent now
 	done    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -148,9 +150,20 @@ func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
 			}
 			n++
 			ts += 3000
+			// Layers the router says nobody receives are not sent; one
+			// sent again starts with a keyframe, as an encoder restarts.
+			active := c.activeLayers()
 			for i, l := range testLayers {
 				if sp.stopped[i].Load() {
 					continue
+				}
+				if active != nil && !slices.Contains(active, l.rid) {
+					sp.off[i] = true
+					continue
+				}
+				if sp.off[i] {
+					sp.off[i] = false
+					sp.key[i].Store(true)
 				}
 				key := sp.key[i].Swap(false) || n%60 == 0
 				seq[i]++
@@ -278,8 +291,14 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 		sub.peer.SetView(nil, map[string]api.Size{trackID: st.size})
 		got.waitLayer(t, st.what, st.want)
 	}
+	// Nobody needs the two larger layers: after a while the publisher is
+	// told to stop them; a large tile brings the top one back.
+	sub.peer.SetView(nil, map[string]api.Size{trackID: {W: 100, H: 80}})
+	got.waitLayer(t, "a tile 100x80", 0)
+	waitActive(t, pub, "q")
 	sub.peer.SetView(nil, nil)
 	got.waitLayer(t, "size taken back", 2)
+	waitActive(t, pub, "q", "f")
 	sp.stopped[2].Store(true)
 	got.waitLayer(t, "the top layer stopped", 1)
 
@@ -301,6 +320,19 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 	}
 	if switches < 6 {
 		t.Errorf("%d layer switches seen, want at least 6", switches)
+	}
+}
+
+// waitActive waits until the router has told the publisher that exactly
+// these layers are received.
+func waitActive(t *testing.T, c *testClient, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !slices.Equal(c.activeLayers(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the publisher was told %v are received, want %v", c.activeLayers(), want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -50,6 +50,9 @@ const (
 	MsgEnded             MessageType = "ended"
 	MsgEnding            MessageType = "ending"
 	MsgError             MessageType = "error"
+	// MsgLayers tells a simulcast publisher which of a track's layers
+	// somebody receives: it may stop encoding the others.
+	MsgLayers MessageType = "layers"
 )
 
 // Messages from the client.
@@ -204,6 +207,15 @@ type View struct {
 	// reaches it in the smallest that fills that size; a track not listed
 	// comes in the largest.
 	Sizes map[string]Size `json:"sizes,omitempty"`
+}
+
+// Layers names the layers (RIDs) of one of the recipient's own simulcast
+// tracks that somebody receives now, smallest first; the publisher may
+// stop encoding the others until a later Layers names them again. Track
+// is the id the publisher gave its track (its msid), not the server's.
+type Layers struct {
+	Track  string   `json:"track"`
+	Active []string `json:"active"`
 }
 
 // Size is a width and a height in pixels.
