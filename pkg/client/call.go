@@ -74,6 +74,9 @@ type Call struct {
 	api    *webrtc.API
 	levels *audioLevels
 	events chan Event
+	// emitMu and eventsClosed keep late emitters off the closed channel.
+	emitMu       sync.RWMutex
+	eventsClosed bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -415,6 +418,13 @@ func (call *Call) send(t api.MessageType, v any) error {
 
 // emit delivers an event, unless the call is being torn down.
 func (call *Call) emit(e Event) {
+	// pion reports tracks from goroutines of its own, which may still run
+	// when the call ends: none may send once events is closed.
+	call.emitMu.RLock()
+	defer call.emitMu.RUnlock()
+	if call.eventsClosed {
+		return
+	}
 	select {
 	case call.events <- e:
 	case <-call.ctx.Done():

@@ -18,9 +18,13 @@ func (call *Call) run() {
 		call.mu.Lock()
 		err := call.final
 		call.mu.Unlock()
-		// The last event goes out even though the context is done.
+		// The last event goes out even though the context is done (which
+		// also lets emitters waiting on a full channel go).
+		call.emitMu.Lock()
 		call.events <- Closed{Err: err}
 		close(call.events)
+		call.eventsClosed = true
+		call.emitMu.Unlock()
 	}()
 	for {
 		err := call.readLoop()
