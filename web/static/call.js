@@ -22,9 +22,42 @@ const STATS_EVERY = 2000;
 // At most 200 ids in one view (MaxViewTracks); at most 4 views a second; a
 // track shown again goes out at once, one hidden waits a little for the
 // layout to settle (a tile scrolled past, a spotlight switching).
+// The view also says how large each shown track is drawn, in device
+// pixels, rounded up to VIEW_SIZE_STEP so a window being resized does not
+// send a view per pixel; a tile that grows goes at once, one that shrinks
+// waits like a hide.
 const MAX_VIEW_TRACKS = 200;
 const VIEW_GAP = 250;
 const VIEW_HIDE_DELAY = 300;
+const VIEW_SIZE_STEP = 16;
+
+// The camera goes out as simulcast: up to three encodings of one track,
+// named by the RIDs the server knows (q, h, f: a quarter, half and the
+// full size), so each viewer gets the one that fills its tile. Chromium
+// sends at most 3 layers of a picture of 960x540 or more, 2 of 480x270 or
+// more, else 1 (its simulcast layer limit), and it drops the *largest*
+// past that limit: so the camera asks for only as many as its capture
+// size allows (cameraEncodings). The browser may still stop a layer its
+// CPU or uplink cannot keep up with; the server then moves its viewers to
+// another. A browser that refuses simulcast sends CAMERA_SINGLE.
+const CAMERA_MAX_FPS = 30;
+const CAMERA_LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 120_000, maxFramerate: CAMERA_MAX_FPS },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 350_000, maxFramerate: CAMERA_MAX_FPS },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 900_000, maxFramerate: CAMERA_MAX_FPS },
+];
+const CAMERA_SINGLE = [{ maxBitrate: 700_000, maxFramerate: CAMERA_MAX_FPS }];
+
+// cameraEncodings is the simulcast encodings for a camera track of the
+// size it captures (all three when the size is unknown), or null when one
+// encoding is all it can carry.
+export function cameraEncodings(track) {
+  const st = track && track.getSettings ? track.getSettings() : {};
+  const px = (st.width || 0) * (st.height || 0);
+  const n = !px || px >= 960 * 540 ? 3 : px >= 480 * 270 ? 2 : 1;
+  if (n < 2) return null;
+  return CAMERA_LAYERS.slice(CAMERA_LAYERS.length - n).map((e) => ({ ...e }));
+}
 
 // A shared screen is text and lines more than motion: a few frames a
 // second at up to 1080p, with the bitrate the terminal client uses too.
@@ -118,13 +151,15 @@ export class Call {
     this.stats = { rtt: null, loss: 0, upLoss: 0, framesDecoded: 0, framesSent: 0, bytesReceived: 0, bytesSent: 0, quality: 'connecting' };
     this.prevCounts = null;
     this.reconnects = 0;
+    this.simulcast = null; // whether the camera goes out as simulcast (null: not tried yet)
     this.log = [];
     this.lastFatal = null;
     this.statsTimer = 0;
-    // want: what the page hides now; sent: what this connection was last
-    // told (a new connection shows everything); at: when; timer: a view
-    // waiting for its turn.
-    this.view = { want: [], sent: [], at: -Infinity, timer: 0, timerAt: 0 };
+    // want, wantSizes: what the page hides now and how large it draws the
+    // rest; sent, sentSizes: what this connection was last told (a new
+    // connection shows everything, in the largest size); at: when; timer:
+    // a view waiting for its turn.
+    this.view = { want: [], wantSizes: {}, sent: [], sentSizes: {}, at: -Infinity, timer: 0, timerAt: 0 };
   }
 
   emit(type, detail) {
@@ -530,10 +565,28 @@ export class Call {
       this.localStream.addTrack(track);
     }
     const init = { direction: 'sendonly', streams: [this.localStream] };
-    if (kind === 'video') init.sendEncodings = [{ maxBitrate: 700000, maxFramerate: 30 }];
-    const tr = this.pub.addTransceiver(track, init);
+    const tr = kind === 'video' ? this.addCameraTransceiver(track, init) : this.pub.addTransceiver(track, init);
     this.senders[kind] = tr.sender;
     return tr;
+  }
+
+  // addCameraTransceiver sends the camera as simulcast (CAMERA_LAYERS), or
+  // as one encoding where the browser will not or the picture is too small
+  // for two. this.simulcast says whether the browser took simulcast.
+  // A camera replaced later (unmuted again) keeps the encodings it got.
+  addCameraTransceiver(track, init) {
+    const layers = cameraEncodings(track);
+    if (this.simulcast !== false && layers) {
+      try {
+        const tr = this.pub.addTransceiver(track, Object.assign({}, init, { sendEncodings: layers }));
+        this.simulcast = true;
+        return tr;
+      } catch (e) {
+        this.note('simulcast refused', e);
+        this.simulcast = false;
+      }
+    }
+    return this.pub.addTransceiver(track, Object.assign({}, init, { sendEncodings: CAMERA_SINGLE.map((e) => ({ ...e })) }));
   }
 
   // addScreenSender sends a shared screen on a transceiver of its own, in
@@ -587,11 +640,44 @@ export class Call {
     const pending = this.pendPub;
     this.pendPub = [];
     this.offering = false;
+    await this.checkSimulcast(pub);
     for (const c of pending) await pub.addIceCandidate(c).catch((e) => this.note('pub candidate', e));
     if (this.again) {
       this.again = false;
       this.negotiate();
     }
+  }
+
+  // checkSimulcast: a server that answers without simulcast leaves the
+  // camera sender only its first encoding, the quarter-size one; it is
+  // made the full one again.
+  async checkSimulcast(pub) {
+    const sender = this.senders.video;
+    if (!sender || !this.simulcast || this.pub !== pub) return;
+    const p = sender.getParameters();
+    const e = p.encodings || [];
+    if (e.length !== 1 || !(e[0].scaleResolutionDownBy > 1)) return;
+    this.note('simulcast', 'answered without simulcast: one encoding');
+    e[0].scaleResolutionDownBy = 1;
+    e[0].maxBitrate = CAMERA_SINGLE[0].maxBitrate;
+    await sender.setParameters(p).catch((err) => this.note('simulcast fallback', err));
+  }
+
+  // layers describes what the camera sends, per encoding (outbound-rtp):
+  // [{rid, active, width, height, bytesSent, framesSent, fps, limit}].
+  async layers() {
+    const sender = this.senders.video;
+    if (!sender || !this.pub) return [];
+    const out = [];
+    (await sender.getStats()).forEach((s) => {
+      if (s.type !== 'outbound-rtp') return;
+      out.push({
+        rid: s.rid || '', active: s.active !== false, width: s.frameWidth || 0, height: s.frameHeight || 0,
+        bytesSent: s.bytesSent || 0, framesSent: s.framesSent || 0, fps: s.framesPerSecond || 0,
+        limit: s.qualityLimitationReason || '', encoder: s.encoderImplementation || '',
+      });
+    });
+    return out.sort((a, b) => a.rid.localeCompare(b.rid));
   }
 
   // --- our own mute, camera and microphone ---
@@ -718,14 +804,33 @@ export class Call {
 
   // --- what this page shows: view ---
 
-  // setHidden says which of the others' video and screen tracks (server
-  // track ids) the page does not show now. The server is told when that
-  // changes, no more than 4 times a second.
-  setHidden(ids) {
-    const list = [...new Set((ids || []).filter((id) => typeof id === 'string' && id))].sort();
+  // setView says which of the others' video and screen tracks (server
+  // track ids) the page does not show now, and how large, in device
+  // pixels, it draws those it shows ({id: {w, h}}; a track left out comes
+  // in its largest size). The server is told when that changes, no more
+  // than 4 times a second.
+  setView(hidden, sizes) {
+    const list = [...new Set((hidden || []).filter((id) => typeof id === 'string' && id))].sort();
     // Past the limit the server would refuse the whole view: the rest stay shown.
-    this.view.want = list.slice(0, MAX_VIEW_TRACKS);
+    const want = list.slice(0, MAX_VIEW_TRACKS);
+    const skip = new Set(want);
+    const q = (x) => Math.max(VIEW_SIZE_STEP, Math.ceil(x / VIEW_SIZE_STEP) * VIEW_SIZE_STEP);
+    const out = {};
+    let n = 0;
+    for (const id of Object.keys(sizes || {}).sort()) {
+      const sz = sizes[id];
+      if (!id || skip.has(id) || !sz || !(sz.w > 0) || !(sz.h > 0)) continue;
+      if (n++ >= MAX_VIEW_TRACKS) break;
+      out[id] = { w: q(sz.w), h: q(sz.h) };
+    }
+    this.view.want = want;
+    this.view.wantSizes = out;
     this.scheduleView();
+  }
+
+  // setHidden changes only what is hidden, keeping the sizes.
+  setHidden(ids) {
+    this.setView(ids, this.view.wantSizes);
   }
 
   // hidden is the view this connection has: the tracks the server does
@@ -734,24 +839,42 @@ export class Call {
     return this.view.sent.slice();
   }
 
+  // viewSent is the whole view this connection was last sent: {hidden, sizes}.
+  viewSent() {
+    const sizes = {};
+    for (const [id, s] of Object.entries(this.view.sentSizes)) sizes[id] = { ...s };
+    return { hidden: this.view.sent.slice(), sizes };
+  }
+
   resetView() {
     clearTimeout(this.view.timer);
     this.view.timer = 0;
     this.view.sent = [];
+    this.view.sentSizes = {};
     this.view.at = -Infinity;
+  }
+
+  // viewKey is a view's identity, to tell whether it changed.
+  static viewKey(hidden, sizes) {
+    return hidden.join(',') + '|' + Object.keys(sizes).sort().map((id) => `${id}:${sizes[id].w}x${sizes[id].h}`).join(',');
   }
 
   scheduleView() {
     const v = this.view;
     if (this.final) return;
-    if (v.want.join(',') === v.sent.join(',')) {
+    if (Call.viewKey(v.want, v.wantSizes) === Call.viewKey(v.sent, v.sentSizes)) {
       clearTimeout(v.timer);
       v.timer = 0;
       return;
     }
     const now = performance.now();
     const want = new Set(v.want);
-    const shows = v.sent.some((id) => !want.has(id));
+    // Urgent: a track shown again, or one drawn larger (or newly sized
+    // after being hidden) than the server was told.
+    const shows = v.sent.some((id) => !want.has(id)) || Object.entries(v.wantSizes).some(([id, s]) => {
+      const was = v.sentSizes[id];
+      return was ? s.w > was.w || s.h > was.h : false;
+    });
     const gap = Math.max(0, v.at + VIEW_GAP - now);
     const wait = shows ? gap : Math.max(gap, VIEW_HIDE_DELAY);
     if (v.timer && v.timerAt <= now + wait) return; // one goes sooner: it sends what is wanted then
@@ -765,9 +888,10 @@ export class Call {
     v.timer = 0;
     const s = this.session;
     if (this.final || !s) return; // the next connection sends it
-    if (v.want.join(',') === v.sent.join(',')) return;
-    if (!s.send('view', { hidden: v.want })) return; // closing: the reconnect sends it
+    if (Call.viewKey(v.want, v.wantSizes) === Call.viewKey(v.sent, v.sentSizes)) return;
+    if (!s.send('view', { hidden: v.want, sizes: v.wantSizes })) return; // closing: the reconnect sends it
     v.sent = v.want;
+    v.sentSizes = v.wantSizes;
     v.at = performance.now();
   }
 
@@ -849,15 +973,21 @@ export class Call {
     };
     rtt = pairRTT(ps);
     if (rtt === null) rtt = pairRTT(ss);
+    // A simulcast camera sends each frame once per layer: count it once.
+    const framesBySource = new Map();
     ps.forEach((s) => {
       if (s.type === 'outbound-rtp') {
         bytesSent += s.bytesSent || 0;
-        if (s.kind === 'video') framesSent += s.framesSent || 0;
+        if (s.kind === 'video') {
+          const k = s.mediaSourceId || s.id;
+          framesBySource.set(k, Math.max(framesBySource.get(k) || 0, s.framesSent || 0));
+        }
       } else if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
         upLoss += s.fractionLost;
         upN++;
       }
     });
+    for (const n of framesBySource.values()) framesSent += n;
     ss.forEach((s) => {
       if (s.type === 'inbound-rtp') {
         lost += Math.max(0, s.packetsLost || 0);

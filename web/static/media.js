@@ -17,8 +17,12 @@ export function saveDevice(kind, id) {
   local.set(kind === 'video' ? CAM_STORE : MIC_STORE, id || '');
 }
 
+// The camera is asked for 960x540: large enough that Chromium sends all
+// three simulcast layers (it sends fewer of a smaller picture: two below
+// 960x540, one below 480x270; see call.js), small enough to encode
+// three times over on a modest machine.
 function videoConstraints(id) {
-  const c = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
+  const c = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24, max: 30 } };
   if (id) c.deviceId = { exact: id };
   return c;
 }

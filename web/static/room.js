@@ -10,7 +10,7 @@
 // the address bar at once (identity.js).
 //
 // window.roomsDebug = {state(), participants(), screens(), stats(), log(),
-// hidden(), receivers()}
+// hidden(), view(), layers(), receivers()}
 // returns plain objects describing the page, for tests and for curious
 // people.
 
@@ -322,6 +322,23 @@ window.roomsDebug = {
   hidden() {
     return page.call ? page.call.hidden() : [];
   },
+  // view: the whole view the server was last sent: {hidden, sizes}, sizes
+  // by track id in device pixels ({w, h}, rounded up to 16).
+  view() {
+    return page.call ? page.call.viewSent() : { hidden: [], sizes: {} };
+  },
+  // layers: what our camera sends, per simulcast encoding (outbound-rtp):
+  // [{rid, active, width, height, bytesSent, framesSent, fps, limit}];
+  // simulcast: whether it goes out as simulcast, with rids, the encodings
+  // asked for; capture: the camera's size.
+  async layers() {
+    const c = page.call;
+    if (!c) return { simulcast: false, rids: [], capture: null, layers: [] };
+    const st = c.local.video && c.local.video.getSettings ? c.local.video.getSettings() : null;
+    const sender = c.senders.video;
+    const rids = sender ? (sender.getParameters().encodings || []).map((e) => e.rid || '') : [];
+    return { simulcast: rids.length > 1, rids, capture: st ? { width: st.width || 0, height: st.height || 0 } : null, layers: await c.layers() };
+  },
   // receivers describes the subscribe connection: per m-section, who and
   // what it carries and whether media arrives.
   async receivers() {
@@ -339,6 +356,8 @@ window.roomsDebug = {
       return {
         mid: t.mid, kind: t.receiver.track.kind, direction: t.currentDirection, participant: l.stream || null, track: l.track || null,
         muted: t.receiver.track.muted, packets: s.packetsReceived || 0, frames: s.framesDecoded || 0, ssrc: s.ssrc || null,
+        width: s.frameWidth || 0, height: s.frameHeight || 0, keyFrames: s.keyFramesDecoded || 0, freezes: s.freezeCount || 0,
+        freezeSeconds: s.totalFreezesDuration || 0, plis: s.pliCount || 0, firs: s.firCount || 0, dropped: s.framesDropped || 0, bytes: s.bytesReceived || 0,
       };
     });
   },

@@ -11,10 +11,14 @@
 // spotlight or [ and ] switch between them.
 //
 // The page tells the server which of the others' videos it does not show
-// (Call.setHidden, the protocol's view): all of them while the page is
+// (Call.setView, the protocol's view): all of them while the page is
 // hidden (a background tab, a minimised window); otherwise a camera whose
 // tile is scrolled out of view or not rendered (an IntersectionObserver on
-// the video elements) and a screen not in the spotlight.
+// the video elements) and a screen not in the spotlight. With it goes how
+// large each shown video is drawn, in device pixels, so the server sends a
+// simulcast camera in the smallest layer that fills its tile: sizes change
+// with the grid (relayout, on the ResizeObserver and window resizes), a
+// pin, a screen taking the spotlight, and are checked every second too.
 
 import { h, $, initials, clockTime } from './util.js';
 import { icon } from './icons.js';
@@ -69,6 +73,21 @@ export function shareRefusal(sharers) {
   if (names.length === 1) return `Screen sharing is full: ${names[0]} is sharing. Try again when they stop.`;
   const who = names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
   return `Screen sharing is full: ${who} are sharing. Try again when one of them stops.`;
+}
+
+// drawnSize is how large, in device pixels, a video element draws its
+// picture: the element's box for object-fit: cover (the tiles: the picture
+// fills it, cropped), the picture fitted inside it for contain (the
+// spotlight), once the picture's shape is known.
+export function drawnSize(v) {
+  const dpr = window.devicePixelRatio || 1;
+  let w = v.clientWidth, hgt = v.clientHeight;
+  if (w > 0 && hgt > 0 && v.videoWidth > 0 && v.videoHeight > 0 && getComputedStyle(v).objectFit === 'contain') {
+    const k = Math.min(w / v.videoWidth, hgt / v.videoHeight);
+    w = v.videoWidth * k;
+    hgt = v.videoHeight * k;
+  }
+  return { w: Math.round(w * dpr), h: Math.round(hgt * dpr) };
 }
 
 // typing says whether a key goes to a text field rather than the call.
@@ -616,7 +635,14 @@ export class CallView {
     }));
   }
 
+  // relayout lays the grid out again, and says the tiles' new sizes in
+  // the view.
   relayout() {
+    this.layoutGrid();
+    this.syncView();
+  }
+
+  layoutGrid() {
     const g = this.el.grid;
     const st = this.el.stage;
     if (!st.clientWidth || !g.clientWidth) return;
@@ -653,11 +679,12 @@ export class CallView {
 
   // --- what reaches us: view ---
 
-  // hiddenTracks lists the others' video and screen tracks (server ids)
-  // that this page does not show now.
-  hiddenTracks() {
+  // currentView is what the page shows now: hidden, the others' video and
+  // screen tracks (server ids) it does not show, and sizes, how large in
+  // device pixels it draws each one it does ({id: {w, h}}).
+  currentView() {
     const c = this.call;
-    if (!c) return [];
+    if (!c) return { hidden: [], sizes: {} };
     const out = [];
     if (document.visibilityState === 'hidden') {
       // Nothing shows: every video and screen, those still on their way too.
@@ -666,19 +693,33 @@ export class CallView {
       for (const info of c.trackInfo.values()) {
         if ((info.kind === 'video' || info.kind === 'screen') && info.participant_id !== me) out.push(info.id);
       }
-      return out;
+      return { hidden: out, sizes: {} };
     }
     const rendered = (v) => v.isConnected && this.inView.get(v) !== false;
-    const shown = new Set(); // MediaStreamTracks in a video on screen
-    for (const t of this.tiles.values()) if (t.videoTrack && rendered(t.video)) shown.add(t.videoTrack);
+    // MediaStreamTrack in a video on screen → the largest size it is drawn
+    // at ({w: 0, h: 0} when not laid out yet: shown, no size said).
+    const shown = new Map();
+    const show = (track, v) => {
+      let sz = drawnSize(v);
+      if (!(sz.w > 0 && sz.h > 0)) sz = { w: 0, h: 0 };
+      const was = shown.get(track);
+      if (!was || sz.w * sz.h > was.w * was.h) shown.set(track, sz);
+    };
+    for (const t of this.tiles.values()) if (t.videoTrack && rendered(t.video)) show(t.videoTrack, t.video);
     // The spotlight: a pinned camera, or the one screen it shows.
     const target = this.spotTarget();
-    if (target && target.track && !this.el.spotlight.hidden && rendered(this.el.spotVideo)) shown.add(target.track);
+    if (target && target.track && !this.el.spotlight.hidden && rendered(this.el.spotVideo)) show(target.track, this.el.spotVideo);
     // A video that reaches no element (a screen not in the spotlight, a
     // second camera) is hidden too; tracks not yet arrived stay shown, so
     // a new tile's first frame does not wait for a view.
-    for (const t of c.remote.values()) if (t.kind !== 'audio' && !shown.has(t.track)) out.push(t.id);
-    return out;
+    const sizes = {};
+    for (const t of c.remote.values()) {
+      if (t.kind === 'audio') continue;
+      const sz = shown.get(t.track);
+      if (!sz) out.push(t.id);
+      else if (sz.w > 0 && sz.h > 0) sizes[t.id] = sz;
+    }
+    return { hidden: out, sizes };
   }
 
   // syncView hands the call what the page shows; the call tells the
@@ -686,7 +727,8 @@ export class CallView {
   syncView() {
     const c = this.call;
     if (!c || c.final) return;
-    c.setHidden(this.hiddenTracks());
+    const v = this.currentView();
+    c.setView(v.hidden, v.sizes);
   }
 
   // --- local state: controls and self-view ---
