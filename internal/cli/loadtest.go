@@ -17,21 +17,30 @@ import (
 func newCmdLoadtest(f *Factory) *cobra.Command {
 	o := loadtest.Options{}
 	var layout string
+	var simulcast bool
 	cmd := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Load a roomsd with many participants and report what they and the server saw",
-		Long: `Join many participants from this one process, publishers sending a pre-encoded clip
+		Long: `Join many participants from this one process, publishers sending pre-encoded clips
 (the test pattern at 15 fps and the test tone, encoded once at start), hold the load,
 and report join latency, join to first frame, bitrate, loss, jitter and freezes, next
 to the server's cost from its /metrics: CPU per forwarded packet and memory per
 participant. Bounded in time and count; only a server on this machine unless
---allow-remote.`,
+--allow-remote.
+
+Publishers send their video as simulcast, as rooms join and browsers do: three layers
+of the pattern, q 160x120 (80 kbps), h 320x240 (200 kbps) and f 640x480 (500 kbps),
+and the server forwards one of them to each viewer. A keyframe request on a layer
+restarts that layer's clip at its keyframe. --simulcast=false sends one 320x240 layer
+(150 kbps), as before simulcast.`,
 		Example: `  # one publisher seen by 20
   rooms loadtest --publishers 1 --subscribers 20 --duration 30s
   # a 50-person room, everyone on camera, each showing a 5x5 page of tiles
   rooms loadtest --publishers 50 --video-layout 5x5 --duration 60s
   # ten all publishing, as JSON
-  rooms loadtest --publishers 10 --duration 30s --json`,
+  rooms loadtest --publishers 10 --duration 30s --json
+  # the same with one video layer each, to compare
+  rooms loadtest --publishers 10 --duration 30s --simulcast=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Server = f.server
@@ -43,12 +52,21 @@ participant. Bounded in time and count; only a server on this machine unless
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if o.Publishers > 0 {
-				fmt.Fprintln(f.IO.ErrOut, "Encoding the clip (2 s)…")
-				clip, err := media.EncodeClip(ctx, 320, 240, 15, 2, media.DefaultLabel)
-				if err != nil {
-					return err
+				if simulcast {
+					fmt.Fprintln(f.IO.ErrOut, "Encoding the clips, three simulcast layers (2 s)…")
+					clips, err := media.EncodeSimulcastClips(ctx, 640, 480, 15, 2, media.DefaultLabel)
+					if err != nil {
+						return err
+					}
+					o.Clips = clips
+				} else {
+					fmt.Fprintln(f.IO.ErrOut, "Encoding the clip (2 s)…")
+					clip, err := media.EncodeClip(ctx, 320, 240, 15, 2, media.DefaultLabel)
+					if err != nil {
+						return err
+					}
+					o.Clips = []media.Clip{clip}
 				}
-				o.Clip = clip
 			}
 			rep, err := loadtest.Run(ctx, o, func(s string) {
 				if !f.json {
@@ -92,6 +110,7 @@ participant. Bounded in time and count; only a server on this machine unless
 	fl.IntVar(&o.Publishers, "publishers", 1, "participants per room sending video (and audio)")
 	fl.IntVar(&o.Subscribers, "subscribers", 0, "participants per room only receiving")
 	fl.BoolVar(&o.Audio, "audio", true, "publishers send audio too")
+	fl.BoolVar(&simulcast, "simulcast", true, "publishers send three video layers (160x120, 320x240, 640x480); false: one 320x240 layer")
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")

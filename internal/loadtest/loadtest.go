@@ -1,5 +1,6 @@
 // Package loadtest runs many participants against a roomsd from one
-// process, publishing a pre-encoded clip, and reports what they
+// process, publishing pre-encoded clips (one, or one per simulcast layer),
+// and reports what they
 // experienced (join latency, time to first frame, bitrate, loss) next to
 // what the server spent (CPU per forwarded packet, memory per participant).
 package loadtest
@@ -35,7 +36,11 @@ type Options struct {
 	Duration    time.Duration // of the measured steady state, after everyone joined
 	Ramp        time.Duration // between two joins
 	AllowRemote bool
-	Clip        rmedia.Clip
+	// Clips are what publishers send as video: one clip sends one
+	// encoding; several are simulcast layers, in the order offered, each
+	// with its RID (rmedia.EncodeSimulcastClips). Audio comes from the
+	// first.
+	Clips []rmedia.Clip
 	// RoomID, when set, fills that room instead of creating rooms (to
 	// put people around a real client, say).
 	RoomID string
@@ -95,16 +100,16 @@ func percentiles(v []float64) Percentiles {
 type participant struct {
 	call     *client.Call
 	joinedAt time.Time
-	video    *webrtc.TrackLocalStaticSample
+	video    []*webrtc.TrackLocalStaticSample // one a layer, in the order of the clips
 	audio    *webrtc.TrackLocalStaticSample
 
 	tiles  int      // videos shown; 0: all
 	shown  int      // videos shown so far
 	hidden []string // video track ids hidden, as sent to the server
 
-	// keyframe: a receiver asked for one; the clip restarts at its
-	// keyframe, as an encoder would send one.
-	keyframe atomic.Bool
+	// keyframe, one a layer: a receiver asked that layer for one; its
+	// clip restarts at its keyframe, as an encoder would send one.
+	keyframe []atomic.Bool
 
 	firstFrame atomic.Int64 // ns after join; 0 until then
 	packets    atomic.Uint64
@@ -123,8 +128,8 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		return Report{}, fmt.Errorf("%d participants: at most %d", total, MaxParticipants)
 	case o.Duration <= 0 || o.Duration > MaxDuration:
 		return Report{}, fmt.Errorf("--duration must be between 1s and %s", MaxDuration)
-	case o.Publishers > 0 && len(o.Clip.Video) == 0:
-		return Report{}, errors.New("no clip to publish")
+	case o.Publishers > 0 && !clipsOK(o.Clips):
+		return Report{}, errors.New("no clip to publish (simulcast layers each need frames and their own RID)")
 	}
 	c, err := client.New(o.Server)
 	if err != nil {
@@ -164,7 +169,11 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), i < o.Publishers, o.Audio, i < o.Speakers, o.Tiles, &wg)
+			var clips []rmedia.Clip
+			if i < o.Publishers {
+				clips = o.Clips
+			}
+			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), clips, o.Audio, i < o.Speakers, o.Tiles, &wg)
 			if err != nil {
 				var se *api.SignalError
 				code := "error"
@@ -180,7 +189,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 			mu.Unlock()
 			if p.video != nil {
 				wg.Add(1)
-				go func() { defer wg.Done(); publish(p, o.Clip, o.Audio, stopSend) }()
+				go func() { defer wg.Done(); publish(p, o.Clips, o.Audio, stopSend) }()
 			}
 			progress(fmt.Sprintf("joined %d/%d", len(parts), total))
 			select {
@@ -277,23 +286,26 @@ func isLoopback(server string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// join brings one participant in and counts what it receives.
-func join(ctx context.Context, c *client.Client, roomID, name string, publisher, withAudio, speaker bool, tiles int, wg *sync.WaitGroup) (*participant, error) {
+// clipsOK: at least one clip, each with frames; several need distinct RIDs.
+func clipsOK(clips []rmedia.Clip) bool {
+	rids := map[string]bool{}
+	for _, c := range clips {
+		if len(c.Video) == 0 || c.FPS <= 0 || (len(clips) > 1 && (c.RID == "" || rids[c.RID])) {
+			return false
+		}
+		rids[c.RID] = true
+	}
+	return len(clips) > 0
+}
+
+// join brings one participant in and counts what it receives; with clips
+// it publishes them (see publisher).
+func join(ctx context.Context, c *client.Client, roomID, name string, clips []rmedia.Clip, withAudio, speaker bool, tiles int, wg *sync.WaitGroup) (*participant, error) {
 	_, key, _ := ed25519.GenerateKey(nil)
 	p := &participant{tiles: tiles}
 	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
-	if publisher {
-		p.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", name)
-		opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.video, Kind: api.KindVideo,
-			OnKeyframeRequest: func() { p.keyframe.Store(true) }})
-		if withAudio {
-			p.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
-			level := uint8(90)
-			if speaker {
-				level = 25
-			}
-			opts.Tracks = append(opts.Tracks, client.LocalTrack{Track: p.audio, Kind: api.KindAudio, Level: func() uint8 { return level }})
-		}
+	if len(clips) > 0 {
+		opts.Tracks = p.publisher(name, clips, withAudio, speaker)
 	}
 	p.joinedAt = time.Now()
 	jctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -369,27 +381,62 @@ func drain(rt client.RemoteTrack) {
 	}
 }
 
-// publish loops the clip at its frame rate until stop.
-func publish(p *participant, clip rmedia.Clip, withAudio bool, stop <-chan struct{}) {
-	frame := time.Second / time.Duration(clip.FPS)
+// publisher makes p's tracks: a video track with a layer per clip (RIDs
+// from the clips) and, withAudio, an audio track marked as speech or as a
+// quiet room.
+func (p *participant) publisher(name string, clips []rmedia.Clip, withAudio, speaker bool) []client.LocalTrack {
+	p.keyframe = make([]atomic.Bool, len(clips))
+	rids := map[string]int{}
+	for i, clip := range clips {
+		var opts []func(*webrtc.TrackLocalStaticRTP)
+		if len(clips) > 1 {
+			opts = append(opts, webrtc.WithRTPStreamID(clip.RID))
+			rids[clip.RID] = i
+		}
+		t, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", name, opts...)
+		p.video = append(p.video, t)
+	}
+	video := client.LocalTrack{Track: p.video[0], Kind: api.KindVideo,
+		OnLayerKeyframeRequest: func(rid string) { p.keyframe[rids[rid]].Store(true) }}
+	for _, t := range p.video[1:] {
+		video.Layers = append(video.Layers, t)
+	}
+	tracks := []client.LocalTrack{video}
+	if withAudio {
+		p.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", name)
+		level := uint8(90)
+		if speaker {
+			level = 25
+		}
+		tracks = append(tracks, client.LocalTrack{Track: p.audio, Kind: api.KindAudio, Level: func() uint8 { return level }})
+	}
+	return tracks
+}
+
+// publish loops the clips, each on its layer, at their frame rate until
+// stop; a layer asked for a keyframe restarts its clip.
+func publish(p *participant, clips []rmedia.Clip, withAudio bool, stop <-chan struct{}) {
+	frame := time.Second / time.Duration(clips[0].FPS)
 	vt := time.NewTicker(frame)
 	defer vt.Stop()
 	at := time.NewTicker(20 * time.Millisecond)
 	defer at.Stop()
-	vi, ai := 0, 0
+	vi, ai := make([]int, len(clips)), 0
 	for {
 		select {
 		case <-stop:
 			return
 		case <-vt.C:
-			if p.keyframe.Swap(false) {
-				vi = 0 // the clip's first frame is its keyframe
+			for i, clip := range clips {
+				if p.keyframe[i].Swap(false) {
+					vi[i] = 0 // a clip's first frame is its keyframe
+				}
+				_ = p.video[i].WriteSample(media.Sample{Data: clip.Video[vi[i]%len(clip.Video)], Duration: frame})
+				vi[i]++
 			}
-			_ = p.video.WriteSample(media.Sample{Data: clip.Video[vi%len(clip.Video)], Duration: frame})
-			vi++
 		case <-at.C:
-			if withAudio && p.audio != nil && len(clip.Audio) > 0 {
-				_ = p.audio.WriteSample(media.Sample{Data: clip.Audio[ai%len(clip.Audio)], Duration: 20 * time.Millisecond})
+			if withAudio && p.audio != nil && len(clips[0].Audio) > 0 {
+				_ = p.audio.WriteSample(media.Sample{Data: clips[0].Audio[ai%len(clips[0].Audio)], Duration: 20 * time.Millisecond})
 				ai++
 			}
 		}

@@ -2,9 +2,11 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
+	"sync"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/codec/opus"
@@ -20,6 +22,11 @@ type Clip struct {
 	// viewer starts within a second without asking.
 	Video [][]byte
 	FPS   int
+	// Width and Height are the pictures' size.
+	Width, Height int
+	// RID names the simulcast layer the clip is (EncodeSimulcastClips),
+	// else "".
+	RID string
 	// Audio is 20 ms Opus packets of the test tone.
 	Audio [][]byte
 }
@@ -27,7 +34,47 @@ type Clip struct {
 // EncodeClip encodes seconds of the test pattern and tone. The encoder's
 // rate control runs on wall-clock time, so this takes about that long.
 func EncodeClip(ctx context.Context, w, h, fps, seconds int, label color.RGBA) (Clip, error) {
-	o := VideoOptions{Source: "testsrc", Width: w, Height: h, FPS: fps, Label: label, BitrateBps: 150_000}
+	clip, err := encodeVideoClip(ctx, VideoOptions{Source: "testsrc", Width: w, Height: h, FPS: fps, Label: label, BitrateBps: 150_000}, seconds)
+	if err != nil {
+		return Clip{}, err
+	}
+	clip.Audio, err = encodeToneClip(seconds)
+	return clip, err
+}
+
+// EncodeSimulcastClips encodes seconds of the test pattern as the three
+// simulcast layers of a w x h video (SimulcastLayers, with the full layer
+// at 500 kbps), in the order they are offered, each Clip with its RID;
+// they share the one encoded tone. The layers encode at once, so this
+// takes about seconds too.
+func EncodeSimulcastClips(ctx context.Context, w, h, fps, seconds int, label color.RGBA) ([]Clip, error) {
+	layers := SimulcastLayers(w, h, 500_000)
+	clips := make([]Clip, len(layers))
+	errs := make([]error, len(layers))
+	var wg sync.WaitGroup
+	for i, l := range layers {
+		wg.Go(func() {
+			clips[i], errs[i] = encodeVideoClip(ctx, VideoOptions{Source: "testsrc", Width: l.Width, Height: l.Height, FPS: fps, Label: label, BitrateBps: l.BitrateBps}, seconds)
+			clips[i].RID = l.RID
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	audio, err := encodeToneClip(seconds)
+	if err != nil {
+		return nil, err
+	}
+	for i := range clips {
+		clips[i].Audio = audio
+	}
+	return clips, nil
+}
+
+// encodeVideoClip encodes seconds of the test pattern at o's size, rate
+// and bitrate, paced in real time for the rate control.
+func encodeVideoClip(ctx context.Context, o VideoOptions, seconds int) (Clip, error) {
 	if err := o.setDefaults(); err != nil {
 		return Clip{}, err
 	}
@@ -35,6 +82,7 @@ func EncodeClip(ctx context.Context, w, h, fps, seconds int, label color.RGBA) (
 	if err != nil {
 		return Clip{}, err
 	}
+	fps := o.FPS
 	n := fps * seconds
 	frame := uint32(0)
 	period := time.Second / time.Duration(fps)
@@ -51,7 +99,7 @@ func EncodeClip(ctx context.Context, w, h, fps, seconds int, label color.RGBA) (
 		return Clip{}, fmt.Errorf("build the VP8 encoder: %w", err)
 	}
 	defer enc.Close()
-	clip := Clip{FPS: fps}
+	clip := Clip{FPS: fps, Width: o.Width, Height: o.Height}
 	for i := range n {
 		if err := ctx.Err(); err != nil {
 			return Clip{}, err
@@ -68,25 +116,30 @@ func EncodeClip(ctx context.Context, w, h, fps, seconds int, label color.RGBA) (
 		clip.Video = append(clip.Video, append([]byte(nil), b...))
 		release()
 	}
+	return clip, nil
+}
 
+// encodeToneClip encodes seconds of the test tone as 20 ms Opus packets.
+func encodeToneClip(seconds int) ([][]byte, error) {
 	ap, err := opus.NewParams()
 	if err != nil {
-		return Clip{}, err
+		return nil, err
 	}
 	ap.BitRate = 32_000
 	tone := &toneSource{closed: make(chan struct{}), unpaced: true}
 	aenc, err := ap.BuildAudioEncoder(audio.ReaderFunc(tone.Read), prop.Media{Audio: prop.Audio{SampleRate: toneRate, ChannelCount: 1, Latency: 20 * time.Millisecond}})
 	if err != nil {
-		return Clip{}, fmt.Errorf("build the opus encoder: %w", err)
+		return nil, fmt.Errorf("build the opus encoder: %w", err)
 	}
 	defer aenc.Close()
+	var out [][]byte
 	for range seconds * 50 {
 		b, release, err := aenc.Read()
 		if err != nil {
-			return Clip{}, fmt.Errorf("encode audio: %w", err)
+			return nil, fmt.Errorf("encode audio: %w", err)
 		}
-		clip.Audio = append(clip.Audio, append([]byte(nil), b...))
+		out = append(out, append([]byte(nil), b...))
 		release()
 	}
-	return clip, nil
+	return out, nil
 }

@@ -10,8 +10,13 @@ const (
 )
 
 // RegisterCodecs registers exactly the codecs this package encodes and decodes
-// (VP8, Opus) on m, so a client never negotiates one it cannot play.
+// (VP8, Opus) on m, so a client never negotiates one it cannot play, and the
+// header extensions that tell simulcast layers apart (sdes:mid,
+// sdes:rtp-stream-id, sdes:repaired-rtp-stream-id).
 func RegisterCodecs(m *webrtc.MediaEngine) error {
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return err
+	}
 	videoFeedback := []webrtc.RTCPFeedback{
 		{Type: webrtc.TypeRTCPFBGoogREMB},
 		{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},

@@ -11,7 +11,7 @@ import (
 // Gate shows frames and levels before the call (the pre-join self-view and
 // mic meter). stop ends it and waits; it is safe to keep encoding after.
 func StartPreview(t LocalTrack) (stop func()) {
-	lt, ok := t.(*localTrack)
+	src, ok := t.(interface{ source() mediadevices.Track })
 	if !ok {
 		return func() {}
 	}
@@ -21,7 +21,7 @@ func StartPreview(t LocalTrack) (stop func()) {
 	go func() {
 		defer wg.Done()
 		var read func() (func(), error)
-		switch md := lt.md.(type) {
+		switch md := src.source().(type) {
 		case *mediadevices.VideoTrack:
 			r := md.NewReader(false)
 			read = func() (func(), error) { _, release, err := r.Read(); return release, err }

@@ -16,8 +16,14 @@ import (
 // VideoOptions chooses and shapes the local video.
 type VideoOptions struct {
 	Source             string // "testsrc", "none", or a camera ("", "camera", a /dev/video* path or a driver label)
-	Width, Height, FPS int    // defaults 320x240@15
-	BitrateBps         int    // default 250_000
+	Width, Height, FPS int    // defaults 320x240@15, with Simulcast 640x480@15
+	BitrateBps         int    // default 250_000, with Simulcast 500_000 (the full layer's)
+	// Simulcast sends the video as three VP8 encodings of one capture, as
+	// browsers do, so a server can pick one per viewer: RID "q" a quarter
+	// of Width x Height in each dimension, "h" half, "f" full (sides even,
+	// at least 16), all at FPS. BitrateBps is the full layer's; h gets
+	// 2/5 of it and q 4/25 (200 and 80 kbps by default). See SimulcastLayers.
+	Simulcast bool
 	// Label colours the test pattern so tests can tell participants apart (see Pattern); zero means DefaultLabel.
 	Label color.RGBA
 	// KeyframeInterval is the longest the encoder goes without a keyframe of its own accord (default 10 s); PLI/FIR get one at once.
@@ -29,12 +35,18 @@ type VideoOptions struct {
 func (o *VideoOptions) setDefaults() error {
 	if o.Width == 0 && o.Height == 0 {
 		o.Width, o.Height = 320, 240
+		if o.Simulcast {
+			o.Width, o.Height = 640, 480
+		}
 	}
 	if o.FPS == 0 {
 		o.FPS = 15
 	}
 	if o.BitrateBps == 0 {
 		o.BitrateBps = 250_000
+		if o.Simulcast {
+			o.BitrateBps = 500_000
+		}
 	}
 	if o.Label == (color.RGBA{}) {
 		o.Label = DefaultLabel
@@ -75,22 +87,29 @@ func OpenVideo(ctx context.Context, o VideoOptions) (LocalTrack, error) {
 	if err := o.setDefaults(); err != nil {
 		return nil, err
 	}
+	if o.Simulcast {
+		return openSimulcast(o)
+	}
 	selector, err := vp8Selector(o)
 	if err != nil {
 		return nil, err
 	}
-	var md mediadevices.Track
-	if o.Source == "testsrc" {
-		w, h, label := o.Width, o.Height, o.Label
-		md = mediadevices.NewVideoTrack(&drawnSource{id: "testsrc", period: time.Second / time.Duration(o.FPS), closed: make(chan struct{}),
-			draw: func(n uint32) *image.RGBA { return Pattern(w, h, n, label) }}, selector)
-	} else {
-		md, err = openCamera(o, selector)
-		if err != nil {
-			return nil, err
-		}
+	md, err := openVideoSource(o, selector)
+	if err != nil {
+		return nil, err
 	}
 	return newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID), nil
+}
+
+// openVideoSource opens the test pattern or a camera at o's size and rate,
+// as a track that encodes with selector when bound.
+func openVideoSource(o VideoOptions, selector *mediadevices.CodecSelector) (mediadevices.Track, error) {
+	if o.Source == "testsrc" {
+		w, h, label := o.Width, o.Height, o.Label
+		return mediadevices.NewVideoTrack(&drawnSource{id: "testsrc", period: time.Second / time.Duration(o.FPS), closed: make(chan struct{}),
+			draw: func(n uint32) *image.RGBA { return Pattern(w, h, n, label) }}, selector), nil
+	}
+	return openCamera(o, selector)
 }
 
 func vp8Selector(o VideoOptions) (*mediadevices.CodecSelector, error) {

@@ -23,6 +23,11 @@ type LocalTrack interface {
 	Track() webrtc.TrackLocal
 	// Kind is video or audio.
 	Kind() webrtc.RTPCodecType
+	// Layers are the simulcast encodings sent after Track, in the order to
+	// offer them (see VideoOptions.Simulcast): Track is then the first
+	// layer, and every layer has Track's ID and StreamID and its own RID.
+	// Nil for a track sent as one encoding.
+	Layers() []webrtc.TrackLocal
 	// Close stops encoding and releases the source.
 	Close() error
 	// Gate turns the source on and off and reports what it captures.
@@ -33,14 +38,17 @@ type LocalTrack interface {
 // StreamID is a fresh UUID on every call (pion reads it several times while
 // building SDP), it stamps its own fixed payload type on every packet whatever
 // was negotiated, and its Unbind can wait forever if the source is closed
-// while a binding is still active.
+// while a binding is still active or a write has failed (see ptWriter).
 type localTrack struct {
 	md       mediadevices.Track
 	id       string
 	streamID string
+	rid      string // a simulcast layer's RTP stream id, else ""
 	mime     string // the one codec this track encodes, e.g. "video/VP8"
 
 	gate *Gate
+	// onBind, when set, runs before each binding starts encoding.
+	onBind func()
 
 	mu     sync.Mutex
 	bound  map[string]webrtc.TrackLocalContext
@@ -57,6 +65,12 @@ func newLocalTrack(md mediadevices.Track, mime, id, streamID string) *localTrack
 	}
 	return &localTrack{md: md, id: id, streamID: streamID, mime: mime, gate: g, bound: map[string]webrtc.TrackLocalContext{}}
 }
+
+// source is what StartPreview reads.
+func (t *localTrack) source() mediadevices.Track { return t.md }
+
+// Layers: a localTrack is one encoding.
+func (t *localTrack) Layers() []webrtc.TrackLocal { return nil }
 
 // Gate turns the source on and off and reports what it captures.
 func (t *localTrack) Gate() *Gate { return t.gate }
@@ -85,7 +99,7 @@ type trackLocal localTrack
 
 func (t *trackLocal) ID() string                { return t.id }
 func (t *trackLocal) StreamID() string          { return t.streamID }
-func (t *trackLocal) RID() string               { return "" }
+func (t *trackLocal) RID() string               { return t.rid }
 func (t *trackLocal) Kind() webrtc.RTPCodecType { return t.md.Kind() }
 
 func (t *trackLocal) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
@@ -97,6 +111,9 @@ func (t *trackLocal) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	pt, ok := firstPayloadType(ctx.CodecParameters(), t.mime)
 	if !ok {
 		return webrtc.RTPCodecParameters{}, errors.New("media: the peer did not negotiate " + t.mime)
+	}
+	if t.onBind != nil {
+		t.onBind()
 	}
 	wctx := &ptContext{TrackLocalContext: ctx, w: &ptWriter{w: ctx.WriteStream(), pt: uint8(pt)}}
 	codec, err := t.md.Bind(wctx)
@@ -144,9 +161,16 @@ type ptWriter struct {
 	pt uint8
 }
 
+// WriteRTP never fails: mediadevices ends a binding's send loop at the
+// first write error without telling a concurrent Unbind, which then waits
+// forever. pion's writes fail while a connection closes (its senders stop
+// before they unbind; a simulcast sender's several loops made that race
+// common), and pion unbinds right after; until then a failed packet is
+// simply lost.
 func (w *ptWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.PayloadType = w.pt
-	return w.w.WriteRTP(h, payload)
+	_, _ = w.w.WriteRTP(h, payload)
+	return h.MarshalSize() + len(payload), nil
 }
 
 func (w *ptWriter) Write(b []byte) (int, error) {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -49,14 +48,47 @@ type JoinOptions struct {
 // LocalTrack is a track to publish, and what it carries.
 type LocalTrack struct {
 	Track webrtc.TrackLocal
-	Kind  api.TrackKind
+	// Layers, for simulcast video, are the encodings sent after Track,
+	// which is then the first: each a TrackLocal with Track's ID and
+	// StreamID and its own RID (Track's too), offered in this order,
+	// smallest first as browsers do (roomsd's are "q", "h", "f"). They go
+	// on one transceiver with AddSimulcastTrack, which stamps the mid and
+	// rid header extensions the receiver needs. Nil sends Track alone.
+	Layers []webrtc.TrackLocal
+	Kind   api.TrackKind
 	// Level, for audio, reports the sound level now as -dBov (0 loudest,
 	// 127 silence); each packet carries it so the call knows who speaks.
 	Level func() uint8
 	// OnKeyframeRequest, when set, is called when a receiver asks for a
-	// keyframe (PLI or FIR); the client then reads the track's RTCP
-	// itself. For tracks that do not (pion's static tracks).
+	// keyframe (PLI or FIR), of any layer; the client then reads the
+	// track's RTCP itself. For tracks that do not (pion's static tracks).
 	OnKeyframeRequest func()
+	// OnLayerKeyframeRequest, when set, is called with a layer's RID
+	// when a receiver asks that layer for a keyframe (with Track's RID, ""
+	// if it has none, for a track sent alone); like OnKeyframeRequest,
+	// the client then reads each layer's RTCP itself.
+	OnLayerKeyframeRequest func(rid string)
+}
+
+// layers are all of t's encodings, Track first.
+func (t LocalTrack) layers() []webrtc.TrackLocal {
+	return append([]webrtc.TrackLocal{t.Track}, t.Layers...)
+}
+
+// keyframeRequests says whether the client reads t's RTCP, and what to
+// call for a keyframe request on the layer rid.
+func (t LocalTrack) keyframeRequests(rid string) (func(), bool) {
+	if t.OnKeyframeRequest == nil && t.OnLayerKeyframeRequest == nil {
+		return nil, false
+	}
+	return func() {
+		if t.OnKeyframeRequest != nil {
+			t.OnKeyframeRequest()
+		}
+		if t.OnLayerKeyframeRequest != nil {
+			t.OnLayerKeyframeRequest(rid)
+		}
+	}, true
 }
 
 // Errors that end a call for good; the client does not reconnect.
@@ -257,18 +289,25 @@ func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
 	if already {
 		return nil
 	}
-	sender, err := pc.AddTrack(t.Track)
+	var sender *webrtc.RTPSender
+	var err error
+	if len(t.Layers) == 0 {
+		sender, err = pc.AddTrack(t.Track)
+	} else {
+		sender, err = AddSimulcastTrack(pc, t.layers()...)
+	}
 	if err != nil {
 		return fmt.Errorf("publish %s track: %w", t.Kind, err)
 	}
+	_, readRTCP := t.keyframeRequests("")
 	call.mu.Lock()
 	keep := call.pub == pc && call.final == nil && call.senders[id] == nil &&
 		slices.ContainsFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == id })
 	if keep {
 		call.senders[id] = sender
-		if t.OnKeyframeRequest != nil {
+		if readRTCP {
 			// Under the lock, before the call can finish: Close waits.
-			call.wg.Add(1)
+			call.wg.Add(len(t.layers()))
 		}
 	}
 	call.mu.Unlock()
@@ -281,24 +320,20 @@ func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
 			call.levels.set(uint32(enc[0].SSRC), t.Level)
 		}
 	}
-	if t.OnKeyframeRequest != nil {
-		// Ends when the connection closes (a reconnect, leaving) or the
-		// track is unpublished.
-		go func() {
-			defer call.wg.Done()
-			for {
-				pkts, _, err := sender.ReadRTCP()
-				if err != nil {
-					return
-				}
-				for _, p := range pkts {
-					switch p.(type) {
-					case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-						t.OnKeyframeRequest()
-					}
-				}
+	if readRTCP {
+		// One reader a layer; each ends when the connection closes (a
+		// reconnect, leaving) or the track is unpublished.
+		for _, l := range t.layers() {
+			rid := ""
+			if len(t.Layers) > 0 {
+				rid = l.RID()
 			}
-		}()
+			onRequest, _ := t.keyframeRequests(l.RID())
+			go func() {
+				defer call.wg.Done()
+				readKeyframeRequests(sender, rid, onRequest)
+			}()
+		}
 	}
 	return nil
 }

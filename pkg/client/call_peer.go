@@ -12,7 +12,8 @@ import (
 )
 
 // defaultAPI negotiates what roomsd forwards: VP8 and Opus, with audio
-// levels stamped from levels.
+// levels stamped from levels, and the mid and rid header extensions that
+// tell simulcast layers apart (AddSimulcastTrack).
 func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []struct {
@@ -30,6 +31,9 @@ func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
 	}
 	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register audio level: %w", err)
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, fmt.Errorf("register simulcast extensions: %w", err)
 	}
 	reg := &interceptor.Registry{}
 	reg.Add(levels)
