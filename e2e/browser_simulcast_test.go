@@ -31,6 +31,7 @@ import (
 // sentLayer is one entry of roomsDebug.layers().layers.
 type sentLayer struct {
 	RID       string  `json:"rid"`
+	Active    bool    `json:"active"`
 	Width     int     `json:"width"`
 	Height    int     `json:"height"`
 	BytesSent float64 `json:"bytesSent"`
@@ -41,7 +42,16 @@ type sentLayer struct {
 type sentLayers struct {
 	Simulcast bool     `json:"simulcast"`
 	RIDs      []string `json:"rids"`
-	Capture   *struct {
+	Active    []string `json:"active"`
+	Server    *struct {
+		Track  string   `json:"track"`
+		Active []string `json:"active"`
+	} `json:"server"`
+	Track *struct {
+		ID   string `json:"id"`
+		Msid string `json:"msid"`
+	} `json:"track"`
+	Capture *struct {
 		Width  int `json:"width"`
 		Height int `json:"height"`
 	} `json:"capture"`
@@ -325,4 +335,157 @@ func TestSimulcastRefusedFallsBackToOneEncoding(t *testing.T) {
 	b.waitJS("the refusal noted", `window.roomsDebug.log().some((e) => e.what === 'simulcast refused')`)
 	goP.waitEvent(t, map[string]any{"type": "first_frame", "kind": "video", "name": "Pub"})
 	t.Logf("one encoding: %+v", l.Layers)
+}
+
+// layer is the entry of one RID, or a zero one.
+func (l sentLayers) layer(rid string) sentLayer {
+	for _, x := range l.Layers {
+		if x.RID == rid {
+			return x
+		}
+	}
+	return sentLayer{RID: rid}
+}
+
+// The server tells the publisher which layers somebody receives (layers),
+// and the page stops encoding the rest: with one viewer drawing the camera
+// small, only q goes out and h and f stop sending; when that viewer draws
+// it large, f is turned on again, sends, and the viewer decodes the large
+// picture on.
+func TestSimulcastUnneededLayersSuspended(t *testing.T) {
+	s := startServer(t)
+	r, err := s.c.CreateRoom(context.Background(), api.CreateRoomRequest{Name: "Simulcast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := newBrowser(t, 1280, 800)
+	pub.open(r.Link + "?autojoin=1&name=Pub&mic=0")
+	pub.waitJS("the camera sent", `window.roomsDebug.stats().framesSent > 10`)
+	if l := pub.layers(); !l.Simulcast || len(l.RIDs) != 3 {
+		t.Fatalf("the camera goes out with encodings %v, want q, h, f", l.RIDs)
+	}
+	viewer := newBrowser(t, 1280, 800)
+	// A small window: Pub's tile is smaller than the q layer.
+	if _, err := chromedp.Call(viewer.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 320, Height: 240, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	viewer.open(r.Link + "?autojoin=1&name=Viewer&camera=0&mic=0")
+	id := viewer.videoTrackOf("Pub")
+	viewer.waitJS("Pub's picture in its tile", `window.roomsDebug.participants().some((p) => p.name === 'Pub' && p.hasVideo)`)
+	sample(t, "the view sizing Pub's camera", func() (bool, string) {
+		vw := viewer.view()
+		_, ok := vw.Sizes[id]
+		return ok, fmt.Sprintf("%+v", vw)
+	})
+	small := viewer.view().Sizes[id]
+
+	// Only q is received: the server says so, and the page turns h and f
+	// off.
+	var l sentLayers
+	sample(t, "only q on", func() (bool, string) {
+		l = pub.layers()
+		return l.Server != nil && fmt.Sprint(l.Server.Active) == "[q]" && fmt.Sprint(l.Active) == "[q]", fmt.Sprintf("active %v, server %+v", l.Active, l.Server)
+	})
+	if l.Track == nil || l.Server.Track != l.Track.Msid {
+		t.Fatalf("layers names track %q, the camera is %+v", l.Server.Track, l.Track)
+	}
+	t.Logf("layers for %q (camera track id %q, msid %q): %v; encodings on: %v", l.Server.Track, l.Track.ID, l.Track.Msid, l.Server.Active, l.Active)
+	var rs recvVideo
+	sample(t, "the viewer decoding Pub's camera", func() (bool, string) {
+		rs = viewer.receiver(id)
+		return rs.Frames > 0 && rs.Width > 0, rs.String()
+	})
+	t.Logf("viewer (tile %dx%d): %s", small.W, small.H, rs)
+
+	// h and f stop sending; q goes on.
+	prev, prevAt := pub.layers(), time.Now()
+	var stopped sentLayers
+	var stoppedFor time.Duration
+	sample(t, "h and f not sending, q sending", func() (bool, string) {
+		cur, at := pub.layers(), time.Now()
+		still := cur.layer("h").BytesSent == prev.layer("h").BytesSent && cur.layer("f").BytesSent == prev.layer("f").BytesSent
+		qOn := cur.layer("q").BytesSent > prev.layer("q").BytesSent
+		note := fmt.Sprintf("%+v", cur.Layers)
+		if still && qOn {
+			stopped, stoppedFor = cur, at.Sub(prevAt)
+			return true, note
+		}
+		prev, prevAt = cur, at
+		return false, note
+	})
+	rate := func(a, b sentLayers, rid string, d time.Duration) float64 {
+		return (b.layer(rid).BytesSent - a.layer(rid).BytesSent) / d.Seconds()
+	}
+	t.Logf("suspended, over %.1f s: q %.0f B/s, h %.0f B/s, f %.0f B/s", stoppedFor.Seconds(),
+		rate(prev, stopped, "q", stoppedFor), rate(prev, stopped, "h", stoppedFor), rate(prev, stopped, "f", stoppedFor))
+	for _, x := range stopped.Layers {
+		t.Logf("layer %s: active %v, %dx%d, %.0f bytes, %.0f frames sent", x.RID, x.Active, x.Width, x.Height, x.BytesSent, x.Frames)
+	}
+	fWidth := stopped.layer("f").Width
+	if fWidth == 0 {
+		fWidth = 960
+	}
+
+	// The viewer's window grows: Pub's tile is drawn large, f is wanted,
+	// turned on and sent again, and the viewer decodes it.
+	if _, err := chromedp.Call(viewer.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1280, Height: 800, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sample(t, "the viewer's view sizing the tile larger", func() (bool, string) {
+		sz := viewer.view().Sizes[id]
+		return sz.W > small.W, fmt.Sprintf("%+v", sz)
+	})
+	large := viewer.view().Sizes[id]
+	t.Logf("viewer's tile now %dx%d", large.W, large.H)
+	if large.W*9 <= fWidth*5 { // h (half of f) would fill it: make it the spotlight
+		viewer.eval(`(() => { [...document.querySelectorAll('#grid .tile')].find((e) => e.querySelector('.name').textContent === 'Pub').click(); return '' })()`)
+		viewer.waitJS("Pub pinned", `window.roomsDebug.state().pinned && document.querySelector('#spotlight').dataset.kind === 'person'`)
+		sample(t, "the viewer's view sizing the spotlight", func() (bool, string) {
+			sz := viewer.view().Sizes[id]
+			return sz.W > large.W, fmt.Sprintf("%+v", sz)
+		})
+		large = viewer.view().Sizes[id]
+		t.Logf("viewer's spotlight %dx%d", large.W, large.H)
+	}
+	before := stopped
+	sample(t, "f on and sending again", func() (bool, string) {
+		cur := pub.layers()
+		on := false
+		for _, a := range cur.Active {
+			on = on || a == "f"
+		}
+		return on && cur.layer("f").BytesSent > before.layer("f").BytesSent && cur.layer("f").Width > 0, fmt.Sprintf("active %v, server %+v, %+v", cur.Active, cur.Server, cur.Layers)
+	})
+	var after recvVideo
+	sample(t, "the viewer decoding the large picture", func() (bool, string) {
+		after = viewer.receiver(id)
+		return after.Width >= fWidth*9/10 && after.Width > rs.Width, fmt.Sprintf("%s; f is %d wide", after, fWidth)
+	})
+	t.Logf("viewer, drawn large (%dx%d): %s", large.W, large.H, after)
+	var later recvVideo
+	sample(t, "the viewer still decoding the large picture", func() (bool, string) {
+		later = viewer.receiver(id)
+		return later.Frames >= after.Frames+30 && later.Width == after.Width, later.String()
+	})
+	t.Logf("viewer, later: %s", later)
+	a, aAt := pub.layers(), time.Now()
+	time.Sleep(2 * time.Second)
+	b, bAt := pub.layers(), time.Now()
+	d := bAt.Sub(aAt)
+	t.Logf("f on again, over %.1f s: q %.0f B/s, h %.0f B/s, f %.0f B/s; encodings on %v, server %+v", d.Seconds(),
+		rate(a, b, "q", d), rate(a, b, "h", d), rate(a, b, "f", d), b.Active, b.Server)
+	for _, e := range pub.layersLog() {
+		t.Logf("publisher log: %s", e)
+	}
+}
+
+// layersLog gives the notes the page made of the layers it turned on and off.
+func (b *browser) layersLog() []string {
+	b.t.Helper()
+	var out []string
+	s := b.eval(`JSON.stringify(window.roomsDebug.log().filter((e) => e.what === 'layers').map((e) => e.t + ' ms: ' + e.err))`)
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		b.t.Fatalf("log: %v: %s", err, s)
+	}
+	return out
 }

@@ -174,7 +174,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	cameraNote, micNote := "camera off", "microphone off"
 	if v, err := media.OpenVideo(ctx, media.VideoOptions{Source: video, Label: labelFor(name), Simulcast: o.simulcast}); err == nil {
 		videoTrack = v
-		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo})
+		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo, OnLayers: v.SetActiveLayers})
 		closers = append(closers, v.Close)
 		cameraNote = map[bool]string{true: "test pattern", false: video}[video == "testsrc"]
 	} else if !errors.Is(err, media.ErrNone) {

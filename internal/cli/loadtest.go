@@ -12,11 +12,12 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/loadtest"
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 func newCmdLoadtest(f *Factory) *cobra.Command {
 	o := loadtest.Options{}
-	var layout string
+	var layout, tileSize string
 	var simulcast bool
 	cmd := &cobra.Command{
 		Use:   "loadtest",
@@ -32,7 +33,13 @@ Publishers send their video as simulcast, as rooms join and browsers do: three l
 of the pattern, q 160x120 (80 kbps), h 320x240 (200 kbps) and f 640x480 (500 kbps),
 and the server forwards one of them to each viewer. A keyframe request on a layer
 restarts that layer's clip at its keyframe. --simulcast=false sends one 320x240 layer
-(150 kbps), as before simulcast.`,
+(150 kbps), as before simulcast.
+
+Each viewer tells the server how large it draws the videos it shows (--tile-size):
+by default what a 240x70 terminal draws for the layout (5x5: 48x28 pixels a tile),
+so terminals get the smallest layer; a layer nobody receives is suspended and its
+publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
+--tile-size none sends no size (every viewer gets the largest layer).`,
 		Example: `  # one publisher seen by 20
   rooms loadtest --publishers 1 --subscribers 20 --duration 30s
   # a 50-person room, everyone on camera, each showing a 5x5 page of tiles
@@ -49,6 +56,17 @@ restarts that layer's clip at its keyframe. --simulcast=false sends one 320x240 
 				return usageErr("--video-layout %q: use speaker, 3x3, 4x4, 5x5, 7x7 or all", layout)
 			}
 			o.Tiles = tiles
+			switch tileSize {
+			case "terminal":
+				o.TileSize = loadtest.TerminalTile(tiles, o.Publishers)
+			case "none":
+			default:
+				var w, h int
+				if n, err := fmt.Sscanf(tileSize, "%dx%d", &w, &h); n != 2 || err != nil || w < 1 || h < 1 || w > 16384 || h > 16384 {
+					return usageErr("--tile-size %q: use WxH (e.g. 320x180), terminal or none", tileSize)
+				}
+				o.TileSize = api.Size{W: w, H: h}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if o.Publishers > 0 {
@@ -117,6 +135,8 @@ restarts that layer's clip at its keyframe. --simulcast=false sends one 320x240 
 	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
 	fl.IntVar(&o.Speakers, "speakers", 2, "publishers per room whose audio is marked as speech (the rest as a quiet room)")
 	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")
+	fl.StringVar(&tileSize, "tile-size", "terminal", "the size viewers draw each video at, which picks its simulcast layer: WxH in pixels, terminal (a 240x70 terminal's tiles for the layout) or none")
+	_ = cmd.RegisterFlagCompletionFunc("tile-size", cobra.FixedCompletions([]string{"terminal", "none", "320x180", "640x360", "1280x720"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("video-layout", cobra.FixedCompletions([]string{"speaker", "3x3", "4x4", "5x5", "7x7", "all"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

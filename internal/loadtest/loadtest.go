@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -48,11 +49,30 @@ type Options struct {
 	// arrive); the others it hides, and the server stops sending them, as
 	// a terminal does with tiles on other pages. 0 shows every video.
 	Tiles int
+	// TileSize is the size, in pixels, each shown video is drawn at, sent
+	// in the view so the server picks the simulcast layer that fits; the
+	// zero Size sends none (the largest layer). TerminalTile gives what a
+	// terminal draws for a layout.
+	TileSize api.Size
 	// Speakers is how many publishers per room send their audio marked as
 	// speech (level -25 dBov); the others mark it as a quiet room (-90),
 	// as in a real call where a few talk at once. The server forwards
 	// only the loudest few voices.
 	Speakers int
+}
+
+// TerminalTile is the size of one tile's video when a 240x70 terminal
+// (240x140 half-block pixels) shows tiles videos in a grid; 0 tiles: n.
+func TerminalTile(tiles, n int) api.Size {
+	if tiles <= 0 {
+		tiles = max(n, 1)
+	}
+	cols := 1
+	for cols*cols < tiles {
+		cols++
+	}
+	rows := (tiles + cols - 1) / cols
+	return api.Size{W: 240 / cols, H: 140 / rows}
 }
 
 // Layouts are the --video-layout names and the tiles each shows.
@@ -103,13 +123,20 @@ type participant struct {
 	video    []*webrtc.TrackLocalStaticSample // one a layer, in the order of the clips
 	audio    *webrtc.TrackLocalStaticSample
 
-	tiles  int      // videos shown; 0: all
-	shown  int      // videos shown so far
-	hidden []string // video track ids hidden, as sent to the server
+	tiles int      // videos shown; 0: all
+	size  api.Size // the size each shown video is drawn at
+	shown int      // videos shown so far
+	// view is what it shows, sent (at most 4 times a second) when dirty;
+	// the events goroutine's own.
+	view  api.View
+	dirty bool
 
 	// keyframe, one a layer: a receiver asked that layer for one; its
 	// clip restarts at its keyframe, as an encoder would send one.
 	keyframe []atomic.Bool
+	// off, one a layer: the server said nobody receives it; it is not
+	// sent until named again, as an encoder would stop.
+	off []atomic.Bool
 
 	firstFrame atomic.Int64 // ns after join; 0 until then
 	packets    atomic.Uint64
@@ -173,7 +200,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 			if i < o.Publishers {
 				clips = o.Clips
 			}
-			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), clips, o.Audio, i < o.Speakers, o.Tiles, &wg)
+			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), clips, o.Audio, i < o.Speakers, o.Tiles, o.TileSize, &wg)
 			if err != nil {
 				var se *api.SignalError
 				code := "error"
@@ -300,9 +327,9 @@ func clipsOK(clips []rmedia.Clip) bool {
 
 // join brings one participant in and counts what it receives; with clips
 // it publishes them (see publisher).
-func join(ctx context.Context, c *client.Client, roomID, name string, clips []rmedia.Clip, withAudio, speaker bool, tiles int, wg *sync.WaitGroup) (*participant, error) {
+func join(ctx context.Context, c *client.Client, roomID, name string, clips []rmedia.Clip, withAudio, speaker bool, tiles int, size api.Size, wg *sync.WaitGroup) (*participant, error) {
 	_, key, _ := ed25519.GenerateKey(nil)
-	p := &participant{tiles: tiles}
+	p := &participant{tiles: tiles, size: size}
 	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
 	if len(clips) > 0 {
 		opts.Tracks = p.publisher(name, clips, withAudio, speaker)
@@ -318,15 +345,36 @@ func join(ctx context.Context, c *client.Client, roomID, name string, clips []rm
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for ev := range call.Events() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var ev client.Event
+			select {
+			case e, ok := <-call.Events():
+				if !ok {
+					return
+				}
+				ev = e
+			case <-tick.C:
+				if p.dirty && call.SetView(p.view) == nil {
+					p.dirty = false
+				}
+				continue
+			}
 			if rt, ok := ev.(client.RemoteTrack); ok {
 				shown := rt.Info.Kind == api.KindAudio || p.tiles == 0 || p.shown < p.tiles
 				if rt.Info.Kind != api.KindAudio {
+					p.dirty = true
 					if shown {
 						p.shown++
+						if p.size != (api.Size{}) {
+							if p.view.Sizes == nil {
+								p.view.Sizes = map[string]api.Size{}
+							}
+							p.view.Sizes[rt.Info.ID] = p.size
+						}
 					} else {
-						p.hidden = append(p.hidden, rt.Info.ID)
-						_ = call.SetHidden(p.hidden)
+						p.view.Hidden = append(p.view.Hidden, rt.Info.ID)
 					}
 				}
 				wg.Add(1)
@@ -386,6 +434,7 @@ func drain(rt client.RemoteTrack) {
 // quiet room.
 func (p *participant) publisher(name string, clips []rmedia.Clip, withAudio, speaker bool) []client.LocalTrack {
 	p.keyframe = make([]atomic.Bool, len(clips))
+	p.off = make([]atomic.Bool, len(clips))
 	rids := map[string]int{}
 	for i, clip := range clips {
 		var opts []func(*webrtc.TrackLocalStaticRTP)
@@ -397,7 +446,15 @@ func (p *participant) publisher(name string, clips []rmedia.Clip, withAudio, spe
 		p.video = append(p.video, t)
 	}
 	video := client.LocalTrack{Track: p.video[0], Kind: api.KindVideo,
-		OnLayerKeyframeRequest: func(rid string) { p.keyframe[rids[rid]].Store(true) }}
+		OnLayerKeyframeRequest: func(rid string) { p.keyframe[rids[rid]].Store(true) },
+		OnLayers: func(active []string) {
+			for rid, i := range rids {
+				on := slices.Contains(active, rid)
+				if p.off[i].Swap(!on) && on {
+					p.keyframe[i].Store(true) // an encoder restarts with one
+				}
+			}
+		}}
 	for _, t := range p.video[1:] {
 		video.Layers = append(video.Layers, t)
 	}
@@ -428,6 +485,9 @@ func publish(p *participant, clips []rmedia.Clip, withAudio bool, stop <-chan st
 			return
 		case <-vt.C:
 			for i, clip := range clips {
+				if p.off[i].Load() {
+					continue // its timestamps stop too: the server bridges them
+				}
 				if p.keyframe[i].Swap(false) {
 					vi[i] = 0 // a clip's first frame is its keyframe
 				}

@@ -3,7 +3,10 @@ package media
 import (
 	"errors"
 	"image"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/mediadevices/pkg/io/video"
@@ -43,6 +46,7 @@ type simulcastTrack struct {
 	capture mediadevices.Track
 	gate    *Gate
 	layers  []*localTrack
+	sources []*layerSource // one a layer, as layers
 
 	mu     sync.Mutex
 	closed bool
@@ -72,6 +76,7 @@ func openSimulcast(o VideoOptions) (LocalTrack, error) {
 			return nil, err
 		}
 		src := &layerSource{id: o.Source + "-" + l.RID, capture: vt, w: l.Width, h: l.Height, scale: l.Width != o.Width || l.Height != o.Height}
+		t.sources = append(t.sources, src)
 		md := mediadevices.NewVideoTrack(src, selector)
 		t.layers = append(t.layers, &localTrack{md: md, id: o.TrackID, streamID: o.StreamID, rid: l.RID, mime: webrtc.MimeTypeVP8,
 			gate: gate, onBind: src.restart, bound: map[string]webrtc.TrackLocalContext{}})
@@ -93,6 +98,20 @@ func (t *simulcastTrack) Layers() []webrtc.TrackLocal {
 	}
 	return out
 }
+
+// SetActiveLayers slows the layers nobody receives to suspendedFPS: their
+// encoders all but stop, and a layer named again is back at full rate
+// (the receiver asks it for a keyframe).
+func (t *simulcastTrack) SetActiveLayers(rids []string) {
+	for i, l := range t.layers {
+		t.sources[i].off.Store(!slices.Contains(rids, l.rid))
+	}
+}
+
+// suspendedEvery is how often a suspended layer still passes a frame on:
+// mediadevices' send loop notices an unbind only between two frames, so
+// a layer fed nothing could not be unbound.
+const suspendedEvery = 500 * time.Millisecond
 
 // Close unbinds and closes the layers while the capture still produces
 // frames (mediadevices notices an unbind only between two frames), then
@@ -119,6 +138,11 @@ type layerSource struct {
 	w, h    int
 	scale   bool
 
+	// off: nobody receives this layer; Read passes a frame on only every
+	// suspendedEvery. last is when Read last passed one (Read's own).
+	off  atomic.Bool
+	last time.Time
+
 	mu sync.Mutex
 	r  video.Reader
 }
@@ -143,6 +167,11 @@ func (s *layerSource) Read() (image.Image, func(), error) {
 	r := s.r
 	s.mu.Unlock()
 	img, release, err := r.Read()
+	for err == nil && s.off.Load() && time.Since(s.last) < suspendedEvery {
+		release()
+		img, release, err = r.Read()
+	}
+	s.last = time.Now()
 	if err != nil || !s.scale {
 		return img, release, err
 	}

@@ -330,3 +330,44 @@ func TestCloseBeforeConnected(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulcastSuspendedLayers: layers nobody receives go down to a frame
+// every suspendedEvery while the others keep their rate, and a layer named
+// again is back at full rate.
+func TestSimulcastSuspendedLayers(t *testing.T) {
+	video, err := OpenVideo(context.Background(), VideoOptions{Source: "testsrc", Simulcast: true, FPS: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, _ := publishSimulcast(t, video)
+	count := func() (n map[string]int) {
+		n = map[string]int{}
+		seen.snapshot(func(l map[string]*layerSeen) {
+			for rid, s := range l {
+				n[rid] = len(s.frames)
+			}
+		})
+		return n
+	}
+	waitFor(t, "frames on every layer", func() bool { n := count(); return n["q"] > 0 && n["h"] > 0 && n["f"] > 0 })
+	// rates counts frames per layer while q, alone, gets 30 more.
+	rates := func() map[string]int {
+		start := count()
+		waitFor(t, "30 more frames on q", func() bool { return count()["q"] >= start["q"]+30 })
+		end := count()
+		return map[string]int{"q": end["q"] - start["q"], "h": end["h"] - start["h"], "f": end["f"] - start["f"]}
+	}
+	video.SetActiveLayers([]string{"q"})
+	rates() // the frames on their way
+	off := rates()
+	// 30 frames at 15 fps is 2 s: 4 frames a layer at 2 a second, 5 at most.
+	if off["h"] > 8 || off["f"] > 8 {
+		t.Errorf("suspended h and f still got %d and %d frames while q got %d", off["h"], off["f"], off["q"])
+	}
+	video.SetActiveLayers([]string{"q", "f"})
+	rates()
+	on := rates()
+	if on["f"] <= 8 || on["h"] > 8 {
+		t.Errorf("with q and f named, f got %d frames and h %d while q got %d; want f past the suspended rate and h still at it", on["f"], on["h"], on["q"])
+	}
+}

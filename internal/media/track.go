@@ -28,6 +28,10 @@ type LocalTrack interface {
 	// layer, and every layer has Track's ID and StreamID and its own RID.
 	// Nil for a track sent as one encoding.
 	Layers() []webrtc.TrackLocal
+	// SetActiveLayers says which layers (RIDs) somebody receives: the
+	// others are encoded at 2 frames a second only, until named again.
+	// A track sent as one encoding ignores it.
+	SetActiveLayers(rids []string)
 	// Close stops encoding and releases the source.
 	Close() error
 	// Gate turns the source on and off and reports what it captures.
@@ -71,6 +75,9 @@ func (t *localTrack) source() mediadevices.Track { return t.md }
 
 // Layers: a localTrack is one encoding.
 func (t *localTrack) Layers() []webrtc.TrackLocal { return nil }
+
+// SetActiveLayers: a localTrack is one encoding, always sent.
+func (t *localTrack) SetActiveLayers([]string) {}
 
 // Gate turns the source on and off and reports what it captures.
 func (t *localTrack) Gate() *Gate { return t.gate }

@@ -25,6 +25,8 @@ type fanout struct {
 	// gets the one it wants; otherwise every binding gets layer 0.
 	simulcast bool
 	layers    *[maxLayers]atomic.Pointer[layer]
+	// switches counts bindings moved between layers (the SFU's).
+	switches *atomic.Uint64
 
 	mu    sync.Mutex // writers of binds, paused and sizes
 	binds atomic.Pointer[[]*binding]
@@ -196,6 +198,9 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 			if !key || b.paused.Load() || (b.want != li && b.want >= 0 && b.cur >= 0) {
 				b.mu.Unlock()
 				continue // another layer's subscriber
+			}
+			if b.cur >= 0 && f.switches != nil {
+				f.switches.Add(1)
 			}
 			b.switchTo(li, pkt, f.layers, f.codec.ClockRate)
 		}

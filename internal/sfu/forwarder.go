@@ -73,6 +73,7 @@ func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		done:      make(chan struct{}),
 	}
 	f.local = newFanout(remote.Codec().RTPCodecCapability, id, pub.id, remote.Kind(), &f.layers, f.simulcast)
+	f.local.switches = &pub.router.sfu.switches
 	f.audible.Store(true)
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		for _, ext := range recv.GetParameters().HeaderExtensions {
@@ -150,6 +151,7 @@ func (f *forwarder) read(li int8) {
 			}
 			return
 		}
+		f.pub.router.sfu.received.Add(1)
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}

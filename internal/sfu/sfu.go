@@ -45,7 +45,11 @@ type SFU struct {
 	retransmitted atomic.Uint64
 	// refused counts tracks not forwarded (too many from one participant,
 	// or a screen past the call's cap).
-	refused       atomic.Uint64
+	refused atomic.Uint64
+	// received counts packets read from publishers (every layer);
+	// switches, subscribers moved from one simulcast layer to another.
+	received      atomic.Uint64
+	switches      atomic.Uint64
 	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
@@ -191,6 +195,12 @@ func (s *SFU) Forwarded() uint64 { return s.forwarded.Load() }
 
 // Retransmitted counts packets sent again on subscribers' NACKs.
 func (s *SFU) Retransmitted() uint64 { return s.retransmitted.Load() }
+
+// Received counts RTP packets read from publishers, every simulcast layer.
+func (s *SFU) Received() uint64 { return s.received.Load() }
+
+// LayerSwitches counts subscribers moved from one simulcast layer to another.
+func (s *SFU) LayerSwitches() uint64 { return s.switches.Load() }
 
 // Refused counts published tracks that were not forwarded.
 func (s *SFU) Refused() uint64 { return s.refused.Load() }

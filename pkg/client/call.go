@@ -68,6 +68,12 @@ type LocalTrack struct {
 	// if it has none, for a track sent alone); like OnKeyframeRequest,
 	// the client then reads each layer's RTCP itself.
 	OnLayerKeyframeRequest func(rid string)
+	// OnLayers, when set, is told which layers (RIDs) of this simulcast
+	// track somebody receives whenever the server says (the smallest
+	// always): the others may stop being encoded until named again. A
+	// new connection (a reconnect) starts with every layer wanted, and
+	// OnLayers is called with all of them then.
+	OnLayers func(active []string)
 }
 
 // layers are all of t's encodings, Track first.
@@ -253,6 +259,7 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 		}
 	}
 	call.mu.Unlock()
+	call.allLayers()
 	call.emit(Joined{joined})
 	call.mu.Lock()
 	local := append([]LocalTrack(nil), call.local...)

@@ -147,6 +147,11 @@ func (call *Call) dispatch(m api.Message) error {
 		if json.Unmarshal(m.Data, &ch) == nil {
 			call.emit(Chat{ch})
 		}
+	case api.MsgLayers:
+		var l api.Layers
+		if json.Unmarshal(m.Data, &l) == nil {
+			call.setLayers(l)
+		}
 	case api.MsgSpeaking:
 		var sp api.Speaking
 		if json.Unmarshal(m.Data, &sp) == nil {

@@ -3,12 +3,15 @@ package client
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // AddSimulcastTrack adds to pc one sendonly transceiver whose sender sends
@@ -155,5 +158,52 @@ func readKeyframeRequests(sender *webrtc.RTPSender, rid string, onRequest func()
 				onRequest()
 			}
 		}
+	}
+}
+
+// setLayers hands the server's word on which layers of one of our tracks
+// somebody receives to that track.
+func (call *Call) setLayers(l api.Layers) {
+	call.mu.Lock()
+	i := slices.IndexFunc(call.local, func(t LocalTrack) bool { return t.Track.ID() == l.Track })
+	var t LocalTrack
+	if i >= 0 {
+		t = call.local[i]
+	}
+	call.mu.Unlock()
+	if i < 0 || t.OnLayers == nil || len(t.Layers) == 0 {
+		return
+	}
+	known := map[string]bool{}
+	for _, tl := range t.layers() {
+		known[tl.RID()] = true
+	}
+	var active []string
+	for _, rid := range l.Active {
+		if known[rid] {
+			active = append(active, rid)
+		}
+	}
+	if len(active) == 0 {
+		return // never none: the server always names one
+	}
+	t.OnLayers(active)
+}
+
+// allLayers tells every simulcast track that every layer is wanted: a new
+// connection's server side knows nothing of what was suspended.
+func (call *Call) allLayers() {
+	call.mu.Lock()
+	local := slices.Clone(call.local)
+	call.mu.Unlock()
+	for _, t := range local {
+		if t.OnLayers == nil || len(t.Layers) == 0 {
+			continue
+		}
+		var all []string
+		for _, tl := range t.layers() {
+			all = append(all, tl.RID())
+		}
+		t.OnLayers(all)
 	}
 }

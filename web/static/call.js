@@ -160,6 +160,9 @@ export class Call {
     // connection shows everything, in the largest size); at: when; timer:
     // a view waiting for its turn.
     this.view = { want: [], wantSizes: {}, sent: [], sentSizes: {}, at: -Infinity, timer: 0, timerAt: 0 };
+    // sendLayers: the last `layers` for the camera on this connection
+    // ({track, active}; null: none yet, every encoding on).
+    this.sendLayers = null;
   }
 
   emit(type, detail) {
@@ -243,6 +246,7 @@ export class Call {
     this.pendPub = [];
     this.pendSub = [];
     this.subLayout = [];
+    this.sendLayers = null; // the new server peer knows nothing: every encoding starts on
     this.remote.clear();
     this.trackInfo.clear();
     const seen = new Set();
@@ -383,6 +387,9 @@ export class Call {
           this.trackInfo.delete(d.id);
           if (this.remote.delete(d.id)) this.emit('media', { participant: d.participant_id });
         }
+        break;
+      case 'layers':
+        await this.onLayers(d);
         break;
       case 'room_updated':
         this.room = d;
@@ -663,16 +670,76 @@ export class Call {
     await sender.setParameters(p).catch((err) => this.note('simulcast fallback', err));
   }
 
+  // cameraMsid is the id our publish offer gave the camera's track (its
+  // msid), the one the server names it by; null when it has none yet.
+  cameraMsid() {
+    const sender = this.senders.video;
+    const pub = this.pub;
+    if (!sender || !pub || !pub.localDescription) return null;
+    const tr = pub.getTransceivers().find((x) => x.sender === sender);
+    if (!tr || tr.mid === null) return null;
+    const s = parseSDP(pub.localDescription.sdp).find((x) => x.mid === tr.mid);
+    return (s && s.track) || null;
+  }
+
+  // onLayers turns the camera's encodings on and off as the server's
+  // `layers` says (docs/protocol.md): those it names go on, the rest off,
+  // so the browser stops encoding and sending the layers nobody receives
+  // until a later `layers` names them again (Chromium restarts a layer
+  // with a keyframe). A message for a track that is not our camera is
+  // ignored, and one that would leave no encoding on changes nothing. It
+  // belongs to the connection: a new one has a new transceiver, with
+  // every encoding on.
+  async onLayers(d) {
+    const sender = this.senders.video;
+    const track = typeof d.track === 'string' ? d.track : '';
+    if (!sender || !track || !Array.isArray(d.active)) return;
+    const msid = this.cameraMsid();
+    if (track !== msid && !(sender.track && sender.track.id === track)) {
+      this.note('layers', `not our camera: ${track}`);
+      return;
+    }
+    const active = d.active.map(String);
+    this.sendLayers = { track, active };
+    const p = sender.getParameters();
+    const enc = p.encodings || [];
+    const named = enc.filter((e) => e.rid);
+    if (!named.length) return; // one encoding: nothing to choose
+    const on = (e) => !e.rid || active.includes(e.rid);
+    if (!enc.some(on)) {
+      this.note('layers', `${active.join(',') || 'none'} names none of ${named.map((e) => e.rid).join(',')}: all stay on`);
+      return;
+    }
+    let changed = false;
+    for (const e of named) {
+      const want = active.includes(e.rid);
+      if (e.active !== want) {
+        e.active = want;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    try {
+      await sender.setParameters(p);
+      this.note('layers', 'sending ' + enc.filter((e) => e.active).map((e) => e.rid || '-').join(','));
+    } catch (e) {
+      this.note('layers', e);
+    }
+  }
+
   // layers describes what the camera sends, per encoding (outbound-rtp):
-  // [{rid, active, width, height, bytesSent, framesSent, fps, limit}].
+  // [{rid, active, width, height, bytesSent, framesSent, fps, limit}];
+  // active is the encoding's, as set from the server's `layers`.
   async layers() {
     const sender = this.senders.video;
     if (!sender || !this.pub) return [];
+    const on = new Map((sender.getParameters().encodings || []).map((e) => [e.rid || '', e.active !== false]));
     const out = [];
     (await sender.getStats()).forEach((s) => {
       if (s.type !== 'outbound-rtp') return;
+      const rid = s.rid || '';
       out.push({
-        rid: s.rid || '', active: s.active !== false, width: s.frameWidth || 0, height: s.frameHeight || 0,
+        rid, active: on.has(rid) ? on.get(rid) : s.active !== false, width: s.frameWidth || 0, height: s.frameHeight || 0,
         bytesSent: s.bytesSent || 0, framesSent: s.framesSent || 0, fps: s.framesPerSecond || 0,
         limit: s.qualityLimitationReason || '', encoder: s.encoderImplementation || '',
       });

@@ -330,14 +330,22 @@ window.roomsDebug = {
   // layers: what our camera sends, per simulcast encoding (outbound-rtp):
   // [{rid, active, width, height, bytesSent, framesSent, fps, limit}];
   // simulcast: whether it goes out as simulcast, with rids, the encodings
-  // asked for; capture: the camera's size.
+  // asked for, and active, those of them on now (the server's `layers`
+  // turns off those nobody receives); server: that last `layers` on this
+  // connection ({track, active}, null before one); track: the camera
+  // track's id and the id our offer's msid gives it, which the server's
+  // `layers` names; capture: the camera's size.
   async layers() {
     const c = page.call;
-    if (!c) return { simulcast: false, rids: [], capture: null, layers: [] };
+    if (!c) return { simulcast: false, rids: [], active: [], server: null, track: null, capture: null, layers: [] };
     const st = c.local.video && c.local.video.getSettings ? c.local.video.getSettings() : null;
     const sender = c.senders.video;
-    const rids = sender ? (sender.getParameters().encodings || []).map((e) => e.rid || '') : [];
-    return { simulcast: rids.length > 1, rids, capture: st ? { width: st.width || 0, height: st.height || 0 } : null, layers: await c.layers() };
+    const enc = sender ? sender.getParameters().encodings || [] : [];
+    const rids = enc.map((e) => e.rid || '');
+    const active = enc.filter((e) => e.active !== false).map((e) => e.rid || '');
+    const server = c.sendLayers ? { track: c.sendLayers.track, active: c.sendLayers.active.slice() } : null;
+    const track = sender ? { id: sender.track ? sender.track.id : '', msid: c.cameraMsid() || '' } : null;
+    return { simulcast: rids.length > 1, rids, active, server, track, capture: st ? { width: st.width || 0, height: st.height || 0 } : null, layers: await c.layers() };
   },
   // receivers describes the subscribe connection: per m-section, who and
   // what it carries and whether media arrives.
