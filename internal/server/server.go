@@ -133,6 +133,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			Help: "RTP packets received from publishers, every simulcast layer."}, func() float64 { return float64(media.Received()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_layer_switches_total",
 			Help: "Subscribers moved from one simulcast layer of a track to another (at a keyframe)."}, func() float64 { return float64(media.LayerSwitches()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_loss_caps_total",
+			Help: "Simulcast subscribers given a smaller layer for 10 s because their receiver reports showed over 10% loss."}, func() float64 { return float64(media.LossCaps()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_refused_tracks_total",
 			Help: "Published tracks not forwarded: a screen past the call's cap, or more than 4 tracks from one participant."}, func() float64 { return float64(media.Refused()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_calls", Help: "Live calls."},

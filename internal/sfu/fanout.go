@@ -61,6 +61,10 @@ type binding struct {
 	cur, want int8
 	size      tileSize
 	tsOff     uint32
+	// maxArea, until capUntil (unix ns), caps the layer's picture area:
+	// the subscriber reported losing packets (capped.go).
+	maxArea  int64
+	capUntil int64
 }
 
 func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType,
@@ -87,7 +91,7 @@ func (f *fanout) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 		b.paused.Store(f.paused[b.ssrc])
 		b.size = f.sizes[b.ssrc]
 		if f.simulcast {
-			b.cur, b.want = -1, chooseLayer(f.layers, b.size, time.Now().UnixNano())
+			b.cur, b.want = -1, chooseLayer(f.layers, b.size, time.Now().UnixNano(), 0)
 		}
 		old := *f.binds.Load()
 		next := make([]*binding, 0, len(old)+1)
@@ -163,7 +167,7 @@ func (f *fanout) reselect(now int64) (waiting, needed uint8) {
 	}
 	for _, b := range *f.binds.Load() {
 		b.mu.Lock()
-		if w := chooseLayer(f.layers, b.size, now); w >= 0 {
+		if w := chooseLayer(f.layers, b.size, now, b.capArea(now)); w >= 0 {
 			b.want = w
 		}
 		if !b.paused.Load() {

@@ -249,7 +249,7 @@ func (f *forwarder) subscribe(p *Peer) {
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
 	if f.simulcast {
-		f.requestKeyframe(chooseLayer(&f.layers, size, time.Now().UnixNano()))
+		f.requestKeyframe(chooseLayer(&f.layers, size, time.Now().UnixNano(), 0))
 	} else {
 		f.requestKeyframe(0)
 	}
@@ -281,6 +281,10 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 				f.keyframeFor(pkt.MediaSSRC)
 			case *rtcp.TransportLayerNack:
 				f.answerNack(pkt)
+			case *rtcp.ReceiverReport:
+				for _, r := range pkt.Reports {
+					f.onLoss(r.SSRC, r.FractionLost)
+				}
 			}
 		}
 	}

@@ -70,10 +70,13 @@ type tileSize struct{ w, h int32 }
 
 // chooseLayer picks, among the layers ready now, the smallest whose
 // picture fills the tile (within a tenth), or else the largest; no size:
-// the largest. -1 when none is ready.
-func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now int64) int8 {
+// the largest. maxArea > 0 caps the picture's area (a subscriber losing
+// packets, capped.go); if no ready layer is that small, the smallest.
+// -1 when none is ready.
+func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now, maxArea int64) int8 {
 	best, bestArea := int8(-1), int64(0)
 	fit, fitArea := int8(-1), int64(0)
+	least, leastArea := int8(-1), int64(0)
 	for i := range layers {
 		l := layers[i].Load()
 		if !l.ready(now) {
@@ -81,6 +84,12 @@ func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now in
 		}
 		w, h := l.w.Load(), l.h.Load()
 		area := int64(w) * int64(h)
+		if least < 0 || area < leastArea {
+			least, leastArea = int8(i), area
+		}
+		if maxArea > 0 && area > maxArea {
+			continue
+		}
 		if best < 0 || area > bestArea {
 			best, bestArea = int8(i), area
 		}
@@ -90,6 +99,9 @@ func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now in
 	}
 	if fit >= 0 {
 		return fit
+	}
+	if best < 0 {
+		return least
 	}
 	return best
 }

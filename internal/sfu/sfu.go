@@ -48,8 +48,10 @@ type SFU struct {
 	refused atomic.Uint64
 	// received counts packets read from publishers (every layer);
 	// switches, subscribers moved from one simulcast layer to another.
-	received      atomic.Uint64
-	switches      atomic.Uint64
+	received atomic.Uint64
+	switches atomic.Uint64
+	// capped counts subscribers' layers capped for their reported loss.
+	capped        atomic.Uint64
 	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
@@ -201,6 +203,10 @@ func (s *SFU) Received() uint64 { return s.received.Load() }
 
 // LayerSwitches counts subscribers moved from one simulcast layer to another.
 func (s *SFU) LayerSwitches() uint64 { return s.switches.Load() }
+
+// LossCaps counts simulcast subscribers moved to a smaller layer because
+// their receiver reports showed them losing packets.
+func (s *SFU) LossCaps() uint64 { return s.capped.Load() }
 
 // Refused counts published tracks that were not forwarded.
 func (s *SFU) Refused() uint64 { return s.refused.Load() }

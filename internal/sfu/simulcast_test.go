@@ -269,9 +269,10 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 	}
 	trackID := fs[0].info.ID
 	var got received
+	var subTrack *webrtc.TrackRemote
 	select {
-	case tr := <-sub.tracks:
-		go got.read(tr)
+	case subTrack = <-sub.tracks:
+		go got.read(subTrack)
 	case <-time.After(20 * time.Second):
 		t.Fatal("the subscriber never got the track")
 	}
@@ -299,6 +300,19 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 	sub.peer.SetView(nil, nil)
 	got.waitLayer(t, "size taken back", 2)
 	waitActive(t, pub, "q", "f")
+	// A subscriber reporting heavy loss is capped below the layer it gets.
+	loss := &rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: uint32(subTrack.SSRC()), FractionLost: 128}}}
+	if err := sub.sub.WriteRTCP([]rtcp.Packet{loss}); err != nil {
+		t.Fatal(err)
+	}
+	got.waitLayer(t, "half its packets lost", 1)
+	if s.LossCaps() == 0 {
+		t.Error("the loss cap was not counted")
+	}
+	sp.stopped[1].Store(true)
+	got.waitLayer(t, "capped, and the middle layer stopped", 0)
+	sp.stopped[1].Store(false)
+	got.waitLayer(t, "the middle layer back", 1)
 	sp.stopped[2].Store(true)
 	got.waitLayer(t, "the top layer stopped", 1)
 
