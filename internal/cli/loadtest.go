@@ -118,7 +118,9 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 			tb.row("receive", fmt.Sprintf("%.0f kbps each  loss %.2f%%  jitter %.1f ms  freezes %d", rep.ReceiveKbps, rep.PacketLoss*100, rep.Jitter, rep.Freezes))
 			s := rep.Server
 			tb.row("server", fmt.Sprintf("%.1f%% of a core  %.0f packets/s out  %.1f µs CPU per packet", s.CPUPercent, s.PacketsPerSec, s.MicrosPerPkt))
-			tb.row("server memory", fmt.Sprintf("%.0f MB RSS  %.1f MB per participant  heap %.0f MB, %.2f MB per PeerConnection", s.RSSMB, s.MBPerPerson, s.HeapMB, s.HeapMBPerPC))
+			tb.row("server in", fmt.Sprintf("%.0f packets/s in from publishers (every simulcast layer)", s.ReceivedPerSec))
+			tb.row("server memory", fmt.Sprintf("%.0f MB RSS  %.1f MB per participant  heap %.0f MB in use, %.2f MB per PeerConnection; %.0f MB live, %.2f MB per PeerConnection",
+				s.RSSMB, s.MBPerPerson, s.HeapMB, s.HeapMBPerPC, s.LiveHeapMB, s.LiveHeapMBPerPC))
 			tb.row("measured", fmt.Sprintf("%.0f s after everyone joined", rep.Seconds))
 			return tb.write(f.IO.Out, "")
 		},

@@ -15,6 +15,9 @@ type serverMetrics struct {
 	cpuSeconds float64
 	rssBytes   float64
 	heapBytes  float64
+	nextGC     float64 // the heap goal: the live heap at the last GC × (1 + GOGC/100)
+	gogc       float64
+	received   float64
 	forwarded  float64
 }
 
@@ -29,6 +32,13 @@ type ServerCost struct {
 	// PeerConnections on the server (publish and subscribe).
 	HeapMB      float64 `json:"heap_mb"`
 	HeapMBPerPC float64 `json:"heap_mb_per_peerconnection"`
+	// LiveHeapMB is what the last garbage collection found live (the
+	// heap goal over 1 + GOGC/100): heap in use less the garbage not yet
+	// collected, which GOGC lets grow up to the live heap again.
+	LiveHeapMB      float64 `json:"live_heap_mb"`
+	LiveHeapMBPerPC float64 `json:"live_heap_mb_per_peerconnection"`
+	// ReceivedPerSec is packets read from publishers, every layer.
+	ReceivedPerSec float64 `json:"packets_per_second_in"`
 }
 
 func scrape(ctx context.Context, server string) (serverMetrics, error) {
@@ -63,6 +73,12 @@ func scrape(ctx context.Context, server string) (serverMetrics, error) {
 			m.heapBytes = v
 		case "rooms_sfu_forwarded_packets_total":
 			m.forwarded = v
+		case "rooms_sfu_received_packets_total":
+			m.received = v
+		case "go_memstats_next_gc_bytes":
+			m.nextGC = v
+		case "go_gc_gogc_percent":
+			m.gogc = v
 		}
 	}
 	return m, sc.Err()
@@ -70,9 +86,13 @@ func scrape(ctx context.Context, server string) (serverMetrics, error) {
 
 func cost(a, b serverMetrics, seconds float64, people int) ServerCost {
 	c := ServerCost{RSSMB: b.rssBytes / (1 << 20), HeapMB: b.heapBytes / (1 << 20)}
+	if b.gogc > 0 {
+		c.LiveHeapMB = b.nextGC / (1 + b.gogc/100) / (1 << 20)
+	}
 	if seconds > 0 {
 		c.CPUPercent = (b.cpuSeconds - a.cpuSeconds) / seconds * 100
 		c.PacketsPerSec = (b.forwarded - a.forwarded) / seconds
+		c.ReceivedPerSec = (b.received - a.received) / seconds
 	}
 	if pk := b.forwarded - a.forwarded; pk > 0 {
 		c.MicrosPerPkt = (b.cpuSeconds - a.cpuSeconds) / pk * 1e6
@@ -80,6 +100,7 @@ func cost(a, b serverMetrics, seconds float64, people int) ServerCost {
 	if people > 0 {
 		c.MBPerPerson = c.RSSMB / float64(people)
 		c.HeapMBPerPC = c.HeapMB / float64(2*people)
+		c.LiveHeapMBPerPC = c.LiveHeapMB / float64(2*people)
 	}
 	return c
 }
