@@ -60,7 +60,9 @@ Simulcast: the camera (or test pattern) goes out as three layers of one capture,
 browsers send it: 160x120, 320x240 and 640x480 (about 80, 200 and 500 kbps at most),
 and the server forwards each viewer the one that fits their tile. Three encoders cost
 more than one: about 13% of a core against 3% on a test machine, and up to 780 kbps of
-upload against 250. --simulcast=false sends one 320x240 layer (250 kbps), for a slow
+upload against 250, while someone watches each layer: a layer nobody receives (every
+viewer in a terminal needs only 160x120) drops to 2 frames a second until somebody
+does. --simulcast=false sends one 320x240 layer (250 kbps), for a slow
 machine or uplink; everyone then gets that. A shared screen is always one layer.
 
 Screen sharing: in the call press s to share your X display and s again to stop;
