@@ -212,7 +212,9 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 		l.lastTS.Store(pkt.Timestamp)
 		l.lastAt.Store(time.Now().UnixNano())
 	}
-	if l.hist != nil {
+	if l.hist != nil && !l.suspended.Load() {
+		// A suspended layer goes to nobody: nobody will ask for it again
+		// (a publisher may still send it slowly).
 		l.hist.add(pkt)
 	}
 	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(li, pkt, key)))
@@ -396,6 +398,8 @@ func (f *forwarder) suspendUnneeded(needed uint8, now int64) {
 			l.suspended.Store(suspend)
 			if !suspend {
 				l.lastAt.Store(now) // its packets have a while to start again
+			} else if l.hist != nil {
+				l.hist.reset() // its buffers go until it is wanted again
 			}
 			changed = true
 		}

@@ -13,8 +13,10 @@ import (
 // responder keeps a buffer per subscriber track: 49 copies of the same
 // packets in a 50-person room.)
 type history struct {
-	mu    sync.Mutex
-	slots [historySize]historySlot
+	mu sync.Mutex
+	// slots are made on the first packet and let go on reset: a
+	// simulcast layer nobody receives holds none.
+	slots *[historySize]historySlot
 }
 
 // historySize packets is over a second of video at 15 fps, enough for a
@@ -32,6 +34,9 @@ type historySlot struct {
 // first round the slots' buffers are reused: no allocation per packet.
 func (h *history) add(pkt *rtp.Packet) {
 	h.mu.Lock()
+	if h.slots == nil {
+		h.slots = new([historySize]historySlot)
+	}
 	s := &h.slots[pkt.SequenceNumber%historySize]
 	if s.valid && newer(s.seq, pkt.SequenceNumber) {
 		h.mu.Unlock()
@@ -46,10 +51,21 @@ func (h *history) add(pkt *rtp.Packet) {
 	h.mu.Unlock()
 }
 
+// reset forgets every packet and lets their buffers go: the layer is
+// suspended, nobody receives it to ask.
+func (h *history) reset() {
+	h.mu.Lock()
+	h.slots = nil
+	h.mu.Unlock()
+}
+
 // get copies out the packet with sequence number seq, if still kept.
 func (h *history) get(seq uint16) (rtp.Header, []byte, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.slots == nil {
+		return rtp.Header{}, nil, false
+	}
 	s := &h.slots[seq%historySize]
 	if !s.valid || s.seq != seq {
 		return rtp.Header{}, nil, false

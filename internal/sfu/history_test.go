@@ -101,3 +101,27 @@ func TestNacksAreAnsweredFromHistory(t *testing.T) {
 		t.Errorf("Retransmitted() = %d, want 2", n)
 	}
 }
+
+// TestHistoryReset: a suspended layer's history lets its packets go.
+func TestHistoryReset(t *testing.T) {
+	h := &history{}
+	for seq := range uint16(200) {
+		h.add(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq}, Payload: make([]byte, 1000)})
+	}
+	if _, _, ok := h.get(199); !ok {
+		t.Fatal("the newest packet is not kept")
+	}
+	h.reset()
+	for seq := range uint16(200) {
+		if _, _, ok := h.get(seq); ok {
+			t.Fatalf("packet %d is still kept after reset", seq)
+		}
+	}
+	if h.slots != nil {
+		t.Fatal("the slots are still held")
+	}
+	h.add(&rtp.Packet{Header: rtp.Header{SequenceNumber: 7}, Payload: []byte{1, 2, 3}})
+	if _, p, ok := h.get(7); !ok || len(p) != 3 {
+		t.Errorf("after reset a new packet is not kept: %v %v", p, ok)
+	}
+}

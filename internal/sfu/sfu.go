@@ -142,6 +142,7 @@ func New(cfg Config) (*SFU, error) {
 			"fix", "sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304")
 	}
 	se := webrtc.SettingEngine{}
+	se.LoggerFactory = &pionLogs{log: log}
 	mux := webrtc.NewICEUDPMux(nil, conn)
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
