@@ -32,8 +32,11 @@ func (f *forwarder) onLoss(ssrc uint32, fractionLost uint8) {
 	capped := false
 	if b.cur >= 0 {
 		if l := f.layers[b.cur].Load(); l != nil {
-			if area := int64(l.w.Load()) * int64(l.h.Load()); area > 0 {
-				// Below the layer it gets: strictly smaller than its area.
+			// Below the layer it gets: strictly smaller than its area. A
+			// report about a layer it is already capped below (packets
+			// still on their way) changes nothing.
+			area := int64(l.w.Load()) * int64(l.h.Load())
+			if cur := b.capArea(now); area > 0 && (cur == 0 || area-1 < cur) {
 				b.maxArea, b.capUntil, capped = area-1, now+int64(capFor), true
 			}
 		}

@@ -61,6 +61,9 @@ type binding struct {
 	cur, want int8
 	size      tileSize
 	tsOff     uint32
+	// lastTSOut is the timestamp of the newest packet sent (not of a
+	// retransmission, which reuses hdr).
+	lastTSOut uint32
 	// maxArea, until capUntil (unix ns), caps the layer's picture area:
 	// the subscriber reported losing packets (capped.go).
 	maxArea  int64
@@ -112,6 +115,11 @@ func (f *fanout) Unbind(ctx webrtc.TrackLocalContext) error {
 	for _, b := range old {
 		if b.ctxID != ctx.ID() {
 			next = append(next, b)
+		} else {
+			// Its view goes with it: subscribers come and go for as long
+			// as the track lives.
+			delete(f.paused, b.ssrc)
+			delete(f.sizes, b.ssrc)
 		}
 	}
 	f.binds.Store(&next)
@@ -222,6 +230,9 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 		b.hdr = pkt.Header
 		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
 		b.hdr.Timestamp += b.tsOff
+		if out == b.seq.lastOut { // the newest, not a late one
+			b.lastTSOut = b.hdr.Timestamp
+		}
 		// A subscriber's failure (its connection closing) is its own:
 		// the others still get the packet.
 		_, _ = b.w.WriteRTP(&b.hdr, pkt.Payload)
@@ -239,11 +250,11 @@ func (b *binding) switchTo(li int8, pkt *rtp.Packet, layers *[maxLayers]atomic.P
 		b.want = li
 	}
 	if b.cur >= 0 && b.seq.started {
-		ts := b.hdr.Timestamp + 1
+		ts := b.lastTSOut + 1
 		if old := layers[b.cur].Load(); old != nil {
 			elapsed := max(time.Now().UnixNano()-old.lastAt.Load(), 0)
 			est := old.lastTS.Load() + b.tsOff + uint32(elapsed*int64(clock)/int64(time.Second))
-			if newer32(est, b.hdr.Timestamp) {
+			if newer32(est, b.lastTSOut) {
 				ts = est
 			}
 		}

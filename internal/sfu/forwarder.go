@@ -3,6 +3,7 @@ package sfu
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -203,13 +204,21 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 	if f.simulcast {
 		var w, h int32
 		if key, w, h = vp8Keyframe(pkt.Payload); key {
-			if l.w.Load() == 0 {
-				f.pub.router.goOwned(f.reselect) // subscribers may wait for it
-			}
 			l.w.Store(w)
 			l.h.Store(h)
+			if l.keyed.CompareAndSwap(false, true) {
+				f.pub.router.goOwned(f.reselect) // subscribers may wait for it
+			}
+		} else if !l.keyed.Load() {
+			// No keyframe of this layer yet (the first went out before
+			// the connection was up, or was lost): nobody can start on
+			// it or learn its size. Rate-limited.
+			f.requestKeyframe(li)
 		}
-		l.lastTS.Store(pkt.Timestamp)
+		if newer32(pkt.Timestamp, l.lastTS.Load()) || !l.tsSeen {
+			l.lastTS.Store(pkt.Timestamp)
+			l.tsSeen = true
+		}
 		l.lastAt.Store(time.Now().UnixNano())
 	}
 	if l.hist != nil && !l.suspended.Load() {
@@ -251,9 +260,21 @@ func (f *forwarder) subscribe(p *Peer) {
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
 	if f.simulcast {
-		f.requestKeyframe(chooseLayer(&f.layers, size, time.Now().UnixNano(), 0))
+		if li := chooseLayer(&f.layers, size, time.Now().UnixNano(), 0); li >= 0 {
+			f.requestKeyframe(li)
+		} else {
+			f.requestAll()
+		}
 	} else {
 		f.requestKeyframe(0)
+	}
+}
+
+// requestAll asks for a keyframe of every layer (a subscriber waiting for
+// its first picture, no layer known yet).
+func (f *forwarder) requestAll() {
+	for i := range int8(maxLayers) {
+		f.requestKeyframe(i) // absent layers are skipped
 	}
 }
 
@@ -270,6 +291,9 @@ func senderSSRC(s *webrtc.RTPSender) (uint32, bool) {
 // to the publisher (for the layer that subscriber gets) and NACKs to the
 // history.
 func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
+	// A subscriber's compound RTCP names every stream it receives: only
+	// what is about this sender's own SSRC is for this track and binding.
+	own, _ := senderSSRC(sender)
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -278,14 +302,22 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 		for _, pkt := range pkts {
 			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication:
-				f.keyframeFor(pkt.MediaSSRC)
+				if pkt.MediaSSRC == own {
+					f.keyframeFor(own)
+				}
 			case *rtcp.FullIntraRequest:
-				f.keyframeFor(pkt.MediaSSRC)
+				if pkt.MediaSSRC == own {
+					f.keyframeFor(own)
+				}
 			case *rtcp.TransportLayerNack:
-				f.answerNack(pkt)
+				if pkt.MediaSSRC == own {
+					f.answerNack(pkt)
+				}
 			case *rtcp.ReceiverReport:
 				for _, r := range pkt.Reports {
-					f.onLoss(r.SSRC, r.FractionLost)
+					if r.SSRC == own {
+						f.onLoss(own, r.FractionLost)
+					}
 				}
 			}
 		}
@@ -303,6 +335,10 @@ func (f *forwarder) keyframeFor(ssrc uint32) {
 			li = b.want
 		}
 		b.mu.Unlock()
+	}
+	if li < 0 {
+		f.requestAll()
+		return
 	}
 	f.requestKeyframe(li)
 }
@@ -367,49 +403,105 @@ func (f *forwarder) reselect() {
 // smallest layer always goes on (a new subscriber starts at once, and its
 // keyframes keep the sizes known). Under selMu.
 func (f *forwarder) suspendUnneeded(needed uint8, now int64) {
-	lowest := -1
+	// The layer always on is the smallest known (slots fill in arrival
+	// order for RIDs other than q, h, f), else the first.
+	keep, keepArea, any := -1, int64(0), -1
 	for i := range f.layers {
-		if f.layers[i].Load() != nil {
-			lowest = i
-			break
+		l := f.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		if any < 0 {
+			any = i
+		}
+		if area := int64(l.w.Load()) * int64(l.h.Load()); area > 0 && (keep < 0 || area < keepArea) {
+			keep, keepArea = i, area
 		}
 	}
-	if lowest < 0 {
+	if keep < 0 {
+		keep = any
+	}
+	if keep < 0 {
 		return
 	}
-	needed |= 1 << lowest
+	needed |= 1 << keep
 	changed := false
-	var active []string
+	suspended := map[string]bool{}
 	for i := range f.layers {
 		l := f.layers[i].Load()
 		if l == nil {
 			continue
 		}
 		suspend := false
-		if needed&(1<<i) != 0 {
+		switch {
+		case needed&(1<<i) != 0:
 			l.unneededSince = 0
-		} else {
+		case !l.keyed.Load():
+			// Never seen a keyframe: its size is unknown, nobody could
+			// want it; stopping it would keep it unknown for good.
+			l.unneededSince = 0
+		default:
 			if l.unneededSince == 0 {
 				l.unneededSince = now
 			}
 			suspend = l.suspended.Load() || now-l.unneededSince >= int64(suspendAfter)
 		}
 		if l.suspended.Load() != suspend {
-			l.suspended.Store(suspend)
-			if !suspend {
+			if suspend {
+				// Only a layer still arriving stays ready while suspended:
+				// one its publisher had stopped of its own accord (no
+				// bandwidth, no CPU) would be resumed to nothing.
+				l.liveWhenSuspended.Store(now-l.lastAt.Load() < int64(layerStale))
+				if l.hist != nil {
+					l.hist.reset() // its buffers go until it is wanted again
+				}
+			} else {
 				l.lastAt.Store(now) // its packets have a while to start again
-			} else if l.hist != nil {
-				l.hist.reset() // its buffers go until it is wanted again
 			}
+			l.suspended.Store(suspend)
 			changed = true
 		}
-		if !suspend {
-			active = append(active, l.rid)
+		if suspend {
+			suspended[l.rid] = true
 		}
 	}
-	if changed {
-		f.pub.sig.SendLayers(api.Layers{Track: f.layers[lowest].Load().remote.ID(), Active: active})
+	if !changed {
+		return
 	}
+	// Every layer the publisher offered is named but those suspended: a
+	// layer not arrived yet must not be switched off by omission.
+	var active []string
+	for _, rid := range f.offeredRIDs() {
+		if !suspended[rid] {
+			active = append(active, rid)
+		}
+	}
+	f.mu.Lock()
+	stopped := f.stopped
+	f.mu.Unlock()
+	if !stopped && len(active) > 0 {
+		f.pub.sig.SendLayers(api.Layers{Track: f.layers[keep].Load().remote.ID(), Active: active})
+	}
+}
+
+// offeredRIDs are the layers the publisher's offer named, in its order;
+// if the receiver does not say, the layers arrived.
+func (f *forwarder) offeredRIDs() []string {
+	var out []string
+	for _, t := range f.recv.Tracks() {
+		if rid := t.RID(); rid != "" {
+			out = append(out, rid)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for i := range f.layers {
+		if l := f.layers[i].Load(); l != nil {
+			out = append(out, l.rid)
+		}
+	}
+	return out
 }
 
 // watchLayers re-chooses layers every so often, as layers stop and start
@@ -438,9 +530,15 @@ func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	if b == nil {
 		return
 	}
+	// At most a history's worth, each once: one NACK packet can name
+	// thousands, and they are sent under the binding's lock.
 	var seqs []uint16
 	for _, pair := range n.Nacks {
-		seqs = append(seqs, pair.PacketList()...)
+		for _, s := range pair.PacketList() {
+			if len(seqs) < historySize && !slices.Contains(seqs, s) {
+				seqs = append(seqs, s)
+			}
+		}
 	}
 	f.pub.router.sfu.retransmitted.Add(uint64(b.resendFrom(&f.layers, seqs)))
 }

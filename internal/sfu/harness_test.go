@@ -59,13 +59,14 @@ func leanClientAPI(tb testing.TB, opts ...func(*webrtc.SettingEngine)) *webrtc.A
 // testClient is a participant wired straight to a router, without the
 // WebSocket: the signaler hands SDP and candidates across in-process.
 type testClient struct {
-	tb       testing.TB
-	id       string
-	pub, sub *webrtc.PeerConnection
-	peer     *Peer
-	mu       sync.Mutex
-	layers   api.Layers
-	tracks   chan *webrtc.TrackRemote
+	tb         testing.TB
+	id         string
+	pub, sub   *webrtc.PeerConnection
+	peer       *Peer
+	mu         sync.Mutex
+	layers     api.Layers
+	layersSent int
+	tracks     chan *webrtc.TrackRemote
 }
 
 func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testClient {
@@ -138,7 +139,15 @@ func (c *testClient) SendSDP(sdp api.SDP) {
 func (c *testClient) SendLayers(l api.Layers) {
 	c.mu.Lock()
 	c.layers = l
+	c.layersSent++
 	c.mu.Unlock()
+}
+
+// layersMessages counts the layers messages the router sent.
+func (c *testClient) layersMessages() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.layersSent
 }
 
 // activeLayers is what the router last said of the client's layers.

@@ -49,15 +49,23 @@ type layer struct {
 	// it may send nothing; it still counts as ready, at the size it had,
 	// and wanting it asks the publisher for it again.
 	suspended atomic.Bool
+	// liveWhenSuspended: packets still came when it was suspended, so it
+	// counts as ready at its size (the publisher only obeyed the server).
+	liveWhenSuspended atomic.Bool
+	// keyed: a keyframe of it was seen (set once).
+	keyed atomic.Bool
 	// unneededSince (unix ns, the forwarder's reselect's own) is when
 	// the last subscriber stopped getting or wanting it; 0 while needed.
 	unneededSince int64
+	// tsSeen: lastTS holds a packet's timestamp (the reader's own).
+	tsSeen bool
 }
 
 // ready says whether subscribers can be sent this layer now: a keyframe
 // was seen and packets are flowing.
 func (l *layer) ready(now int64) bool {
-	return l != nil && l.w.Load() > 0 && (l.suspended.Load() || now-l.lastAt.Load() < int64(layerStale))
+	return l != nil && l.w.Load() > 0 &&
+		((l.suspended.Load() && l.liveWhenSuspended.Load()) || now-l.lastAt.Load() < int64(layerStale))
 }
 
 // suspendAfter is how long a layer nobody receives keeps being asked for,
@@ -149,5 +157,8 @@ func vp8Keyframe(payload []byte) (key bool, w, h int32) {
 	}
 	w = int32(f[6]) | int32(f[7]&0x3f)<<8
 	h = int32(f[8]) | int32(f[9]&0x3f)<<8
+	if w == 0 || h == 0 {
+		return false, 0, 0 // not a picture: do not let it count as one
+	}
 	return true, w, h
 }

@@ -137,8 +137,9 @@ func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
 	p.mu.Unlock()
 	for _, f := range p.router.allForwarders() {
 		if f.info.ParticipantID != p.id {
-			f.setSize(p, sz[f.info.ID])
+			// Shown again before sized: the reselect then counts it.
 			f.setPaused(p, hidden[f.info.ID])
+			f.setSize(p, sz[f.info.ID])
 		}
 	}
 }

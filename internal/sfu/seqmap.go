@@ -65,7 +65,7 @@ func (m *seqMap) collapse() {
 // more (a NACK for the old layer's packets goes unanswered).
 func (m *seqMap) restartAt() {
 	if m.started {
-		m.restart = true
+		m.restart, m.n = true, 0 // no NACK maps into the old layer's numbers
 	}
 }
 

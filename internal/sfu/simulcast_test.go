@@ -62,6 +62,7 @@ type simulcastPublisher struct {
 	off     [3]bool // the sending goroutine's own: not sent now
 	done    chan struct{}
 	wg      sync.WaitGroup
+	pc      *webrtc.PeerConnection // closed first: its RTCP readers end with it
 }
 
 var testLayers = []struct {
@@ -70,7 +71,13 @@ var testLayers = []struct {
 }{{"q", 160, 120}, {"h", 320, 240}, {"f", 640, 480}}
 
 func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
-	sp := &simulcastPublisher{tracks: map[string]*webrtc.TrackLocalStaticRTP{}, done: make(chan struct{})}
+	return newSimulcastPublisherWith(t, c, true)
+}
+
+// newSimulcastPublisherWith: keyframes false sends a keyframe only when
+// asked (a PLI), never on start or by itself.
+func newSimulcastPublisherWith(t *testing.T, c *testClient, keyframes bool) *simulcastPublisher {
+	sp := &simulcastPublisher{tracks: map[string]*webrtc.TrackLocalStaticRTP{}, done: make(chan struct{}), pc: c.pub}
 	var sender *webrtc.RTPSender
 	for i, l := range testLayers {
 		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "cam", "pub", webrtc.WithRTPStreamID(l.rid))
@@ -85,7 +92,7 @@ func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
 		} else if err := sender.AddEncoding(tr); err != nil {
 			t.Fatal(err)
 		}
-		sp.key[i].Store(true)
+		sp.key[i].Store(keyframes)
 	}
 	offer, err := c.pub.CreateOffer(nil)
 	if err == nil {
@@ -165,7 +172,7 @@ func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
 					sp.off[i] = false
 					sp.key[i].Store(true)
 				}
-				key := sp.key[i].Swap(false) || n%60 == 0
+				key := sp.key[i].Swap(false) || (keyframes && n%60 == 0)
 				seq[i]++
 				// Each layer numbers and stamps its packets its own way, as
 				// separate encoders do.
@@ -187,6 +194,7 @@ func (sp *simulcastPublisher) close() {
 	default:
 		close(sp.done)
 	}
+	_ = sp.pc.Close()
 	sp.wg.Wait()
 }
 
@@ -348,6 +356,52 @@ func waitActive(t *testing.T, c *testClient, want ...string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// simulcastCall is a router with a simulcast publisher and one
+// subscriber receiving its track.
+func simulcastCall(t *testing.T, keyframes bool) (*SFU, *testClient, *testClient, *simulcastPublisher, *received) {
+	s := newTestSFU(t)
+	ev := recEvents{published: make(chan string, 16), unpublished: make(chan string, 16)}
+	r := s.NewRouter("simulcast", ev)
+	t.Cleanup(r.Close)
+	pub := newTestClient(t, r, "pub", simulcastAPI(t))
+	sub := newTestClient(t, r, "sub", clientAPI(t))
+	sp := newSimulcastPublisherWith(t, pub, keyframes)
+	got := &received{}
+	select {
+	case tr := <-sub.tracks:
+		go got.read(tr)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the subscriber never got the track")
+	}
+	return s, pub, sub, sp, got
+}
+
+// TestSimulcastAsksForTheFirstKeyframe: a publisher whose first keyframes
+// never arrived (sent before the connection was up) and that makes none
+// of its own is asked for them, so the picture starts and the largest
+// layer is known.
+func TestSimulcastAsksForTheFirstKeyframe(t *testing.T) {
+	_, _, _, _, got := simulcastCall(t, false)
+	got.waitLayer(t, "no keyframe sent unasked", 2)
+}
+
+// TestSimulcastLayerStoppedByThePublisher: a layer its publisher stops of
+// its own accord (no uplink) moves its subscribers down and stays out: it
+// is not resumed, to nothing, over and over.
+func TestSimulcastLayerStoppedByThePublisher(t *testing.T) {
+	_, pub, _, sp, got := simulcastCall(t, true)
+	got.waitLayer(t, "no size said", 2)
+	sp.stopped[2].Store(true)
+	got.waitLayer(t, "the top layer stopped", 1)
+	time.Sleep(suspendAfter + layerStale) // the stopped layer is suspended meanwhile
+	before := pub.layersMessages()
+	time.Sleep(2 * suspendAfter) // a resume-and-stale cycle took about 5.5 s
+	if n := pub.layersMessages() - before; n > 0 {
+		t.Errorf("%d layers messages in %v after the layer stopped: it flaps (last: %v)", n, 2*suspendAfter, pub.activeLayers())
+	}
+	got.waitLayer(t, "still the middle layer", 1)
 }
 
 func TestVP8Keyframe(t *testing.T) {

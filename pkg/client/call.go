@@ -364,6 +364,9 @@ func (call *Call) Publish(t LocalTrack) error {
 	call.local = append(call.local, t)
 	pc := call.pub
 	call.mu.Unlock()
+	// The server's forwarder for it is new: every layer is wanted, even
+	// if an earlier publication of the track had some suspended.
+	allLayersOf(t)
 	if pc == nil {
 		return nil // sent at the next (re)connect
 	}

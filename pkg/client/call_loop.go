@@ -20,11 +20,14 @@ func (call *Call) run() {
 		call.mu.Unlock()
 		// The last event goes out even though the context is done (which
 		// also lets emitters waiting on a full channel go).
+		// Once eventsClosed is set no emitter touches the channel, and
+		// none is still inside: the lock waited for them. The send may
+		// block on a reader that stopped; emitters then return at once.
 		call.emitMu.Lock()
-		call.events <- Closed{Err: err}
-		close(call.events)
 		call.eventsClosed = true
 		call.emitMu.Unlock()
+		call.events <- Closed{Err: err}
+		close(call.events)
 	}()
 	for {
 		err := call.readLoop()

@@ -197,13 +197,18 @@ func (call *Call) allLayers() {
 	local := slices.Clone(call.local)
 	call.mu.Unlock()
 	for _, t := range local {
-		if t.OnLayers == nil || len(t.Layers) == 0 {
-			continue
-		}
-		var all []string
-		for _, tl := range t.layers() {
-			all = append(all, tl.RID())
-		}
-		t.OnLayers(all)
+		allLayersOf(t)
 	}
+}
+
+// allLayersOf tells a simulcast track that every layer is wanted.
+func allLayersOf(t LocalTrack) {
+	if t.OnLayers == nil || len(t.Layers) == 0 {
+		return
+	}
+	var all []string
+	for _, tl := range t.layers() {
+		all = append(all, tl.RID())
+	}
+	t.OnLayers(all)
 }
