@@ -349,19 +349,20 @@ func (f *forwarder) setPaused(p *Peer, paused bool) {
 	if f.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
+	if ssrc, ok := f.ssrcFor(p); ok && f.local.setPaused(ssrc, paused) && !paused {
+		f.keyframeFor(ssrc)
+	}
+}
+
+// ssrcFor is the SSRC this track is sent to p with, if p subscribes.
+func (f *forwarder) ssrcFor(p *Peer) (uint32, bool) {
 	f.mu.Lock()
 	sender := f.senders[p.id]
 	f.mu.Unlock()
 	if sender == nil {
-		return
+		return 0, false
 	}
-	ssrc, ok := senderSSRC(sender)
-	if !ok {
-		return
-	}
-	if f.local.setPaused(ssrc, paused) && !paused {
-		f.keyframeFor(ssrc)
-	}
+	return senderSSRC(sender)
 }
 
 // setSize records how large p shows this track and moves p to the layer
@@ -370,13 +371,7 @@ func (f *forwarder) setSize(p *Peer, size tileSize) {
 	if !f.simulcast {
 		return
 	}
-	f.mu.Lock()
-	sender := f.senders[p.id]
-	f.mu.Unlock()
-	if sender == nil {
-		return
-	}
-	if ssrc, ok := senderSSRC(sender); ok {
+	if ssrc, ok := f.ssrcFor(p); ok {
 		f.local.setSize(ssrc, size)
 		f.reselect()
 	}

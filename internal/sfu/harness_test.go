@@ -14,13 +14,21 @@ import (
 )
 
 // clientAPI is a plain pion client on loopback, as the Go client makes.
-func clientAPI(tb testing.TB) *webrtc.API {
+func clientAPI(tb testing.TB) *webrtc.API { return clientAPIWith(tb, nil) }
+
+// clientAPIWith is clientAPI with more registered on its media engine.
+func clientAPIWith(tb testing.TB, more func(*webrtc.MediaEngine) error) *webrtc.API {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
 		tb.Fatal(err)
 	}
 	if err := m.RegisterCodec(codecOpus, webrtc.RTPCodecTypeAudio); err != nil {
 		tb.Fatal(err)
+	}
+	if more != nil {
+		if err := more(m); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {

@@ -1,15 +1,12 @@
 package sfu
 
 import (
-	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -20,25 +17,14 @@ import (
 // simulcastAPI is clientAPI with the mid and rid extensions a simulcast
 // publisher sends.
 func simulcastAPI(tb testing.TB) *webrtc.API {
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
-		tb.Fatal(err)
-	}
-	for _, uri := range SimulcastExtensions {
-		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
-			tb.Fatal(err)
+	return clientAPIWith(tb, func(m *webrtc.MediaEngine) error {
+		for _, uri := range SimulcastExtensions {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
+				return err
+			}
 		}
-	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
-		tb.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+		return nil
+	})
 }
 
 // vp8Frame is a one-packet VP8 frame: a keyframe carries its size in its
