@@ -64,6 +64,14 @@ type binding struct {
 	// lastTSOut is the timestamp of the newest packet sent (not of a
 	// retransmission, which reuses hdr).
 	lastTSOut uint32
+	// VP8 ids of a simulcast track (vp8ids.go): rewrite says they are
+	// rewritten, with these offsets; last* are the newest sent; pbuf
+	// holds the rewritten payload (made on the first packet).
+	rewrite         bool
+	pidOff, lastPid uint16
+	tl0Off, lastTl0 uint8
+	idsSeen         bool
+	pbuf            []byte
 	// maxArea, until capUntil (unix ns), caps the layer's picture area:
 	// the subscriber reported losing packets (capped.go).
 	maxArea  int64
@@ -93,6 +101,7 @@ func (f *fanout) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 		f.mu.Lock()
 		b.paused.Store(f.paused[b.ssrc])
 		b.size = f.sizes[b.ssrc]
+		b.rewrite = f.simulcast && strings.EqualFold(f.codec.MimeType, webrtc.MimeTypeVP8)
 		if f.simulcast {
 			b.cur, b.want = -1, chooseLayer(f.layers, b.size, time.Now().UnixNano(), 0)
 		}
@@ -230,12 +239,17 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 		b.hdr = pkt.Header
 		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
 		b.hdr.Timestamp += b.tsOff
-		if out == b.seq.lastOut { // the newest, not a late one
+		newest := out == b.seq.lastOut // not a late one
+		if newest {
 			b.lastTSOut = b.hdr.Timestamp
+		}
+		payload := pkt.Payload
+		if b.rewrite {
+			payload = b.rewriteIDs(payload, newest)
 		}
 		// A subscriber's failure (its connection closing) is its own:
 		// the others still get the packet.
-		_, _ = b.w.WriteRTP(&b.hdr, pkt.Payload)
+		_, _ = b.w.WriteRTP(&b.hdr, payload)
 		b.mu.Unlock()
 	}
 	return n
@@ -260,8 +274,37 @@ func (b *binding) switchTo(li int8, pkt *rtp.Packet, layers *[maxLayers]atomic.P
 		}
 		b.tsOff = ts - pkt.Timestamp
 		b.seq.restartAt()
+		if d, ok := parseVP8IDs(pkt.Payload); ok && b.rewrite && b.idsSeen {
+			if d.pidLen > 0 {
+				b.pidOff = (b.lastPid + 1 - d.pid(pkt.Payload)) & 0x7fff
+			}
+			if d.tl0At > 0 {
+				b.tl0Off = b.lastTl0 + 1 - pkt.Payload[d.tl0At]
+			}
+		}
 	}
 	b.cur = li
+}
+
+// rewriteIDs gives the payload with its VP8 ids moved by the binding's
+// offsets (in pbuf), noting them as the newest sent if newest. A payload
+// without ids, or too long for pbuf, goes as it is. Under b.mu.
+func (b *binding) rewriteIDs(payload []byte, newest bool) []byte {
+	d, ok := parseVP8IDs(payload)
+	if !ok || (d.pidLen == 0 && d.tl0At == 0) {
+		return payload
+	}
+	if b.pbuf == nil {
+		b.pbuf = make([]byte, 1500)
+	}
+	if len(payload)+1 > len(b.pbuf) {
+		return payload
+	}
+	out, pid, tl0 := rewriteVP8(b.pbuf, payload, d, b.pidOff, b.tl0Off)
+	if newest {
+		b.lastPid, b.lastTl0, b.idsSeen = pid, tl0, true
+	}
+	return out
 }
 
 // newer32 says whether RTP timestamp a comes after b.
@@ -327,6 +370,9 @@ func (b *binding) resendFrom(layers *[maxLayers]atomic.Pointer[layer], lost []ui
 		b.hdr = hdr
 		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, o
 		b.hdr.Timestamp += b.tsOff
+		if b.rewrite {
+			payload = b.rewriteIDs(payload, false)
+		}
 		_, _ = b.w.WriteRTP(&b.hdr, payload)
 		n++
 	}

@@ -38,6 +38,12 @@ func vp8Frame(key bool, w, h int, layer byte) []byte {
 	return p
 }
 
+// vp8FrameIDs is vp8Frame with a descriptor carrying a 15-bit picture id
+// and a TL0PICIDX, numbered per layer as separate encoders do.
+func vp8FrameIDs(key bool, w, h int, layer byte, pid uint16, tl0 uint8) []byte {
+	return append([]byte{0x90, 0xc0, 0x80 | byte(pid>>8), byte(pid), tl0}, vp8Frame(key, w, h, layer)[1:]...)
+}
+
 // simulcastPublisher sends three layers (q 160x120, h 320x240, f 640x480)
 // of one-packet frames, a keyframe on start, every 2 s and on a PLI for
 // that layer; stop(rid) ends one layer's packets.
@@ -163,7 +169,8 @@ func newSimulcastPublisherWith(t *testing.T, c *testClient, keyframes bool) *sim
 				// Each layer numbers and stamps its packets its own way, as
 				// separate encoders do.
 				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq[i] + uint16(i)*10000,
-					Timestamp: ts + uint32(i)*1_000_000, Marker: true}, Payload: vp8Frame(key, l.w, l.h, byte(i))}
+					Timestamp: ts + uint32(i)*1_000_000, Marker: true},
+					Payload: vp8FrameIDs(key, l.w, l.h, byte(i), uint16(i*5000+n)&0x7fff, uint8(i*50+n))}
 				_ = pkt.Header.SetExtension(midID, []byte(mid))
 				_ = pkt.Header.SetExtension(ridID, []byte(l.rid))
 				_ = sp.tracks[l.rid].WriteRTP(pkt)
@@ -191,6 +198,8 @@ type received struct {
 	layers []byte
 	seqs   []uint16
 	tss    []uint32
+	pids   []uint16 // VP8 picture ids as received (0xffff: none)
+	tl0s   []uint8
 }
 
 func (r *received) read(tr *webrtc.TrackRemote) {
@@ -202,10 +211,17 @@ func (r *received) read(tr *webrtc.TrackRemote) {
 		if len(pkt.Payload) < 12 {
 			continue
 		}
+		d, ok := parseVP8IDs(pkt.Payload)
 		r.mu.Lock()
-		r.layers = append(r.layers, pkt.Payload[11])
+		r.layers = append(r.layers, pkt.Payload[len(pkt.Payload)-1])
 		r.seqs = append(r.seqs, pkt.SequenceNumber)
 		r.tss = append(r.tss, pkt.Timestamp)
+		if ok && d.pidLen == 2 && d.tl0At > 0 {
+			r.pids = append(r.pids, d.pid(pkt.Payload))
+			r.tl0s = append(r.tl0s, pkt.Payload[d.tl0At])
+		} else {
+			r.pids, r.tl0s = append(r.pids, 0xffff), append(r.tl0s, 0)
+		}
 		r.mu.Unlock()
 	}
 }
@@ -324,6 +340,12 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 		if !newer32(got.tss[i], got.tss[i-1]) {
 			t.Errorf("packet %d (layer %d after %d): timestamp %d after %d does not move on",
 				i, got.layers[i], got.layers[i-1], got.tss[i], got.tss[i-1])
+		}
+		// A packet is a frame here: picture ids and TL0PICIDX count on
+		// by one across switches, in 15 bits.
+		if got.pids[i] != (got.pids[i-1]+1)&0x7fff || got.tl0s[i] != got.tl0s[i-1]+1 {
+			t.Errorf("packet %d (layer %d after %d): picture id %d, TL0PICIDX %d after %d, %d: want one more each",
+				i, got.layers[i], got.layers[i-1], got.pids[i], got.tl0s[i], got.pids[i-1], got.tl0s[i-1])
 		}
 	}
 	if switches < 6 {
