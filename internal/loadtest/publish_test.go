@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"image/color"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	rmedia "github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/rtctest"
 	"github.com/rooms-dev/rooms/pkg/client"
 )
 
@@ -159,52 +157,12 @@ func TestPublishSimulcast(t *testing.T) {
 // simulcast extensions, finding its ICE pair on 127.0.0.1.
 func loopbackPC(t *testing.T) *webrtc.PeerConnection {
 	t.Helper()
-	m := &webrtc.MediaEngine{}
-	if err := rmedia.RegisterCodecs(m); err != nil {
-		t.Fatal(err)
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pc
+	return rtctest.NewPC(t, rmedia.RegisterCodecs)
 }
 
-// connect runs a complete (non-trickle) offer/answer from a to b.
 func connect(t *testing.T, a, b *webrtc.PeerConnection) {
 	t.Helper()
-	local := func(pc *webrtc.PeerConnection, d webrtc.SessionDescription) {
-		done := webrtc.GatheringCompletePromise(pc)
-		if err := pc.SetLocalDescription(d); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-	}
-	offer, err := a.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local(a, offer)
-	if err := b.SetRemoteDescription(*a.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := b.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local(b, answer)
-	if err := a.SetRemoteDescription(*b.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
+	rtctest.Connect(t, a, b)
 }
 
 // wait polls cond, under mu, until it holds or 30 s pass.

@@ -4,84 +4,31 @@ import (
 	"context"
 	"errors"
 	"image/color"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/internal/rtctest"
 )
 
 // waitLimit is generous: -race and cgo on two cores are slow, and a wait
 // that fails should fail for a reason, not for a busy machine.
 const waitLimit = 30 * time.Second
 
-// loopbackSettingEngine makes ICE find a pair on 127.0.0.1, which default
-// settings do not (see MEDIA-NOTES).
-func loopbackSettingEngine() webrtc.SettingEngine {
-	var s webrtc.SettingEngine
-	s.SetIncludeLoopbackCandidate(true)
-	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
-	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return s
-}
-
-// newLoopbackPC builds a PeerConnection with the codecs register puts on
-// its MediaEngine and pion's default interceptors (NACK, RTCP reports).
+// newLoopbackPC and connect: see rtctest.
 func newLoopbackPC(t *testing.T, register func(*webrtc.MediaEngine) error) *webrtc.PeerConnection {
 	t.Helper()
-	m := &webrtc.MediaEngine{}
-	if err := register(m); err != nil {
-		t.Fatal(err)
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		t.Fatal(err)
-	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir),
-		webrtc.WithSettingEngine(loopbackSettingEngine()))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pc
+	return rtctest.NewPC(t, register)
 }
 
-// connect runs a complete (non-trickle) offer/answer between a and b.
 func connect(t *testing.T, a, b *webrtc.PeerConnection) {
 	t.Helper()
-	gathered := func(pc *webrtc.PeerConnection, desc webrtc.SessionDescription) {
-		done := webrtc.GatheringCompletePromise(pc)
-		if err := pc.SetLocalDescription(desc); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-done:
-		case <-time.After(waitLimit):
-			t.Fatal("ICE gathering did not complete")
-		}
-	}
-	offer, err := a.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered(a, offer)
-	if err := b.SetRemoteDescription(*a.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := b.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered(b, answer)
-	if err := a.SetRemoteDescription(*b.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
+	rtctest.Connect(t, a, b)
 }
 
 // waitFor polls cond until it holds or waitLimit passes.

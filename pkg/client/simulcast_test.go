@@ -9,6 +9,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/internal/rtctest"
 )
 
 func TestAddSimulcastTrackRefuses(t *testing.T) {
@@ -169,32 +171,9 @@ func TestAddSimulcastTrack(t *testing.T) {
 	}
 }
 
-// signal runs a complete (non-trickle) offer/answer from a to b.
 func signal(t *testing.T, a, b *webrtc.PeerConnection) {
 	t.Helper()
-	local := func(pc *webrtc.PeerConnection, d webrtc.SessionDescription) {
-		done := webrtc.GatheringCompletePromise(pc)
-		if err := pc.SetLocalDescription(d); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-	}
-	offer, err := a.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local(a, offer)
-	if err := b.SetRemoteDescription(*a.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := b.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local(b, answer)
-	if err := a.SetRemoteDescription(*b.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
+	rtctest.Connect(t, a, b)
 }
 
 // waitUntil polls cond, under mu, until it holds or 30 s pass.
