@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -165,20 +164,8 @@ func connect(t *testing.T, a, b *webrtc.PeerConnection) {
 	rtctest.Connect(t, a, b)
 }
 
-// wait polls cond, under mu, until it holds or 30 s pass.
+// wait: see rtctest.Wait.
 func wait(t *testing.T, what string, mu *sync.Mutex, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		ok := cond()
-		mu.Unlock()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after 30 s waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	rtctest.Wait(t, what, mu, cond)
 }

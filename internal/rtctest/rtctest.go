@@ -5,6 +5,7 @@ package rtctest
 
 import (
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,5 +80,24 @@ func Connect(tb testing.TB, a, b *webrtc.PeerConnection) {
 	gathered(b, answer)
 	if err := a.SetRemoteDescription(*b.LocalDescription()); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// Wait polls cond, holding mu while it runs, until it holds or WaitLimit
+// passes.
+func Wait(tb testing.TB, what string, mu *sync.Mutex, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(WaitLimit)
+	for {
+		mu.Lock()
+		ok := cond()
+		mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("gave up after %v waiting for %s", WaitLimit, what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

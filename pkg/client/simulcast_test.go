@@ -176,20 +176,8 @@ func signal(t *testing.T, a, b *webrtc.PeerConnection) {
 	rtctest.Connect(t, a, b)
 }
 
-// waitUntil polls cond, under mu, until it holds or 30 s pass.
+// waitUntil: see rtctest.Wait.
 func waitUntil(t *testing.T, what string, cond func() bool, mu *sync.Mutex) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		ok := cond()
-		mu.Unlock()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	rtctest.Wait(t, what, mu, cond)
 }
