@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rooms-dev/rooms/internal/notify"
+	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -90,6 +91,7 @@ type Server struct {
 	general *limiter
 	creates *limiter
 	mux     *http.ServeMux
+	origins origin.Policy
 	// closing ends long-lived streams when the server shuts down: they
 	// would otherwise hold Shutdown's wait for in-flight requests.
 	closing   chan struct{}
@@ -136,6 +138,13 @@ func New(cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		closing: make(chan struct{}),
 	}
+	pol, err := origin.New(cfg.PublicURL)
+	if err != nil {
+		// server.Config.Resolve checked the URL; an API made in a test
+		// without one answers to loopback names alone.
+		pol, _ = origin.New("http://localhost")
+	}
+	s.origins = pol
 	s.routes()
 	return s
 }

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -15,23 +18,50 @@ func isTaken(err error) bool { return errors.Is(err, store.ErrHandleTaken) }
 type caller struct {
 	key    string
 	handle string
+	// signedAt is when the request was signed: a stream lasts no longer
+	// than the signature would pass.
+	signedAt time.Time
 }
 
-// authenticate checks the request's Rooms-Auth signature.
+// authenticate checks the request's Rooms-Auth signature: made for this
+// server's origin, over this method, target and body, in time, and never
+// seen before. The body is read here (bounded) and put back for the
+// handler.
 func (s *Server) authenticate(r *http.Request) (caller, error) {
 	h := r.Header.Get(apitypes.HeaderAuth)
 	if h == "" {
 		return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this needs your identity: use the rooms CLI (rooms login NAME first)")
 	}
-	key, err := apitypes.VerifyAuth(h, r.Method, r.URL.Path, s.now())
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return caller{}, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "could not read the request body: %s", err)
+	}
+	if len(body) > MaxBodyBytes {
+		return caller{}, problem(http.StatusRequestEntityTooLarge, apitypes.CodeTooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var auth apitypes.Auth
+	for _, o := range s.origins.Candidates(r) {
+		auth, err = apitypes.VerifyAuth(h, apitypes.AuthRequest{Origin: o, Method: r.Method, Target: r.RequestURI, Body: body}, s.now())
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "%s", err)
 	}
-	handle, err := s.cfg.Store.HandleOf(r.Context(), key)
+	// Remembered until the signature's time could no longer pass.
+	if err := s.cfg.Store.UseNonce(r.Context(), auth.PublicKey, auth.Nonce, auth.Time.Add(apitypes.AuthWindow)); err != nil {
+		if errors.Is(err, store.ErrReplay) {
+			return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this signed request was already used; sign each request anew")
+		}
+		return caller{}, err
+	}
+	handle, err := s.cfg.Store.HandleOf(r.Context(), auth.PublicKey)
 	if err != nil {
 		return caller{}, err
 	}
-	return caller{key: key, handle: handle}, nil
+	return caller{key: auth.PublicKey, handle: handle, signedAt: auth.Time}, nil
 }
 
 // withHandle authenticates and requires a handle.

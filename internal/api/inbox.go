@@ -93,6 +93,11 @@ func (s *Server) inboxStream(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	// The stream ends when its signature could no longer pass: a key
+	// whose handle was released or taken since must sign again (the
+	// client resumes from its last id, nothing lost).
+	expire := time.NewTimer(c.signedAt.Add(apitypes.AuthWindow).Sub(s.now()))
+	defer expire.Stop()
 	for {
 		items, err := s.cfg.Store.Inbox(r.Context(), c.handle, after, inboxPage)
 		if err != nil {
@@ -119,6 +124,8 @@ func (s *Server) inboxStream(w http.ResponseWriter, r *http.Request) error {
 		case <-r.Context().Done():
 			return nil
 		case <-s.closing:
+			return nil
+		case <-expire.C:
 			return nil
 		case <-wake:
 		case <-tick.C:

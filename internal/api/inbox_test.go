@@ -55,7 +55,7 @@ func TestInboxStreamResumes(t *testing.T) {
 		t.Fatalf("inbox = %v, %v", all, err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, srv+"/v1/inbox/stream", nil)
-	req.Header.Set(apitypes.HeaderAuth, apitypes.SignAuth(key, http.MethodGet, "/v1/inbox/stream", time.Now()))
+	req.Header.Set(apitypes.HeaderAuth, apitypes.SignAuth(key, apitypes.AuthRequest{Origin: srv, Method: http.MethodGet, Target: "/v1/inbox/stream"}, time.Now()))
 	req.Header.Set("Last-Event-ID", itoa(all[0].ID))
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -83,9 +83,9 @@ func TestInboxStreamResumes(t *testing.T) {
 	}
 	// A forged signature is refused.
 	bad, _ := http.NewRequest(http.MethodGet, srv+"/v1/inbox", nil)
-	h := apitypes.SignAuth(key, http.MethodGet, "/v1/inbox", time.Now())
+	h := apitypes.SignAuth(key, apitypes.AuthRequest{Origin: srv, Method: http.MethodGet, Target: "/v1/inbox"}, time.Now())
 	parts := strings.Fields(h)
-	parts[3] = base64.RawURLEncoding.EncodeToString(make([]byte, 64))
+	parts[4] = base64.RawURLEncoding.EncodeToString(make([]byte, 64))
 	bad.Header.Set(apitypes.HeaderAuth, strings.Join(parts, " "))
 	resp2, err := http.DefaultClient.Do(bad)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/notify"
+	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/schedule"
 	"github.com/rooms-dev/rooms/internal/sfu"
@@ -58,6 +59,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w; choose another with --data-dir", cfg.DataDir, err)
 	}
+	origins, err := origin.New(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("--public-url: %w", err)
+	}
 	st, err := store.OpenSQLite(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open the room store: %w", err)
@@ -91,7 +96,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	var handler *api.Server
 	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
 
-	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
+	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String(), Origins: origins}
 	s.hub = call.NewHub(call.Config{
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },

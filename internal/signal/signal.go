@@ -22,6 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -43,6 +44,9 @@ type Handler struct {
 	Version string
 	// JoinTimeout bounds the wait for the join message; 0 means 10 s.
 	JoinTimeout time.Duration
+	// Origins says which server origins a join signature may name; the
+	// zero Policy takes only loopback names.
+	Origins origin.Policy
 
 	conns sync.WaitGroup
 }
@@ -86,13 +90,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer wg.Done()
 		c.writeLoop(ctx)
 	}()
-	h.run(ctx, c, roomID)
+	h.run(ctx, c, roomID, h.Origins.Candidates(r))
 	// Let the writer flush what is queued (a refusal, say) and close.
 	c.Close("bye")
 	wg.Wait()
 }
 
-func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
+func (h *Handler) run(ctx context.Context, c *conn, roomID string, origins []string) {
 	log := h.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -128,7 +132,7 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
 		c.fail(api.CodeInvalidArgument, "join is not valid JSON")
 		return
 	}
-	if err := checkJoin(roomID, ch, &j); err != nil {
+	if err := checkJoin(origins, roomID, ch, &j); err != nil {
 		c.fail(api.CodeInvalidArgument, err.Error())
 		return
 	}
@@ -187,8 +191,10 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
 }
 
 // checkJoin validates the join's fields and its signature over the
-// challenge, which proves the client holds the key a ban would name.
-func checkJoin(roomID, challenge string, j *api.Join) error {
+// challenge, which proves the client holds the key a ban would name, and
+// that it dialled this server (one of origins) rather than a server that
+// relays the challenge.
+func checkJoin(origins []string, roomID, challenge string, j *api.Join) error {
 	j.Name = strings.TrimSpace(j.Name)
 	if j.Name == "" {
 		return errors.New("a name is needed to join")
@@ -206,10 +212,15 @@ func checkJoin(roomID, challenge string, j *api.Join) error {
 		return errors.New("public_key must be an ed25519 key in unpadded base64url")
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(j.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, api.JoinSignedText(roomID, challenge), sig) {
-		return errors.New("the join signature does not match the challenge")
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return errors.New("signature must be an ed25519 signature in unpadded base64url")
 	}
-	return nil
+	for _, o := range origins {
+		if ed25519.Verify(pub, api.JoinSignedText(o, roomID, challenge), sig) {
+			return nil
+		}
+	}
+	return errors.New("the join signature does not match this server and challenge (a client older than this server signs differently: update it)")
 }
 
 func mustEncode(t api.MessageType, v any) api.Message {

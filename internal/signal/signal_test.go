@@ -18,6 +18,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
@@ -50,7 +51,7 @@ func newEnvAt(t *testing.T, now func() time.Time) *env {
 	}
 	var a *api.Server
 	hub := call.NewHub(call.Config{Store: st, SFU: media, Now: now, Grace: 200 * time.Millisecond, ToAPI: func(r room.Room) wire.Room { return a.ToAPI(r) }})
-	a = api.New(api.Config{Store: st, Now: now, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond}})
+	a = api.New(api.Config{Store: st, Now: now, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond, Origins: testOrigins(t)}})
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {
 		srv.Close()
@@ -64,6 +65,15 @@ func newEnvAt(t *testing.T, now func() time.Time) *env {
 		t.Fatal(err)
 	}
 	return &env{url: srv.URL, roomID: r.ID, hub: hub}
+}
+
+func testOrigins(t *testing.T) origin.Policy {
+	t.Helper()
+	p, err := origin.New(testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func (e *env) dial(t *testing.T, roomID string, protocols ...string) *websocket.Conn {
@@ -105,8 +115,17 @@ func send(t *testing.T, ws *websocket.Conn, v any) {
 	}
 }
 
+// testOrigin is the public URL of the test servers; joins sign it.
+const testOrigin = "http://rooms.test"
+
 // signedJoin makes a valid join for the challenge in hello.
 func signedJoin(t *testing.T, ws *websocket.Conn, roomID, name string) wire.Message {
+	t.Helper()
+	return signedJoinFor(t, ws, testOrigin, roomID, name)
+}
+
+// signedJoinFor signs the join for the server at origin.
+func signedJoinFor(t *testing.T, ws *websocket.Conn, origin, roomID, name string) wire.Message {
 	t.Helper()
 	m, err := readMsg(t, ws)
 	if err != nil || m.Type != wire.MsgHello {
@@ -117,7 +136,7 @@ func signedJoin(t *testing.T, ws *websocket.Conn, roomID, name string) wire.Mess
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	j, _ := wire.Encode(wire.MsgJoin, wire.Join{Name: name,
 		PublicKey: base64.RawURLEncoding.EncodeToString(pub),
-		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, wire.JoinSignedText(roomID, h.Challenge)))})
+		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, wire.JoinSignedText(origin, roomID, h.Challenge)))})
 	return j
 }
 
@@ -153,6 +172,11 @@ func TestRefusals(t *testing.T) {
 		}, wire.CodeInvalidArgument, true},
 		{"a join signed for another room is refused", e.roomID, func(t *testing.T, ws *websocket.Conn, _ string) {
 			send(t, ws, signedJoin(t, ws, "aaaaaaaaaaaaaaaaaaaaaaaaaa", "ann"))
+		}, wire.CodeInvalidArgument, true},
+		// A hostile server that relays the real server's challenge gets
+		// a join signed for itself, which the real server refuses.
+		{"a join signed for another server is refused", e.roomID, func(t *testing.T, ws *websocket.Conn, id string) {
+			send(t, ws, signedJoinFor(t, ws, "http://evil.test", id, "ann"))
 		}, wire.CodeInvalidArgument, true},
 		{"a join without a name is refused", e.roomID, func(t *testing.T, ws *websocket.Conn, id string) {
 			send(t, ws, signedJoin(t, ws, id, "  "))

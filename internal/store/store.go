@@ -20,6 +20,8 @@ var (
 	// ErrLocked means another process holds the store (a second roomsd on
 	// the same data directory).
 	ErrLocked = errors.New("store is in use by another process")
+	// ErrReplay means a signed request's nonce was seen before.
+	ErrReplay = errors.New("this signed request was seen before")
 )
 
 // ListFilter selects rooms for List.
@@ -65,6 +67,10 @@ type Store interface {
 	AddMember(ctx context.Context, roomID, publicKey string) error
 	// IsMember says whether a key has been in a room's call.
 	IsMember(ctx context.Context, roomID, publicKey string) (bool, error)
+	// UseNonce records that a key used a request nonce, to be remembered
+	// until expires; ErrReplay if the key used it before. Expired nonces
+	// are forgotten as new ones come.
+	UseNonce(ctx context.Context, publicKey, nonce string, expires time.Time) error
 	// Ping checks that the store can answer.
 	Ping(ctx context.Context) error
 	// Close releases the store. It is safe to call more than once.

@@ -81,10 +81,14 @@ type Hello struct {
 	Server    string `json:"server"`    // roomsd version
 }
 
-// JoinSignedText is what a joiner signs with its key: the room and the
-// challenge, so a signature cannot be replayed elsewhere.
-func JoinSignedText(roomID, challenge string) []byte {
-	return []byte("rooms/v1 join\n" + roomID + "\n" + challenge)
+// JoinSignedText is what a joiner signs with its key: the server's origin
+// (as CanonicalOrigin writes it; a browser's location.origin), the room
+// and the challenge, so a signature cannot be replayed elsewhere: not in
+// another call, and not by a hostile server that relays a joiner's
+// challenge from the real one (it would need the real server's origin
+// signed, and the joiner signs the origin it dialled).
+func JoinSignedText(origin, roomID, challenge string) []byte {
+	return []byte("rooms/v2 join\n" + origin + "\n" + roomID + "\n" + challenge)
 }
 
 // Join asks to enter the call.

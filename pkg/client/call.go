@@ -231,7 +231,7 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 	join := api.Join{
 		Name:      call.opts.Name,
 		PublicKey: base64.RawURLEncoding.EncodeToString(pub),
-		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(call.opts.Key, api.JoinSignedText(call.roomID, hello.Challenge))),
+		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(call.opts.Key, api.JoinSignedText(call.client.Origin(), call.roomID, hello.Challenge))),
 		HostKey:   call.opts.HostKey,
 		Rejoin:    rejoin,
 	}

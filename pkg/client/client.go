@@ -84,6 +84,26 @@ func ParseServer(server string) (*url.URL, error) {
 // Server is the base URL the client talks to.
 func (c *Client) Server() string { return c.base.String() }
 
+// Origin is the server's origin as signatures name it (scheme://host[:port]).
+func (c *Client) Origin() string {
+	o, err := api.CanonicalOrigin(c.base.String())
+	if err != nil {
+		return c.base.Scheme + "://" + c.base.Host // New checked base; not reached
+	}
+	return o
+}
+
+// sign sets the Rooms-Auth header on req, whose body is body, when the
+// client has a key.
+func (c *Client) sign(req *http.Request, body []byte) {
+	if c.key == nil {
+		return
+	}
+	req.Header.Set(api.HeaderAuth, api.SignAuth(c.key, api.AuthRequest{
+		Origin: c.Origin(), Method: req.Method, Target: req.URL.RequestURI(), Body: body,
+	}, time.Now()))
+}
+
 // Info describes the server.
 func (c *Client) Info(ctx context.Context) (api.ServerInfo, error) {
 	var out api.ServerInfo
@@ -152,11 +172,13 @@ func (c *Client) EndRoom(ctx context.Context, id, hostKey string) (api.Room, err
 // does not answer as an error wrapping ErrUnreachable.
 func (c *Client) do(ctx context.Context, method, path string, body any, hostKey string, out any) error {
 	var rd io.Reader
+	var raw []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
+		raw = b
 		rd = bytes.NewReader(b)
 	}
 	u := *c.base
@@ -175,9 +197,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, hostKey 
 	if hostKey != "" {
 		req.Header.Set(api.HeaderHostKey, hostKey)
 	}
-	if c.key != nil {
-		req.Header.Set(api.HeaderAuth, api.SignAuth(c.key, method, u.Path, time.Now()))
-	}
+	c.sign(req, raw)
 	if c.createToken != "" && method == http.MethodPost && path == "/v1/rooms" {
 		req.Header.Set(api.HeaderCreateToken, c.createToken)
 	}

@@ -65,6 +65,17 @@ func (c *Client) FollowInbox(ctx context.Context, after int64, fn func(api.Notif
 		if errors.As(err, &p) {
 			return p // refused (no handle, bad signature): retrying will not help
 		}
+		if errors.Is(err, errStreamEnded) {
+			// The server ended the stream (a signature lasts AuthWindow):
+			// sign anew and resume, without calling it a drop.
+			delay = 500 * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(delay):
+			}
+			continue
+		}
 		if onRetry != nil {
 			onRetry(err)
 		}
@@ -89,9 +100,7 @@ func (c *Client) stream(ctx context.Context, after *int64, fn func(api.Notificat
 	if *after > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatInt(*after, 10))
 	}
-	if c.key != nil {
-		req.Header.Set(api.HeaderAuth, api.SignAuth(c.key, http.MethodGet, u.Path, time.Now()))
-	}
+	c.sign(req, nil)
 	// No client timeout: a stream lasts; the server's keepalives show it lives.
 	hc := *c.http
 	hc.Timeout = 0
@@ -139,8 +148,12 @@ func (c *Client) stream(ctx context.Context, after *int64, fn func(api.Notificat
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("inbox stream: %w", err)
 	}
-	return errors.New("inbox stream: the server closed it")
+	return errStreamEnded
 }
+
+// errStreamEnded is a stream the server closed cleanly: it ends streams
+// when their signature expires, and the client signs again and resumes.
+var errStreamEnded = errors.New("inbox stream: the server closed it")
 
 // Calendar returns a room's calendar file (RFC 5545).
 func (c *Client) Calendar(ctx context.Context, id string) ([]byte, error) {

@@ -83,10 +83,13 @@ async function loadIdentity() {
   return (await webcryptoIdentity(stored)) || fallbackIdentity(stored);
 }
 
-// signJoin signs the join text of the protocol: "rooms/v1 join\n<room id>\n<challenge>".
+// signJoin signs the join text of the protocol:
+// "rooms/v2 join\n<origin>\n<room id>\n<challenge>", the origin being this
+// page's (the server it came from), so a server relaying another's
+// challenge cannot pass the signature on.
 export async function signJoin(roomID, challenge) {
   const id = await identity();
-  const text = new TextEncoder().encode('rooms/v1 join\n' + roomID + '\n' + challenge);
+  const text = new TextEncoder().encode('rooms/v2 join\n' + location.origin + '\n' + roomID + '\n' + challenge);
   return { public_key: id.publicKey, signature: b64url(await id.sign(text)) };
 }
 

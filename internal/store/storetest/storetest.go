@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListLiveAt", testListLiveAt},
 		{"Bans", testBans},
 		{"Members", testMembers},
+		{"NoncesAreGoodOnce", testNonces},
 		{"PingAndCloseTwice", testPingClose},
 	}
 	tests = append(tests, schedulingTests...)
@@ -570,5 +571,30 @@ func testMembers(t *testing.T, s store.Store) {
 	}
 	if m, _ := s.IsMember(ctx, b.ID, "k"); m {
 		t.Fatal("membership of one room holds in another")
+	}
+}
+
+func testNonces(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	later := time.Now().Add(10 * time.Minute)
+	if err := s.UseNonce(ctx, "key-a", "n1", later); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if err := s.UseNonce(ctx, "key-a", "n1", later); !errors.Is(err, store.ErrReplay) {
+		t.Fatalf("second use: got %v, want ErrReplay", err)
+	}
+	if err := s.UseNonce(ctx, "key-b", "n1", later); err != nil {
+		t.Fatalf("another key's same nonce: %v", err)
+	}
+	// A nonce past its time is forgotten once another comes, and may come
+	// again (its signature would fail the time check by then anyway).
+	if err := s.UseNonce(ctx, "key-a", "old", time.Now().Add(-time.Second)); err != nil {
+		t.Fatalf("use old: %v", err)
+	}
+	if err := s.UseNonce(ctx, "key-a", "n2", later); err != nil {
+		t.Fatalf("use n2: %v", err)
+	}
+	if err := s.UseNonce(ctx, "key-a", "old", later); err != nil {
+		t.Fatalf("an expired nonce should have been forgotten: %v", err)
 	}
 }
