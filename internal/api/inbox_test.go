@@ -96,3 +96,41 @@ func TestInboxStreamResumes(t *testing.T) {
 		t.Fatalf("a forged signature: %d", resp2.StatusCode)
 	}
 }
+
+// TestInboxStreamEndsWithItsSignature: a stream lasts no longer than the
+// signature that opened it would pass, so a key that lost its handle
+// since cannot keep reading. The server's clock is set 4m59s ahead: the
+// signature passes, and the stream must end about a second later.
+func TestInboxStreamEndsWithItsSignature(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "rooms.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ahead := apitypes.AuthWindow - time.Second
+	srv := newHTTPServer(t, api.New(api.Config{Store: st, Broker: notify.NewBroker(), Now: func() time.Time { return time.Now().Add(ahead) }}))
+	_, key, _ := ed25519.GenerateKey(nil)
+	c, _ := client.New(srv, client.WithKey(key))
+	if err := c.Login(ctx, "ann"); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv+"/v1/inbox/stream", nil)
+	req.Header.Set(apitypes.HeaderAuth, apitypes.SignAuth(key, apitypes.AuthRequest{Origin: srv, Method: http.MethodGet, Target: "/v1/inbox/stream"}, time.Now()))
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(sctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: HTTP %d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+	}
+	if sctx.Err() != nil {
+		t.Fatal("the stream outlived its signature")
+	}
+}
