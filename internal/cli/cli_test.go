@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -27,16 +28,22 @@ type harness struct {
 	url   string
 	now   time.Time
 	state string
+	// env overrides the environment rooms sees (ROOMS_SERVER: "" unsets).
+	env map[string]string
 }
 
-func newHarness(t *testing.T, now time.Time) *harness {
+func newHarness(t *testing.T, now time.Time, wrap ...func(http.Handler) http.Handler) *harness {
 	t.Helper()
 	clock := func() time.Time { return now }
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "rooms.db"), store.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Store: st, Now: clock, PublicURL: "http://rooms.test"}))
+	var h http.Handler = api.New(api.Config{Store: st, Now: clock, PublicURL: "http://rooms.test"})
+	for _, w := range wrap {
+		h = w(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); st.Close() })
 	return &harness{t: t, url: srv.URL, now: now, state: t.TempDir()}
 }
@@ -47,7 +54,12 @@ func (h *harness) run(args ...string) (string, string, int) {
 	f := &Factory{
 		IO:       &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Now:      func() time.Time { return h.now },
-		Getenv:   func(k string) string { return map[string]string{"ROOMS_SERVER": h.url, "TZ": "Europe/Rome"}[k] },
+		Getenv: func(k string) string {
+			if v, ok := h.env[k]; ok {
+				return v
+			}
+			return map[string]string{"ROOMS_SERVER": h.url, "TZ": "Europe/Rome"}[k]
+		},
 		StateDir: func() (string, error) { return h.state, nil },
 	}
 	code := Main(f, args)
@@ -172,18 +184,18 @@ func TestHostKeysKeepEveryConcurrentAdd(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := openHostKeys(dir).Add(hostKeyEntry{Server: "s", Room: fmt.Sprint(i), HostKey: fmt.Sprint("k", i)}); err != nil {
+			if err := openHostKeys(dir).Add(hostKeyEntry{Server: "http://s.test", Room: fmt.Sprint(i), HostKey: fmt.Sprint("k", i)}); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
 	keys := openHostKeys(dir)
-	all, err := keys.List("s")
+	all, err := keys.List("http://s.test")
 	if err != nil || len(all) != 20 {
 		t.Fatalf("after 20 concurrent adds: %d keys, %v", len(all), err)
 	}
-	if k, _ := keys.Get("7"); k != "k7" {
+	if k, _, _ := keys.Get("http://s.test", "7"); k != "k7" {
 		t.Fatalf("Get = %q", k)
 	}
 	st, err := os.Stat(keys.Path())
@@ -198,7 +210,7 @@ func TestDamagedHostKeyFileSaysWhere(t *testing.T) {
 	if err := os.WriteFile(keys.Path(), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keys.Get("r"); err == nil || !strings.Contains(err.Error(), keys.Path()) {
+	if _, _, err := keys.Get("http://s.test", "r"); err == nil || !strings.Contains(err.Error(), keys.Path()) {
 		t.Fatalf("Get on a damaged file = %v", err)
 	}
 }

@@ -182,7 +182,7 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	}
 	keys, err := f.hostKeys()
 	if err == nil {
-		err = keys.Add(hostKeyEntry{Server: c.Server(), Room: r.ID, HostKey: r.HostKey, Name: r.Name, CreatedAt: f.Now().UTC()})
+		err = keys.Add(newHostKeyEntry(c.Server(), r.Link, hostKeyEntry{Room: r.ID, HostKey: r.HostKey, Name: r.Name, CreatedAt: f.Now().UTC()}))
 	}
 	if err != nil {
 		// The room exists; losing its key silently would strand the host.

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // hostKeys keeps the host keys of rooms this user created, one file in the
@@ -24,7 +27,13 @@ type hostKeyFile struct {
 }
 
 type hostKeyEntry struct {
-	Server    string    `json:"server"`
+	// Server is the server as it was named when the room was created.
+	Server string `json:"server"`
+	// Origins are the servers (scheme://host[:port], canonical) the key
+	// may ever be sent to: the one it was created on, and the origin of
+	// the link that server returned (its public URL). A file written
+	// before keys were bound has none: Server's origin stands for them.
+	Origins   []string  `json:"origins,omitempty"`
 	Room      string    `json:"room"`
 	HostKey   string    `json:"host_key"`
 	Name      string    `json:"name,omitempty"`
@@ -38,31 +47,68 @@ func openHostKeys(stateDir string) *hostKeys {
 // Path is where the keys live, for telling the user.
 func (h *hostKeys) Path() string { return h.path }
 
-// Get returns the host key for a room, or "". Room ids are 128 random
-// bits, so the id alone finds it: the server may be named differently
-// (by its public URL in a link, by 127.0.0.1 on the host).
-func (h *hostKeys) Get(roomID string) (string, error) {
-	f, err := h.read()
-	if err != nil {
-		return "", err
-	}
-	for _, e := range f.Keys {
-		if e.Room == roomID {
-			return e.HostKey, nil
+// newHostKeyEntry binds a new room's key to the server it was created
+// on, as named (server) and as the server names itself (the link it
+// returned). Trusting the link's origin gives nothing away: the key is
+// that server's own secret, which it could hand anyone anyway.
+func newHostKeyEntry(server, link string, e hostKeyEntry) hostKeyEntry {
+	e.Server = server
+	e.Origins = nil
+	for _, u := range []string{server, link} {
+		if o, err := api.CanonicalOrigin(u); err == nil && !slices.Contains(e.Origins, o) {
+			e.Origins = append(e.Origins, o)
 		}
 	}
-	return "", nil
+	return e
 }
 
-// List returns every key held for a server, newest first.
-func (h *hostKeys) List(server string) ([]hostKeyEntry, error) {
+// origins are where this key may be sent.
+func (e hostKeyEntry) origins() []string {
+	if len(e.Origins) > 0 {
+		return e.Origins
+	}
+	if o, err := api.CanonicalOrigin(e.Server); err == nil {
+		return []string{o}
+	}
+	return nil
+}
+
+// boundTo says whether the key may be sent to the server at origin.
+func (e hostKeyEntry) boundTo(origin string) bool { return slices.Contains(e.origins(), origin) }
+
+// Get returns the host key for a room on the server at origin (as
+// client.Client.Origin writes it), or "". A key is never returned for
+// another server, even for the same room id: a participant knows the id
+// and could send the host a link to their own server under it.
+// elsewhere names the servers a key for this id is bound to when none
+// is bound to origin, for saying so.
+func (h *hostKeys) Get(origin, roomID string) (key string, elsewhere []string, err error) {
+	f, err := h.read()
+	if err != nil {
+		return "", nil, err
+	}
+	for _, e := range f.Keys {
+		if e.Room != roomID {
+			continue
+		}
+		if e.boundTo(origin) {
+			return e.HostKey, nil, nil
+		}
+		elsewhere = append(elsewhere, e.origins()...)
+	}
+	return "", elsewhere, nil
+}
+
+// List returns every key held for the server at origin ("" for every
+// server), newest first.
+func (h *hostKeys) List(origin string) ([]hostKeyEntry, error) {
 	f, err := h.read()
 	if err != nil {
 		return nil, err
 	}
 	var out []hostKeyEntry
 	for _, e := range f.Keys {
-		if server == "" || e.Server == server {
+		if origin == "" || e.boundTo(origin) {
 			out = append(out, e)
 		}
 	}
@@ -89,7 +135,7 @@ func (h *hostKeys) Add(e hostKeyEntry) error {
 	if err != nil {
 		return err
 	}
-	f.Version = 1
+	f.Version = 2
 	f.Keys = append(f.Keys, e)
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {

@@ -33,12 +33,9 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 	if err != nil {
 		return err
 	}
-	// The host (who holds the key here) also sees the invitations.
-	key := ""
-	if keys, err := f.hostKeys(); err == nil {
-		key, _ = keys.Get(t.id)
-	}
-	r, err := t.c.GetRoomAsHost(ctx, t.id, key)
+	// The host (who holds the key here, for this server) also sees the
+	// invitations.
+	r, err := t.c.GetRoomAsHost(ctx, t.id, f.savedHostKey(t))
 	if err != nil {
 		return explain(t.c.Server(), err)
 	}

@@ -27,6 +27,7 @@ type joinOptions struct {
 	audio    string
 	duration time.Duration
 	hostKey  string
+	guest    bool
 	wait     bool
 	decode   bool
 	noAudio  bool
@@ -71,7 +72,9 @@ Screen sharing: in the call press s to share your X display and s again to stop;
 (a virtual one from Xvfb works) or testsrc (a desktop-like test picture). A room lets
 a few people share at once (10 by default); past that you are told who is sharing.
 
-If you created the room on this machine you join as its host. Ctrl-C leaves.
+If you created the room on this machine you join as its host: the host key saved then
+goes to the server that made it and to no other, whatever a link names; --guest joins
+without it. Ctrl-C leaves.
 Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
 room, 4 refused (full, locked, removed, banned, ended, not open yet), 5 server
 unreachable (also when a dropped call could not reconnect).`,
@@ -106,6 +109,8 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl.StringVar(&o.screen, "screen", "", "share this from the start: an X display (:0, :99) or testsrc")
 	fl.BoolVar(&o.simulcast, "simulcast", true, "send the camera as three layers (160x120, 320x240, 640x480) for the server to choose from; false: one 320x240 layer")
 	addHostKeyFlag(cmd, &o.hostKey)
+	fl.BoolVar(&o.guest, "guest", false, "join without host rights, even in a room you created (the host key is not sent)")
+	cmd.MarkFlagsMutuallyExclusive("guest", "host-key")
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none", "mic"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("screen", cobra.FixedCompletions([]string{"testsrc", ":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
@@ -136,15 +141,19 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	} else {
 		f.rememberName(name)
 	}
-	// Join as host when this user holds the key (flag, ROOMS_HOST_KEY,
-	// or saved at create); as a guest otherwise.
-	hostKey, err := f.hostKey(t, o.hostKey)
-	if err != nil {
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != ExitRefused {
-			return err
+	// Join as host when this user holds the key for this server (flag,
+	// ROOMS_HOST_KEY, or saved at create there) and did not ask to be a
+	// guest; as a guest otherwise.
+	hostKey := ""
+	if !o.guest {
+		hostKey, err = f.hostKey(t, o.hostKey)
+		if err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != ExitRefused {
+				return err
+			}
+			hostKey = ""
 		}
-		hostKey = ""
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

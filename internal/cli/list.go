@@ -78,7 +78,7 @@ func myRooms(ctx context.Context, f *Factory, c *client.Client) ([]api.Room, err
 	if err != nil {
 		return nil, err
 	}
-	held, err := keys.List(c.Server())
+	held, err := keys.List(c.Origin())
 	if err != nil || len(held) == 0 {
 		return nil, err
 	}

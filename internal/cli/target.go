@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/rooms-dev/rooms/pkg/client"
@@ -68,7 +69,8 @@ func (f *Factory) resolveHost(arg, flagKey string) (*target, string, error) {
 }
 
 // hostKey finds the host key for t: the flag, ROOMS_HOST_KEY, or the one
-// saved when this user created the room.
+// saved when this user created the room on t's server. A saved key goes
+// only to the server it was made on (see hostKeys.Get).
 func (f *Factory) hostKey(t *target, flagKey string) (string, error) {
 	if flagKey != "" {
 		return flagKey, nil
@@ -80,14 +82,28 @@ func (f *Factory) hostKey(t *target, flagKey string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	k, err := keys.Get(t.id)
+	k, elsewhere, err := keys.Get(t.c.Origin(), t.id)
 	if err != nil {
 		return "", err
 	}
-	if k == "" {
-		return "", refusedErr("you do not hold the host key for room %s: it is kept where the room was created (%s); run the command there or pass --host-key", t.id, keys.Path())
+	if k != "" {
+		return k, nil
 	}
-	return k, nil
+	if len(elsewhere) > 0 {
+		return "", refusedErr("the host key you hold for room %s belongs to %s, and this link names %s: rooms sends a host key only to the server that made it. If %s is that same server under another name, pass --host-key", t.id, strings.Join(elsewhere, " and "), t.c.Origin(), t.c.Origin())
+	}
+	return "", refusedErr("you do not hold the host key for room %s: it is kept where the room was created (%s); run the command there or pass --host-key", t.id, keys.Path())
+}
+
+// savedHostKey is the key saved for t's room on t's server, or "": for
+// commands that show the host more but work without the key.
+func (f *Factory) savedHostKey(t *target) string {
+	keys, err := f.hostKeys()
+	if err != nil {
+		return ""
+	}
+	k, _, _ := keys.Get(t.c.Origin(), t.id)
+	return k
 }
 
 func (f *Factory) hostKeys() (*hostKeys, error) {
