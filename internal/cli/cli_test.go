@@ -52,8 +52,8 @@ func newHarness(t *testing.T, now time.Time, wrap ...func(http.Handler) http.Han
 func (h *harness) run(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO:       &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Now:      func() time.Time { return h.now },
+		IO:  &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Now: func() time.Time { return h.now },
 		Getenv: func(k string) string {
 			if v, ok := h.env[k]; ok {
 				return v
