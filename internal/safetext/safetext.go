@@ -13,6 +13,7 @@
 package safetext
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -186,33 +187,47 @@ func Line(s string) string {
 	if safeASCII(s) {
 		return s
 	}
-	var segs []string
-	var b strings.Builder
-	b.Grow(len(s))
+	out := make([]byte, 0, len(s))
+	seg := 0          // where the current line starts in out
+	broken := false   // a line break was seen: lines are trimmed and joined
+	nonEmpty := false // a line with text was written
+	endLine := func() {
+		line := bytes.TrimFunc(out[seg:], unicode.IsSpace)
+		n := copy(out[seg:], line)
+		out = out[:seg+n]
+		if n > 0 {
+			nonEmpty = true
+		}
+		seg = len(out)
+	}
 	walk(s, func(i int, r rune, k kind, keep bool) {
+		if k == lineBreak {
+			endLine()
+			broken = true
+			return
+		}
+		if broken && len(out) == seg {
+			if k == tab || keep && unicode.IsSpace(r) || !keep && k != invalid {
+				return // spaces at the start of a line after a break, and what is dropped
+			}
+			if nonEmpty {
+				out = append(out, Separator...) // the first text of a line after one with text
+				seg = len(out)
+			}
+		}
 		switch {
 		case keep:
-			b.WriteRune(r)
+			out = utf8.AppendRune(out, r)
 		case k == tab:
-			b.WriteByte(' ')
+			out = append(out, ' ')
 		case k == invalid:
-			b.WriteRune(utf8.RuneError)
-		case k == lineBreak:
-			segs = append(segs, b.String())
-			b.Reset()
+			out = utf8.AppendRune(out, utf8.RuneError)
 		}
 	})
-	if segs == nil {
-		return b.String()
+	if broken {
+		endLine()
 	}
-	segs = append(segs, b.String())
-	out := segs[:0]
-	for _, seg := range segs {
-		if seg = strings.TrimFunc(seg, unicode.IsSpace); seg != "" {
-			out = append(out, seg)
-		}
-	}
-	return strings.Join(out, Separator)
+	return string(out)
 }
 
 // Text is Line for text that may hold several lines (chat as the server

@@ -32,6 +32,8 @@ func TestLine(t *testing.T) {
 		{"NEL, LS, PS, VT, FF break too", "a\u0085b\u2028c\u2029d\ve\ff", "a ⏎ b ⏎ c ⏎ d ⏎ e ⏎ f"},
 		{"empty lines and spaces around breaks go", "a  \n\n \n  b", "a ⏎ b"},
 		{"breaks at the ends go", "\n\nhi\n", "hi"},
+		{"with a break, spaces and tabs at either end of every line go", "  a\t\n\t \u3000b  ", "a ⏎ b"},
+		{"a dropped character does not start a line", "a\n\x1b\u202E\n b", "a ⏎ b"},
 		{"only breaks is nothing", "\n \r\n", ""},
 		{"invalid UTF-8 is U+FFFD", "a\xffb\xc0", "a\uFFFDb\uFFFD"},
 		{"a ZWJ emoji sequence stays", "👩\u200D💻", "👩\u200D💻"},
