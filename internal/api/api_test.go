@@ -203,6 +203,8 @@ func TestBadInput(t *testing.T) {
 		{"malformed JSON is refused", "POST", "/v1/rooms", "", `{"name":`, 400, apitypes.CodeInvalidArgument},
 		{"an unknown field is refused", "POST", "/v1/rooms", "", `{"nmae":"typo"}`, 400, apitypes.CodeInvalidArgument},
 		{"two JSON values are refused", "POST", "/v1/rooms", "", `{} {}`, 400, apitypes.CodeInvalidArgument},
+		{"a name with the 8-bit CSI and a right-to-left override is refused", "POST", "/v1/rooms", "", `{"name":"a\u009b31m\u202eb"}`, 400, apitypes.CodeInvalidArgument},
+		{"a rename to an escape sequence is refused", "PATCH", "/v1/rooms/" + r.ID, r.HostKey, `{"name":"\u001b]52;c;eA==\u0007"}`, 400, apitypes.CodeInvalidArgument},
 		{"an oversized body is refused", "POST", "/v1/rooms", "", big, 413, apitypes.CodeTooLarge},
 		{"a host action without a key is unauthorized", "PATCH", "/v1/rooms/" + r.ID, "", `{"locked":true}`, 401, apitypes.CodeUnauthorized},
 		{"a host action with a wrong key is forbidden", "PATCH", "/v1/rooms/" + r.ID, otherKey, `{"locked":true}`, 403, apitypes.CodeForbidden},

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -166,7 +167,7 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		if err := json.Unmarshal(m.Data, &ch); err != nil {
 			return fmt.Errorf("read chat: %w", err)
 		}
-		text := strings.TrimSpace(stripControls(ch.Text))
+		text := chatText(ch.Text)
 		switch {
 		case text == "":
 			return nil
@@ -309,16 +310,12 @@ func (s *Session) finish(reason string) {
 	s.conn.Close(reason)
 }
 
-// stripControls drops control characters (C0 but newline and tab, DEL,
-// C1), so chat cannot carry terminal escape sequences to other clients.
-func stripControls(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			return -1
-		}
-		return r
-	}, s)
+// chatText is a chat message as the server relays it: the characters no
+// screen should show from someone else (controls, C1, bidirectional
+// controls, invisible format characters, invalid UTF-8) dropped by the
+// rules every client and the server share (safetext), line breaks kept as
+// "\n" (a browser shows the message in a block of its own; a terminal
+// shows it on one line with a separator), spaces at the ends trimmed.
+func chatText(raw string) string {
+	return strings.TrimSpace(safetext.Text(raw))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/internal/when"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -186,15 +187,15 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	}
 	if err != nil {
 		// The room exists; losing its key silently would strand the host.
-		fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its host key could not be saved (%v).\nKeep this host key yourself: %s\n", err, r.HostKey)
+		fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its host key could not be saved (%v).\nKeep this host key yourself: %s\n", err, safetext.Line(r.HostKey))
 	}
 	if o.ics != "" {
 		if cal, cerr := c.Calendar(ctx, r.ID); cerr != nil {
-			fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its calendar file could not be fetched: %v\n", cerr)
+			fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but its calendar file could not be fetched: %s\n", safetext.Line(cerr.Error()))
 		} else if werr := os.WriteFile(o.ics, cal, 0o644); werr != nil {
 			fmt.Fprintf(f.IO.ErrOut, "rooms: warning: the room was created but %s could not be written: %v\n", o.ics, werr)
 		} else if !f.json {
-			fmt.Fprintf(f.IO.Out, "\nCalendar file: %s (also at %s.ics)\n", o.ics, r.Link)
+			fmt.Fprintf(f.IO.Out, "\nCalendar file: %s (also at %s.ics)\n", o.ics, safetext.Line(r.Link))
 		}
 	}
 	if f.json {
@@ -209,11 +210,11 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		fmt.Fprintln(f.IO.Out, "\nWho is told:")
 		tb := &table{}
 		for _, inv := range r.Invitations {
-			how := inv.Delivery
+			how := safetext.Line(inv.Delivery)
 			if how == "inbox" {
 				how = "in their inbox (rooms inbox)"
 			}
-			tb.row(inv.Address, how)
+			tb.row(safetext.Line(inv.Address), how)
 		}
 		_ = tb.write(f.IO.Out, "  ")
 		if r.RemindSeconds > 0 && r.State == "scheduled" {
@@ -230,12 +231,12 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 		}
 	}
 	if r.WebhookSecret != "" {
-		fmt.Fprintf(f.IO.Out, "\nWebhooks are signed with this secret (shown once): %s\n", r.WebhookSecret)
+		fmt.Fprintf(f.IO.Out, "\nWebhooks are signed with this secret (shown once): %s\n", safetext.Line(r.WebhookSecret))
 	}
 	if err == nil {
 		fmt.Fprintf(f.IO.Out, "\nHost key saved in %s\n", keys.Path())
 	}
-	fmt.Fprintf(f.IO.Out, "Share the link. Lock the room once everyone is in: rooms lock %s\n", r.ID)
+	fmt.Fprintf(f.IO.Out, "Share the link. Lock the room once everyone is in: rooms lock %s\n", safetext.Line(r.ID))
 	return nil
 }
 

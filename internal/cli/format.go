@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/internal/when"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -30,7 +31,7 @@ func (f *Factory) displayZone(tz string) (*time.Location, error) {
 // roomTitle is the room's emoji and name, in its accent colour.
 func (f *Factory) roomTitle(r api.Room) string {
 	th, _ := theme.Lookup(r.Theme)
-	name := r.Name
+	name := safetext.Line(r.Name)
 	if name == "" {
 		name = th.Title + " room"
 	}
@@ -74,23 +75,24 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d.Hours()/24+0.5))
 }
 
-// printRoom writes a room's details as aligned lines.
+// printRoom writes a room's details as aligned lines; what the server
+// says goes through safetext.Line.
 func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
 	fmt.Fprintln(w, f.roomTitle(r))
 	t := &table{}
 	row := func(k, v string) { t.row(f.IO.Dim(k), v) }
-	row("link", r.Link)
+	row("link", safetext.Line(r.Link))
 	row("when", f.opening(r, loc))
 	if r.TimeZone != "" && r.TimeZone != loc.String() {
 		if rl, err := time.LoadLocation(r.TimeZone); err == nil {
-			row("", fmt.Sprintf("%s in the room's zone (%s)", r.StartsAt.In(rl).Format("Mon 2 Jan 15:04 MST"), r.TimeZone))
+			row("", fmt.Sprintf("%s in the room's zone (%s)", r.StartsAt.In(rl).Format("Mon 2 Jan 15:04 MST"), safetext.Line(r.TimeZone)))
 		}
 	}
 	if r.EndsAt != nil && r.State != "ended" {
 		row("ends", when.Describe(*r.EndsAt, f.Now(), loc))
 	}
 	th, _ := theme.Lookup(r.Theme)
-	row("theme", fmt.Sprintf("%s %s", r.Theme, th.Emoji))
+	row("theme", fmt.Sprintf("%s %s", safetext.Line(r.Theme), th.Emoji))
 	vis := "public (listed in the directory)"
 	if r.Visibility == "private" {
 		vis = "private (reachable by link only)"
@@ -106,7 +108,7 @@ func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
 	if r.MaxScreenShares > 0 {
 		row("screens", fmt.Sprintf("at most %d shared at once", r.MaxScreenShares))
 	}
-	row("state", r.State)
+	row("state", safetext.Line(r.State))
 	_ = t.write(w, "  ")
 }
 
@@ -122,7 +124,7 @@ func (f *Factory) printRoomTable(w io.Writer, rooms []api.Room, loc *time.Locati
 		if r.Visibility == "private" {
 			flags += " (private)"
 		}
-		t.row(f.roomTitle(r)+flags, r.State, fmt.Sprintf("%d/%d", r.Participants, r.MaxParticipants), f.opening(r, loc), r.Link)
+		t.row(f.roomTitle(r)+flags, safetext.Line(r.State), fmt.Sprintf("%d/%d", r.Participants, r.MaxParticipants), f.opening(r, loc), safetext.Line(r.Link))
 	}
 	_ = t.write(w, "")
 }

@@ -14,11 +14,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
 )
@@ -65,7 +65,7 @@ func (h *headless) out(typ string, fields map[string]any) {
 	}
 	if h.f.json {
 		b, _ := json.Marshal(fields)
-		fmt.Fprintf(h.f.IO.Out, "%s\n", b)
+		fmt.Fprintf(h.f.IO.Out, "%s\n", safetext.EscapeJSON(b))
 		return
 	}
 	keys := make([]string, 0, len(fields))
@@ -78,8 +78,10 @@ func (h *headless) out(typ string, fields map[string]any) {
 	parts := []string{time.Now().Format("15:04:05"), typ}
 	for _, k := range keys {
 		v := fmt.Sprint(fields[k])
-		if strings.ContainsAny(v, " \"") || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			v = strconv.Quote(v) // text from others never reaches the terminal raw
+		if strings.ContainsAny(v, " \"") || safetext.Check(v) != nil {
+			// Text from others never reaches the terminal raw: quoted,
+			// with what safetext would drop as \u escapes.
+			v = safetext.Line(strconv.Quote(v))
 		}
 		parts = append(parts, k+"="+v)
 	}
@@ -310,7 +312,7 @@ func (h *headless) stats(call *client.Call) {
 func (h *headless) statsLine(tracks []map[string]any, rttMS float64) {
 	parts := []string{fmt.Sprintf("rtt=%.2fms", rttMS)}
 	for _, t := range tracks {
-		parts = append(parts, fmt.Sprintf("%s/%s: %v frames %v kbps %v lost", t["name"], t["kind"], t["frames"], t["kbps"], t["lost"]))
+		parts = append(parts, fmt.Sprintf("%s/%s: %v frames %v kbps %v lost", safetext.Line(fmt.Sprint(t["name"])), safetext.Line(fmt.Sprint(t["kind"])), t["frames"], t["kbps"], t["lost"]))
 	}
 	h.outMu.Lock()
 	defer h.outMu.Unlock()

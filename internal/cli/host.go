@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -190,7 +191,7 @@ On a terminal you are asked to confirm; scripts pass --yes.`,
 				if !f.IO.InTTY || !f.IO.OutTTY {
 					return &flagError{fmt.Errorf("ending a room cannot be undone: pass --yes to confirm when not on a terminal")}
 				}
-				fmt.Fprintf(f.IO.Out, "End room %s for everyone? This cannot be undone. [y/N] ", t.id)
+				fmt.Fprintf(f.IO.Out, "End room %s for everyone? This cannot be undone. [y/N] ", safetext.Line(t.id))
 				line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 					fmt.Fprintln(f.IO.Out, "Not ended.")

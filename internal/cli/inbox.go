@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/internal/when"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -85,7 +86,7 @@ func newCmdWhoami(f *Factory) *cobra.Command {
 				_, err = fmt.Fprintf(f.IO.Out, "You have no handle on %s. Claim one: rooms login NAME\n", c.Server())
 				return err
 			}
-			_, err = fmt.Fprintf(f.IO.Out, "%s on %s\n", h, c.Server())
+			_, err = fmt.Fprintf(f.IO.Out, "%s on %s\n", safetext.Line(h), c.Server())
 			return err
 		},
 	}
@@ -135,7 +136,7 @@ object per line.`,
 			print := func(n api.Notification) {
 				if f.json {
 					b, _ := json.Marshal(n)
-					fmt.Fprintf(f.IO.Out, "%s\n", b)
+					fmt.Fprintf(f.IO.Out, "%s\n", safetext.EscapeJSON(b))
 					return
 				}
 				fmt.Fprintln(f.IO.Out, f.describeNotification(n))
@@ -169,7 +170,7 @@ object per line.`,
 				fmt.Fprintln(f.IO.ErrOut, "Waiting for notifications (Ctrl-C stops)…")
 			}
 			err = c.FollowInbox(ctx, after, print, func(err error) {
-				fmt.Fprintf(f.IO.ErrOut, "rooms: inbox stream dropped (%v); reconnecting…\n", err)
+				fmt.Fprintf(f.IO.ErrOut, "rooms: inbox stream dropped (%s); reconnecting…\n", safetext.Line(err.Error()))
 			})
 			if err != nil {
 				return explain(c.Server(), err)
@@ -182,10 +183,12 @@ object per line.`,
 	return cmd
 }
 
-// describeNotification is a notification as a line for people.
+// describeNotification is a notification as a line for people; what the
+// server says goes through safetext.Line.
 func (f *Factory) describeNotification(n api.Notification) string {
 	loc, _ := f.displayZone("")
-	name := n.Room.Name
+	n.Type, n.Link = safetext.Line(n.Type), safetext.Line(n.Link)
+	name := safetext.Line(n.Room.Name)
 	if name == "" {
 		th, _ := theme.Lookup(n.Room.Theme)
 		name = strings.TrimSpace(th.Emoji + " " + th.Title)
@@ -248,7 +251,7 @@ func newCmdWebhooks(f *Factory) *cobra.Command {
 				if d.NextTry != nil {
 					state += " (next " + d.NextTry.Local().Format("15:04:05") + ")"
 				}
-				tb.row(d.Type, d.Channel, d.Recipient, state, fmt.Sprint(d.Attempts), d.LastError)
+				tb.row(safetext.Line(d.Type), safetext.Line(d.Channel), safetext.Line(d.Recipient), safetext.Line(state), fmt.Sprint(d.Attempts), safetext.Line(d.LastError))
 			}
 			return tb.write(f.IO.Out, "")
 		},

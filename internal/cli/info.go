@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rooms-dev/rooms/internal/safetext"
 )
 
 func newCmdInfo(f *Factory) *cobra.Command {
@@ -47,7 +49,7 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 		fmt.Fprintln(f.IO.Out, "\nInvited:")
 		tb := &table{}
 		for _, inv := range r.Invitations {
-			tb.row(inv.Address, inv.Delivery)
+			tb.row(safetext.Line(inv.Address), safetext.Line(inv.Delivery))
 		}
 		_ = tb.write(f.IO.Out, "  ")
 	}
@@ -74,7 +76,7 @@ never send the fragment to the server. Keep that one to yourself.`,
 			if err != nil {
 				return explain(t.c.Server(), err)
 			}
-			link := r.Link
+			link := safetext.Line(r.Link)
 			if host {
 				key, err := f.hostKey(t, "")
 				if err != nil {
@@ -108,7 +110,8 @@ func (f *Factory) completeRooms(cmd *cobra.Command, args []string, _ string) ([]
 	}
 	var out []cobra.Completion
 	for _, h := range held {
-		out = append(out, cobra.CompletionWithDesc(h.Room, h.Name+" "+h.Server))
+		// The name was the server's answer at create.
+		out = append(out, cobra.CompletionWithDesc(h.Room, safetext.Line(h.Name)+" "+h.Server))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/loadtest"
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -108,7 +109,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 			if len(rep.FailedJoins) > 0 {
 				var codes []string
 				for c, n := range rep.FailedJoins {
-					codes = append(codes, fmt.Sprintf("%s ×%d", c, n))
+					codes = append(codes, fmt.Sprintf("%s ×%d", safetext.Line(c), n))
 				}
 				sort.Strings(codes)
 				tb.row("failed joins", fmt.Sprint(codes))

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rooms-dev/rooms/internal/paths"
+	"github.com/rooms-dev/rooms/internal/safetext"
 )
 
 // DefaultServer is the roomsd the CLI talks to unless told otherwise.
@@ -62,11 +63,19 @@ func Main(f *Factory, args []string) int {
 		flagErr = &flagError{err}
 	}
 	if f.json || slices.Contains(args, "--json") {
-		_ = json.NewEncoder(f.IO.ErrOut).Encode(map[string]any{
+		b, _ := json.Marshal(map[string]any{
 			"error": map[string]any{"code": errorCode(err, code), "message": err.Error(), "exit_code": code},
 		})
+		fmt.Fprintf(f.IO.ErrOut, "%s\n", safetext.EscapeJSON(b))
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "rooms: %s\n", err)
+		// An error may carry a server's words (a problem's detail, a
+		// signalling error's message): one line, nothing a terminal obeys.
+		// Cobra's own usage errors keep their lines.
+		msg := safetext.Line(err.Error())
+		if flagErr != nil {
+			msg = safetext.Text(err.Error())
+		}
+		fmt.Fprintf(f.IO.ErrOut, "rooms: %s\n", msg)
 		if flagErr != nil {
 			fmt.Fprintln(f.IO.ErrOut, "Run 'rooms --help' or add --help to the command for usage.")
 		}
@@ -168,11 +177,16 @@ func exactRoomArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// printJSON writes v as indented JSON.
+// printJSON writes v as indented JSON, with the characters a terminal
+// would obey or that would disguise text escaped (safetext.EscapeJSON):
+// the same JSON to a program.
 func (f *Factory) printJSON(v any) error {
-	enc := json.NewEncoder(f.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s\n", safetext.EscapeJSON(b))
+	return err
 }
 
 // localZone is the user's IANA time zone name: $TZ, else the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -41,13 +42,13 @@ func newCmdWho(f *Factory) *cobra.Command {
 			tb := &table{}
 			tb.row(f.IO.Dim("NAME"), f.IO.Dim("ID"), f.IO.Dim("SENDS"), f.IO.Dim("MUTED"), f.IO.Dim("IN FOR"))
 			for _, p := range ps {
-				name := p.Name
+				name := safetext.Line(p.Name)
 				if p.Host {
 					name += " (host)"
 				}
 				var sends, muted []string
 				for _, tr := range p.Tracks {
-					sends = append(sends, string(tr.Kind))
+					sends = append(sends, safetext.Line(string(tr.Kind)))
 				}
 				sort.Strings(sends)
 				if p.Muted.Audio {
@@ -56,7 +57,7 @@ func newCmdWho(f *Factory) *cobra.Command {
 				if p.Muted.Video {
 					muted = append(muted, "camera")
 				}
-				tb.row(name, p.ID, orDash(strings.Join(sends, ", ")), orDash(strings.Join(muted, ", ")), humanDuration(f.Now().Sub(p.JoinedAt)))
+				tb.row(name, safetext.Line(p.ID), orDash(strings.Join(sends, ", ")), orDash(strings.Join(muted, ", ")), humanDuration(f.Now().Sub(p.JoinedAt)))
 			}
 			return tb.write(f.IO.Out, "")
 		},
@@ -99,7 +100,7 @@ name or an id from ` + "`rooms who`" + `. Nobody can mute someone else; removing
 			if f.json {
 				return f.printJSON(p)
 			}
-			_, err = fmt.Fprintf(f.IO.Out, "%s (%s) was removed and cannot come back into this room\n", p.Name, p.ID)
+			_, err = fmt.Fprintf(f.IO.Out, "%s (%s) was removed and cannot come back into this room\n", safetext.Line(p.Name), safetext.Line(p.ID))
 			return err
 		},
 	}

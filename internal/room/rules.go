@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rooms-dev/rooms/internal/safetext"
 )
 
 // Refusals. The API and signalling map each to a stable code.
@@ -144,6 +146,18 @@ func checkScreenShares(n int, lim Limits) error {
 	return nil
 }
 
+// checkName refuses a room name that everyone who sees it could not be
+// shown safely as it is (safetext.Check): control characters, C1, line
+// breaks, tabs, bidirectional controls, invisible format characters,
+// invalid UTF-8. It runs when the name is set, not in check on every
+// edit: a room named before these rules can still be locked.
+func checkName(name string) error {
+	if err := safetext.Check(name); err != nil {
+		return invalid("name holds %v, which could disguise text on other people's screens; remove it", err)
+	}
+	return nil
+}
+
 // New builds a room from s, checking every field against the rules.
 func New(id string, hostKeyHash []byte, s Spec, lim Limits, now time.Time) (Room, error) {
 	r := Room{
@@ -181,6 +195,9 @@ func New(id string, hostKeyHash []byte, s Spec, lim Limits, now time.Time) (Room
 		r.State = Scheduled
 	}
 	r.StartsAt = r.StartsAt.UTC()
+	if err := checkName(r.Name); err != nil {
+		return Room{}, err
+	}
 	// Before check, so a cap above the server's is refused naming it.
 	if err := checkScreenShares(r.MaxScreenShares, lim); err != nil {
 		return Room{}, err
@@ -209,11 +226,6 @@ func checkTime(at, now time.Time) error {
 func (r Room) check(lim Limits) error {
 	if utf8.RuneCountInString(r.Name) > MaxNameLen {
 		return invalid("name is longer than %d characters", MaxNameLen)
-	}
-	for _, c := range r.Name {
-		if c < 0x20 || c == 0x7f {
-			return invalid("name contains control characters")
-		}
 	}
 	if r.Visibility != Public && r.Visibility != Private {
 		return invalid("visibility %q is neither public nor private", r.Visibility)
@@ -260,6 +272,9 @@ func Apply(r *Room, c Change, lim Limits, now time.Time) error {
 	next := *r
 	if c.Name != nil {
 		next.Name = strings.TrimSpace(*c.Name)
+		if err := checkName(next.Name); err != nil {
+			return err
+		}
 	}
 	if c.Theme != nil {
 		next.Theme = *c.Theme

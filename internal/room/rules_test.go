@@ -110,6 +110,13 @@ func TestNew(t *testing.T) {
 		{"capacity of one is fine", Spec{Capacity: 1}, nil, Open},
 		{"a name of 81 characters is refused", Spec{Name: string(make([]rune, 81))}, ErrInvalid, ""},
 		{"a name with a newline is refused", Spec{Name: "a\nb"}, ErrInvalid, ""},
+		{"a name with the 8-bit CSI is refused", Spec{Name: "Friday\u009b31m drinks"}, ErrInvalid, ""},
+		{"a name with a right-to-left override is refused", Spec{Name: "Friday \u202Egnp.exe"}, ErrInvalid, ""},
+		{"a name with OSC 52 is refused", Spec{Name: "\x1b]52;c;ZXZpbA==\x07drinks"}, ErrInvalid, ""},
+		{"a name with a zero-width space is refused", Spec{Name: "Fri\u200Bday"}, ErrInvalid, ""},
+		{"a name with a tab is refused", Spec{Name: "a\tb"}, ErrInvalid, ""},
+		{"a name of invalid UTF-8 is refused", Spec{Name: "a\xffb"}, ErrInvalid, ""},
+		{"a name with emoji sequences is fine", Spec{Name: "👩\u200D💻 night 🏳\uFE0F\u200D🌈"}, nil, Open},
 		{"an unknown visibility is refused", Spec{Visibility: "secret"}, ErrInvalid, ""},
 		{"a duration of a second is refused", Spec{Duration: time.Second}, ErrInvalid, ""},
 		{"a duration of two hours is fine", Spec{Duration: 2 * time.Hour}, nil, Open},
@@ -148,6 +155,7 @@ func TestNew(t *testing.T) {
 func TestApply(t *testing.T) {
 	yes, no := true, false
 	name := "  Friday drinks  "
+	rlo := "Friday \u202Egnp.exe"
 	priv := Private
 	later := t0.Add(3 * time.Hour)
 	past := t0.Add(-2 * time.Hour)
@@ -183,6 +191,12 @@ func TestApply(t *testing.T) {
 		{"rename trims spaces", openRoom(), Change{Name: &name}, nil, func(t *testing.T, r Room) {
 			if r.Name != "Friday drinks" {
 				t.Errorf("name %q", r.Name)
+			}
+		}},
+		{"a rename to a right-to-left override is refused", openRoom(), Change{Name: &rlo}, ErrInvalid, nil},
+		{"a room named before the rules can still be locked", func() Room { r := openRoom(); r.Name = "old\u202Ename"; return r }(), Change{Locked: &yes}, nil, func(t *testing.T, r Room) {
+			if !r.Locked {
+				t.Error("not locked")
 			}
 		}},
 		{"reschedule a scheduled room", scheduled(), Change{StartsAt: &later}, nil, func(t *testing.T, r Room) {

@@ -24,6 +24,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -199,13 +200,11 @@ func checkJoin(origins []string, roomID, challenge string, j *api.Join) error {
 	if j.Name == "" {
 		return errors.New("a name is needed to join")
 	}
-	if utf8.RuneCountInString(j.Name) > api.MaxNameRunes || !utf8.ValidString(j.Name) {
+	if utf8.RuneCountInString(j.Name) > api.MaxNameRunes {
 		return fmt.Errorf("names are at most %d characters", api.MaxNameRunes)
 	}
-	for _, r := range j.Name {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			return errors.New("names cannot hold control characters")
-		}
+	if err := safetext.Check(j.Name); err != nil {
+		return fmt.Errorf("the name holds %v, which could disguise text on other people's screens; choose a name without it", err)
 	}
 	pub, err := base64.RawURLEncoding.DecodeString(j.PublicKey)
 	if err != nil || len(pub) != ed25519.PublicKeySize {

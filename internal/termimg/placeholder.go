@@ -3,14 +3,16 @@ package termimg
 import (
 	"image/color"
 	"strings"
-	"unicode"
+
+	"github.com/rooms-dev/rooms/internal/safetext"
 )
 
 // Placeholder draws a cols×rows block for a tile without video: bg colour with text centred in fg (lines split at '\n').
 //
-// Control characters in text are dropped, so a participant's name cannot
-// smuggle escape sequences into the terminal; a line too wide for the block
-// is cut, and lines beyond rows are left out.
+// Each line goes through safetext.Line, so a participant's name cannot
+// smuggle escape sequences, bidirectional controls or invisible characters
+// into the terminal; a line too wide for the block is cut, and lines beyond
+// rows are left out.
 func Placeholder(cols, rows int, text string, fg, bg color.RGBA, p Profile) []string {
 	if rows <= 0 {
 		return nil
@@ -63,16 +65,9 @@ func Placeholder(cols, rows int, text string, fg, bg color.RGBA, p Profile) []st
 	return lines
 }
 
-// sanitize keeps only printable runes (letters, marks, numbers, punctuation,
-// symbols and the ASCII space) and trims spaces.
+// sanitize makes one line of text safe to show and trims its spaces.
 func sanitize(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if !unicode.IsPrint(r) && r != ' ' {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(safetext.Line(s))
 }
 
 // fitWidth cuts s to at most cols cells.

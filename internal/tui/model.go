@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
@@ -148,6 +149,7 @@ func New(cfg Config) Model {
 	in := textinput.New()
 	in.Placeholder = "say something"
 	in.CharLimit = api.MaxChatRunes
+	cfg.Room, cfg.Me = cleanRoom(cfg.Room), cleanParticipant(cfg.Me)
 	now := cfg.Now()
 	m := Model{
 		cfg: cfg, keys: newKeyMap(), room: cfg.Room, me: cfg.Me,
@@ -176,7 +178,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.input.SetWidth(max(10, sidePanelWidth-4))
+		m.input.SetWidth(max(10, panelTextWidth-2)) // the prompt takes two cells
 		return m, nil
 	case frameTickMsg:
 		// People leave and terminals shrink: keep the page in range.
@@ -218,7 +220,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // the refusal is on screen already
 		}
 		if msg.err != nil {
-			m.say(msg.err.Error())
+			m.say(safetext.Line(msg.err.Error()))
 			return m, nil
 		}
 		m.sharing = msg.on
@@ -246,7 +248,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // event applies a call event.
 func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
-	switch e := ev.(type) {
+	switch e := cleanEvent(ev).(type) {
 	case client.Joined:
 		m.me, m.room = e.You, e.Room
 		m.reconnecting = 0
@@ -339,7 +341,7 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 		}
 		m.err = e.Err
 		if m.over == "" {
-			m.over = "The call ended: " + e.Err.Error()
+			m.over = "The call ended: " + safetext.Line(e.Err.Error())
 		}
 		// Say what happened on a screen of its own; any key (or a minute)
 		// closes it.

@@ -21,7 +21,7 @@ func (m Model) panelView() string {
 		if m.me.Host {
 			me += " ★ host"
 		}
-		lines = append(lines, me)
+		lines = append(lines, truncate(me, panelTextWidth))
 		for _, p := range m.sortedPeople() {
 			line := "• " + p.Name
 			if p.Host {
@@ -34,7 +34,12 @@ func (m Model) panelView() string {
 				line += " 💻"
 			}
 			if p.speaking {
-				line = lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(line + " ◀")
+				line += " ◀"
+			}
+			// One line per person, however long the name.
+			line = truncate(line, panelTextWidth)
+			if p.speaking {
+				line = lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(line)
 			}
 			lines = append(lines, line)
 		}
@@ -46,7 +51,7 @@ func (m Model) panelView() string {
 		start := max(0, len(m.chat)-(h-5))
 		for _, c := range m.chat[start:] {
 			who := lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render(c.Name + ":")
-			lines = append(lines, wrap(who+" "+c.Text, sidePanelWidth-4)...)
+			lines = append(lines, chatLines(who, c.Text, panelTextWidth)...)
 		}
 		if len(lines) > h-5 {
 			lines = lines[len(lines)-(h-5):]
@@ -83,6 +88,21 @@ func (m Model) panelView() string {
 		Background(hex(pal.Background)).Foreground(hex(pal.Text)).
 		Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.TileBorder)).BorderBackground(hex(pal.Background)).
 		Padding(0, 1).Render(body)
+}
+
+// chatIndent starts every line of a chat message but its first, so a long
+// message cannot wrap into what looks like a line of someone else's.
+const chatIndent = "  "
+
+// chatLines is one chat message in lines of at most w cells: the sender's
+// name and the text (one line already: its line breaks are
+// safetext.Separator), wrapped, and every line after the first indented.
+func chatLines(who, text string, w int) []string {
+	lines := wrap(who+" "+text, w-len(chatIndent))
+	for i := 1; i < len(lines); i++ {
+		lines[i] = chatIndent + lines[i]
+	}
+	return lines
 }
 
 // wrap breaks s into lines of at most w cells.

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -63,6 +64,12 @@ func NewPrejoin(cfg PrejoinConfig) Prejoin {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Room = cleanRoom(cfg.Room)
+	inbox := make([]string, len(cfg.Inbox))
+	for i, l := range cfg.Inbox {
+		inbox[i] = safetext.Line(l)
+	}
+	cfg.Inbox = inbox
 	in := textinput.New()
 	in.Placeholder = "your name"
 	in.CharLimit = api.MaxNameRunes

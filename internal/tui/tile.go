@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/termimg"
 )
 
@@ -94,7 +95,8 @@ func (m Model) video(id string, p *person, vw, vh int) []string {
 // initials are what a tile without video shows.
 func initials(name string) string {
 	var b strings.Builder
-	for _, w := range strings.Fields(name) {
+	// A name's line breaks are safetext.Separator by now: not a word.
+	for _, w := range strings.Fields(strings.ReplaceAll(name, safetext.Separator, " ")) {
 		for _, r := range w {
 			b.WriteRune(r)
 			break

@@ -18,6 +18,11 @@ import (
 // sidePanelWidth is the width of the people, chat and help panels.
 const sidePanelWidth = 34
 
+// panelTextWidth is the room for text inside a panel: its border and
+// padding take three cells a side, and the panel is drawn two cells
+// narrower than sidePanelWidth (panelView).
+const panelTextWidth = sidePanelWidth - 2 - 4
+
 // Bars under the grid: the status line and the key help.
 const barsHeight = 2
 
