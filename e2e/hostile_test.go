@@ -90,8 +90,18 @@ func hostileServer(ts *testscript.TestScript, neg bool, args []string) {
 	mux.HandleFunc("GET /v1/rooms/{id}/participants", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, api.ParticipantList{Participants: people})
 	})
+	invited := api.NotificationList{Notifications: []api.Notification{{ID: 1, Type: "invited", Room: room("aaaaaaaaaaaaaaaaaaaaaaaaaa"), Link: base + "/r/aaaaaaaaaaaaaaaaaaaaaaaaaa", At: now}}}
 	mux.HandleFunc("GET /v1/inbox", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, api.NotificationList{Notifications: []api.Notification{{ID: 1, Type: "invited", Room: room("aaaaaaaaaaaaaaaaaaaaaaaaaa"), Link: base + "/r/aaaaaaaaaaaaaaaaaaaaaaaaaa", At: now}}})
+		if r.URL.Query().Get("after") != "" {
+			writeJSON(w, 200, api.NotificationList{Notifications: []api.Notification{}})
+			return
+		}
+		writeJSON(w, 200, invited)
+	})
+	// Under /loop the inbox never moves on: a client that pages until
+	// an empty page would never stop.
+	mux.HandleFunc("GET /loop/v1/inbox", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, invited)
 	})
 	mux.HandleFunc("GET /r/{id}", func(w http.ResponseWriter, r *http.Request) {
 		hostileCall(w, r, people, record)

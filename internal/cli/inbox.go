@@ -149,11 +149,21 @@ object per line.`,
 					if err != nil {
 						return explain(c.Server(), err)
 					}
-					ns = append(ns, page...)
-					if len(page) == 0 || len(ns) >= 100000 {
+					if len(page) == 0 {
 						break
 					}
-					after = page[len(page)-1].ID
+					// Ids only grow: a page that does not move past the
+					// last one is a broken or hostile server, which would
+					// otherwise keep this loop going.
+					last := page[len(page)-1].ID
+					if last <= after {
+						return fmt.Errorf("the server at %s answered the inbox with notifications it had already sent; stopping", c.Server())
+					}
+					ns = append(ns, page...)
+					if len(ns) >= maxInboxRead {
+						break
+					}
+					after = last
 				}
 				if len(ns) == 0 && !f.json {
 					_, err := fmt.Fprintln(f.IO.Out, "Nothing in your inbox.")
@@ -182,6 +192,9 @@ object per line.`,
 	cmd.Flags().Int64Var(&after, "after", 0, "only notifications after this id")
 	return cmd
 }
+
+// maxInboxRead bounds what one `rooms inbox` reads.
+const maxInboxRead = 10000
 
 // describeNotification is a notification as a line for people; what the
 // server says goes through safetext.Line.

@@ -13,8 +13,8 @@ import (
 // in the call will see must be safe to show on a terminal as it is.
 func TestJoinNames(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	const roomID, challenge = "abcdefghijklmnopqrstuvwxyz", "challenge"
-	sig := base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, wire.JoinSignedText(roomID, challenge)))
+	const origin, roomID, challenge = "http://rooms.test", "abcdefghijklmnopqrstuvwxyz", "challenge"
+	sig := base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, wire.JoinSignedText(origin, roomID, challenge)))
 	tests := []struct {
 		name, in string
 		want     string // a part of the refusal, "" when taken
@@ -35,7 +35,7 @@ func TestJoinNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j := &wire.Join{Name: tt.in, PublicKey: base64.RawURLEncoding.EncodeToString(pub), Signature: sig}
-			err := checkJoin(roomID, challenge, j)
+			err := checkJoin([]string{origin}, roomID, challenge, j)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("refused %q: %v", tt.in, err)
