@@ -197,14 +197,8 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string, origins []str
 // relays the challenge.
 func checkJoin(origins []string, roomID, challenge string, j *api.Join) error {
 	j.Name = strings.TrimSpace(j.Name)
-	if j.Name == "" {
-		return errors.New("a name is needed to join")
-	}
-	if utf8.RuneCountInString(j.Name) > api.MaxNameRunes {
-		return fmt.Errorf("names are at most %d characters", api.MaxNameRunes)
-	}
-	if err := safetext.Check(j.Name); err != nil {
-		return fmt.Errorf("the name holds %v, which could disguise text on other people's screens; choose a name without it", err)
+	if err := checkName(j.Name); err != nil {
+		return err
 	}
 	pub, err := base64.RawURLEncoding.DecodeString(j.PublicKey)
 	if err != nil || len(pub) != ed25519.PublicKeySize {
@@ -228,6 +222,22 @@ func mustEncode(t api.MessageType, v any) api.Message {
 		panic(fmt.Sprintf("encode %s: %v", t, err)) // only our own fixed types are encoded
 	}
 	return m
+}
+
+// checkName says why a join's display name (trimmed) is refused: empty,
+// too long, or holding what no screen should show from someone else
+// (safetext.Check names the character).
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("a name is needed to join")
+	}
+	if utf8.RuneCountInString(name) > api.MaxNameRunes {
+		return fmt.Errorf("names are at most %d characters", api.MaxNameRunes)
+	}
+	if err := safetext.Check(name); err != nil {
+		return fmt.Errorf("the name holds %v, which could disguise text on other people's screens; choose a name without it", err)
+	}
+	return nil
 }
 
 // conn is a call.Conn over a WebSocket: a bounded queue drained by one
