@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rooms-dev/rooms/internal/room")
+	"github.com/rooms-dev/rooms/internal/room"
+)
 
 // failOutbox makes every insert into the outbox fail, behind the store's
 // back, as a full disk or a crash between two writes would.
