@@ -66,7 +66,7 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 	outbox := outboxSwitch{t, path}
 	at := now.Add(2 * time.Hour)
 	book := apitypes.CreateRoomRequest{StartsAt: &at, TimeZone: "UTC", Invite: []string{"bo@example.com"}}
-	types := func(id string) map[string]int {
+	types := func(t *testing.T, id string) map[string]int {
 		ds, err := st.Deliveries(ctx, id, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 		}
 		return out
 	}
-	failed := func(what string, err error) {
+	failed := func(t *testing.T, what string, err error) {
 		t.Helper()
 		if p := problemOf(t, err); p.Status != http.StatusInternalServerError {
 			t.Fatalf("%s with a failing outbox: %+v, want 500", what, p)
@@ -88,7 +88,7 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 		outbox.set(true)
 		_, err := c.CreateRoom(ctx, book)
 		outbox.set(false)
-		failed("create", err)
+		failed(t, "create", err)
 		counts, err := st.CountRooms(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +100,7 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := types(r.ID); got["invited"] != 1 {
+		if got := types(t, r.ID); got["invited"] != 1 {
 			t.Fatalf("notifications after create = %v, want one invited", got)
 		}
 	})
@@ -114,14 +114,14 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 		outbox.set(true)
 		_, err = c.UpdateRoom(ctx, r.ID, r.HostKey, apitypes.UpdateRoomRequest{StartsAt: &later})
 		outbox.set(false)
-		failed("move", err)
+		failed(t, "move", err)
 		if got, _ := st.GetRoom(ctx, r.ID); !got.StartsAt.Equal(at) {
 			t.Fatalf("the room moved to %v without telling its invitees", got.StartsAt)
 		}
 		if _, err := c.UpdateRoom(ctx, r.ID, r.HostKey, apitypes.UpdateRoomRequest{StartsAt: &later}); err != nil {
 			t.Fatal(err)
 		}
-		if got := types(r.ID); got["rescheduled"] != 1 {
+		if got := types(t, r.ID); got["rescheduled"] != 1 {
 			t.Fatalf("notifications after move = %v, want one rescheduled", got)
 		}
 	})
@@ -134,14 +134,14 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 		outbox.set(true)
 		_, err = c.EndRoom(ctx, r.ID, r.HostKey)
 		outbox.set(false)
-		failed("cancel", err)
+		failed(t, "cancel", err)
 		if got, _ := st.GetRoom(ctx, r.ID); got.State == room.Ended {
 			t.Fatal("the room was cancelled without telling its invitees")
 		}
 		if _, err := c.EndRoom(ctx, r.ID, r.HostKey); err != nil {
 			t.Fatal(err)
 		}
-		if got := types(r.ID); got["cancelled"] != 1 {
+		if got := types(t, r.ID); got["cancelled"] != 1 {
 			t.Fatalf("notifications after cancel = %v, want one cancelled", got)
 		}
 	})
