@@ -37,6 +37,6 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) error
 	case err != nil:
 		return err
 	}
-	s.log.Info("participant removed", "room", room.LogID(rm.ID), "participant", p.ID)
+	s.audit(r, string(room.ActRemove), rm, p.ID)
 	return writeJSON(w, http.StatusOK, p)
 }

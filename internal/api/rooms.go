@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/audit"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/internal/theme"
@@ -100,6 +101,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("room created", "room", room.LogID(rm.ID), "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
+	s.audit(r, audit.Create, rm, "")
 	if len(rows) > 0 {
 		s.cfg.Notifier.Wake()
 	}
@@ -226,7 +228,7 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("room updated", "room", room.LogID(rm.ID), "action", act)
+	s.audit(r, string(act), rm, "")
 	s.cfg.Live.RoomChanged(rm)
 	if len(rows) > 0 {
 		s.cfg.Notifier.Wake()
@@ -248,7 +250,7 @@ func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("room ended", "room", room.LogID(rm.ID))
+	s.audit(r, string(room.ActEnd), rm, "")
 	s.cfg.Live.RoomChanged(rm)
 	if len(rows) > 0 {
 		s.cfg.Notifier.Wake()

@@ -159,6 +159,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
 	})
+	// Host actions in a call are audited with the address the API sees.
+	s.signal.ClientAddr = handler.ClientAddr
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
