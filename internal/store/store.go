@@ -41,6 +41,7 @@ type ListFilter struct {
 // Store keeps rooms. Every method is safe for concurrent use.
 type Store interface {
 	Scheduling
+	Retention
 	// CreateRoom stores a new room; ErrExists if its id is taken. Zero
 	// CreatedAt and UpdatedAt are set from the store's clock.
 	CreateRoom(ctx context.Context, r room.Room) error
