@@ -25,9 +25,13 @@ func (p Pruned) Total() int {
 	return n
 }
 
+// MaxPruneBatch bounds the limit of one prune call.
+const MaxPruneBatch = 1000
+
 // Retention deletes what is older than roomsd's retention (--retain), in
 // bounded batches so no call holds the store long. Times are parameters:
-// the caller's clock decides what "older" means.
+// the caller's clock decides what "older" means. A limit is 1 to
+// MaxPruneBatch.
 type Retention interface {
 	// PruneRooms deletes up to limit rooms that ended before `before`, or
 	// whose duration ran out before it, with everything kept about them:

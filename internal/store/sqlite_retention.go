@@ -6,14 +6,11 @@ import (
 	"time"
 )
 
-// maxPruneBatch bounds one prune call whatever limit it is given.
-const maxPruneBatch = 1000
-
 func pruneLimit(limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("prune: limit %d, want at least 1", limit)
+	if limit < 1 || limit > MaxPruneBatch {
+		return 0, fmt.Errorf("prune: limit %d, want 1 to %d", limit, MaxPruneBatch)
 	}
-	return min(limit, maxPruneBatch), nil
+	return limit, nil
 }
 
 // PruneRooms deletes up to limit rooms over before, with their rows.
