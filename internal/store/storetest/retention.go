@@ -153,7 +153,6 @@ func testPruneOutbox(t *testing.T, s store.Store) {
 	// The store stamps rows with its own clock, so the cutoffs here are
 	// around the real time.
 	now := time.Now()
-	var ids []int64
 	for _, ev := range []string{"delivered", "dead", "pending"} {
 		it := item("prune-"+ev, "ann")
 		it.NextAttemptAt = base
@@ -166,7 +165,6 @@ func testPruneOutbox(t *testing.T, s store.Store) {
 		t.Fatalf("claim = %v, %v", got, err)
 	}
 	for _, it := range got {
-		ids = append(ids, it.ID)
 		switch it.EventID {
 		case "prune-delivered":
 			err = s.Delivered(ctx, it.ID, "n", base)
