@@ -45,7 +45,7 @@ type Config struct {
 	Signal http.Handler
 	// Version is reported by /v1/info.
 	Version string
-	// Notifier enqueues booked rooms' notifications; nil sends none.
+	// Notifier makes rooms' notifications; nil sends none.
 	Notifier Notifier
 	// Broker wakes inbox streams; nil means no streaming.
 	Broker *notify.Broker
@@ -57,14 +57,23 @@ type Config struct {
 	EmailEnabled bool
 }
 
-// Notifier enqueues a room's notifications (the scheduler).
+// Notifier turns a room event into outbox rows (the scheduler): plain
+// values, which the API writes in the transaction that changes the room,
+// so the change and its notifications commit together or not at all.
 type Notifier interface {
-	Notify(ctx context.Context, r room.Room, typ string, oldAt *time.Time) error
+	// Rows are the outbox rows of event typ about r for rc and the
+	// server's webhooks; no I/O.
+	Rows(r room.Room, typ string, oldAt *time.Time, rc store.Recipients) ([]store.OutboxItem, error)
+	// Wake tells the deliverer rows were written.
+	Wake()
 }
 
 type noNotifier struct{}
 
-func (noNotifier) Notify(context.Context, room.Room, string, *time.Time) error { return nil }
+func (noNotifier) Rows(room.Room, string, *time.Time, store.Recipients) ([]store.OutboxItem, error) {
+	return nil, nil
+}
+func (noNotifier) Wake() {}
 
 // Rate is a token bucket per client address.
 type Rate struct {

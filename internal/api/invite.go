@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/notify"
-	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
@@ -48,11 +47,12 @@ func parseInvites(list []string) ([]store.Invitee, error) {
 	return out, nil
 }
 
-// setUpNotifications records a new room's invitees and webhooks and says
-// how each invitee will be told. Unknown handles are not recorded: the
-// output names them instead.
-func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees []store.Invitee, hooks []string) ([]apitypes.Invitation, string, error) {
-	var known []store.Invitee
+// planNotifications works out a new room's recipients and says how each
+// invitee will be told; nothing is written here (the room's creation
+// writes rc). Unknown handles are not recipients: the output names them
+// instead.
+func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee, hooks []string) ([]apitypes.Invitation, store.Recipients, string, error) {
+	var rc store.Recipients
 	var out []apitypes.Invitation
 	for _, iv := range invitees {
 		inv := apitypes.Invitation{Kind: iv.Kind, Address: iv.Address}
@@ -60,7 +60,7 @@ func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees 
 		case "handle":
 			ok, err := s.cfg.Store.HandleExists(ctx, iv.Address)
 			if err != nil {
-				return nil, "", err
+				return nil, rc, "", err
 			}
 			if !ok {
 				inv.Delivery = "not told: nobody has the handle " + iv.Address + " on this server"
@@ -74,23 +74,18 @@ func (s *Server) setUpNotifications(ctx context.Context, rm room.Room, invitees 
 				inv.Delivery = "not delivered: no mail server configured (roomsd --smtp-url)"
 			}
 		}
-		known = append(known, iv)
+		rc.Invites = append(rc.Invites, iv)
 		out = append(out, inv)
-	}
-	if err := s.cfg.Store.AddInvites(ctx, rm.ID, known); err != nil {
-		return nil, "", err
 	}
 	secret := ""
 	if len(hooks) > 0 {
 		var key []byte
 		secret, key = notify.NewSecret()
 		for _, u := range hooks {
-			if err := s.cfg.Store.AddRoomWebhook(ctx, rm.ID, store.RoomWebhook{URL: u, Secret: key}); err != nil {
-				return nil, "", err
-			}
+			rc.Webhooks = append(rc.Webhooks, store.RoomWebhook{URL: u, Secret: key})
 		}
 	}
-	return out, secret, nil
+	return out, rc, secret, nil
 }
 
 // checkWebhooks validates webhook URLs before anything is stored.

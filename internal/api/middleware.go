@@ -64,7 +64,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 			if w.status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed)
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed, "addr", clientAddr(r))
 		}()
 
 		if ok, wait := s.general.allow(clientAddr(r), s.now()); !ok {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -21,7 +22,7 @@ func (s *Server) listParticipants(w http.ResponseWriter, r *http.Request) error 
 
 // removeParticipant takes someone out of the call for good, as the host.
 func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) error {
-	rm, err := s.asHost(r, room.ActRemove, func(*room.Room) error { return nil })
+	rm, err := s.asHost(r, room.ActRemove, func(*room.Room, store.Recipients) ([]store.OutboxItem, error) { return nil, nil })
 	if err != nil {
 		return err
 	}
@@ -36,6 +37,6 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) error
 	case err != nil:
 		return err
 	}
-	s.log.Info("participant removed", "room", room.LogID(rm.ID), "participant", p.ID)
+	s.audit(r, string(room.ActRemove), rm, p.ID)
 	return writeJSON(w, http.StatusOK, p)
 }

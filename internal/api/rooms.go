@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/audit"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/internal/theme"
@@ -81,21 +82,28 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	case rm.State == room.Scheduled:
 		rm.Remind = defaultRemind
 	}
-	if err := s.cfg.Store.CreateRoom(r.Context(), rm); err != nil {
-		return err
-	}
-	s.log.Info("room created", "room", room.LogID(rm.ID), "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
 	out := s.ToAPI(rm)
 	out.HostKey = key
+	// The room, who is told of it and their invitations are written in
+	// one transaction: a crash cannot keep the room and lose the rest.
+	var rc store.Recipients
+	var rows []store.OutboxItem
 	if len(invitees) > 0 || len(req.Webhooks) > 0 {
-		inv, secret, err := s.setUpNotifications(r.Context(), rm, invitees, req.Webhooks)
+		out.Invitations, rc, out.WebhookSecret, err = s.planNotifications(r.Context(), invitees, req.Webhooks)
 		if err != nil {
 			return err
 		}
-		out.Invitations, out.WebhookSecret = inv, secret
-		if err := s.cfg.Notifier.Notify(r.Context(), rm, "invited", nil); err != nil {
-			s.log.Warn("enqueue invitations", "room", room.LogID(rm.ID), "err", err)
+		if rows, err = s.cfg.Notifier.Rows(rm, "invited", nil, rc); err != nil {
+			return err
 		}
+	}
+	if err := s.cfg.Store.CreateRoomWith(r.Context(), rm, rc, rows); err != nil {
+		return err
+	}
+	s.log.Info("room created", "room", room.LogID(rm.ID), "theme", rm.Theme, "state", rm.State, "visibility", rm.Visibility)
+	s.audit(r, audit.Create, rm, "")
+	if len(rows) > 0 {
+		s.cfg.Notifier.Wake()
 	}
 	w.Header().Set("Location", "/v1/rooms/"+rm.ID)
 	return writeJSON(w, http.StatusCreated, out)
@@ -198,51 +206,62 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var before room.Room
-	rm, err := s.asHost(r, act, func(rm *room.Room) error {
-		before = *rm
-		return room.Apply(rm, change, s.limits, s.now())
-	})
-	if err != nil {
-		return err
-	}
-	s.log.Info("room updated", "room", room.LogID(rm.ID), "action", act)
-	s.cfg.Live.RoomChanged(rm)
-	// A booked room moved: tell its invitees it opens early, or when.
-	if !rm.StartsAt.Equal(before.StartsAt) {
+	var rows []store.OutboxItem
+	rm, err := s.asHost(r, act, func(rm *room.Room, rc store.Recipients) ([]store.OutboxItem, error) {
+		before := *rm
+		if err := room.Apply(rm, change, s.limits, s.now()); err != nil {
+			return nil, err
+		}
+		// A booked room moved: tell its invitees it opens early, or when,
+		// in the same transaction as the move.
+		if rm.StartsAt.Equal(before.StartsAt) {
+			return nil, nil
+		}
 		typ, old := "rescheduled", before.StartsAt
 		if rm.State == room.Open {
 			typ = "room_open"
 		}
-		if err := s.cfg.Notifier.Notify(r.Context(), rm, typ, &old); err != nil {
-			s.log.Warn("enqueue "+typ, "room", room.LogID(rm.ID), "err", err)
-		}
+		var err error
+		rows, err = s.cfg.Notifier.Rows(*rm, typ, &old, rc)
+		return rows, err
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(r, string(act), rm, "")
+	s.cfg.Live.RoomChanged(rm)
+	if len(rows) > 0 {
+		s.cfg.Notifier.Wake()
 	}
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
-	var wasBooked bool
-	rm, err := s.asHost(r, room.ActEnd, func(rm *room.Room) error {
-		wasBooked = rm.StateAt(s.now()) == room.Scheduled
-		return room.End(rm, s.now())
+	var rows []store.OutboxItem
+	rm, err := s.asHost(r, room.ActEnd, func(rm *room.Room, rc store.Recipients) ([]store.OutboxItem, error) {
+		wasBooked := rm.StateAt(s.now()) == room.Scheduled
+		if err := room.End(rm, s.now()); err != nil || !wasBooked {
+			return nil, err
+		}
+		var err error
+		rows, err = s.cfg.Notifier.Rows(*rm, "cancelled", nil, rc)
+		return rows, err
 	})
 	if err != nil {
 		return err
 	}
-	s.log.Info("room ended", "room", room.LogID(rm.ID))
+	s.audit(r, string(room.ActEnd), rm, "")
 	s.cfg.Live.RoomChanged(rm)
-	if wasBooked {
-		if err := s.cfg.Notifier.Notify(r.Context(), rm, "cancelled", nil); err != nil {
-			s.log.Warn("enqueue cancelled", "room", room.LogID(rm.ID), "err", err)
-		}
+	if len(rows) > 0 {
+		s.cfg.Notifier.Wake()
 	}
 	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
 }
 
 // asHost runs fn on the room in one store transaction, after checking the
-// caller's host key allows act.
-func (s *Server) asHost(r *http.Request, act room.Action, fn func(*room.Room) error) (room.Room, error) {
+// caller's host key allows act; the outbox rows fn returns are written in
+// that transaction.
+func (s *Server) asHost(r *http.Request, act room.Action, fn func(*room.Room, store.Recipients) ([]store.OutboxItem, error)) (room.Room, error) {
 	id := r.PathValue("id")
 	if !room.ValidID(id) {
 		return room.Room{}, roomNotFound()
@@ -252,11 +271,11 @@ func (s *Server) asHost(r *http.Request, act room.Action, fn func(*room.Room) er
 		return room.Room{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized,
 			"this is a host action and no host key was sent; run it where the room was created, or pass --host-key")
 	}
-	return s.cfg.Store.UpdateRoom(r.Context(), id, func(rm *room.Room) error {
+	return s.cfg.Store.UpdateRoomWith(r.Context(), id, func(rm *room.Room, rc store.Recipients) ([]store.OutboxItem, error) {
 		if err := room.Authorize(act, rm.IsHost(key)); err != nil {
-			return problem(http.StatusForbidden, apitypes.CodeForbidden, "the host key is wrong for this room; only its host may %s it", act)
+			return nil, problem(http.StatusForbidden, apitypes.CodeForbidden, "the host key is wrong for this room; only its host may %s it", act)
 		}
-		return fn(rm)
+		return fn(rm, rc)
 	})
 }
 

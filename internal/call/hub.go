@@ -86,6 +86,9 @@ type Joiner struct {
 	PublicKey string
 	HostKey   string
 	Rejoin    string
+	// Addr is the client address of the request that opened the
+	// connection, for the audit trail of host actions.
+	Addr string
 }
 
 // ErrHubClosed is returned once the server is shutting down.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/rooms-dev/rooms/internal/audit"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/sfu"
@@ -23,6 +24,7 @@ type Session struct {
 	id       string
 	name     string
 	pubKey   string
+	addr     string
 	host     bool
 	joinedAt time.Time
 	conn     Conn
@@ -39,7 +41,7 @@ type Session struct {
 
 func newSession(c *Call, id string, j Joiner, host bool, conn Conn, now time.Time) *Session {
 	return &Session{
-		call: c, id: id, name: j.Name, pubKey: j.PublicKey, host: host, joinedAt: now, conn: conn,
+		call: c, id: id, name: j.Name, pubKey: j.PublicKey, addr: j.Addr, host: host, joinedAt: now, conn: conn,
 		chat:   rate.NewLimiter(rate.Limit(float64(api.ChatPerMinute)/60), 5),
 		tracks: map[string]api.Track{},
 	}
@@ -228,10 +230,13 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	priv, pub := room.Private, room.Public
 	switch act {
 	case room.ActRemove:
-		if _, err := c.remove(ctx, a.ParticipantID, s.id); err != nil {
+		p, err := c.remove(ctx, a.ParticipantID, s.id)
+		if err != nil {
 			code, msg := Code(err)
 			s.sendError(code, "%s", msg)
+			return
 		}
+		s.audit(ctx, act, p.ID)
 		return
 	case room.ActEnd:
 		r, err := h.cfg.Store.UpdateRoom(ctx, c.roomID, func(r *room.Room) error { return room.End(r, h.cfg.Now()) })
@@ -240,7 +245,7 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 			s.sendError(code, "%s", msg)
 			return
 		}
-		c.log.Info("room ended", "by", "host in the call")
+		s.audit(ctx, act, "")
 		h.RoomChanged(r)
 		return
 	case room.ActLock:
@@ -264,8 +269,14 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 		s.sendError(code, "%s", msg)
 		return
 	}
-	c.log.Info("room updated", "action", act, "by", "host in the call")
+	s.audit(ctx, act, "")
 	h.RoomChanged(r)
+}
+
+// audit writes the audit line of a host action this participant did.
+func (s *Session) audit(ctx context.Context, act room.Action, target string) {
+	audit.Log(ctx, s.call.hub.log, audit.Entry{Action: string(act), Room: s.call.roomID,
+		Actor: audit.KeyActor(s.pubKey), Target: target, Addr: s.addr, Via: audit.ViaCall})
 }
 
 // Leave takes the participant out of the call.

@@ -109,6 +109,7 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private networks")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail server for email invitations: smtp://user:password@host:587?from=rooms@example.com")
 	f.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
+	f.Var(retainFlag{&cfg.Retain}, "retain", "how long ended rooms, their members, bans and notifications, and inbox rows are kept: days (30d) or a duration (36h); 0 keeps them forever")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	return cmd

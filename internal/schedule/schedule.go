@@ -180,36 +180,65 @@ func (s *Scheduler) Step(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// open marks a due room open and tells its invitees, once.
+// open marks a due room open and queues its room_open notifications in
+// the same transaction, so a crash cannot leave it open with nobody told.
 func (s *Scheduler) open(ctx context.Context, r room.Room, now time.Time) error {
-	opened, err := s.cfg.Store.UpdateRoom(ctx, r.ID, func(cur *room.Room) error {
-		if cur.State == room.Scheduled && !now.Before(cur.StartsAt) {
-			cur.State = room.Open
+	opened := false
+	_, err := s.cfg.Store.UpdateRoomWith(ctx, r.ID, func(cur *room.Room, rc store.Recipients) ([]store.OutboxItem, error) {
+		if cur.State != room.Scheduled || now.Before(cur.StartsAt) {
+			return nil, nil
 		}
-		return nil
+		cur.State = room.Open
+		opened = true
+		return s.Rows(*cur, RoomOpen, nil, rc)
 	})
 	if err != nil {
 		return fmt.Errorf("open room %s: %w", room.LogID(r.ID), err)
 	}
-	if opened.State != room.Open {
+	if !opened {
 		return nil
 	}
 	s.cfg.Log.Info("room opened", "room", room.LogID(r.ID), "late", now.Sub(r.StartsAt).Round(time.Millisecond))
-	return s.Notify(ctx, opened, RoomOpen, nil)
+	s.Wake()
+	return nil
 }
 
-// Notify enqueues a notification of type typ about r for every
-// recipient: invited handles (inbox), email invitees, the room's and the
-// server's webhooks. The event id makes a repeat a no-op.
+// Notify enqueues a notification of type typ about r for every recipient,
+// for events that change no room (a reminder, the end coming). An event
+// that changes the room is written with it: Rows, and the store's
+// CreateRoomWith or UpdateRoomWith.
 func (s *Scheduler) Notify(ctx context.Context, r room.Room, typ string, oldAt *time.Time) error {
-	invites, err := s.cfg.Store.Invites(ctx, r.ID)
-	if err != nil {
+	var rc store.Recipients
+	var err error
+	if rc.Invites, err = s.cfg.Store.Invites(ctx, r.ID); err != nil {
 		return err
 	}
-	hooks, err := s.cfg.Store.RoomWebhooks(ctx, r.ID)
-	if err != nil {
+	if rc.Webhooks, err = s.cfg.Store.RoomWebhooks(ctx, r.ID); err != nil {
 		return err
 	}
+	items, err := s.Rows(r, typ, oldAt, rc)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	added, err := s.cfg.Store.Enqueue(ctx, items)
+	if err != nil {
+		return fmt.Errorf("enqueue %s for room %s: %w", typ, room.LogID(r.ID), err)
+	}
+	if added > 0 {
+		s.Wake()
+	}
+	return nil
+}
+
+// Wake tells the deliverer that rows were written.
+func (s *Scheduler) Wake() { s.cfg.Wake() }
+
+// Rows are the outbox rows of one event of type typ about r: one per
+// recipient (invited handles' inboxes, email invitees, the room's webhooks
+// in rc, the server's webhooks), all under one event id of room, type and
+// booked time, so a repeat is a no-op. Plain values, no I/O: the caller
+// writes them in the transaction that changes the room.
+func (s *Scheduler) Rows(r room.Room, typ string, oldAt *time.Time, rc store.Recipients) ([]store.OutboxItem, error) {
 	ar := s.cfg.ToAPI(r)
 	n := api.Notification{Type: typ, Room: ar, Link: ar.Link, At: r.StartsAt.UTC()}
 	if oldAt != nil {
@@ -218,37 +247,27 @@ func (s *Scheduler) Notify(ctx context.Context, r room.Room, typ string, oldAt *
 	}
 	payload, err := json.Marshal(n)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("encode %s for room %s: %w", typ, room.LogID(r.ID), err)
 	}
 	event := r.ID + ":" + typ + ":" + strconv.FormatInt(r.StartsAt.Unix(), 10)
 	var items []store.OutboxItem
 	add := func(channel, recipient string) {
 		items = append(items, store.OutboxItem{EventID: event, RoomID: r.ID, Channel: channel, Recipient: recipient, Type: typ, Payload: payload})
 	}
-	for _, iv := range invites {
+	for _, iv := range rc.Invites {
 		if iv.Kind == "handle" {
 			add("inbox", iv.Address)
 		} else {
 			add("email", iv.Address)
 		}
 	}
-	for _, h := range hooks {
+	for _, h := range rc.Webhooks {
 		add("webhook", h.URL)
 	}
 	for _, u := range s.cfg.ServerWebhooks {
 		add("webhook", u)
 	}
-	if len(items) == 0 {
-		return nil
-	}
-	added, err := s.cfg.Store.Enqueue(ctx, items)
-	if err != nil {
-		return fmt.Errorf("enqueue %s for room %s: %w", typ, room.LogID(r.ID), err)
-	}
-	if added > 0 {
-		s.cfg.Wake()
-	}
-	return nil
+	return items, nil
 }
 
 // warnEnding warns open rooms whose duration runs out within
@@ -273,6 +292,10 @@ func (s *Scheduler) warnEnding(ctx context.Context, now time.Time) error {
 		}
 		s.cfg.EndingSoon(r.ID, end)
 		if err := s.Notify(ctx, r, EndingSoon, nil); err != nil {
+			// Not written: try again at the next step.
+			s.mu.Lock()
+			delete(s.reminded, key)
+			s.mu.Unlock()
 			return err
 		}
 	}

@@ -15,8 +15,14 @@ var t0 = time.Date(2026, 3, 28, 18, 0, 0, 0, time.UTC) // the eve of Rome's DST 
 
 func setup(t *testing.T, startsIn, remind time.Duration) (*Scheduler, store.Store, room.Room) {
 	t.Helper()
+	return setupAt(t, filepath.Join(t.TempDir(), "rooms.db"), startsIn, remind)
+}
+
+// setupAt is setup with the database at path.
+func setupAt(t *testing.T, path string, startsIn, remind time.Duration) (*Scheduler, store.Store, room.Room) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "rooms.db"), store.Options{Clock: func() time.Time { return t0 }})
+	st, err := store.OpenSQLite(ctx, path, store.Options{Clock: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
 	}

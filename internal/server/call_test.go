@@ -40,6 +40,12 @@ func testServerWith(t *testing.T, set func(*Config)) (*client.Client, func()) {
 	if os.Getenv("ROOMS_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	return testServerConfig(t, cfg, log)
+}
+
+// testServerConfig starts a roomsd with cfg that logs to log.
+func testServerConfig(t *testing.T, cfg Config, log *slog.Logger) (*client.Client, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Start(ctx, cfg, log, io.Discard)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rooms-dev/rooms/internal/paths"
+	"github.com/rooms-dev/rooms/internal/prune"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 )
@@ -58,6 +60,11 @@ type Config struct {
 	SMTPURL   string
 	LogLevel  string
 	LogFormat string
+	// Retain is how long what is over is kept: rooms that ended or whose
+	// time ran out (with their members, bans, invitees, webhooks and
+	// notifications), delivered and dead notifications, inbox rows. 0
+	// keeps everything forever.
+	Retain time.Duration
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
@@ -65,7 +72,7 @@ const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
+	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text", Retain: prune.DefaultRetain}
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -127,8 +134,15 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--public-url %q must be an http(s) URL such as https://rooms.example.com", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Retain != 0 && c.Retain < MinRetain {
+		return fmt.Errorf("--retain %v: keep things at least %v, or 0 to keep them forever", c.Retain, MinRetain)
+	}
 	return nil
 }
+
+// MinRetain is the shortest retention: less would forget a room while its
+// host may still look at it.
+const MinRetain = time.Hour
 
 // advertisedHost is the listen address, with an unspecified host replaced
 // by this machine's name so links work from elsewhere.

@@ -23,6 +23,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/origin"
+	"github.com/rooms-dev/rooms/internal/prune"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/schedule"
 	"github.com/rooms-dev/rooms/internal/sfu"
@@ -45,6 +46,7 @@ type Server struct {
 	signal    *signal.Handler
 	scheduler *schedule.Scheduler
 	deliverer *notify.Deliverer
+	pruner    *prune.Pruner // nil when --retain is 0
 	ln        net.Listener
 	http      *http.Server
 }
@@ -147,6 +149,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},
 			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
 	)
+	if cfg.Retain > 0 {
+		if s.pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
+			st.Close()
+			media.Close()
+			ln.Close()
+			return nil, err
+		}
+	}
 	handler = api.New(api.Config{
 		Registry:            reg,
 		Store:               st,
@@ -164,6 +174,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
 	})
+	// Host actions in a call are audited with the address the API sees.
+	s.signal.ClientAddr = handler.ClientAddr
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -195,6 +207,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg.Add(2)
 	go func() { defer bg.Done(); s.scheduler.Run(bgCtx) }()
 	go func() { defer bg.Done(); s.deliverer.Run(bgCtx) }()
+	if s.pruner != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); s.pruner.Run(bgCtx) }()
+	}
 	if s.cfg.DebugListen != "" {
 		bg.Add(1)
 		go func() {

@@ -46,6 +46,9 @@ func TestResolve(t *testing.T) {
 		{"the profiler off loopback", Config{Listen: DefaultListen, DebugListen: "0.0.0.0:6060", MaxParticipants: 50, MaxScreenShares: 10}, "loopback only", nil},
 		{"the profiler without a port", Config{Listen: DefaultListen, DebugListen: "localhost", MaxParticipants: 50, MaxScreenShares: 10}, "want host:port", nil},
 		{"every voice, or at most 50", Config{Listen: DefaultListen, ForwardVoices: 51, MaxParticipants: 50, MaxScreenShares: 10}, "--forward-voices", nil},
+		{"a retention under an hour", Config{Listen: DefaultListen, DataDir: "/tmp/x", MaxParticipants: 50, MaxScreenShares: 10, Retain: time.Minute}, "--retain", nil},
+		{"a negative retention", Config{Listen: DefaultListen, DataDir: "/tmp/x", MaxParticipants: 50, MaxScreenShares: 10, Retain: -time.Hour}, "--retain", nil},
+		{"a retention of 0 keeps everything", Config{Listen: DefaultListen, DataDir: "/tmp/x", MaxParticipants: 50, MaxScreenShares: 10}, "", func(*testing.T, Config) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,6 +41,10 @@ const (
 
 // Handler serves the signalling WebSocket of a room.
 type Handler struct {
+	// ClientAddr says where a request came from (the API's, which knows
+	// the trusted proxies); nil takes the connection's remote host.
+	ClientAddr func(*http.Request) string
+
 	Hub     *call.Hub
 	Log     *slog.Logger
 	Version string
@@ -83,6 +88,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(api.MaxSignalMessage)
 	c := &conn{ws: ws, out: make(chan api.Message, sendQueue), done: make(chan struct{})}
+	c.addr = h.clientAddr(r)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -141,7 +147,7 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string, origins []str
 		c.fail(api.CodeRoomNotFound, "no room has that link")
 		return
 	}
-	s, err := h.Hub.Join(ctx, roomID, call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin}, c)
+	s, err := h.Hub.Join(ctx, roomID, call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin, Addr: c.addr}, c)
 	if err != nil {
 		code, msg := call.Code(err)
 		if code == api.CodeInternal {
@@ -244,11 +250,24 @@ func checkName(name string) error {
 // writer goroutine, so a slow client never blocks the call.
 type conn struct {
 	ws   *websocket.Conn
+	addr string // the client's address, for the audit trail
 	out  chan api.Message
 	once sync.Once
 	done chan struct{}
 	mu   sync.Mutex
 	why  string
+}
+
+// clientAddr is where r came from: h.ClientAddr's answer, else the
+// connection's remote host.
+func (h *Handler) clientAddr(r *http.Request) string {
+	if h.ClientAddr != nil {
+		return h.ClientAddr(r)
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // Send queues m; a full queue means the client cannot keep up and is cut.

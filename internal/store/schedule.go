@@ -42,6 +42,13 @@ type OutboxItem struct {
 	DeliveredAt   time.Time
 }
 
+// Recipients are who hears of a room's events besides the server's own
+// webhooks: its invitees and its webhooks.
+type Recipients struct {
+	Invites  []Invitee
+	Webhooks []RoomWebhook
+}
+
 // InboxItem is a notification delivered to a handle's inbox.
 type InboxItem struct {
 	ID        int64

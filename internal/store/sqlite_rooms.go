@@ -20,6 +20,12 @@ const (
 // CreateRoom stores r, stamping CreatedAt and UpdatedAt from the clock when
 // they are zero; ErrExists if r.ID is taken.
 func (s *SQLite) CreateRoom(ctx context.Context, r room.Room) error {
+	return s.CreateRoomWith(ctx, r, Recipients{}, nil)
+}
+
+// CreateRoomWith stores r with its invitees, webhooks and outbox rows in
+// one transaction.
+func (s *SQLite) CreateRoomWith(ctx context.Context, r room.Room, rc Recipients, outbox []OutboxItem) error {
 	if r.ID == "" {
 		return errors.New("create room: empty id")
 	}
@@ -34,9 +40,14 @@ func (s *SQLite) CreateRoom(ctx context.Context, r room.Room) error {
 	if err != nil {
 		return fmt.Errorf("create room %q: %w", r.ID, err)
 	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create room %q: begin: %w", r.ID, err)
+	}
+	defer tx.Rollback()
 	// ON CONFLICT DO NOTHING reports a taken id as zero rows rather than a
 	// driver-specific constraint error.
-	res, err := s.w.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`)
+	res, err := tx.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, args...)
 	if err != nil {
@@ -48,6 +59,20 @@ func (s *SQLite) CreateRoom(ctx context.Context, r room.Room) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("create room %q: %w", r.ID, ErrExists)
+	}
+	if err := addInvites(ctx, tx, r.ID, rc.Invites); err != nil {
+		return fmt.Errorf("create room %q: %w", r.ID, err)
+	}
+	for _, w := range rc.Webhooks {
+		if err := addRoomWebhook(ctx, tx, r.ID, w); err != nil {
+			return fmt.Errorf("create room %q: %w", r.ID, err)
+		}
+	}
+	if _, err := enqueue(ctx, tx, outbox, now); err != nil {
+		return fmt.Errorf("create room %q: %w", r.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create room %q: commit: %w", r.ID, err)
 	}
 	return nil
 }
@@ -67,6 +92,16 @@ func (s *SQLite) GetRoom(ctx context.Context, id string) (room.Room, error) {
 // UpdateRoom runs fn on the room inside one write transaction. fn must not
 // call the store's write methods: there is one writer and fn holds it.
 func (s *SQLite) UpdateRoom(ctx context.Context, id string, fn func(*room.Room) error) (room.Room, error) {
+	return s.updateRoom(ctx, id, false, func(r *room.Room, _ Recipients) ([]OutboxItem, error) { return nil, fn(r) })
+}
+
+// UpdateRoomWith runs fn on the room and its recipients inside one write
+// transaction and enqueues the rows fn returns in it.
+func (s *SQLite) UpdateRoomWith(ctx context.Context, id string, fn func(*room.Room, Recipients) ([]OutboxItem, error)) (room.Room, error) {
+	return s.updateRoom(ctx, id, true, fn)
+}
+
+func (s *SQLite) updateRoom(ctx context.Context, id string, withRecipients bool, fn func(*room.Room, Recipients) ([]OutboxItem, error)) (room.Room, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: begin: %w", id, err)
@@ -80,13 +115,24 @@ func (s *SQLite) UpdateRoom(ctx context.Context, id string, fn func(*room.Room) 
 	if err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: read: %w", id, err)
 	}
-	if err := fn(&r); err != nil {
+	var rc Recipients
+	if withRecipients {
+		if rc.Invites, err = invites(ctx, tx, id); err != nil {
+			return room.Room{}, fmt.Errorf("update room %q: %w", id, err)
+		}
+		if rc.Webhooks, err = roomWebhooks(ctx, tx, id); err != nil {
+			return room.Room{}, fmt.Errorf("update room %q: %w", id, err)
+		}
+	}
+	outbox, err := fn(&r, rc)
+	if err != nil {
 		return room.Room{}, err
 	}
 	if r.ID != id {
 		return room.Room{}, fmt.Errorf("update room %q: fn changed the id to %q", id, r.ID)
 	}
-	r.UpdatedAt = s.now()
+	now := s.now()
+	r.UpdatedAt = now
 	r = normalize(r)
 	args, err := roomArgs(r)
 	if err != nil {
@@ -101,6 +147,9 @@ func (s *SQLite) UpdateRoom(ctx context.Context, id string, fn func(*room.Room) 
 		WHERE id = ?`, append(args[1:], id)...)
 	if err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: write: %w", id, err)
+	}
+	if _, err := enqueue(ctx, tx, outbox, now); err != nil {
+		return room.Room{}, fmt.Errorf("update room %q: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return room.Room{}, fmt.Errorf("update room %q: commit: %w", id, err)

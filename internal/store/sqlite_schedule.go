@@ -70,6 +70,13 @@ func (s *SQLite) ReleaseHandle(ctx context.Context, publicKey string) error {
 	return nil
 }
 
+// querier is what both *sql.DB and *sql.Tx offer, so the helpers below
+// run alone or inside a larger transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // AddInvites records a room's invitees.
 func (s *SQLite) AddInvites(ctx context.Context, roomID string, invitees []Invitee) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -77,18 +84,29 @@ func (s *SQLite) AddInvites(ctx context.Context, roomID string, invitees []Invit
 		return fmt.Errorf("add invites: %w", err)
 	}
 	defer tx.Rollback()
-	for _, iv := range invitees {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO invites (room_id, kind, address) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, roomID, iv.Kind, iv.Address); err != nil {
-			return fmt.Errorf("add invites to room %q: %w", roomID, err)
-		}
+	if err := addInvites(ctx, tx, roomID, invitees); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
 
+func addInvites(ctx context.Context, q querier, roomID string, invitees []Invitee) error {
+	for _, iv := range invitees {
+		if _, err := q.ExecContext(ctx, `INSERT INTO invites (room_id, kind, address) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, roomID, iv.Kind, iv.Address); err != nil {
+			return fmt.Errorf("add invites to room %q: %w", roomID, err)
+		}
+	}
+	return nil
+}
+
 // Invites lists a room's invitees.
 func (s *SQLite) Invites(ctx context.Context, roomID string) ([]Invitee, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, address FROM invites WHERE room_id = ? ORDER BY kind, address`, roomID)
+	return invites(ctx, s.r, roomID)
+}
+
+func invites(ctx context.Context, q querier, roomID string) ([]Invitee, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, address FROM invites WHERE room_id = ? ORDER BY kind, address`, roomID)
 	if err != nil {
 		return nil, fmt.Errorf("list invites: %w", err)
 	}
@@ -106,7 +124,11 @@ func (s *SQLite) Invites(ctx context.Context, roomID string) ([]Invitee, error) 
 
 // AddRoomWebhook records a webhook for a room.
 func (s *SQLite) AddRoomWebhook(ctx context.Context, roomID string, w RoomWebhook) error {
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO room_webhooks (room_id, url, secret) VALUES (?, ?, ?)
+	return addRoomWebhook(ctx, s.w, roomID, w)
+}
+
+func addRoomWebhook(ctx context.Context, q querier, roomID string, w RoomWebhook) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO room_webhooks (room_id, url, secret) VALUES (?, ?, ?)
 		ON CONFLICT DO NOTHING`, roomID, w.URL, w.Secret); err != nil {
 		return fmt.Errorf("add webhook to room %q: %w", roomID, err)
 	}
@@ -115,7 +137,11 @@ func (s *SQLite) AddRoomWebhook(ctx context.Context, roomID string, w RoomWebhoo
 
 // RoomWebhooks lists a room's webhooks.
 func (s *SQLite) RoomWebhooks(ctx context.Context, roomID string) ([]RoomWebhook, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT url, secret FROM room_webhooks WHERE room_id = ? ORDER BY url`, roomID)
+	return roomWebhooks(ctx, s.r, roomID)
+}
+
+func roomWebhooks(ctx context.Context, q querier, roomID string) ([]RoomWebhook, error) {
+	rows, err := q.QueryContext(ctx, `SELECT url, secret FROM room_webhooks WHERE room_id = ? ORDER BY url`, roomID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
@@ -138,23 +164,32 @@ func (s *SQLite) Enqueue(ctx context.Context, items []OutboxItem) (int, error) {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
 	defer tx.Rollback()
-	now := s.now().UnixNano()
+	added, err := enqueue(ctx, tx, items, s.now())
+	if err != nil {
+		return 0, err
+	}
+	return added, tx.Commit()
+}
+
+// enqueue inserts items in q's transaction, skipping duplicates; a zero
+// NextAttemptAt is now.
+func enqueue(ctx context.Context, q querier, items []OutboxItem, now time.Time) (int, error) {
 	added := 0
 	for _, it := range items {
 		next := it.NextAttemptAt.UnixNano()
 		if it.NextAttemptAt.IsZero() {
-			next = now
+			next = now.UnixNano()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, room_id, channel, recipient, type, payload, state, next_attempt_at, created_at)
+		res, err := q.ExecContext(ctx, `INSERT INTO outbox (event_id, room_id, channel, recipient, type, payload, state, next_attempt_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, channel, recipient) DO NOTHING`,
-			it.EventID, it.RoomID, it.Channel, it.Recipient, it.Type, string(it.Payload), OutboxPending, next, now)
+			it.EventID, it.RoomID, it.Channel, it.Recipient, it.Type, string(it.Payload), OutboxPending, next, now.UnixNano())
 		if err != nil {
 			return 0, fmt.Errorf("enqueue %s: %w", it.EventID, err)
 		}
 		n, _ := res.RowsAffected()
 		added += int(n)
 	}
-	return added, tx.Commit()
+	return added, nil
 }
 
 const outboxColumns = `id, event_id, room_id, channel, recipient, type, payload, state, attempts, next_attempt_at, last_error, created_at, delivered_at`

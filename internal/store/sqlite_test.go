@@ -108,6 +108,7 @@ func TestSQLiteMigratesRoomsToTheServerScreenCap(t *testing.T) {
 	rawExec(t, path,
 		"ALTER TABLE rooms DROP COLUMN max_screen_shares",
 		"DROP TABLE nonces",
+		"DROP INDEX rooms_ended_at", "DROP INDEX rooms_ends_at", "DROP INDEX outbox_state_created", "DROP INDEX inbox_created",
 		"DELETE FROM schema_migrations WHERE version >= 5")
 
 	got, err := openAt(t, path, store.Options{}).GetRoom(t.Context(), "old")

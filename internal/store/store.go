@@ -43,6 +43,7 @@ type ListFilter struct {
 // Store keeps rooms. Every method is safe for concurrent use.
 type Store interface {
 	Scheduling
+	Retention
 	// CreateRoom stores a new room; ErrExists if its id is taken. Zero
 	// CreatedAt and UpdatedAt are set from the store's clock.
 	CreateRoom(ctx context.Context, r room.Room) error
@@ -53,6 +54,14 @@ type Store interface {
 	// that error is returned as is. UpdatedAt is set by the store. fn must
 	// not change the id nor call the store.
 	UpdateRoom(ctx context.Context, id string, fn func(*room.Room) error) (room.Room, error)
+	// CreateRoomWith stores a new room together with its recipients
+	// (invitees, webhooks) and the outbox rows of its creation, in one
+	// transaction: all of it, or on any error (ErrExists included) none.
+	CreateRoomWith(ctx context.Context, r room.Room, rc Recipients, outbox []OutboxItem) error
+	// UpdateRoomWith is UpdateRoom whose fn is also handed the room's
+	// recipients as stored and returns outbox rows: the change and the
+	// rows (duplicates skipped, as Enqueue) commit together or not at all.
+	UpdateRoomWith(ctx context.Context, id string, fn func(r *room.Room, rc Recipients) ([]OutboxItem, error)) (room.Room, error)
 	// ListRooms returns rooms matching f, ordered by StartsAt then ID.
 	ListRooms(ctx context.Context, f ListFilter) ([]room.Room, error)
 	// CountRooms returns how many rooms are stored in each stored state.

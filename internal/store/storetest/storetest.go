@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PingAndCloseTwice", testPingClose},
 	}
 	tests = append(tests, schedulingTests...)
+	tests = append(tests, togetherTests...)
+	tests = append(tests, retentionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

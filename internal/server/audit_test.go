@@ -1,0 +1,187 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// logBuffer keeps what a JSON slog handler writes, one record per line.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// records are the log lines as maps.
+func (b *logBuffer) records(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// audits are the audit lines, as "via action actor target addr".
+func (b *logBuffer) audits(t *testing.T) []string {
+	var out []string
+	for _, m := range b.records(t) {
+		if m["msg"] == "audit" && m["level"] == "INFO" {
+			out = append(out, strings.Join([]string{str(m["via"]), str(m["action"]), str(m["actor"]), str(m["target"]), str(m["addr"])}, " "))
+		}
+	}
+	return out
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// waitAudits waits until n audit lines are written (a call's host action
+// is audited on the server's side of the WebSocket, after its effects).
+func (b *logBuffer) waitAudits(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := b.audits(t)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestHostActionsLeaveAnAuditTrail: every host action, over the API and in
+// a call, writes one audit line naming the action, who (a fingerprint) and
+// from where; request lines name the address too; no host key is ever
+// logged.
+func TestHostActionsLeaveAnAuditTrail(t *testing.T) {
+	logs := &logBuffer{}
+	cfg := Defaults()
+	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
+	c, stop := testServerConfig(t, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer stop()
+	ctx := context.Background()
+
+	r, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "audited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := room.HashHostKey(r.HostKey)
+	apiActor := "host:" + hex.EncodeToString(hash[:6])
+	hostKey := newKey(t)
+	callActor := "key:" + base64.RawURLEncoding.EncodeToString(hostKey.Public().(ed25519.PublicKey))[:12]
+
+	host, err := join(t, c, r.ID, "host", r.HostKey, hostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := join(t, c, r.ID, "ann", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, err := join(t, c, r.ID, "bo", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"api create " + apiActor + "  127.0.0.1"}
+
+	yes, no, priv, pub, name := true, false, "private", "public", "renamed"
+	for _, step := range []struct {
+		act string
+		req api.UpdateRoomRequest
+	}{
+		{"lock", api.UpdateRoomRequest{Locked: &yes}},
+		{"unlock", api.UpdateRoomRequest{Locked: &no}},
+		{"hide", api.UpdateRoomRequest{Visibility: &priv}},
+		{"unhide", api.UpdateRoomRequest{Visibility: &pub}},
+		{"edit", api.UpdateRoomRequest{Name: &name}},
+	} {
+		if _, err := c.UpdateRoom(ctx, r.ID, r.HostKey, step.req); err != nil {
+			t.Fatalf("%s: %v", step.act, err)
+		}
+		want = append(want, "api "+step.act+" "+apiActor+"  127.0.0.1")
+	}
+	for _, act := range []string{"lock", "unlock", "hide", "unhide"} {
+		if err := host.call.Host(act, ""); err != nil {
+			t.Fatalf("%s in the call: %v", act, err)
+		}
+		want = append(want, "call "+act+" "+callActor+"  127.0.0.1")
+		logs.waitAudits(t, len(want))
+	}
+	boID, annID := bo.call.Me().ID, ann.call.Me().ID
+	if _, err := c.RemoveParticipant(ctx, r.ID, r.HostKey, boID); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "api remove "+apiActor+" "+boID+" 127.0.0.1")
+	if err := host.call.Host("remove", annID); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "call remove "+callActor+" "+annID+" 127.0.0.1")
+	logs.waitAudits(t, len(want))
+	if err := host.call.Host("end", ""); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "call end "+callActor+"  127.0.0.1")
+	logs.waitAudits(t, len(want))
+
+	r2, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "ended over the API"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash2 := room.HashHostKey(r2.HostKey)
+	actor2 := "host:" + hex.EncodeToString(hash2[:6])
+	if _, err := c.EndRoom(ctx, r2.ID, r2.HostKey); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "api create "+actor2+"  127.0.0.1", "api end "+actor2+"  127.0.0.1")
+
+	got := logs.waitAudits(t, len(want))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	requests := 0
+	for _, m := range logs.records(t) {
+		if m["msg"] == "request" {
+			requests++
+			if m["addr"] != "127.0.0.1" {
+				t.Errorf("request line without the client address: %v", m)
+			}
+		}
+	}
+	if requests == 0 {
+		t.Error("no request lines logged")
+	}
+	all := logs.String()
+	for _, key := range []string{r.HostKey, r2.HostKey} {
+		secret := strings.TrimPrefix(key, room.HostKeyPrefix)
+		if strings.Contains(all, secret) {
+			t.Errorf("a host key is in the log")
+		}
+	}
+}
