@@ -72,3 +72,22 @@ func TestCreateMaxParticipants(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateMaxParticipantsZero: PATCH has no default to fall back to, so
+// 0 is refused there too and the room keeps its cap.
+func TestUpdateMaxParticipantsZero(t *testing.T) {
+	e := newEnv(t, nil)
+	r, err := e.c.CreateRoom(context.Background(), apitypes.CreateRoomRequest{MaxParticipants: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	_, err = e.c.UpdateRoom(context.Background(), r.ID, r.HostKey, apitypes.UpdateRoomRequest{MaxParticipants: &zero})
+	if p := problemOf(t, err); p.Code != apitypes.CodeInvalidArgument || p.MaxParticipants != 50 {
+		t.Fatalf("PATCH max_participants 0: %+v, want invalid_argument with the cap", p)
+	}
+	got, err := e.c.GetRoom(context.Background(), r.ID)
+	if err != nil || got.MaxParticipants != 6 {
+		t.Fatalf("after a refused change the room's cap is %d (%v), want 6", got.MaxParticipants, err)
+	}
+}
