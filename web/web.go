@@ -8,7 +8,10 @@ import (
 	"io/fs"
 )
 
-//go:embed static
+// A directory pattern leaves out names starting with "_", so the vendored
+// modules that are named so (noble-hashes' _md.js, _u64.js) are named.
+//
+//go:embed static static/vendor/*/_*.js
 var files embed.FS
 
 // Static is the browser client's files, rooted at static/.

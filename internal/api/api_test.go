@@ -242,7 +242,7 @@ func TestBadInput(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("content type %q", ct)
 			}
-			if p.Detail == "" || !strings.HasPrefix(p.Type, apitypes.ProblemType) {
+			if p.Detail == "" || p.Type != apitypes.ProblemType || p.Title != http.StatusText(p.Status) {
 				t.Errorf("problem lacks a detail or type: %+v", p)
 			}
 			if tt.wantCode == apitypes.CodeUnknownTheme && len(p.Themes) < 8 {

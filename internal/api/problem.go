@@ -12,10 +12,12 @@ import (
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
-// problem builds an error that the middleware writes as a problem document.
+// problem builds an error that the middleware writes as a problem document:
+// type about:blank with the status phrase as its title (RFC 9457 4.2.1),
+// the meaning in code.
 func problem(status int, code apitypes.Code, detail string, args ...any) *apitypes.Problem {
 	return &apitypes.Problem{
-		Type:   apitypes.ProblemType + string(code),
+		Type:   apitypes.ProblemType,
 		Title:  http.StatusText(status),
 		Status: status,
 		Code:   code,

@@ -35,8 +35,8 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		writeRateLimited(w, wait)
 		return nil
 	}
-	var req apitypes.CreateRoomRequest
-	if err := decode(w, r, &req); err != nil {
+	req, err := s.decodeCreate(w, r)
+	if err != nil {
 		return err
 	}
 	spec := room.Spec{

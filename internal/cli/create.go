@@ -30,6 +30,9 @@ type createOptions struct {
 	remind   string
 	webhooks []string
 	ics      string
+	// given says which flags were on the command line: an empty --at or
+	// a --max 0 is a mistake (an unset variable in a script), not a default.
+	given func(name string) bool
 }
 
 func newCmdCreate(f *Factory) *cobra.Command {
@@ -64,6 +67,7 @@ from this machine without a flag.`,
   rooms create --at "in 30m" --json | jq -r .link`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.given = cmd.Flags().Changed
 			return createRun(cmd.Context(), f, o)
 		},
 	}
@@ -97,7 +101,16 @@ func completeThemes(*cobra.Command, []string, string) ([]cobra.Completion, cobra
 }
 
 // parseAt reads --at and --tz, returning the time (nil for now) and zone.
-func (f *Factory) parseAt(at, tz string) (*when.Result, string, error) {
+// given says which of the two were on the command line: given empty, each
+// is refused, so an unset variable in a script (--at "$WHEN") cannot book
+// a room for now or read a time in the wrong zone.
+func (f *Factory) parseAt(at, tz string, given func(string) bool) (*when.Result, string, error) {
+	if given("tz") && strings.TrimSpace(tz) == "" {
+		return nil, "", codedUsageErr(api.CodeInvalidArgument, "--tz is empty; give an IANA zone such as Europe/Rome, or leave --tz out for your own zone")
+	}
+	if given("at") && strings.TrimSpace(at) == "" {
+		return nil, "", codedUsageErr(api.CodeBadTime, "--at is empty; give a time (%s), or leave --at out to open the room now", strings.Join(when.Forms, ", "))
+	}
 	zone := tz
 	if zone == "" {
 		zone = f.localZone()
@@ -106,7 +119,7 @@ func (f *Factory) parseAt(at, tz string) (*when.Result, string, error) {
 	if err != nil {
 		return nil, "", codedUsageErr(api.CodeInvalidArgument, "--tz: %w", err)
 	}
-	if at == "" {
+	if !given("at") {
 		return nil, zone, nil
 	}
 	res, err := when.Parse(at, f.Now(), loc)
@@ -120,8 +133,8 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if _, ok := theme.Lookup(o.theme); !ok {
 		return codedUsageErr(api.CodeUnknownTheme, "unknown theme %q; choose one of: %s", o.theme, strings.Join(theme.Names(), ", "))
 	}
-	if o.max < 0 || o.max > 1000 {
-		return usageErr("--max must be between 1 and the server's cap (50 by default), not %d", o.max)
+	if o.given("max") && (o.max < 1 || o.max > 1000) {
+		return codedUsageErr(api.CodeInvalidArgument, "--max must be between 1 and the server's cap (50 by default), not %d; leave --max out for the default", o.max)
 	}
 	if o.screens < 0 {
 		return usageErr("--max-screen-shares must be 1 or more (or 0 for the server's cap), not %d", o.screens)
@@ -132,7 +145,7 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 	if o.duration != 0 && o.duration < time.Minute {
 		return usageErr("--duration must be at least 1m")
 	}
-	res, zone, err := f.parseAt(o.at, o.tz)
+	res, zone, err := f.parseAt(o.at, o.tz, o.given)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func editRun(cmd *cobra.Command, f *Factory, arg string, o *editOptions) error {
 		req.Theme = &o.theme
 	}
 	if changed("at") || changed("tz") {
-		res, zone, err := f.parseAt(o.at, o.tz)
+		res, zone, err := f.parseAt(o.at, o.tz, changed)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func editRun(cmd *cobra.Command, f *Factory, arg string, o *editOptions) error {
 	}
 	if changed("max") {
 		if o.max < 1 {
-			return usageErr("--max must be at least 1")
+			return codedUsageErr(api.CodeInvalidArgument, "--max must be at least 1, not %d", o.max)
 		}
 		req.MaxParticipants = &o.max
 	}

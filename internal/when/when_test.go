@@ -298,26 +298,3 @@ func TestLoadLocation(t *testing.T) {
 		t.Errorf("error does not wrap time.LoadLocation's: %v", err)
 	}
 }
-
-func FuzzParse(f *testing.F) {
-	for _, s := range append(Forms, "", "19", "25:00", "13pm", "in 30 minutes", "fri 7pm", "2026-02-30 19:00", "+-1h", "in 9999999999 hours") {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, now := range []time.Time{wedAfternoon, beforeSpringForward, springForwardNight, beforeFallBack} {
-			got, err := Parse(s, now, rome)
-			if err != nil {
-				if !errors.Is(err, ErrBadTime) || strings.Contains(err.Error(), "\n") {
-					t.Fatalf("Parse(%q) error is not a one-line ErrBadTime: %q", s, err)
-				}
-				continue
-			}
-			if got.Time.Before(now) || (!got.Time.After(now) && strings.ToLower(strings.TrimSpace(s)) != "now") {
-				t.Fatalf("Parse(%q) at %v = %v, not after now", s, now, got.Time)
-			}
-			if got.Time.Sub(now) > maxAhead {
-				t.Fatalf("Parse(%q) at %v = %v, more than a year ahead", s, now, got.Time)
-			}
-		}
-	})
-}

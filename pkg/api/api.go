@@ -56,7 +56,10 @@ type CreateRoomRequest struct {
 	TimeZone        string     `json:"time_zone,omitempty"`
 	DurationSeconds int64      `json:"duration_seconds,omitempty"`
 	Visibility      string     `json:"visibility,omitempty"`
-	MaxParticipants int        `json:"max_participants,omitempty"`
+	// MaxParticipants is 1 to the server's cap; 0 leaves the field out,
+	// which is the default (50, or the server's cap if lower). An explicit
+	// "max_participants": 0 in JSON is refused.
+	MaxParticipants int `json:"max_participants,omitempty"`
 	// MaxScreenShares caps the screens shared at once in the room's
 	// call, 1 to the server's cap; 0 (or absent) follows the server's.
 	MaxScreenShares int `json:"max_screen_shares,omitempty"`

@@ -34,8 +34,12 @@ const (
 	CodeScreenShareLimit Code = "screen_share_limit"
 )
 
-// ProblemType is the base of the "type" URI of a Problem.
-const ProblemType = "https://rooms.dev/problems/"
+// ProblemType is the "type" of every Problem: "about:blank", which RFC 9457
+// (section 4.2.1) defines as "no more than the HTTP status", with the status
+// phrase as the title. The project owns no domain to name its own types
+// under, and a URI it does not control could later answer with anything;
+// the meaning is carried by the stable Code extension member instead.
+const ProblemType = "about:blank"
 
 // Problem is an RFC 9457 problem document with a stable Code.
 type Problem struct {

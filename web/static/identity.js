@@ -6,7 +6,6 @@
 // message and the Rooms-Host-Key header.
 
 import { local, session } from './util.js';
-import * as fallback from './ed25519.js';
 
 const KEY_STORE = 'rooms.identity.v1';
 // PKCS #8 wrapping of a 32-byte Ed25519 seed (RFC 8410).
@@ -46,7 +45,13 @@ async function webcryptoIdentity(stored) {
   }
 }
 
-function fallbackIdentity(stored) {
+// fallbackIdentity signs in JavaScript (ed25519.js: the vendored, audited
+// noble libraries), loaded only now that WebCrypto has no Ed25519. The key
+// is stored as WebCrypto stores it (PKCS #8 around the 32-byte seed), so
+// the same key serves either way, and a key stored by the earlier
+// hand-written fallback is read the same way.
+async function fallbackIdentity(stored) {
+  const fallback = await import('./ed25519.js');
   let seed;
   if (stored) {
     const p = unb64url(stored.pkcs8);
