@@ -143,6 +143,12 @@ export function checkName(name) {
   if (!n) return 'Type the name the others will see.';
   if (Array.from(n).length > 64) return 'Names are at most 64 characters.';
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(n)) return 'Names cannot hold control characters.';
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(n)) return 'Names cannot hold control characters or line breaks.';
+  // The server refuses invisible format characters (bidirectional
+  // controls such as U+202E, zero-width spaces) too (internal/safetext);
+  // a zero-width joiner inside an emoji is fine, the server decides.
+  if (/[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/.test(n)) {
+    return 'Names cannot hold invisible or right-to-left control characters.';
+  }
   return '';
 }
