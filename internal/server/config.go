@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/internal/signal"
 )
 
 // DefaultListen is where roomsd listens unless told otherwise: loopback
@@ -58,6 +60,16 @@ type Config struct {
 	SMTPURL   string
 	LogLevel  string
 	LogFormat string
+	// TrustedProxies are the proxies (CIDR ranges or addresses) whose
+	// X-Forwarded-For and X-Forwarded-Proto roomsd believes.
+	TrustedProxies []string
+	// AllowedHosts are names requests may give in Host besides the public
+	// URL's, localhost and IP addresses.
+	AllowedHosts []string
+	// Rate bounds requests and room creations per client address.
+	Rate api.Rate
+	// Calls bound call connections per client address and in all.
+	Calls signal.Limits
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
@@ -65,7 +77,9 @@ const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
+	c := Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text"}
+	c.Rate, c.Calls = api.DefaultRate, signal.DefaultLimits
+	return c
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -127,7 +141,7 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--public-url %q must be an http(s) URL such as https://rooms.example.com", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	return nil
+	return c.resolveLimits()
 }
 
 // advertisedHost is the listen address, with an unspecified host replaced

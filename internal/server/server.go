@@ -91,7 +91,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	var handler *api.Server
 	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
 
-	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String()}
+	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String(), Limits: cfg.Calls}
 	s.hub = call.NewHub(call.Config{
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
@@ -141,6 +141,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			func() float64 { c, _ := s.hub.Stats(); return float64(c) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},
 			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_signal_connections", Help: "Call connections (signalling WebSockets) open, as counted against --max-connections."},
+			func() float64 { return float64(s.signal.Open()) }),
 	)
 	handler = api.New(api.Config{
 		Registry:            reg,
@@ -158,6 +160,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
+		TrustedProxies:      cfg.proxies(),
+		AllowedHosts:        cfg.AllowedHosts,
+		Rate:                cfg.Rate,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
