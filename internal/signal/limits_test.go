@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -240,4 +241,19 @@ func freshJoin(roomID, name, challenge string) wire.Message {
 		PublicKey: base64.RawURLEncoding.EncodeToString(pub),
 		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(priv, wire.JoinSignedText(roomID, challenge)))})
 	return j
+}
+
+// The Go client says why a call connection was refused.
+func TestClientReadsTheRefusal(t *testing.T) {
+	e := newGuardedEnv(t, signal.Limits{PerAddress: 1}, "")
+	if _, ref := e.open(t, nil, ""); ref != nil {
+		t.Fatalf("the first connection: %+v", ref)
+	}
+	c, _ := client.New(e.url)
+	_, key, _ := ed25519.GenerateKey(nil)
+	_, err := c.Join(context.Background(), e.roomID, client.JoinOptions{Name: "ann", Key: key, MaxReconnects: -1})
+	var p *wire.Problem
+	if !errors.As(err, &p) || p.Code != wire.CodeTooManyConnections || !strings.Contains(err.Error(), "--max-connections-per-address") {
+		t.Fatalf("Join = %v, want the too_many_connections problem", err)
+	}
 }
