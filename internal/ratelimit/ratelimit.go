@@ -70,3 +70,10 @@ func (l *Keyed) forget(now time.Time) {
 		delete(l.clients, key)
 	}
 }
+
+// Len is how many keys the limiter remembers.
+func (l *Keyed) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.clients)
+}
