@@ -68,7 +68,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 			if w.status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed, "client", client.String())
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed, "client", clientAddr(r))
 		}()
 
 		if !probes[r.Pattern] {
