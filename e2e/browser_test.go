@@ -45,7 +45,7 @@ type browser struct {
 	close func()
 }
 
-func newBrowser(t *testing.T, w, h int) *browser {
+func newBrowser(t *testing.T, w, h int, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -64,6 +64,7 @@ func newBrowser(t *testing.T, w, h int) *browser {
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-sync", true),
 	}
+	opts = append(opts, extra...)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	var once sync.Once

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rooms-dev/rooms/internal/clientaddr"
 	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
@@ -55,6 +56,12 @@ type Config struct {
 	ServerWebhooks []string
 	// EmailEnabled says roomsd has a mail server for email invitees.
 	EmailEnabled bool
+	// TrustedProxies are the proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto roomsd believes; the zero value trusts none.
+	TrustedProxies clientaddr.Proxies
+	// AllowedHosts are names requests may give in Host besides the public
+	// URL's, localhost and IP addresses (a LAN name, say).
+	AllowedHosts []string
 }
 
 // Notifier turns a room event into outbox rows (the scheduler): plain
@@ -99,6 +106,7 @@ type Server struct {
 	metrics *metrics
 	general *limiter
 	creates *limiter
+	guard   guard
 	mux     *http.ServeMux
 	origins origin.Policy
 	// closing ends long-lived streams when the server shuts down: they
@@ -144,6 +152,7 @@ func New(cfg Config) *Server {
 		metrics: newMetrics(cfg.Registry, cfg.Store),
 		general: newLimiter(cfg.Rate.PerSecond, cfg.Rate.Burst),
 		creates: newLimiter(cfg.Rate.CreatesPerMinute/60, cfg.Rate.CreateBurst),
+		guard:   newGuard(cfg.PublicURL, cfg.AllowedHosts),
 		mux:     http.NewServeMux(),
 		closing: make(chan struct{}),
 	}

@@ -2,12 +2,12 @@ package api
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/clientaddr"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -34,12 +34,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware bounds the rate, turns returned errors into problems, recovers
-// from panics, and records every request in logs and metrics. Logs carry
+// middleware resolves the client's address, bounds the rate per address,
+// keeps other sites out (guard), turns returned errors into problems,
+// recovers from panics, and records every request in logs and metrics.
+// Health probes skip the rate and the guard. Logs carry
 // the route pattern, never the query or headers, where secrets may be.
 func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		client := s.cfg.TrustedProxies.Resolve(r)
+		r = r.WithContext(clientaddr.With(r.Context(), client))
 		w := &statusWriter{ResponseWriter: rw}
 		route := r.Pattern
 		if route == "" || route == "/" {
@@ -67,9 +71,15 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", w.status, "duration", elapsed, "addr", clientAddr(r))
 		}()
 
-		if ok, wait := s.general.allow(clientAddr(r), s.now()); !ok {
-			writeRateLimited(w, wait)
-			return
+		if !probes[r.Pattern] {
+			if ok, wait := s.general.allow(client.Key(), s.now()); !ok {
+				writeRateLimited(w, wait)
+				return
+			}
+			if p := s.guard.check(r, client); p != nil {
+				writeProblem(w, p)
+				return
+			}
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if err := h(w, r); err != nil {
@@ -96,12 +106,15 @@ func writeRateLimited(w http.ResponseWriter, wait time.Duration) {
 	writeProblem(w, p)
 }
 
-// clientAddr is the address rates are counted by. roomsd does not trust
-// forwarding headers: behind a proxy, the proxy is one client.
+// clientAddr is the address of the client that sent r, as logs show it:
+// the TCP peer, or behind a trusted proxy the address it forwarded for
+// (clientaddr.Proxies.Resolve, run once by the middleware).
 func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return clientaddr.From(r).String()
+}
+
+// clientKey is what per-address limits count r by: the address, or an
+// IPv6 address's /64.
+func clientKey(r *http.Request) string {
+	return clientaddr.From(r).Key()
 }

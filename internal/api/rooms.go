@@ -31,7 +31,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 			return problem(http.StatusForbidden, apitypes.CodeForbidden, "the create token is wrong; ask the server's operator for the right one")
 		}
 	}
-	if ok, wait := s.creates.allow(clientAddr(r), s.now()); !ok {
+	if ok, wait := s.creates.allow(clientKey(r), s.now()); !ok {
 		writeRateLimited(w, wait)
 		return nil
 	}

@@ -112,6 +112,16 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.Var(retainFlag{&cfg.Retain}, "retain", "how long ended rooms, their members, bans and notifications, and inbox rows are kept: days (30d) or a duration (36h); 0 keeps them forever")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
+	f.StringSliceVar(&cfg.TrustedProxies, "trusted-proxy", nil, "CIDR range or address of a proxy whose X-Forwarded-For and X-Forwarded-Proto to believe (repeatable)")
+	f.StringSliceVar(&cfg.AllowedHosts, "allowed-host", nil, "a name people reach roomsd by besides the --public-url host, localhost and IP addresses (repeatable)")
+	f.Float64Var(&cfg.Rate.PerSecond, "rate", cfg.Rate.PerSecond, "requests per second per client address")
+	f.IntVar(&cfg.Rate.Burst, "rate-burst", cfg.Rate.Burst, "requests at once per client address")
+	f.Float64Var(&cfg.Rate.CreatesPerMinute, "create-rate", cfg.Rate.CreatesPerMinute, "room creations per minute per client address")
+	f.IntVar(&cfg.Rate.CreateBurst, "create-burst", cfg.Rate.CreateBurst, "room creations at once per client address")
+	f.IntVar(&cfg.Calls.PerAddress, "max-connections-per-address", cfg.Calls.PerAddress, "call connections one client address may hold open")
+	f.IntVar(&cfg.Calls.Total, "max-connections", cfg.Calls.Total, "call connections the server holds open")
+	f.Float64Var(&cfg.Calls.JoinsPerSecond, "join-rate", cfg.Calls.JoinsPerSecond, "call connections opened per second per client address")
+	f.IntVar(&cfg.Calls.JoinBurst, "join-burst", cfg.Calls.JoinBurst, "call connections opened at once per client address")
 	return cmd
 }
 

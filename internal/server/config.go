@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/prune"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/internal/signal"
 )
 
 // DefaultListen is where roomsd listens unless told otherwise: loopback
@@ -65,6 +67,16 @@ type Config struct {
 	// notifications), delivered and dead notifications, inbox rows. 0
 	// keeps everything forever.
 	Retain time.Duration
+	// TrustedProxies are the proxies (CIDR ranges or addresses) whose
+	// X-Forwarded-For and X-Forwarded-Proto roomsd believes.
+	TrustedProxies []string
+	// AllowedHosts are names requests may give in Host besides the public
+	// URL's, localhost and IP addresses.
+	AllowedHosts []string
+	// Rate bounds requests and room creations per client address.
+	Rate api.Rate
+	// Calls bound call connections per client address and in all.
+	Calls signal.Limits
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
@@ -72,7 +84,9 @@ const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 
 // Defaults returns the configuration roomsd starts from.
 func Defaults() Config {
-	return Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text", Retain: prune.DefaultRetain}
+	c := Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text", Retain: prune.DefaultRetain}
+	c.Rate, c.Calls = api.DefaultRate, signal.DefaultLimits
+	return c
 }
 
 // ErrPostgresNotSupported is returned for a postgres:// --db.
@@ -137,7 +151,7 @@ func (c *Config) Resolve() error {
 	if c.Retain != 0 && c.Retain < MinRetain {
 		return fmt.Errorf("--retain %v: keep things at least %v, or 0 to keep them forever", c.Retain, MinRetain)
 	}
-	return nil
+	return c.resolveLimits()
 }
 
 // MinRetain is the shortest retention: less would forget a room while its

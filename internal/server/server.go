@@ -98,7 +98,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	var handler *api.Server
 	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
 
-	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String(), Origins: origins}
+	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
 	s.hub = call.NewHub(call.Config{
 		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares,
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
@@ -148,6 +148,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 			func() float64 { c, _ := s.hub.Stats(); return float64(c) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},
 			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_signal_connections", Help: "Call connections (signalling WebSockets) open, as counted against --max-connections."},
+			func() float64 { return float64(s.signal.Open()) }),
 	)
 	if cfg.Retain > 0 {
 		if s.pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
@@ -173,6 +175,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
+		TrustedProxies:      cfg.proxies(),
+		AllowedHosts:        cfg.AllowedHosts,
+		Rate:                cfg.Rate,
 	})
 	// Host actions in a call are audited with the address the API sees.
 	s.signal.ClientAddr = handler.ClientAddr

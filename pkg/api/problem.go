@@ -32,6 +32,18 @@ const (
 	// CodeScreenShareLimit: the room already has as many screens shared
 	// as it allows.
 	CodeScreenShareLimit Code = "screen_share_limit"
+	// CodeUnknownHost: the request's Host is not a name this server answers
+	// to (HTTP 421), as in a DNS rebinding attack.
+	CodeUnknownHost Code = "unknown_host"
+	// CodeCrossOrigin: a web page of another origin tried to change
+	// something (HTTP 403).
+	CodeCrossOrigin Code = "cross_origin"
+	// CodeUnsupportedMediaType: a request body that is not
+	// application/json (HTTP 415).
+	CodeUnsupportedMediaType Code = "unsupported_media_type"
+	// CodeTooManyConnections: the client's address, or the whole server,
+	// holds as many call connections as it may (HTTP 429 or 503).
+	CodeTooManyConnections Code = "too_many_connections"
 )
 
 // ProblemType is the "type" of every Problem: "about:blank", which RFC 9457

@@ -214,6 +214,10 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 			return ctx.Err()
 		}
 		if resp != nil {
+			var p api.Problem
+			if json.NewDecoder(resp.Body).Decode(&p) == nil && p.Code != "" {
+				return fmt.Errorf("the server at %s refused the call connection: %w", u.Host, &p)
+			}
 			return fmt.Errorf("the server at %s did not take a call connection (HTTP %d); is this a rooms link?", u.Host, resp.StatusCode)
 		}
 		return fmt.Errorf("%w: signalling at %s: %w", ErrUnreachable, u.Host, err)
