@@ -211,7 +211,7 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	act := room.Action(a.Action)
 	switch act {
-	case room.ActRemove, room.ActEnd, room.ActLock, room.ActUnlock, room.ActHide, room.ActUnhide:
+	case room.ActRemove, room.ActEnd, room.ActLock, room.ActUnlock, room.ActHide, room.ActUnhide, room.ActAdmit, room.ActDeny:
 	default:
 		s.sendError(api.CodeInvalidArgument, "unknown host action %q (there is no way to mute someone else)", a.Action)
 		return
@@ -228,6 +228,12 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	switch act {
 	case room.ActRemove:
 		if _, err := c.remove(ctx, a.ParticipantID, s.id); err != nil {
+			code, msg := Code(err)
+			s.sendError(code, "%s", msg)
+		}
+		return
+	case room.ActAdmit, room.ActDeny:
+		if _, err := h.AnswerKnock(ctx, c.roomID, a.KnockID, act == room.ActAdmit); err != nil {
 			code, msg := Code(err)
 			s.sendError(code, "%s", msg)
 		}

@@ -83,6 +83,9 @@ const (
 	ActEnd    Action = "end"
 	ActView   Action = "view"
 	ActJoin   Action = "join"
+	// ActAdmit and ActDeny answer a knock on a locked room.
+	ActAdmit Action = "admit"
+	ActDeny  Action = "deny"
 )
 
 // Authorize says whether someone may do act; only the host may change a
@@ -91,7 +94,7 @@ func Authorize(act Action, isHost bool) error {
 	switch act {
 	case ActView, ActJoin:
 		return nil
-	case ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd:
+	case ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd, ActAdmit, ActDeny:
 		if isHost {
 			return nil
 		}

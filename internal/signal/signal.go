@@ -86,13 +86,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer wg.Done()
 		c.writeLoop(ctx)
 	}()
-	h.run(ctx, c, roomID)
+	h.run(ctx, c, roomID, clientAddr(r))
 	// Let the writer flush what is queued (a refusal, say) and close.
 	c.Close("bye")
 	wg.Wait()
 }
 
-func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
+func (h *Handler) run(ctx context.Context, c *conn, roomID, addr string) {
 	log := h.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -136,8 +136,18 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
 		c.fail(api.CodeRoomNotFound, "no room has that link")
 		return
 	}
-	s, err := h.Hub.Join(ctx, roomID, call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin}, c)
+	joiner := call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin, Knock: j.Knock, Addr: addr}
+	var s *call.Session
+	read := c.read
+	if j.Knock {
+		s, read, err = h.joinKnocking(ctx, c, roomID, joiner)
+	} else {
+		s, err = h.Hub.Join(ctx, roomID, joiner, c)
+	}
 	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return // a knocker that went away is told nothing
+		}
 		code, msg := call.Code(err)
 		if code == api.CodeInternal {
 			log.Error("join", "err", err)
@@ -156,7 +166,7 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string) {
 	lim := rate.NewLimiter(api.SignalRatePerSecond, api.SignalBurst)
 	left := false
 	for {
-		m, err := c.read(ctx)
+		m, err := read(ctx)
 		if errors.As(err, &bad) {
 			if !lim.Allow() {
 				c.fail(api.CodeRateLimited, "too many messages; slow down")

@@ -32,6 +32,11 @@ const (
 	// CodeScreenShareLimit: the room already has as many screens shared
 	// as it allows.
 	CodeScreenShareLimit Code = "screen_share_limit"
+	// CodeKnockDeclined: the host declined this key's knock; it cannot
+	// knock on this room again.
+	CodeKnockDeclined Code = "knock_declined"
+	// CodeKnockTimeout: nobody answered the knock in time.
+	CodeKnockTimeout Code = "knock_timeout"
 )
 
 // ProblemType is the base of the "type" URI of a Problem.
