@@ -26,7 +26,7 @@ var (
 	ErrKnockTimeout     = errors.New("nobody answered your knock")
 	ErrKnocksFull       = errors.New("too many people are knocking on this room already; try again in a few minutes")
 	ErrKnockRateLimited = errors.New("too many knocks from your address; wait a minute")
-	ErrNoSuchKnock      = errors.New("nobody is knocking by that name or id")
+	ErrNoSuchKnock      = room.ErrNoKnock
 	errKnockReplaced    = errors.New("you knocked again from another connection; this one is closed")
 )
 

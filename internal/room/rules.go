@@ -20,6 +20,9 @@ var (
 	ErrBadTime    = errors.New("bad time")
 	// ErrNotInCall means a remove named nobody (or several people) in the call.
 	ErrNotInCall = errors.New("nobody by that name or id is in the call")
+	// ErrNoKnock means an admit or deny named nobody (or several people)
+	// knocking.
+	ErrNoKnock = errors.New("nobody knocking has that name or id")
 )
 
 // NotOpenYetError says when a scheduled room opens.
