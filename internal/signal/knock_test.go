@@ -160,14 +160,10 @@ func TestKnockerWhoHangsUpLeavesTheList(t *testing.T) {
 		r.call.Close()
 		t.Fatal("a cancelled knock joined")
 	}
-	for {
-		listed, err := c.Knocks(context.Background(), roomID, hostKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(listed) == 0 {
-			break
-		}
+	for len(e.hub.Knocks(roomID)) > 0 {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if listed, err := c.Knocks(context.Background(), roomID, hostKey); err != nil || len(listed) != 0 {
+		t.Fatalf("GET knocks after the knocker hung up = %+v, %v", listed, err)
 	}
 }
