@@ -334,7 +334,20 @@ func (c *controls) SetCamera(on bool) {
 }
 
 func (c *controls) SendChat(text string)            { _ = c.call.SendChat(text) }
-func (c *controls) Host(action, participant string) { _ = c.call.Host(action, participant) }
+func (c *controls) Host(action, participant string) { c.host(action, participant) }
+
+// host does a host action; admit and deny name a knock, the others a
+// participant.
+func (c *controls) host(action, target string) {
+	switch action {
+	case "admit":
+		_ = c.call.Admit(target)
+	case "deny":
+		_ = c.call.Deny(target)
+	default:
+		_ = c.call.Host(action, target)
+	}
+}
 
 // Leave says goodbye; the Closed event that follows ends the program.
 func (c *controls) Leave() {
