@@ -77,7 +77,7 @@ a few people share at once (10 by default); past that you are told who is sharin
 If you created the room on this machine you join as its host. Ctrl-C leaves.
 
 A locked room lets in only its host and people already let in. Anyone else may knock:
---knock (or k on the call screen's pre-join) asks the host, who admits or declines
+--knock asks the host (on the call screen, Join on a locked room is "Ask to join"), who admits or declines
 (rooms knocks, rooms admit, rooms deny, or in the call); the knock waits up to
 ` + api.KnockWait.String() + `, Ctrl-C stops waiting. Turned away, that key cannot knock there again.
 Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
@@ -225,7 +225,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	}
 
 	if !o.headless {
-		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
+		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks, Knock: o.knock},
 			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio,
 			Screen: screenTrack, ScreenSource: cmp.Or(o.screen, o.display)})
 	}

@@ -3,8 +3,12 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/rooms-dev/rooms/internal/termimg"
+	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
 )
@@ -72,4 +76,23 @@ func TestKnockEndedLeavesTheBar(t *testing.T) {
 	if text := termimg.StripANSI(mm.(Model).View().Content); strings.Contains(text, "🚪") {
 		t.Fatal("the knock line stays with nobody knocking")
 	}
+}
+
+func TestGoldenPrejoinLockedKnocks(t *testing.T) {
+	th, _ := theme.Lookup("aperitivo")
+	cfg := PrejoinConfig{
+		Room:  api.Room{Name: "Friday drinks", State: "open", StartsAt: t0, Participants: 2, Locked: true},
+		Theme: th, Name: "Ann", Profile: termimg.TrueColor, Now: func() time.Time { return t0 },
+		Camera: "test pattern", Mic: "test tone (440 Hz)", Sound: "sound off (--no-audio)",
+		HasCamera: true, Knock: true,
+	}
+	var m tea.Model = NewPrejoin(cfg)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	text := termimg.StripANSI(m.View().Content)
+	for _, want := range []string{"joining asks the host to let you in", "Ask to join", "Ask with camera off"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the locked pre-join lacks %q", want)
+		}
+	}
+	golden(t, "prejoin-locked-knock.golden", m.View().Content)
 }
