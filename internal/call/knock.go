@@ -212,13 +212,21 @@ func (h *Hub) waitKnock(ctx context.Context, roomID string, j Joiner, conn Conn)
 	case <-ctx.Done():
 		reason, cause = api.KnockLeft, fmt.Errorf("knocker went away: %w", ctx.Err())
 	case <-timer.C:
-		reason, cause = api.KnockTimedOut, fmt.Errorf("%w within %s; try again later, or ask the host to unlock the room", ErrKnockTimeout, wait)
+		reason, cause = api.KnockTimedOut, fmt.Errorf("%w within %s; try again later, or ask the host to unlock the room", ErrKnockTimeout, waitText(wait))
 	}
 	if !h.door.take(roomID, k) {
 		return outcomeErr(<-k.answer) // answered at the same moment
 	}
 	h.toHosts(roomID, api.MsgKnockEnded, api.KnockEnded{ID: k.info.ID, Reason: reason})
 	return cause
+}
+
+// waitText says a knock's wait for people: "5 minutes".
+func waitText(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	}
+	return d.String()
 }
 
 func outcomeErr(o knockOutcome) error {

@@ -79,7 +79,8 @@ If you created the room on this machine you join as its host. Ctrl-C leaves.
 A locked room lets in only its host and people already let in. Anyone else may knock:
 --knock asks the host (on the call screen, Join on a locked room is "Ask to join"), who admits or declines
 (rooms knocks, rooms admit, rooms deny, or in the call); the knock waits up to
-` + api.KnockWait.String() + `, Ctrl-C stops waiting. Turned away, that key cannot knock there again.
+` + knockWait + `, Ctrl-C stops waiting. Turned away, that key cannot knock there again.
+
 Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
 room, 4 refused (full, locked, removed, banned, ended, not open yet), 5 server
 unreachable (also when a dropped call could not reconnect).`,
@@ -112,7 +113,7 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl.BoolVar(&o.shareScreen, "share-screen", false, "share your screen from the start (the display --display names)")
 	fl.StringVar(&o.display, "display", "", "the X display to share (default $DISPLAY)")
 	fl.StringVar(&o.screen, "screen", "", "share this from the start: an X display (:0, :99) or testsrc")
-	fl.BoolVar(&o.knock, "knock", false, "if the room is locked, knock: wait (up to "+api.KnockWait.String()+") for the host to let you in")
+	fl.BoolVar(&o.knock, "knock", false, "if the room is locked, knock: wait (up to "+knockWait+") for the host to let you in")
 	fl.BoolVar(&o.simulcast, "simulcast", true, "send the camera as three layers (160x120, 320x240, 640x480) for the server to choose from; false: one 320x240 layer")
 	addHostKeyFlag(cmd, &o.hostKey)
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))

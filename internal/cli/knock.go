@@ -8,6 +8,9 @@ import (
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
+// knockWait says how long a knock waits, for people.
+var knockWait = fmt.Sprintf("%d minutes", int(api.KnockWait.Minutes()))
+
 // newCmdsKnock builds the host's commands for knocks on a locked room.
 func newCmdsKnock(f *Factory) []*cobra.Command {
 	return []*cobra.Command{newCmdKnocks(f), newCmdAnswerKnock(f, true), newCmdAnswerKnock(f, false)}
@@ -20,7 +23,7 @@ func newCmdKnocks(f *Factory) *cobra.Command {
 		Short: "Show who knocks on a locked room",
 		Long: `Show who knocks on a locked room, oldest first: people new to the room who asked the
 host to let them in (rooms join --knock, or "Ask to join" in a browser). Let them in with
-rooms admit, turn them away with rooms deny. A knock waits at most ` + api.KnockWait.String() + `.
+rooms admit, turn them away with rooms deny. A knock waits at most ` + knockWait + `.
 
 Only the host may do this: the host key saved by ` + "`rooms create`" + ` on this machine is used, or --host-key.`,
 		Example:           "  rooms knocks ROOM\n  rooms knocks ROOM --json | jq -r '.[].name'",

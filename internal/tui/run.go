@@ -134,7 +134,7 @@ func Run(ctx context.Context, o Options) error {
 			if out == nil {
 				out = os.Stdout
 			}
-			fmt.Fprintf(out, "🚪 The room is locked: waiting for the host to let you in (at most %s). Ctrl-C stops waiting.\n", api.KnockWait)
+			fmt.Fprintf(out, "🚪 The room is locked: waiting for the host to let you in (at most %d minutes). Ctrl-C stops waiting.\n", int(api.KnockWait.Minutes()))
 		}
 	}
 	call, err := o.Client.Join(ctx, o.Room.ID, o.Join)
