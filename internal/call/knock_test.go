@@ -69,7 +69,7 @@ type knockEnv struct {
 }
 
 // newKnockEnv makes a hub on a real store and SFU with one locked room.
-func newKnockEnv(t *testing.T, wait time.Duration) *knockEnv {
+func newKnockEnv(t testing.TB, wait time.Duration) *knockEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "rooms.db"), store.Options{})
@@ -412,5 +412,27 @@ func TestUnlockLetsKnockersIn(t *testing.T) {
 	e.hub.RoomChanged(unlocked)
 	if r := <-done; r.err != nil {
 		t.Fatalf("a knocker when the room is unlocked: %v", r.err)
+	}
+}
+
+// BenchmarkRefusedKnock is the cost of one knock refused by the
+// per-address limit: what a flood from one address costs the server.
+func BenchmarkRefusedKnock(b *testing.B) {
+	e := newKnockEnv(b, time.Minute)
+	ctx := context.Background()
+	for range api.KnockBurst {
+		j := newcomer("warm", "10.10.0.1")
+		cctx, cancel := context.WithCancel(ctx)
+		go func() { _, _ = e.hub.Join(cctx, e.roomID, j, newFakeConn()) }()
+		defer cancel()
+	}
+	for len(e.hub.Knocks(e.roomID)) < api.KnockBurst {
+		time.Sleep(time.Millisecond)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.hub.Join(ctx, e.roomID, newcomer("flood", "10.10.0.1"), newFakeConn()); !errors.Is(err, ErrKnockRateLimited) {
+			b.Fatalf("knock %d: %v", i, err)
+		}
 	}
 }
