@@ -430,10 +430,13 @@ export class Call {
       case 'chat':
         this.emit('chat', { from: d.from, name: d.name, text: String(d.text || ''), at: d.at, mine: d.from === this.me.id });
         break;
-      case 'knock':
-        if (d.id) this.knocks.set(String(d.id), { id: String(d.id), name: String(d.name || ''), at: d.at });
-        this.emit('knocks', { knocks: [...this.knocks.values()], added: d });
+      case 'knock': {
+        if (!d.id) break;
+        const fresh = !this.knocks.has(String(d.id)); // a knock may come twice as a host joins
+        this.knocks.set(String(d.id), { id: String(d.id), name: String(d.name || ''), at: d.at });
+        this.emit('knocks', { knocks: [...this.knocks.values()], added: fresh ? d : null });
         break;
+      }
       case 'knock_ended':
         this.knocks.delete(String(d.id));
         this.emit('knocks', { knocks: [...this.knocks.values()] });
