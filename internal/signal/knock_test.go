@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -165,5 +168,43 @@ func TestKnockerWhoHangsUpLeavesTheList(t *testing.T) {
 	}
 	if listed, err := c.Knocks(context.Background(), roomID, hostKey); err != nil || len(listed) != 0 {
 		t.Fatalf("GET knocks after the knocker hung up = %+v, %v", listed, err)
+	}
+}
+
+// Knocks are limited per client address, taken from the connection: a
+// fourth knock from one address is refused, one from another goes on.
+func TestKnocksLimitedPerAddress(t *testing.T) {
+	e := newEnv(t)
+	roomID, _, c := lockedRoom(t, e)
+	ctx, cancel := context.WithCancel(context.Background())
+	var waiting []<-chan joinOutcome
+	defer func() {
+		cancel()
+		for _, d := range waiting {
+			<-d
+		}
+	}()
+	for i := range wire.KnockBurst {
+		waiting = append(waiting, knockJoin(t, ctx, c, roomID, fmt.Sprintf("fresh%d", i)))
+	}
+	_, err := c.Join(ctx, roomID, client.JoinOptions{Name: "one more", Key: newKey(t), Knock: true, MaxReconnects: -1})
+	var se *wire.SignalError
+	if !errors.As(err, &se) || se.Code != wire.CodeRateLimited {
+		t.Fatalf("knock %d from one address: %v, want rate_limited", wire.KnockBurst+1, err)
+	}
+	// From 127.0.0.2, another address on the loopback network.
+	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
+	knocking := make(chan struct{}, 1)
+	done := make(chan joinOutcome, 1)
+	go func() {
+		call, err := c.Join(ctx, roomID, client.JoinOptions{Name: "elsewhere", Key: newKey(t), Knock: true, MaxReconnects: -1, HTTPClient: other,
+			OnKnocking: func(wire.Knocking) { knocking <- struct{}{} }})
+		done <- joinOutcome{call, err}
+	}()
+	select {
+	case <-knocking:
+		waiting = append(waiting, done)
+	case r := <-done:
+		t.Fatalf("a knock from another address: %v", r.err)
 	}
 }
