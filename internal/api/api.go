@@ -188,6 +188,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/inbox", s.inbox)
 	s.handle("GET /v1/inbox/stream", s.inboxStream)
 	s.handle("POST /v1/rooms/{id}/participants/{who}/remove", s.removeParticipant)
+	s.handle("GET /v1/rooms/{id}/knocks", s.listKnocks)
+	s.handle("POST /v1/rooms/{id}/knocks/{knock}/{answer}", s.answerKnock)
 
 	s.handle("GET /r/{id}", s.roomPage)
 	s.handle("GET /static/{file...}", s.static)
@@ -210,6 +212,10 @@ type Live interface {
 	RoomChanged(r room.Room)
 	// Remove takes someone out of the call and bans their key.
 	Remove(ctx context.Context, roomID, who string) (apitypes.Participant, error)
+	// Knocks lists who knocks on a locked room's door.
+	Knocks(roomID string) []apitypes.Knock
+	// AnswerKnock admits or declines a knock (by id or knocker's name).
+	AnswerKnock(ctx context.Context, roomID, who string, admit bool) (apitypes.Knock, error)
 }
 
 type noLive struct{}
@@ -219,6 +225,10 @@ func (noLive) Participants(string) []apitypes.Participant { return []apitypes.Pa
 func (noLive) RoomChanged(room.Room)                      {}
 func (noLive) Remove(context.Context, string, string) (apitypes.Participant, error) {
 	return apitypes.Participant{}, errNoCall
+}
+func (noLive) Knocks(string) []apitypes.Knock { return []apitypes.Knock{} }
+func (noLive) AnswerKnock(context.Context, string, string, bool) (apitypes.Knock, error) {
+	return apitypes.Knock{}, errNoCall
 }
 
 // ServeHTTP serves the API.

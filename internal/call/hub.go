@@ -38,6 +38,9 @@ type Config struct {
 	// screen at once in a call (a room may set a lower one); 0 means
 	// room.DefaultMaxScreenShares.
 	MaxScreenShares int
+	// KnockWait bounds how long a knock on a locked room waits for the
+	// host; 0 means api.KnockWait.
+	KnockWait time.Duration
 }
 
 // Hub holds every live call of a server.
@@ -48,6 +51,8 @@ type Hub struct {
 	mu     sync.Mutex
 	calls  map[string]*Call
 	closed bool
+
+	door door // knocks on locked rooms
 }
 
 // NewHub makes a hub.
@@ -63,6 +68,9 @@ func NewHub(cfg Config) *Hub {
 	}
 	if cfg.MaxParticipants == 0 {
 		cfg.MaxParticipants = room.DefaultCapacity
+	}
+	if cfg.KnockWait == 0 {
+		cfg.KnockWait = api.KnockWait
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -86,8 +94,11 @@ type Joiner struct {
 	PublicKey string
 	HostKey   string
 	Rejoin    string
+	// Knock asks the host to let a newcomer into a locked room.
+	Knock bool
 	// Addr is the client address of the request that opened the
-	// connection, for the audit trail of host actions.
+	// connection: for the audit trail of host actions, and knocks are
+	// bounded per address.
 	Addr string
 }
 
@@ -109,20 +120,42 @@ func (h *Hub) Join(ctx context.Context, roomID string, j Joiner, conn Conn) (*Se
 	if err != nil {
 		return nil, err
 	}
+	admitted := false
 	for {
 		c, err := h.call(roomID)
 		if err != nil {
 			return nil, err
 		}
-		s, err := c.join(r, room.Joiner{IsHost: r.IsHost(j.HostKey), Banned: banned, Returning: returning}, j, conn)
+		s, err := c.join(r, room.Joiner{IsHost: r.IsHost(j.HostKey), Banned: banned, Returning: returning || admitted}, j, conn)
 		if errors.Is(err, errCallStopped) {
 			continue // the call emptied as we came in: start a new one
 		}
 		if err != nil {
+			// A refused joiner leaves no empty call (and its router) behind.
+			c.stopIfEmpty()
+		}
+		if errors.Is(err, room.ErrLocked) && j.Knock && !admitted {
+			// A newcomer knocks instead: in when a host admits it.
+			if err := h.waitKnock(ctx, roomID, j, conn); err != nil {
+				return nil, err
+			}
+			admitted = true
+			if r, err = h.cfg.Store.GetRoom(ctx, roomID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
+		if s.host {
+			for _, k := range h.Knocks(roomID) {
+				s.send(api.MsgKnock, k)
+			}
+		}
 		if !returning {
-			if err := h.cfg.Store.AddMember(ctx, roomID, j.PublicKey); err != nil {
+			// Not undone by a knocker's connection closing: it is in.
+			if err := h.cfg.Store.AddMember(context.WithoutCancel(ctx), roomID, j.PublicKey); err != nil {
 				h.log.Warn("record member", "err", err)
 			}
 		}
@@ -179,6 +212,7 @@ func (h *Hub) Participants(roomID string) []api.Participant {
 // RoomChanged tells a live call its room changed outside it (a host
 // command from the CLI): everyone sees the change, or the end.
 func (h *Hub) RoomChanged(r room.Room) {
+	h.roomChangedKnocks(r)
 	c := h.lookup(r.ID)
 	if c == nil {
 		return
@@ -216,6 +250,7 @@ func (h *Hub) Close() {
 		calls = append(calls, c)
 	}
 	h.mu.Unlock()
+	h.closeKnocks()
 	for _, c := range calls {
 		c.shutdown()
 	}
@@ -246,6 +281,16 @@ func Code(err error) (api.Code, string) {
 		return api.CodeNotFound, err.Error()
 	case errors.Is(err, ErrHubClosed):
 		return api.CodeUnavailable, err.Error()
+	case errors.Is(err, ErrKnockDeclined):
+		return api.CodeKnockDeclined, err.Error()
+	case errors.Is(err, ErrKnockTimeout):
+		return api.CodeKnockTimeout, err.Error()
+	case errors.Is(err, ErrKnocksFull), errors.Is(err, ErrKnockRateLimited):
+		return api.CodeRateLimited, err.Error()
+	case errors.Is(err, errKnockReplaced):
+		return api.CodeReplaced, err.Error()
+	case errors.Is(err, ErrNoSuchKnock):
+		return api.CodeNotFound, err.Error()
 	}
 	return api.CodeInternal, "internal error"
 }

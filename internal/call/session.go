@@ -214,7 +214,7 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 	act := room.Action(a.Action)
 	switch act {
-	case room.ActRemove, room.ActEnd, room.ActLock, room.ActUnlock, room.ActHide, room.ActUnhide:
+	case room.ActRemove, room.ActEnd, room.ActLock, room.ActUnlock, room.ActHide, room.ActUnhide, room.ActAdmit, room.ActDeny:
 	default:
 		s.sendError(api.CodeInvalidArgument, "unknown host action %q (there is no way to mute someone else)", a.Action)
 		return
@@ -237,6 +237,12 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 			return
 		}
 		s.audit(ctx, act, p.ID)
+		return
+	case room.ActAdmit, room.ActDeny:
+		if _, err := h.AnswerKnock(ctx, c.roomID, a.KnockID, act == room.ActAdmit); err != nil {
+			code, msg := Code(err)
+			s.sendError(code, "%s", msg)
+		}
 		return
 	case room.ActEnd:
 		r, err := h.cfg.Store.UpdateRoom(ctx, c.roomID, func(r *room.Room) error { return room.End(r, h.cfg.Now()) })

@@ -63,7 +63,7 @@ func ExitCode(err error) int {
 		case api.CodeRoomNotFound, api.CodeNotFound:
 			return ExitNotFound
 		case api.CodeForbidden, api.CodeUnauthorized, api.CodeRoomEnded, api.CodeRoomLocked,
-			api.CodeRoomFull, api.CodeBanned, api.CodeNotOpenYet:
+			api.CodeRoomFull, api.CodeBanned, api.CodeNotOpenYet, api.CodeKnockDeclined, api.CodeKnockTimeout:
 			return ExitRefused
 		case api.CodeInvalidArgument, api.CodeBadTime, api.CodeUnknownTheme, api.CodeTooLarge:
 			return ExitUsage

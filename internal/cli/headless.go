@@ -174,6 +174,10 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		h.out("track_ended", map[string]any{"from": e.ParticipantID, "name": h.name(e.ParticipantID), "kind": string(e.Kind), "track": e.ID})
 	case client.Speaking:
 		h.out("speaking", map[string]any{"id": e.ParticipantID, "name": h.name(e.ParticipantID), "speaking": e.Speaking, "active": e.Active})
+	case client.Knock:
+		h.out("knock", map[string]any{"knock": e.ID, "name": e.Name})
+	case client.KnockEnded:
+		h.out("knock_ended", map[string]any{"knock": e.ID, "reason": e.Reason})
 	case client.RoomUpdated:
 		h.out("room_updated", map[string]any{"locked": e.Locked, "visibility": e.Visibility, "name": e.Name, "theme": e.Theme})
 	case client.Muted:

@@ -49,6 +49,7 @@ func newCmdsHost(f *Factory) []*cobra.Command {
 		addHostKeyFlag(cmd, &hostKey)
 		cmds = append(cmds, cmd)
 	}
+	cmds = append(cmds, newCmdsKnock(f)...)
 	return append(cmds, newCmdEdit(f), newCmdOpen(f), newCmdKick(f), newCmdWebhooks(f), newCmdEnd(f))
 }
 

@@ -37,6 +37,8 @@ type joinOptions struct {
 	display     string
 	// simulcast sends the camera as three layers.
 	simulcast bool
+	// knock asks the host to let us into a locked room.
+	knock bool
 }
 
 func newCmdJoin(f *Factory) *cobra.Command {
@@ -52,7 +54,8 @@ the room's theme colours, a status bar, people and chat panels (? lists the keys
 With --headless it publishes the sources you choose and reports what happens in the
 call, one line per event (one JSON object per line with --json): joined,
 participant_joined, participant_left, track, track_ended, first_frame, speaking,
-room_updated, error, screen_stopped, removed, ended, and stats every 5 s.
+room_updated, error, screen_stopped, removed, ended, and stats every 5 s; knocking while
+you wait at a locked room (--knock), and for a host knock and knock_ended.
 
 Sources: --video and --audio take testsrc (a test pattern with known colours and a
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
@@ -75,6 +78,12 @@ a few people share at once (10 by default); past that you are told who is sharin
 If you created the room on this machine you join as its host: the host key saved then
 goes to the server that made it and to no other, whatever a link names; --guest joins
 without it. Ctrl-C leaves.
+
+A locked room lets in only its host and people already let in. Anyone else may knock:
+--knock asks the host (on the call screen, Join on a locked room is "Ask to join"), who admits or declines
+(rooms knocks, rooms admit, rooms deny, or in the call); the knock waits up to
+` + knockWait + `, Ctrl-C stops waiting. Turned away, that key cannot knock there again.
+
 Exit codes: 0 after leaving, 2 usage (a named source that does not work), 3 no such
 room, 4 refused (full, locked, removed, banned, ended, not open yet), 5 server
 unreachable (also when a dropped call could not reconnect).`,
@@ -107,6 +116,7 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl.BoolVar(&o.shareScreen, "share-screen", false, "share your screen from the start (the display --display names)")
 	fl.StringVar(&o.display, "display", "", "the X display to share (default $DISPLAY)")
 	fl.StringVar(&o.screen, "screen", "", "share this from the start: an X display (:0, :99) or testsrc")
+	fl.BoolVar(&o.knock, "knock", false, "if the room is locked, knock: wait (up to "+knockWait+") for the host to let you in")
 	fl.BoolVar(&o.simulcast, "simulcast", true, "send the camera as three layers (160x120, 320x240, 640x480) for the server to choose from; false: one 320x240 layer")
 	addHostKeyFlag(cmd, &o.hostKey)
 	fl.BoolVar(&o.guest, "guest", false, "join without host rights, even in a room you created (the host key is not sent)")
@@ -225,15 +235,25 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	}
 
 	if !o.headless {
-		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks},
+		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks, Knock: o.knock},
 			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio,
 			Screen: screenTrack, ScreenSource: cmp.Or(o.screen, o.display)})
 	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode
 	h.screen = screenTrack
-	call, err := h.join(ctx, t.c, client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks}, o.wait)
+	jo := client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks, Knock: o.knock}
+	if o.knock {
+		jo.OnKnocking = func(k api.Knocking) {
+			h.out("knocking", map[string]any{"knock": k.ID, "expires_at": k.ExpiresAt.UTC().Format(time.RFC3339), "message": k.Message})
+		}
+	}
+	call, err := h.join(ctx, t.c, jo, o.wait)
 	if err != nil {
+		if o.knock && ctx.Err() != nil {
+			h.out("left", map[string]any{"reason": "stopped knocking"})
+			return nil
+		}
 		return err
 	}
 	return h.run(ctx, call)
@@ -253,7 +273,11 @@ func joinError(server string, err error) error {
 	case api.CodeRoomFull:
 		msg = "the room is full; try again when someone leaves"
 	case api.CodeRoomLocked:
-		msg = "the room is locked: the host is not letting anyone new in"
+		msg = "the room is locked: the host is not letting anyone new in; add --knock to ask the host to let you in"
+	case api.CodeKnockDeclined:
+		msg = "the host declined to let you in; you cannot knock on this room again"
+	case api.CodeKnockTimeout:
+		msg = "nobody answered your knock; try again later, or ask the host to unlock the room"
 	case api.CodeBanned:
 		msg = "you were removed from this room by the host and cannot come back in"
 	case api.CodeRoomEnded:

@@ -22,6 +22,9 @@ var (
 	ErrBadTime    = errors.New("bad time")
 	// ErrNotInCall means a remove named nobody (or several people) in the call.
 	ErrNotInCall = errors.New("nobody by that name or id is in the call")
+	// ErrNoKnock means an admit or deny named nobody (or several people)
+	// knocking.
+	ErrNoKnock = errors.New("nobody knocking has that name or id")
 )
 
 // NotOpenYetError says when a scheduled room opens.
@@ -85,6 +88,9 @@ const (
 	ActEnd    Action = "end"
 	ActView   Action = "view"
 	ActJoin   Action = "join"
+	// ActAdmit and ActDeny answer a knock on a locked room.
+	ActAdmit Action = "admit"
+	ActDeny  Action = "deny"
 )
 
 // Authorize says whether someone may do act; only the host may change a
@@ -93,7 +99,7 @@ func Authorize(act Action, isHost bool) error {
 	switch act {
 	case ActView, ActJoin:
 		return nil
-	case ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd:
+	case ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd, ActAdmit, ActDeny:
 		if isHost {
 			return nil
 		}

@@ -72,7 +72,7 @@ func TestNotOpenYetSaysWhen(t *testing.T) {
 }
 
 func TestAuthorize(t *testing.T) {
-	hostOnly := []Action{ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd}
+	hostOnly := []Action{ActLock, ActUnlock, ActHide, ActUnhide, ActEdit, ActRemove, ActEnd, ActAdmit, ActDeny}
 	for _, a := range hostOnly {
 		if err := Authorize(a, true); err != nil {
 			t.Errorf("the host may not %s: %v", a, err)

@@ -163,8 +163,18 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string, origins []str
 		c.fail(api.CodeRoomNotFound, "no room has that link")
 		return
 	}
-	s, err := h.Hub.Join(ctx, roomID, call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin, Addr: c.addr}, c)
+	joiner := call.Joiner{Name: j.Name, PublicKey: j.PublicKey, HostKey: j.HostKey, Rejoin: j.Rejoin, Knock: j.Knock, Addr: c.addr}
+	var s *call.Session
+	read := c.read
+	if j.Knock {
+		s, read, err = h.joinKnocking(ctx, c, roomID, joiner)
+	} else {
+		s, err = h.Hub.Join(ctx, roomID, joiner, c)
+	}
 	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return // a knocker that went away is told nothing
+		}
 		code, msg := call.Code(err)
 		if code == api.CodeInternal {
 			log.Error("join", "err", err)
@@ -183,7 +193,7 @@ func (h *Handler) run(ctx context.Context, c *conn, roomID string, origins []str
 	lim := rate.NewLimiter(api.SignalRatePerSecond, api.SignalBurst)
 	left := false
 	for {
-		m, err := c.read(ctx)
+		m, err := read(ctx)
 		if errors.As(err, &bad) {
 			if !lim.Allow() {
 				c.fail(api.CodeRateLimited, "too many messages; slow down")

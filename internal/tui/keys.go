@@ -10,6 +10,7 @@ type keyMap struct {
 	Left, Right, Up, Down, Pin, Unpin key.Binding
 	PrevPage, NextPage                key.Binding
 	Lock, Hide, Remove, End           key.Binding
+	Admit, Deny                       key.Binding
 	Confirm, Cancel                   key.Binding
 }
 
@@ -34,6 +35,8 @@ func newKeyMap() keyMap {
 		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hide")),
 		Remove:   key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "remove")),
 		End:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "end for all")),
+		Admit:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "admit")),
+		Deny:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "decline")),
 		Confirm:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		Cancel:   key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
 	}

@@ -132,6 +132,10 @@ type Model struct {
 	tiles        *tileCache
 	fps          float64 // pictures drawn per second per video tile
 	drawnAt      uint64
+
+	// knocks, for a host, are who knocks on the locked room, oldest
+	// first: a admits the first, d declines it (knock.go).
+	knocks []api.Knock
 }
 
 type confirm struct {
@@ -309,6 +313,10 @@ func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
 		}
 	case client.RoomUpdated:
 		m.room = e.Room
+	case client.Knock:
+		m = m.knocked(e.Knock)
+	case client.KnockEnded:
+		m = m.knockEnded(e.KnockEnded)
 	case client.Chat:
 		m.chat = append(m.chat, e.Chat)
 		if len(m.chat) > 500 {
@@ -564,6 +572,11 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			p := m.people[ids[m.sel]]
 			m.confirm = &confirm{action: "remove", target: p.ID, question: "Remove " + p.Name + " for good? They cannot come back. [y/n]"}
 		}
+	case m.me.Host && len(m.knocks) > 0 && key.Matches(msg, k.Admit):
+		m.cfg.Controls.Host("admit", m.knocks[0].ID)
+	case m.me.Host && len(m.knocks) > 0 && key.Matches(msg, k.Deny):
+		kn := m.knocks[0]
+		m.confirm = &confirm{action: "deny", target: kn.ID, question: "Turn " + kn.Name + " away? They cannot ask again. [y/n]"}
 	case m.me.Host && key.Matches(msg, k.End):
 		m.confirm = &confirm{action: "end", question: "End the room for everyone? [y/n]"}
 	}

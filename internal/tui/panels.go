@@ -43,6 +43,16 @@ func (m Model) panelView() string {
 			}
 			lines = append(lines, line)
 		}
+		if m.me.Host && len(m.knocks) > 0 {
+			lines = append(lines, "", fmt.Sprintf("Knocking (%d)", len(m.knocks)))
+			for i, kn := range m.knocks {
+				line := "• " + kn.Name
+				if i == 0 {
+					line += " ◀ a admit · d decline"
+				}
+				lines = append(lines, line)
+			}
+		}
 		if m.me.Host {
 			lines = append(lines, "", lipgloss.NewStyle().Faint(true).Render("select a tile, k to remove"))
 		}
@@ -77,6 +87,7 @@ func (m Model) panelView() string {
 			for _, b := range []struct{ k, d string }{
 				{"l", "lock or unlock the room"}, {"h", "hide or list the room"},
 				{"k", "remove the selected person"}, {"e", "end the room for all"},
+				{"a", "let in who knocks"}, {"d", "turn them away"},
 			} {
 				lines = append(lines, fmt.Sprintf("%-8s %s", b.k, b.d))
 			}

@@ -34,6 +34,9 @@ type PrejoinConfig struct {
 	Level   func() uint8
 	Profile termimg.Profile
 	Now     func() time.Time
+	// Knock: the room is locked and this is not its host, so joining
+	// asks the host to let us in.
+	Knock bool
 }
 
 // Choice is what the person chose on the pre-join screen.
@@ -169,7 +172,12 @@ func (p Prejoin) View() tea.View {
 	default:
 		lines = append(lines, fmt.Sprintf("%d in the call.", p.cfg.Room.Participants))
 	}
-	if p.cfg.Room.Locked {
+	join, joinOff := "Join", "Join with camera off"
+	switch {
+	case p.cfg.Room.Locked && p.cfg.Knock:
+		lines = append(lines, "The room is locked: joining asks the host to let you in.", faint.Render("(If you were in before, you go straight in.)"))
+		join, joinOff = "Ask to join", "Ask with camera off"
+	case p.cfg.Room.Locked:
 		lines = append(lines, "The room is locked: only people who were in, and the host, can join.")
 	}
 	lines = append(lines, "", "Your name", p.name.View(), "")
@@ -211,10 +219,10 @@ func (p Prejoin) View() tea.View {
 			return s.Render(label)
 		}
 		if p.cfg.HasCamera {
-			lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Center, btn("Join", p.button == 0), " ", btn("Join with camera off", p.button == 1)),
+			lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Center, btn(join, p.button == 0), " ", btn(joinOff, p.button == 1)),
 				faint.Render("enter joins · tab switches · esc quits"))
 		} else {
-			lines = append(lines, btn("Join", true), faint.Render("enter joins · esc quits"))
+			lines = append(lines, btn(join, true), faint.Render("enter joins · esc quits"))
 		}
 	}
 	card := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).Padding(1, 3).

@@ -91,7 +91,8 @@ func Run(ctx context.Context, o Options) error {
 	// Pre-join: the sources run for the self-view and meter only.
 	var stops []func()
 	pc := PrejoinConfig{Room: o.Room, Theme: o.Theme, Name: o.Join.Name, Camera: o.CameraNote, Mic: o.MicNote,
-		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound, Inbox: o.Inbox}
+		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound, Inbox: o.Inbox,
+		Knock: o.Room.Locked && o.Join.HostKey == ""}
 	if o.Video != nil {
 		stops = append(stops, media.StartPreview(o.Video))
 		pc.Preview = o.Video.Gate().Preview
@@ -124,8 +125,23 @@ func Run(ctx context.Context, o Options) error {
 		cameraOn = false
 	}
 
+	// A locked room: knocking is what Join means there (a returning key
+	// goes straight in); the wait is said on the terminal.
+	if pc.Knock || o.Join.Knock {
+		o.Join.Knock = true
+		o.Join.OnKnocking = func(api.Knocking) {
+			out := o.Out
+			if out == nil {
+				out = os.Stdout
+			}
+			fmt.Fprintf(out, "🚪 The room is locked: waiting for the host to let you in (at most %d minutes). Ctrl-C stops waiting.\n", int(api.KnockWait.Minutes()))
+		}
+	}
 	call, err := o.Client.Join(ctx, o.Room.ID, o.Join)
 	if err != nil {
+		if o.Join.Knock && ctx.Err() != nil {
+			return nil // stopped knocking
+		}
 		return err
 	}
 	if !cameraOn && o.Video != nil {
@@ -334,7 +350,20 @@ func (c *controls) SetCamera(on bool) {
 }
 
 func (c *controls) SendChat(text string)            { _ = c.call.SendChat(text) }
-func (c *controls) Host(action, participant string) { _ = c.call.Host(action, participant) }
+func (c *controls) Host(action, participant string) { c.host(action, participant) }
+
+// host does a host action; admit and deny name a knock, the others a
+// participant.
+func (c *controls) host(action, target string) {
+	switch action {
+	case "admit":
+		_ = c.call.Admit(target)
+	case "deny":
+		_ = c.call.Deny(target)
+	default:
+		_ = c.call.Host(action, target)
+	}
+}
 
 // Leave says goodbye; the Closed event that follows ends the program.
 func (c *controls) Leave() {

@@ -231,6 +231,9 @@ func (m Model) statusView() string {
 		qstyle = qstyle.Foreground(lipgloss.Color("#ff4040")).Bold(true)
 	}
 	left := strings.Join(parts, "  ·  ")
+	if k := m.knockLine(); k != "" {
+		left = k
+	}
 	if m.confirm != nil {
 		left = m.confirm.question
 	}

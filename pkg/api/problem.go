@@ -44,6 +44,11 @@ const (
 	// CodeTooManyConnections: the client's address, or the whole server,
 	// holds as many call connections as it may (HTTP 429 or 503).
 	CodeTooManyConnections Code = "too_many_connections"
+	// CodeKnockDeclined: the host declined this key's knock; it cannot
+	// knock on this room again.
+	CodeKnockDeclined Code = "knock_declined"
+	// CodeKnockTimeout: nobody answered the knock in time.
+	CodeKnockTimeout Code = "knock_timeout"
 )
 
 // ProblemType is the "type" of every Problem: "about:blank", which RFC 9457

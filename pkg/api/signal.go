@@ -105,6 +105,12 @@ type Join struct {
 	// (after a dropped connection). It is informative: the server knows a
 	// returning client by its key, which keeps its participant id.
 	Rejoin string `json:"rejoin,omitempty"`
+	// Knock, when the room is locked and the joiner is new to it, asks
+	// the host to let it in instead of being refused with room_locked:
+	// the server answers knocking, then joined, or an error
+	// (knock_declined, knock_timeout). In an unlocked room it is a plain
+	// join.
+	Knock bool `json:"knock,omitempty"`
 }
 
 // Joined says the joiner is in.
@@ -247,8 +253,10 @@ type Speaking struct {
 // HostAction is something only the host may do in the call. There is no
 // action to mute someone else, by design.
 type HostAction struct {
-	Action        string `json:"action"` // remove, lock, unlock, hide, unhide, end
+	Action        string `json:"action"` // remove, lock, unlock, hide, unhide, end, admit, deny
 	ParticipantID string `json:"participant_id,omitempty"`
+	// KnockID names the knock an admit or deny answers.
+	KnockID string `json:"knock_id,omitempty"`
 }
 
 // Removed tells a participant the host removed it; it must not rejoin.
@@ -290,4 +298,64 @@ func Encode(t MessageType, v any) (Message, error) {
 		return Message{}, err
 	}
 	return Message{Type: t, Data: b}, nil
+}
+
+// Knocking: messages and bounds of knock to enter (a newcomer asking the
+// host to let it into a locked room).
+const (
+	// MsgKnocking tells a knocker it waits for the host (data Knocking).
+	MsgKnocking MessageType = "knocking"
+	// MsgKnock tells the hosts in the call someone knocks (data Knock);
+	// a host joining gets one for every knock still waiting.
+	MsgKnock MessageType = "knock"
+	// MsgKnockEnded tells the hosts a knock is no longer waiting (data
+	// KnockEnded).
+	MsgKnockEnded MessageType = "knock_ended"
+)
+
+// Bounds of knocking. The server enforces every one.
+const (
+	// MaxKnocksWaiting bounds the knocks waiting at once in one room.
+	MaxKnocksWaiting = 20
+	// KnockWait is how long a knock waits for an answer.
+	KnockWait = 5 * time.Minute
+	// KnocksPerMinute and KnockBurst bound knocks from one client address.
+	KnocksPerMinute = 6
+	KnockBurst      = 3
+)
+
+// Knock is someone waiting at a locked room's door.
+type Knock struct {
+	ID   string    `json:"id"`
+	Name string    `json:"name"`
+	At   time.Time `json:"at"`
+}
+
+// Knocking tells a knocker its knock waits for the host until ExpiresAt.
+type Knocking struct {
+	ID        string    `json:"id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Message   string    `json:"message"`
+}
+
+// KnockEnded says a knock stopped waiting, and why: admitted, declined,
+// left (the knocker went away), timeout, ended (the room ended).
+type KnockEnded struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// Why a knock stopped waiting.
+const (
+	KnockAdmitted  = "admitted"
+	KnockDeclined  = "declined"
+	KnockLeft      = "left"
+	KnockTimedOut  = "timeout"
+	KnockRoomEnded = "ended"
+)
+
+// KnockList is the body of GET /v1/rooms/{id}/knocks: who waits, oldest
+// first.
+type KnockList struct {
+	Knocks []Knock `json:"knocks"`
 }

@@ -43,6 +43,14 @@ type JoinOptions struct {
 	// virtual network in tests). By default the client negotiates VP8 and
 	// Opus and, against a loopback server, gathers loopback candidates.
 	API *webrtc.API
+	// Knock, when the room is locked and this key new to it, asks the
+	// host to let it in rather than being refused with room_locked: Join
+	// then waits (up to api.KnockWait, or until ctx ends) and returns once
+	// admitted; a decline is a *api.SignalError coded knock_declined, no
+	// answer in time knock_timeout.
+	Knock bool
+	// OnKnocking, when set, is called when the join waits for the host.
+	OnKnocking func(api.Knocking)
 }
 
 // LocalTrack is a track to publish, and what it carries.
@@ -238,12 +246,13 @@ func (call *Call) connect(ctx context.Context, rejoin string) error {
 		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(call.opts.Key, api.JoinSignedText(call.client.Origin(), call.roomID, hello.Challenge))),
 		HostKey:   call.opts.HostKey,
 		Rejoin:    rejoin,
+		Knock:     call.opts.Knock,
 	}
 	if err := write(dctx, ws, api.MsgJoin, join); err != nil {
 		return fail(fmt.Errorf("send join: %w", err))
 	}
 	var joined api.Joined
-	if err := readTyped(dctx, ws, api.MsgJoined, &joined); err != nil {
+	if err := call.readJoined(ctx, dctx, ws, &joined); err != nil {
 		return fail(err)
 	}
 	call.closePeers()
@@ -562,7 +571,8 @@ func isFatal(err error) bool {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case api.CodeBanned, api.CodeRoomEnded, api.CodeRoomNotFound, api.CodeRoomLocked, api.CodeRoomFull,
-			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet, api.CodeReplaced:
+			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet, api.CodeReplaced,
+			api.CodeKnockDeclined, api.CodeKnockTimeout:
 			return true
 		}
 	}

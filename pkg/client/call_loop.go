@@ -160,6 +160,16 @@ func (call *Call) dispatch(m api.Message) error {
 		if json.Unmarshal(m.Data, &sp) == nil {
 			call.emit(Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active})
 		}
+	case api.MsgKnock:
+		var k api.Knock
+		if json.Unmarshal(m.Data, &k) == nil {
+			call.emit(Knock{k})
+		}
+	case api.MsgKnockEnded:
+		var k api.KnockEnded
+		if json.Unmarshal(m.Data, &k) == nil {
+			call.emit(KnockEnded{k})
+		}
 	case api.MsgRemoved:
 		var r api.Removed
 		_ = json.Unmarshal(m.Data, &r)

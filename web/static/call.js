@@ -83,6 +83,8 @@ export function endReason(code) {
     case 'room_not_found':
     case 'not_open_yet':
     case 'replaced':
+    case 'knock_declined':
+    case 'knock_timeout':
     case 'left':
     case 'lost':
       return code;
@@ -118,6 +120,10 @@ export class Call {
     this.roomID = opts.roomID;
     this.name = opts.name;
     this.hostKey = opts.hostKey || '';
+    this.knock = !!opts.knock; // ask the host to let us into a locked room
+    this.knocking = null; // while waiting: the server's knocking data
+    this.connecting = {}; // connect's control: cancel() gives up a join
+    this.knocks = new Map(); // as host: who knocks, by knock id → {id, name, at}
     this.onEvent = opts.onEvent || (() => {});
     this.devices = opts.devices || {};
     this.local = { audio: opts.audio || null, video: opts.video || null, screen: null };
@@ -193,7 +199,15 @@ export class Call {
     while (!this.final) {
       let closed;
       try {
-        const { joined, session } = await connect({ roomID: this.roomID, name: this.name, hostKey: this.hostKey, rejoin: this.me ? this.me.id : '' });
+        this.connecting = {};
+        const { joined, session } = await connect({
+          roomID: this.roomID, name: this.name, hostKey: this.hostKey, rejoin: this.me ? this.me.id : '', knock: this.knock, control: this.connecting,
+          onKnocking: (d) => {
+            this.knocking = d;
+            this.emit('knocking', d);
+          },
+        });
+        this.knocking = null;
         if (this.final) {
           session.close();
           return;
@@ -248,6 +262,7 @@ export class Call {
     this.subLayout = [];
     this.sendLayers = null; // the new server peer knows nothing: every encoding starts on
     this.remote.clear();
+    this.knocks.clear(); // a host (re)joining is sent every knock still waiting
     this.trackInfo.clear();
     const seen = new Set();
     for (const p of joined.participants || []) {
@@ -414,6 +429,17 @@ export class Call {
       }
       case 'chat':
         this.emit('chat', { from: d.from, name: d.name, text: String(d.text || ''), at: d.at, mine: d.from === this.me.id });
+        break;
+      case 'knock': {
+        if (!d.id) break;
+        const fresh = !this.knocks.has(String(d.id)); // a knock may come twice as a host joins
+        this.knocks.set(String(d.id), { id: String(d.id), name: String(d.name || ''), at: d.at });
+        this.emit('knocks', { knocks: [...this.knocks.values()], added: fresh ? d : null });
+        break;
+      }
+      case 'knock_ended':
+        this.knocks.delete(String(d.id));
+        this.emit('knocks', { knocks: [...this.knocks.values()] });
         break;
       case 'removed':
         this.finish('removed', d.reason);
@@ -975,6 +1001,18 @@ export class Call {
     const data = { action };
     if (participantID) data.participant_id = participantID;
     return this.session.send('host', data);
+  }
+
+  // answerKnock lets someone knocking in (admit) or turns them away, as host.
+  answerKnock(id, admit) {
+    if (!this.session) return false;
+    return this.session.send('host', { action: admit ? 'admit' : 'deny', knock_id: id });
+  }
+
+  // cancelKnock stops waiting for the host.
+  cancelKnock() {
+    this.finish('left', 'You stopped knocking.');
+    if (this.connecting.cancel) this.connecting.cancel();
   }
 
   // leave says goodbye and ends the call for us.

@@ -53,7 +53,9 @@ const END_TEXT = {
   removed: ['You were removed from the call', 'The host took you out of this room. You cannot join it again.'],
   ended: ['This room has ended', 'The call is over. Thanks for coming.'],
   room_full: ['This room is full', 'Everyone it has room for is already in. Try again in a little while.'],
-  room_locked: ['This room is locked', 'The host is not letting anyone new in right now. Ask them to unlock it, then try again.'],
+  room_locked: ['This room is locked', 'The host is not letting anyone new in right now. You can ask to join: the host sees your name and lets you in, or not.'],
+  knock_declined: ['The host did not let you in', 'You asked to join and the host declined. You cannot ask again in this room.'],
+  knock_timeout: ['Nobody answered', 'The host did not answer in time. Try again later, or ask them to unlock the room.'],
   banned: ['You cannot join this room', 'The host removed you from this room earlier.'],
   room_not_found: ['No room here', 'This link does not lead to a room. Check it with whoever sent it to you.'],
   not_open_yet: ['This room is not open yet', ''],
@@ -65,8 +67,10 @@ const END_TEXT = {
 
 function hideScreens() {
   for (const id of ['loading', 'prejoin', 'call']) $(id).hidden = true;
-  const old = $('end-screen');
-  if (old) old.remove();
+  for (const id of ['end-screen', 'knock-wait']) {
+    const old = $(id);
+    if (old) old.remove();
+  }
   clearInterval(page.waitTimer);
   page.waitTimer = 0;
 }
@@ -83,6 +87,13 @@ function showEnd(reason, info = {}) {
     b.addEventListener('click', () => rejoin());
     actions.push(b);
   };
+  const knock = (label) => {
+    const b = h('button', { type: 'button', class: 'primary', id: 'knock' }, label);
+    b.addEventListener('click', () => rejoin({ knock: true }));
+    actions.push(b);
+  };
+  if (reason === 'room_locked') knock('Ask to join');
+  if (reason === 'knock_timeout') knock('Ask again');
   let heading = title;
   if (reason === 'not_open_yet') {
     const at = new Date(info.opensAt || (page.room && page.room.starts_at) || Date.now());
@@ -123,7 +134,7 @@ function showEnd(reason, info = {}) {
     });
     actions.push(b);
   }
-  if (reason === 'room_full' || reason === 'room_locked' || reason === 'lost' || reason === 'error') retry('Try again');
+  if (reason === 'room_full' || reason === 'lost' || reason === 'error') retry('Try again');
   if (reason === 'replaced') retry('Rejoin here');
   if (reason === 'left') retry('Rejoin');
   actions.push(h('a', { href: apiBase() + '/', class: 'button secondary' }, 'See public rooms'));
@@ -134,7 +145,7 @@ function showEnd(reason, info = {}) {
     h('div', { class: 'card end-card' }, head, h('h1', {}, heading), ...body, h('div', { class: 'actions' }, ...actions),
       ['room_not_found', 'ended', 'removed', 'banned'].includes(reason) ? null : h('p', { class: 'hint' }, 'From a terminal: ', h('code', {}, `rooms join ${link()}`))));
   $('app').append(section);
-  const focus = section.querySelector('#end-retry') || section.querySelector('h1');
+  const focus = section.querySelector('#knock') || section.querySelector('#end-retry') || section.querySelector('h1');
   if (focus) {
     if (focus.tagName === 'H1') focus.setAttribute('tabindex', '-1');
     focus.focus({ preventScroll: true });
@@ -150,7 +161,7 @@ async function join(choice) {
   if (!page.view) page.view = new CallView({ link: link() });
   const call = new Call({
     roomID, name: choice.name, hostKey: hostKey(roomID), audio: choice.audio, video: choice.video,
-    media: choice.media, muted: choice.muted, devices: choice.devices,
+    media: choice.media, muted: choice.muted, devices: choice.devices, knock: !!choice.knock,
     onEvent: (type, d) => onCallEvent(call, type, d),
   });
   page.call = call;
@@ -168,7 +179,15 @@ function onCallEvent(call, type, d) {
     case 'phase':
       if (d.phase !== 'ended') setPhase(d.phase);
       break;
-    case 'joined':
+    case 'knocking':
+      showKnocking(call);
+      break;
+    case 'joined': {
+      const wait = $('knock-wait');
+      if (wait) {
+        wait.remove();
+        page.view.show();
+      }
       if (d.room) page.room = d.room;
       if (page.hostKeyGiven && d.you && !d.you.host && !d.rejoin) {
         toast('The host key in this link was not accepted: you joined as a guest.', 'error', 8000);
@@ -176,6 +195,7 @@ function onCallEvent(call, type, d) {
         page.hostKeyGiven = false;
       }
       break;
+    }
     case 'room':
       page.room = d;
       break;
@@ -188,16 +208,31 @@ function onCallEvent(call, type, d) {
   }
 }
 
+// showKnocking says we wait for the host to let us in, with a way out.
+function showKnocking(call) {
+  hideScreens();
+  setPhase('knocking');
+  const cancel = h('button', { type: 'button', class: 'secondary', id: 'knock-cancel' }, 'Stop waiting');
+  cancel.addEventListener('click', () => call.cancelKnock());
+  const head = h('p', { class: 'end-room' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, page.theme.emoji || ''), ' ', page.title);
+  const section = h('section', { id: 'knock-wait', class: 'screen center', 'aria-busy': 'true' },
+    h('div', { class: 'card end-card' }, head, h('h1', { tabindex: '-1' }, 'Waiting for the host'),
+      h('p', { role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' The room is locked: the host has been asked to let you in. You will join by yourself when they do.'),
+      h('div', { class: 'actions' }, cancel)));
+  $('app').append(section);
+  section.querySelector('h1').focus({ preventScroll: true });
+}
+
 // rejoin joins again with what the last join used, opening the devices
-// that were on.
-async function rejoin() {
+// that were on; knock asks the host of a locked room to let us in.
+async function rejoin(opts = {}) {
   const c = page.choice || { name: savedName() || 'Guest', muted: { audio: false, video: false }, devices: savedDevices() };
   hideScreens();
   $('loading').hidden = false;
   setPhase('loading');
   const got = await acquire({ audio: !c.muted.audio, video: !c.muted.video, audioId: c.devices.audioId, videoId: c.devices.videoId });
   if (got.note) toast(got.note, 'error', 7000);
-  await join({ name: c.name, audio: got.audio, video: got.video, muted: { audio: c.muted.audio || !got.audio, video: c.muted.video || !got.video }, devices: c.devices });
+  await join({ name: c.name, audio: got.audio, video: got.video, muted: { audio: c.muted.audio || !got.audio, video: c.muted.video || !got.video }, devices: c.devices, knock: !!opts.knock });
 }
 
 async function autojoin() {
@@ -291,6 +326,8 @@ window.roomsDebug = {
       sharing: !!(c && c.local.screen),
       unread: page.view ? page.view.unread : 0,
       connection: c ? c.stats.quality : null,
+      knocking: !!(c && c.knocking),
+      knocks: c ? [...c.knocks.values()] : [],
     };
   },
   participants() {

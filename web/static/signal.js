@@ -20,7 +20,7 @@ export class SignalError extends Error {
 
 // Codes after which trying again cannot help (pkg/client's isFatal).
 export const FINAL_CODES = new Set(['banned', 'room_ended', 'room_not_found', 'room_locked', 'room_full', 'forbidden',
-  'invalid_argument', 'not_open_yet', 'replaced']);
+  'invalid_argument', 'not_open_yet', 'replaced', 'knock_declined', 'knock_timeout']);
 
 // wsURL is the room link as this page sees it, with ws: or wss:.
 export function wsURL() {
@@ -80,7 +80,10 @@ class Session {
 
 // connect opens the signalling WebSocket and joins the room's call. It
 // resolves {joined, session} or rejects with SignalError.
-export function connect({ roomID, name, hostKey, rejoin, timeoutMs = 15000 }) {
+// knock: in a locked room, ask the host to let us in; onKnocking(data) is
+// called when the server says we wait, and the wait is the host's (the
+// server bounds it). control.cancel(), set here, gives up the join.
+export function connect({ roomID, name, hostKey, rejoin, knock, onKnocking, control, timeoutMs = 15000 }) {
   return new Promise((resolve, reject) => {
     let ws;
     try {
@@ -102,6 +105,7 @@ export function connect({ roomID, name, hostKey, rejoin, timeoutMs = 15000 }) {
       reject(err);
     };
     const timer = setTimeout(() => fail(new SignalError('timeout', 'the server did not answer in time')), timeoutMs);
+    if (control) control.cancel = () => fail(new SignalError('left', 'you stopped knocking'));
 
     ws.onmessage = async (ev) => {
       let m;
@@ -128,10 +132,16 @@ export function connect({ roomID, name, hostKey, rejoin, timeoutMs = 15000 }) {
           const join = { name, public_key: sig.public_key, signature: sig.signature };
           if (hostKey) join.host_key = hostKey;
           if (rejoin) join.rejoin = rejoin;
+          if (knock) join.knock = true;
           if (state === 'joining') ws.send(JSON.stringify({ type: 'join', data: join }));
         } catch (e) {
           fail(new SignalError('identity', 'this browser could not sign the join: ' + (e && e.message)));
         }
+        return;
+      }
+      if (m.type === 'knocking' && state === 'joining') {
+        clearTimeout(timer); // the host answers in their own time
+        if (onKnocking) onKnocking(d);
         return;
       }
       if (m.type === 'joined' && state === 'joining') {

@@ -217,6 +217,8 @@ export class CallView {
   bind(call) {
     this.call = call;
     this.el.banner.hidden = true;
+    const knocks = $('knocks');
+    if (knocks) knocks.remove();
     this.soundBlocked = false;
     for (const id of [...this.tiles.keys()]) this.dropTile(id);
     this.pinned = null;
@@ -287,9 +289,39 @@ export class CallView {
       case 'stats':
         this.updateStatus();
         break;
+      case 'knocks':
+        this.onKnocks(d);
+        break;
       default:
         break;
     }
+  }
+
+  // onKnocks shows the host who knocks on the locked room, each with
+  // Admit and Decline (one answer each; the server says when a knock ends).
+  onKnocks(d) {
+    let box = $('knocks');
+    if (!box) {
+      box = h('div', { id: 'knocks', class: 'knocks', role: 'region', 'aria-label': 'People asking to join' });
+      this.el.banner.after(box);
+    }
+    const list = d.knocks || [];
+    box.hidden = list.length === 0;
+    box.replaceChildren(...list.map((k) => {
+      const admit = h('button', { type: 'button', class: 'small primary knock-admit' }, 'Admit');
+      const decline = h('button', { type: 'button', class: 'small danger knock-decline' }, 'Decline');
+      admit.addEventListener('click', () => {
+        admit.disabled = decline.disabled = true;
+        if (!this.call || !this.call.answerKnock(k.id, true)) toast('Not connected: try again.', 'error');
+      });
+      decline.addEventListener('click', () => {
+        admit.disabled = decline.disabled = true;
+        if (!this.call || !this.call.answerKnock(k.id, false)) toast('Not connected: try again.', 'error');
+      });
+      return h('div', { class: 'knock', dataset: { knock: k.id } },
+        h('span', { class: 'knock-name' }, k.name), h('span', { class: 'muted' }, ' asks to join'), admit, decline);
+    }));
+    if (d.added && d.added.name) toast(`${d.added.name} asks to join.`, 'info', 6000);
   }
 
   onPhase(d) {
