@@ -75,6 +75,10 @@ type testClient struct {
 	layers     api.Layers
 	layersSent int
 	tracks     chan *webrtc.TrackRemote
+	// subOffers counts the router's offers on sub; answers keeps its
+	// answers on pub.
+	subOffers int
+	answers   []string
 }
 
 func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testClient {
@@ -115,6 +119,13 @@ func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testC
 
 // SendSDP answers the router's offers and applies its answers.
 func (c *testClient) SendSDP(sdp api.SDP) {
+	c.mu.Lock()
+	if sdp.PC == api.PCSubscribe {
+		c.subOffers++
+	} else {
+		c.answers = append(c.answers, sdp.SDP)
+	}
+	c.mu.Unlock()
 	go func() {
 		c.mu.Lock()
 		p := c.peer

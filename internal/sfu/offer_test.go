@@ -1,0 +1,208 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// hostileOffer is the offer of the attack: n video sections, each as
+// long as a browser's (about 150 bytes), 251 KB at 1,700.
+func hostileOffer(n int) string {
+	var b strings.Builder
+	b.WriteString("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE")
+	for i := range n {
+		fmt.Fprintf(&b, " %d", i)
+	}
+	b.WriteString("\r\na=msid-semantic: WMS *\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"+
+			"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 %s\r\n"+
+			"a=setup:actpass\r\na=mid:%d\r\na=sendonly\r\na=msid:s t%d\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n",
+			strings.Repeat("AB:", 31)+"AB", i, i)
+	}
+	return b.String()
+}
+
+// offerWith makes a real pion offer with n video sections.
+func offerWith(t *testing.T, n int) string {
+	t.Helper()
+	pc, err := clientAPI(t).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for range n {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.SDP
+}
+
+// withLine puts line after the first line starting with after.
+func withLine(sdp, after, line string) string {
+	i := strings.Index(sdp, after)
+	j := i + strings.Index(sdp[i:], "\r\n") + 2
+	return sdp[:j] + line + "\r\n" + sdp[j:]
+}
+
+// TestOffersAreBounded: offers past the bounds are refused before pion
+// parses them, with a code and no answer; a real Chromium offer (camera
+// in three simulcast layers, microphone, a screen) and eight sections
+// pass.
+func TestOffersAreBounded(t *testing.T) {
+	chromium, err := os.ReadFile("testdata/chromium-offer.sdp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eight := offerWith(t, api.MaxOfferMediaSections)
+	manyCands := eight
+	for i := range api.MaxCandidates + 1 {
+		manyCands = withLine(manyCands, "a=mid:0", fmt.Sprintf("a=candidate:%d 1 udp 2130706431 127.0.0.1 %d typ host", i, 10000+i))
+	}
+	cases := []struct {
+		name string
+		sdp  string
+		code api.Code // "" when accepted
+	}{
+		{"the hostile offer of 1,700 sections", hostileOffer(1700), api.CodeTooLarge},
+		{"nine sections, small", hostileOffer(api.MaxOfferMediaSections + 1), api.CodeTooLarge},
+		{"nine sections from pion", offerWith(t, api.MaxOfferMediaSections+1), api.CodeTooLarge},
+		{"nine sections, one behind a space", strings.Replace(offerWith(t, api.MaxOfferMediaSections+1), "\r\nm=", "\r\n m=", 1), api.CodeTooLarge},
+		{"too many candidates", manyCands, api.CodeTooLarge},
+		{"an ICE-lite client", withLine(eight, "t=0 0", "a=ice-lite"), api.CodeInvalidArgument},
+		{"eight sections", eight, ""},
+		{"Chromium: microphone, simulcast camera, screen", string(chromium), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestSFU(t)
+			r := s.NewRouter("offers", nopEvents{})
+			defer r.Close()
+			c := newTestClient(t, r, "pub", clientAPI(t))
+			err := c.peer.HandleOffer(api.SDP{PC: api.PCPublish, SDP: tc.sdp})
+			c.mu.Lock()
+			answers := len(c.answers)
+			c.mu.Unlock()
+			var ref *Refusal
+			if tc.code == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if answers != 1 {
+					t.Fatalf("%d answers, want 1", answers)
+				}
+				return
+			}
+			if !errors.As(err, &ref) || ref.Code != tc.code || ref.Fatal {
+				t.Fatalf("err = %v, want a non-fatal %s refusal", err, tc.code)
+			}
+			if answers != 0 {
+				t.Fatalf("the refused offer was answered")
+			}
+		})
+	}
+}
+
+// TestOffersAreRateBounded: offers cost their sections from a bucket;
+// past it the connection is refused with a fatal rate_limited.
+func TestOffersAreRateBounded(t *testing.T) {
+	s := newTestSFU(t)
+	r := s.NewRouter("rate", nopEvents{})
+	defer r.Close()
+	c := newTestClient(t, r, "pub", clientAPI(t))
+	// Nine sections: refused, and charged 1 + 9.
+	big := hostileOffer(api.MaxOfferMediaSections + 1)
+	var err error
+	n := 0
+	for n = 0; n < 100; n++ {
+		err = c.peer.HandleOffer(api.SDP{PC: api.PCPublish, SDP: big})
+		var ref *Refusal
+		if errors.As(err, &ref) && ref.Code == api.CodeRateLimited {
+			break
+		}
+	}
+	var ref *Refusal
+	if !errors.As(err, &ref) || ref.Code != api.CodeRateLimited || !ref.Fatal {
+		t.Fatalf("after %d hostile offers: err = %v, want a fatal rate_limited", n, err)
+	}
+	if want := api.OfferCostBurst / (api.MaxOfferMediaSections + 2); n > want+1 {
+		t.Errorf("refused for rate after %d offers, want about %d", n, want)
+	}
+}
+
+// TestRefusedTrackIsStopped: a fifth sending section is answered
+// inactive and its transceiver stopped, so the client sends nothing on
+// it; the other four are forwarded.
+func TestRefusedTrackIsStopped(t *testing.T) {
+	s := newTestSFU(t)
+	r := s.NewRouter("stop", nopEvents{})
+	defer r.Close()
+	pub := newTestClient(t, r, "pub", clientAPI(t))
+	for i := range maxTracksPerPeer + 1 {
+		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, fmt.Sprintf("v%d", i), "pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pub.pub.AddTrack(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer, _ := pub.pub.CreateOffer(nil)
+	_ = pub.pub.SetLocalDescription(offer)
+	if err := pub.peer.HandleOffer(apiSDP(pub.pub.LocalDescription().SDP)); err != nil {
+		t.Fatal(err)
+	}
+	pub.mu.Lock()
+	answer := pub.answers[0]
+	pub.mu.Unlock()
+	dirs := directions(answer)
+	if len(dirs) != maxTracksPerPeer+1 || dirs[maxTracksPerPeer] != "inactive" {
+		t.Fatalf("answer directions %v, want the fifth inactive", dirs)
+	}
+	for _, d := range dirs[:maxTracksPerPeer] {
+		if d != "recvonly" {
+			t.Fatalf("answer directions %v, want the first four recvonly", dirs)
+		}
+	}
+	if s.Refused() != 1 {
+		t.Errorf("refused = %d, want 1", s.Refused())
+	}
+	// The same offer again (a renegotiation) keeps it stopped.
+	if err := pub.peer.HandleOffer(apiSDP(pub.pub.LocalDescription().SDP)); err != nil {
+		t.Fatal(err)
+	}
+	pub.mu.Lock()
+	again := directions(pub.answers[1])
+	pub.mu.Unlock()
+	if again[maxTracksPerPeer] != "inactive" {
+		t.Fatalf("renegotiated answer directions %v, want the fifth still inactive", again)
+	}
+}
+
+// directions lists the direction attribute of each section of an SDP.
+func directions(sdp string) []string {
+	var out []string
+	for _, sec := range strings.Split(sdp, "\r\nm=")[1:] {
+		d := "sendrecv"
+		for _, l := range strings.Split(sec, "\r\n") {
+			switch l {
+			case "a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive":
+				d = l[2:]
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
