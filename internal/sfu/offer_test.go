@@ -9,23 +9,23 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/rooms-dev/rooms/internal/rtctest"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // hostileOffer is the offer of the attack: n video sections, each as
-// long as a browser's (about 150 bytes), 251 KB at 1,700.
+// short as a browser would send it (145 bytes), 247 KB at 1,700.
 func hostileOffer(n int) string {
 	var b strings.Builder
 	b.WriteString("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE")
 	for i := range n {
 		fmt.Fprintf(&b, " %d", i)
 	}
-	b.WriteString("\r\na=msid-semantic: WMS *\r\n")
+	fmt.Fprintf(&b, "\r\na=msid-semantic: WMS *\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 %s\r\n",
+		strings.Repeat("AB:", 31)+"AB")
 	for i := range n {
-		fmt.Fprintf(&b, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"+
-			"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 %s\r\n"+
-			"a=setup:actpass\r\na=mid:%d\r\na=sendonly\r\na=msid:s t%d\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n",
-			strings.Repeat("AB:", 31)+"AB", i, i)
+		fmt.Fprintf(&b, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"+
+			"a=setup:actpass\r\na=mid:%d\r\na=sendonly\r\na=msid:s t%d\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n", i, i)
 	}
 	return b.String()
 }
@@ -205,4 +205,64 @@ func directions(sdp string) []string {
 		out = append(out, d)
 	}
 	return out
+}
+
+// TestTogglingIsBounded: a publisher adding and removing a track in a
+// loop is refused (rate_limited) long before 100 toggles, and its
+// subscriber gets no more offers than there were changes accepted: one
+// offer in flight, the next carrying every change meanwhile.
+func TestTogglingIsBounded(t *testing.T) {
+	s := newTestSFU(t)
+	r := s.NewRouter("toggle", nopEvents{})
+	defer r.Close()
+	watcher := newTestClient(t, r, "watcher", clientAPI(t))
+	pub := newTestClient(t, r, "pub", clientAPI(t))
+	tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := writeVP8(tr)
+	defer stop()
+	var sender *webrtc.RTPSender
+	accepted := 0
+	var refusal *Refusal
+	for i := 0; i < 100 && refusal == nil; i++ {
+		if sender == nil {
+			if sender, err = pub.pub.AddTrack(tr); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if err := pub.pub.RemoveTrack(sender); err != nil {
+				t.Fatal(err)
+			}
+			sender = nil
+		}
+		offer, err := pub.pub.CreateOffer(nil)
+		if err == nil {
+			err = pub.pub.SetLocalDescription(offer)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = pub.peer.HandleOffer(apiSDP(pub.pub.LocalDescription().SDP))
+		if errors.As(err, &refusal) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted++
+		rtctest.Wait(t, "the answer applied", &pub.mu, func() bool { return pub.pub.SignalingState() == webrtc.SignalingStateStable })
+	}
+	if refusal == nil || refusal.Code != api.CodeRateLimited || !refusal.Fatal {
+		t.Fatalf("100 toggles accepted (last refusal %v); want a fatal rate_limited", refusal)
+	}
+	// Each accepted offer publishes or unpublishes at most one track.
+	watcher.mu.Lock()
+	offers := watcher.subOffers
+	watcher.mu.Unlock()
+	t.Logf("%d offers accepted, the watcher got %d", accepted, offers)
+	if offers > accepted {
+		t.Errorf("the watcher got %d offers for %d changes", offers, accepted)
+	}
 }
