@@ -22,7 +22,8 @@ func BenchmarkHostileOffer(b *testing.B) {
 	}{
 		{"1700 sections as in the attack", hostileOffer(1700)},
 		{"1700 bare sections under 64 KiB", bare},
-		{"9 sections", hostileOffer(api.MaxOfferMediaSections + 1)},
+		{"9 sending sections", hostileOffer(api.MaxOfferMediaSections + 1)},
+		{"33 inactive sections", strings.ReplaceAll(hostileOffer(api.MaxOfferSections+1), "a=sendonly", "a=inactive")},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := newTestSFU(b)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -58,9 +59,9 @@ func withLine(sdp, after, line string) string {
 }
 
 // TestOffersAreBounded: offers past the bounds are refused before pion
-// parses them, with a code and no answer; a real Chromium offer (camera
-// in three simulcast layers, microphone, a screen) and eight sections
-// pass.
+// applies them, with a code and no answer; a real Chromium offer (camera
+// in three simulcast layers, microphone, a screen), eight sending
+// sections, and the inactive ones a browser leaves behind pass.
 func TestOffersAreBounded(t *testing.T) {
 	chromium, err := os.ReadFile("testdata/chromium-offer.sdp")
 	if err != nil {
@@ -77,12 +78,14 @@ func TestOffersAreBounded(t *testing.T) {
 		code api.Code // "" when accepted
 	}{
 		{"the hostile offer of 1,700 sections", hostileOffer(1700), api.CodeTooLarge},
-		{"nine sections, small", hostileOffer(api.MaxOfferMediaSections + 1), api.CodeTooLarge},
-		{"nine sections from pion", offerWith(t, api.MaxOfferMediaSections+1), api.CodeTooLarge},
-		{"nine sections, one behind a space", strings.Replace(offerWith(t, api.MaxOfferMediaSections+1), "\r\nm=", "\r\n m=", 1), api.CodeTooLarge},
+		{"nine sending sections, small", hostileOffer(api.MaxOfferMediaSections + 1), api.CodeTooLarge},
+		{"nine sending sections from pion", offerWith(t, api.MaxOfferMediaSections+1), api.CodeTooLarge},
+		{"33 inactive sections", strings.ReplaceAll(hostileOffer(api.MaxOfferSections+1), "a=sendonly", "a=inactive"), api.CodeTooLarge},
+		{"33 inactive sections, one behind a space", strings.Replace(strings.ReplaceAll(hostileOffer(api.MaxOfferSections+1), "a=sendonly", "a=inactive"), "\r\nm=", "\r\n m=", 1), api.CodeTooLarge},
 		{"too many candidates", manyCands, api.CodeTooLarge},
 		{"an ICE-lite client", withLine(eight, "t=0 0", "a=ice-lite"), api.CodeInvalidArgument},
 		{"eight sections", eight, ""},
+		{"eight sending and 24 inactive sections (screens shared and stopped)", strings.Replace(strings.ReplaceAll(hostileOffer(api.MaxOfferSections), "a=sendonly", "a=inactive"), "a=inactive", "a=sendonly", api.MaxOfferMediaSections), ""},
 		{"Chromium: microphone, simulcast camera, screen", string(chromium), ""},
 	}
 	for _, tc := range cases {
@@ -92,9 +95,9 @@ func TestOffersAreBounded(t *testing.T) {
 			defer r.Close()
 			c := newTestClient(t, r, "pub", clientAPI(t))
 			err := c.peer.HandleOffer(api.SDP{PC: api.PCPublish, SDP: tc.sdp})
-			c.mu.Lock()
+			c.recMu.Lock()
 			answers := len(c.answers)
-			c.mu.Unlock()
+			c.recMu.Unlock()
 			var ref *Refusal
 			if tc.code == "" {
 				if err != nil {
@@ -164,9 +167,9 @@ func TestRefusedTrackIsStopped(t *testing.T) {
 	if err := pub.peer.HandleOffer(apiSDP(pub.pub.LocalDescription().SDP)); err != nil {
 		t.Fatal(err)
 	}
-	pub.mu.Lock()
+	pub.recMu.Lock()
 	answer := pub.answers[0]
-	pub.mu.Unlock()
+	pub.recMu.Unlock()
 	dirs := directions(answer)
 	if len(dirs) != maxTracksPerPeer+1 || dirs[maxTracksPerPeer] != "inactive" {
 		t.Fatalf("answer directions %v, want the fifth inactive", dirs)
@@ -179,13 +182,16 @@ func TestRefusedTrackIsStopped(t *testing.T) {
 	if s.Refused() != 1 {
 		t.Errorf("refused = %d, want 1", s.Refused())
 	}
-	// The same offer again (a renegotiation) keeps it stopped.
+	// A renegotiation keeps it stopped.
+	rtctest.Wait(t, "the answer applied", &pub.mu, func() bool { return pub.pub.SignalingState() == webrtc.SignalingStateStable })
+	offer, _ = pub.pub.CreateOffer(nil)
+	_ = pub.pub.SetLocalDescription(offer)
 	if err := pub.peer.HandleOffer(apiSDP(pub.pub.LocalDescription().SDP)); err != nil {
 		t.Fatal(err)
 	}
-	pub.mu.Lock()
+	pub.recMu.Lock()
 	again := directions(pub.answers[1])
-	pub.mu.Unlock()
+	pub.recMu.Unlock()
 	if again[maxTracksPerPeer] != "inactive" {
 		t.Fatalf("renegotiated answer directions %v, want the fifth still inactive", again)
 	}
@@ -258,11 +264,46 @@ func TestTogglingIsBounded(t *testing.T) {
 		t.Fatalf("100 toggles accepted (last refusal %v); want a fatal rate_limited", refusal)
 	}
 	// Each accepted offer publishes or unpublishes at most one track.
-	watcher.mu.Lock()
+	watcher.recMu.Lock()
 	offers := watcher.subOffers
-	watcher.mu.Unlock()
+	watcher.recMu.Unlock()
 	t.Logf("%d offers accepted, the watcher got %d", accepted, offers)
 	if offers > accepted {
 		t.Errorf("the watcher got %d offers for %d changes", offers, accepted)
+	}
+}
+
+// refuseAll refuses every track on arrival, as a call refuses a screen
+// past its cap.
+type refuseAll struct{ nopEvents }
+
+func (refuseAll) AllowTrack(string, api.TrackKind) bool { return false }
+
+// TestTrackRefusedOnArrivalIsStopped: a track the call refuses when its
+// media arrives has its transceiver stopped (pion reads nothing from
+// it), instead of a goroutine reading and dropping every packet.
+func TestTrackRefusedOnArrivalIsStopped(t *testing.T) {
+	s := newTestSFU(t)
+	r := s.NewRouter("refuse", refuseAll{})
+	defer r.Close()
+	pub := newTestClient(t, r, "pub", clientAPI(t))
+	tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "screen", "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.publish(tr)
+	stop := writeVP8(tr)
+	defer stop()
+	var mu sync.Mutex
+	rtctest.Wait(t, "the track refused", &mu, func() bool { return s.Refused() == 1 })
+	ts := pub.peer.pub.GetTransceivers()
+	if len(ts) != 1 {
+		t.Fatalf("%d transceivers, want 1", len(ts))
+	}
+	if d := ts[0].Direction(); d != webrtc.RTPTransceiverDirectionInactive {
+		t.Fatalf("the refused track's transceiver is %s, want stopped (inactive)", d)
+	}
+	if _, _, err := ts[0].Receiver().Read(make([]byte, 1500)); err == nil {
+		t.Fatal("the refused track's receiver still reads")
 	}
 }

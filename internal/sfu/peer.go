@@ -167,7 +167,7 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 	if o.PC != api.PCPublish {
 		return fmt.Errorf("offers are only taken on the publish connection, not %q", o.PC)
 	}
-	sh, scanErr := scanSDP(o.SDP, api.MaxOfferBytes, api.MaxOfferMediaSections, api.MaxCandidates)
+	sh, scanErr := scanSDP(o.SDP, api.MaxOfferBytes, api.MaxOfferSections, api.MaxCandidates)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -187,6 +187,9 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 	d, err := parseSDP(o.SDP, sh)
 	if err != nil {
 		return err
+	}
+	if n := live(d); n > api.MaxOfferMediaSections {
+		return tooLarge("an offer with %d live media sections is refused: at most %d; publish at most microphone, camera and a screen with its sound", n, api.MaxOfferMediaSections)
 	}
 	p.mu.Lock()
 	// Camera, microphone, a screen and its sound: more is not a person,
@@ -431,18 +434,15 @@ func (p *Peer) runLayer(f *forwarder, remote *webrtc.TrackRemote) {
 	})
 }
 
-// refuse stops the transceiver a refused track came on: pion stops
-// reading it, and the next answer says inactive, so a client stops
-// sending. Its mid stays refused for the connection's life.
+// refuse stops the transceiver a track refused on arrival came on (a
+// screen past the call's cap): nothing reads it, nothing is buffered
+// past pion's bound. The client is told and takes the track away; a new
+// track on the same section later gets a fresh receiver from pion, so a
+// screen shared again once a slot frees goes through.
 func (p *Peer) refuse(recv *webrtc.RTPReceiver) {
 	for _, t := range p.pub.GetTransceivers() {
 		if t.Receiver() != recv {
 			continue
-		}
-		if mid := t.Mid(); mid != "" {
-			p.mu.Lock()
-			p.refused[mid] = true
-			p.mu.Unlock()
 		}
 		if err := t.Stop(); err != nil {
 			p.router.log.Debug("stop a refused transceiver", "peer", p.id, "err", err)

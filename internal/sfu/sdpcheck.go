@@ -55,7 +55,7 @@ func scanSDP(text string, maxBytes, maxSections, maxCandidates int) (sdpShape, e
 		switch {
 		case strings.HasPrefix(line, "m="):
 			if sh.sections++; sh.sections > maxSections {
-				return sh, tooLarge("an SDP with more than %d media sections (m= lines) is refused; publish at most microphone, camera and a screen with its sound", maxSections)
+				return sh, tooLarge("an SDP with more than %d media sections (m= lines) is refused; a browser leaves one behind for each screen it stops sharing: reconnect to start afresh", maxSections)
 			}
 		case strings.HasPrefix(line, "a=candidate"):
 			if sh.candidates++; sh.candidates > maxCandidates {
@@ -84,6 +84,21 @@ func parseSDP(text string, sh sdpShape) (*sdp.SessionDescription, error) {
 		}
 	}
 	return &d, nil
+}
+
+// live counts the sections that are neither stopped (port 0) nor
+// inactive.
+func live(d *sdp.SessionDescription) int {
+	n := 0
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if _, inactive := m.Attribute("inactive"); !inactive {
+			n++
+		}
+	}
+	return n
 }
 
 // sending lists the mids of the sections that would send media to the

@@ -18,7 +18,7 @@ func FuzzScanSDP(f *testing.F) {
 	f.Add("v=0\r\nm=audio 9 RTP 0\r\n m=video 9 RTP 0\r\n")
 	f.Add("v=0\na=ice-lite\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		sh, err := scanSDP(text, api.MaxOfferBytes, api.MaxOfferMediaSections, api.MaxCandidates)
+		sh, err := scanSDP(text, api.MaxOfferBytes, api.MaxOfferSections, api.MaxCandidates)
 		if err != nil {
 			return
 		}
@@ -37,14 +37,14 @@ func FuzzScanSDP(f *testing.F) {
 				t.Fatal("an ICE-lite SDP passed")
 			}
 		}
-		if sections != sh.sections || sections > api.MaxOfferMediaSections || cands > api.MaxCandidates {
+		if sections != sh.sections || sections > api.MaxOfferSections || cands > api.MaxCandidates {
 			t.Fatalf("passed with %d sections (scan said %d), %d candidates", sections, sh.sections, cands)
 		}
 		d, err := parseSDP(text, sh)
 		if err != nil {
 			return
 		}
-		if len(d.MediaDescriptions) > api.MaxOfferMediaSections {
+		if len(d.MediaDescriptions) > api.MaxOfferSections {
 			t.Fatalf("pion parsed %d sections", len(d.MediaDescriptions))
 		}
 		if n := len(sending(d)); n > len(d.MediaDescriptions) {

@@ -30,10 +30,15 @@ const (
 // Bounds of what a client's SDP and ICE may cost the server; see
 // docs/protocol.md. The server checks the raw text before it parses it.
 const (
-	// MaxOfferMediaSections bounds the m= sections of a publish offer:
-	// a publisher sends microphone, camera, a screen and its sound, with
-	// room for stopped sections a browser keeps until it reuses them.
+	// MaxOfferMediaSections bounds the live media sections of a publish
+	// offer (port not 0, not inactive): a publisher sends microphone,
+	// camera, a screen and its sound, with room to spare.
 	MaxOfferMediaSections = 8
+	// MaxOfferSections bounds every m= line of a publish offer, live or
+	// not: a browser leaves an inactive section behind for each screen
+	// it stops sharing, and the server cannot reuse it, so this allows
+	// about 28 shares on one connection.
+	MaxOfferSections = 32
 	// MaxOfferBytes bounds a publish offer or a subscribe answer.
 	// Chromium's offer of microphone and a three-layer camera is about
 	// 5.7 KB with its candidates, and of 8 sections, 5 of them simulcast
