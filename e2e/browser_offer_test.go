@@ -28,6 +28,7 @@ func TestBrowserSharesTheScreenAgainAndAgain(t *testing.T) {
 		b.click("#share")
 		b.waitJS("the button turned to Stop sharing", shareButtonIs+`('Stop sharing')`)
 		goP.waitEvents(t, i, map[string]any{"type": "track", "kind": "screen", "name": "Web"})
+		goP.waitEvents(t, i, map[string]any{"type": "first_frame", "kind": "screen", "name": "Web"})
 		b.click("#share")
 		goP.waitEvents(t, i, map[string]any{"type": "track_ended", "kind": "screen", "name": "Web"})
 	}
