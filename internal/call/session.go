@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -129,16 +130,18 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		if peer == nil {
 			return fmt.Errorf("%s before joining", m.Type)
 		}
+		err := peer.HandleAnswer
 		if m.Type == api.MsgOffer {
-			return peer.HandleOffer(sdp)
+			err = peer.HandleOffer
 		}
-		return peer.HandleAnswer(sdp)
+		return s.refused(err(sdp))
 	case api.MsgCandidate:
 		var c api.Candidate
 		if err := json.Unmarshal(m.Data, &c); err != nil {
 			return fmt.Errorf("read candidate: %w", err)
 		}
 		if peer := s.getPeer(); peer != nil {
+			// Refused candidates are not reported (docs/protocol.md).
 			if err := peer.HandleCandidate(c); err != nil {
 				s.call.log.Debug("candidate", "participant", s.id, "err", err)
 			}
@@ -207,6 +210,22 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		return nil
 	}
 	s.sendError(api.CodeInvalidArgument, "unknown message type %q", m.Type)
+	return nil
+}
+
+// refused sends a refusal for what an offer or answer would cost as
+// an error with its code, closing the connection when it is fatal;
+// other errors go back to the transport.
+func (s *Session) refused(err error) error {
+	var r *sfu.Refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	s.call.log.Info("signalling refused", "participant", s.id, "code", r.Code, "err", r.Msg)
+	s.send(api.MsgError, api.SignalError{Code: r.Code, Message: r.Msg, Fatal: r.Fatal})
+	if r.Fatal {
+		s.conn.Close(r.Msg)
+	}
 	return nil
 }
 

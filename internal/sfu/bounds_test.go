@@ -10,7 +10,7 @@ import (
 )
 
 // TestTracksPerParticipantAreBounded: a participant publishing five video
-// tracks gets four forwarded; the fifth is read and dropped.
+// tracks gets four forwarded; the fifth is refused.
 func TestTracksPerParticipantAreBounded(t *testing.T) {
 	s := newTestSFU(t)
 	ev := recEvents{published: make(chan string, 16), unpublished: make(chan string, 16)}
@@ -50,11 +50,14 @@ func TestTracksPerParticipantAreBounded(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(30 * time.Second)
-	for s.Refused() < 1 {
+	for len(r.forwardersOf("pub")) < maxTracksPerPeer {
 		if time.Now().After(deadline) {
-			t.Fatal("the fifth track was never refused")
+			t.Fatal("the first four tracks were never forwarded")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if s.Refused() != 1 {
+		t.Errorf("refused = %d, want 1", s.Refused())
 	}
 	if n := len(r.forwardersOf("pub")); n != maxTracksPerPeer {
 		t.Errorf("%d tracks forwarded, want %d", n, maxTracksPerPeer)

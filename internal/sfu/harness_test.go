@@ -75,6 +75,12 @@ type testClient struct {
 	layers     api.Layers
 	layersSent int
 	tracks     chan *webrtc.TrackRemote
+	// subOffers counts the router's offers on sub; answers keeps its
+	// answers on pub. recMu guards them: c.mu is held while the client
+	// joins, when the router may already offer.
+	recMu     sync.Mutex
+	subOffers int
+	answers   []string
 }
 
 func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testClient {
@@ -115,6 +121,13 @@ func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testC
 
 // SendSDP answers the router's offers and applies its answers.
 func (c *testClient) SendSDP(sdp api.SDP) {
+	c.recMu.Lock()
+	if sdp.PC == api.PCSubscribe {
+		c.subOffers++
+	} else {
+		c.answers = append(c.answers, sdp.SDP)
+	}
+	c.recMu.Unlock()
 	go func() {
 		c.mu.Lock()
 		p := c.peer
@@ -173,7 +186,7 @@ func (c *testClient) SendCandidate(cand api.Candidate) {
 	}
 	go func() {
 		// The description may still be on its way; candidates before it are retried.
-		for i := 0; i < 100; i++ {
+		for i := 0; i < 100 && pc.ConnectionState() != webrtc.PeerConnectionStateClosed; i++ {
 			if pc.RemoteDescription() != nil {
 				_ = pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex})
 				return

@@ -2,10 +2,12 @@ package sfu
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"golang.org/x/time/rate"
 
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -46,10 +48,24 @@ type Peer struct {
 	// Candidates for sub that arrived before its answer.
 	pending []webrtc.ICECandidateInit
 	closed  bool
+
+	// offerBudget charges publish offers by their m= sections.
+	offerBudget *rate.Limiter
+	// refused are the mids of publish sections refused (past the track
+	// bound, or a screen past the call's cap): their transceivers stay
+	// stopped, answered inactive, so a client sends nothing on them.
+	refused map[string]bool
+	// candidates counts the candidates trickled on each connection.
+	candidates map[api.PeerConnection]int
+	// subSections counts the m= sections of the last subscribe offer: an
+	// answer has no more.
+	subSections int
 }
 
 func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
-	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{}}
+	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{},
+		offerBudget: rate.NewLimiter(api.OfferCostPerSecond, api.OfferCostBurst),
+		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}}
 	var err error
 	if p.pub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("new publish connection: %w", err)
@@ -93,16 +109,6 @@ func (p *Peer) ID() string { return p.id }
 
 // maxTracksPerPeer bounds the tracks one participant publishes at once.
 const maxTracksPerPeer = 4
-
-// drainTrack reads a refused track and drops what comes until it ends.
-func drainTrack(remote *webrtc.TrackRemote) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := remote.Read(buf); err != nil {
-			return
-		}
-	}
-}
 
 // maxDeclaredTracks bounds the tracks one offer may declare kinds for.
 const maxDeclaredTracks = 16
@@ -153,15 +159,52 @@ func (p *Peer) viewOf(trackID string) (bool, tileSize) {
 }
 
 // HandleOffer applies the participant's offer on its publish connection
-// and sends the answer.
+// and sends the answer. What the offer would cost is bounded before pion
+// sees it (sdpcheck.go): its size, its sections and candidates, and the
+// offers per second by their sections; refusals are *Refusal. Sections
+// past the track bound are answered inactive.
 func (p *Peer) HandleOffer(o api.SDP) error {
 	if o.PC != api.PCPublish {
 		return fmt.Errorf("offers are only taken on the publish connection, not %q", o.PC)
 	}
+	sh, scanErr := scanSDP(o.SDP, api.MaxOfferBytes, api.MaxOfferSections, api.MaxCandidates)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return ErrClosed
+	}
+	// Every offer is charged, refused ones too.
+	if !p.offerBudget.AllowN(time.Now(), 1+sh.sections) {
+		p.mu.Unlock()
+		return &Refusal{Code: api.CodeRateLimited, Fatal: true,
+			Msg: fmt.Sprintf("too many publish offers: at most %d media sections a second, bursts of %d; reconnect and publish less often", api.OfferCostPerSecond, api.OfferCostBurst)}
+	}
+	if scanErr != nil {
+		p.mu.Unlock()
+		return scanErr
+	}
+	p.mu.Unlock()
+	d, err := parseSDP(o.SDP, sh)
+	if err != nil {
+		return err
+	}
+	if n := live(d); n > api.MaxOfferMediaSections {
+		return tooLarge("an offer with %d live media sections is refused: at most %d; publish at most microphone, camera and a screen with its sound", n, api.MaxOfferMediaSections)
+	}
+	p.mu.Lock()
+	// Camera, microphone, a screen and its sound: more is not a person,
+	// and each would go to everyone. Sections past the bound are refused
+	// before the answer, so the client never sends on them.
+	n := 0
+	for _, mid := range sending(d) {
+		if p.refused[mid] {
+			continue
+		}
+		if n++; n > maxTracksPerPeer {
+			p.refused[mid] = true
+			p.router.sfu.refused.Add(1)
+			p.router.log.Info("refused a track: too many from one participant", "peer", p.id, "mid", mid)
+		}
 	}
 	// Each offer declares every track it carries: the last one replaces
 	// the ones before, so tracks stopped (a screen shared and stopped
@@ -179,6 +222,9 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
 		return fmt.Errorf("apply offer: %w", err)
 	}
+	// pion turns a stopped transceiver the remote still sends on back
+	// to recvonly: stop the refused ones again before answering.
+	p.stopRefused()
 	answer, err := p.pub.CreateAnswer(nil)
 	if err != nil {
 		return fmt.Errorf("create answer: %w", err)
@@ -201,7 +247,13 @@ func (p *Peer) HandleAnswer(a api.SDP) error {
 		p.mu.Unlock()
 		return fmt.Errorf("answer without an offer")
 	}
+	// An answer has the sections of our offer, no more; its size is
+	// bounded by the message's (a 50-person call's answer is large).
+	sections := p.subSections
 	p.mu.Unlock()
+	if _, err := scanSDP(a.SDP, api.MaxSignalMessage, sections, api.MaxCandidates); err != nil {
+		return err
+	}
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
 		return fmt.Errorf("apply answer: %w", err)
 	}
@@ -223,9 +275,23 @@ func (p *Peer) HandleAnswer(a api.SDP) error {
 	return nil
 }
 
-// HandleCandidate adds a trickled candidate from the participant.
+// HandleCandidate adds a trickled candidate from the participant, up to
+// MaxCandidates a connection. The server is ICE-lite: it
+// never sends a check to a candidate, it only answers the client's.
 func (p *Peer) HandleCandidate(c api.Candidate) error {
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	if c.PC != api.PCPublish && c.PC != api.PCSubscribe {
+		return fmt.Errorf("unknown connection %q", c.PC)
+	}
+	if c.Candidate != "" {
+		p.mu.Lock()
+		if p.candidates[c.PC] >= api.MaxCandidates {
+			p.mu.Unlock()
+			return tooLarge("more than %d ICE candidates on one connection are refused", api.MaxCandidates)
+		}
+		p.candidates[c.PC]++
+		p.mu.Unlock()
+	}
 	switch c.PC {
 	case api.PCPublish:
 		if p.pub.RemoteDescription() == nil {
@@ -277,6 +343,7 @@ func (p *Peer) negotiate() {
 	p.mu.Lock()
 	p.offers++
 	n := p.offers
+	p.subSections = countSections(p.sub.LocalDescription().SDP)
 	if p.answerTimer != nil {
 		p.answerTimer.Stop()
 	}
@@ -319,17 +386,16 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		}
 	}
 	if n := len(mine); n >= maxTracksPerPeer {
-		// Camera, microphone, a screen, and one over for a renegotiation
-		// overlap: more is not a person, and each would go to everyone.
+		// The offer's bound let it through (a section reused while the
+		// old track still ends): refuse it all the same.
 		p.router.log.Info("refused a track: too many from one participant", "peer", p.id, "tracks", n)
 		p.router.sfu.refused.Add(1)
-		p.router.goOwned(func() { drainTrack(remote) })
+		p.refuse(recv)
 		return
 	}
 	if !p.router.events.AllowTrack(p.id, kind) {
-		// Refused: read and drop it until the publisher takes it away.
 		p.router.sfu.refused.Add(1)
-		p.router.goOwned(func() { drainTrack(remote) })
+		p.refuse(recv)
 		return
 	}
 	f, err := newForwarder(p, remote, recv, kind)
@@ -356,8 +422,9 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 func (p *Peer) runLayer(f *forwarder, remote *webrtc.TrackRemote) {
 	li, ok := f.addLayer(remote)
 	if !ok {
+		// Its section carries the layers forwarded, so it cannot stop;
+		// pion buffers the layer's few packets and drops the rest.
 		p.router.log.Info("refused a simulcast layer", "peer", p.id, "track", f.info.ID, "rid", remote.RID())
-		p.router.goOwned(func() { drainTrack(remote) })
 		return
 	}
 	p.router.goOwned(func() {
@@ -365,6 +432,56 @@ func (p *Peer) runLayer(f *forwarder, remote *webrtc.TrackRemote) {
 			p.router.endTrack(f)
 		}
 	})
+}
+
+// refuse stops the transceiver a track refused on arrival came on (a
+// screen past the call's cap): nothing reads it, nothing is buffered
+// past pion's bound. The client is told and takes the track away; a new
+// track on the same section later gets a fresh receiver from pion, so a
+// screen shared again once a slot frees goes through.
+func (p *Peer) refuse(recv *webrtc.RTPReceiver) {
+	for _, t := range p.pub.GetTransceivers() {
+		if t.Receiver() != recv {
+			continue
+		}
+		if err := t.Stop(); err != nil {
+			p.router.log.Debug("stop a refused transceiver", "peer", p.id, "err", err)
+		}
+		return
+	}
+	// Not found (the connection closed meanwhile): stopping the receiver
+	// is all there is to do.
+	_ = recv.Stop()
+}
+
+// stopRefused stops the publish transceivers whose mids were refused.
+func (p *Peer) stopRefused() {
+	p.mu.Lock()
+	if len(p.refused) == 0 {
+		p.mu.Unlock()
+		return
+	}
+	refused := make(map[string]bool, len(p.refused))
+	for mid := range p.refused {
+		refused[mid] = true
+	}
+	p.mu.Unlock()
+	for _, t := range p.pub.GetTransceivers() {
+		if refused[t.Mid()] {
+			if err := t.Stop(); err != nil {
+				p.router.log.Debug("stop a refused transceiver", "peer", p.id, "err", err)
+			}
+		}
+	}
+}
+
+// countSections counts the m= lines of an SDP.
+func countSections(sdp string) int {
+	n := strings.Count(sdp, "\nm=")
+	if strings.HasPrefix(sdp, "m=") {
+		n++
+	}
+	return n
 }
 
 func (p *Peer) close() {

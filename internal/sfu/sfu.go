@@ -147,6 +147,13 @@ func New(cfg Config) (*SFU, error) {
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// ICE-lite: the server never sends a connectivity check, it answers
+	// the client's, from the address they came from. A participant's
+	// candidates are never probed, so naming an address (an internal
+	// service, a third party) makes the server send nothing there.
+	// Clients (full ICE) control and nominate; the server's candidates
+	// are host candidates on one port, which is what lite needs.
+	se.SetLite(true)
 	if cfg.Loopback {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })

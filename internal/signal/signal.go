@@ -338,6 +338,12 @@ func (c *conn) read(ctx context.Context) (api.Message, error) {
 	if err != nil {
 		return m, err
 	}
+	return decode(typ, data)
+}
+
+// decode reads one WebSocket message as a protocol message.
+func decode(typ websocket.MessageType, data []byte) (api.Message, error) {
+	var m api.Message
 	if typ != websocket.MessageText {
 		return m, &badMessage{"binary messages are not part of the protocol"}
 	}

@@ -27,6 +27,36 @@ const (
 	ChatPerMinute = 30
 )
 
+// Bounds of what a client's SDP and ICE may cost the server; see
+// docs/protocol.md. The server checks the raw text before it parses it.
+const (
+	// MaxOfferMediaSections bounds the live media sections of a publish
+	// offer (port not 0, not inactive): a publisher sends microphone,
+	// camera, a screen and its sound, with room to spare.
+	MaxOfferMediaSections = 8
+	// MaxOfferSections bounds every m= line of a publish offer, live or
+	// not: a browser leaves an inactive section behind for each screen
+	// it stops sharing, and the server cannot reuse it, so this allows
+	// about 28 shares on one connection.
+	MaxOfferSections = 32
+	// MaxOfferBytes bounds a publish offer or a subscribe answer.
+	// Chromium's offer of microphone and a three-layer camera is about
+	// 5.7 KB with its candidates, and of 8 sections, 5 of them simulcast
+	// video, 27 KB.
+	MaxOfferBytes = 64 << 10
+	// MaxCandidates bounds the a=candidate lines of one offer or answer
+	// (a browser that gathered before offering lists its candidates in
+	// every section until BUNDLE is agreed), and the candidates trickled
+	// on one PeerConnection over its life.
+	MaxCandidates = 64
+	// OfferCostBurst and OfferCostPerSecond bound publish offers per
+	// connection by cost: an offer costs 1 plus its m= sections, taken
+	// from a bucket of OfferCostBurst that refills at OfferCostPerSecond.
+	// Joining and sharing a screen a few times cost a fraction of it.
+	OfferCostBurst     = 60
+	OfferCostPerSecond = 2
+)
+
 // Message is one signalling message: a type and its data.
 type Message struct {
 	Type MessageType     `json:"type"`
