@@ -38,7 +38,7 @@ func (s *Server) answerKnock(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	s.log.Info("knock answered", "room", room.LogID(rm.ID), "knock", k.ID, "answer", act)
+	s.audit(r, string(act), rm, k.ID)
 	return writeJSON(w, http.StatusOK, k)
 }
 

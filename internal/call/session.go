@@ -258,10 +258,13 @@ func (s *Session) hostAction(ctx context.Context, a api.HostAction) {
 		s.audit(ctx, act, p.ID)
 		return
 	case room.ActAdmit, room.ActDeny:
-		if _, err := h.AnswerKnock(ctx, c.roomID, a.KnockID, act == room.ActAdmit); err != nil {
+		k, err := h.AnswerKnock(ctx, c.roomID, a.KnockID, act == room.ActAdmit)
+		if err != nil {
 			code, msg := Code(err)
 			s.sendError(code, "%s", msg)
+			return
 		}
+		s.audit(ctx, act, k.ID)
 		return
 	case room.ActEnd:
 		r, err := h.cfg.Store.UpdateRoom(ctx, c.roomID, func(r *room.Room) error { return room.End(r, h.cfg.Now()) })

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
 )
 
 // logBuffer keeps what a JSON slog handler writes, one record per line.
@@ -183,5 +184,76 @@ func TestHostActionsLeaveAnAuditTrail(t *testing.T) {
 		if strings.Contains(all, secret) {
 			t.Errorf("a host key is in the log")
 		}
+	}
+}
+
+// TestKnockAnswersAreAudited: admitting or declining a knock is a host
+// action like any other, over the API and in the call.
+func TestKnockAnswersAreAudited(t *testing.T) {
+	logs := &logBuffer{}
+	cfg := Defaults()
+	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
+	c, stop := testServerConfig(t, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer stop()
+	ctx := context.Background()
+	r, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "knocked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := room.HashHostKey(r.HostKey)
+	apiActor := "host:" + hex.EncodeToString(hash[:6])
+	hostKey := newKey(t)
+	callActor := "key:" + base64.RawURLEncoding.EncodeToString(hostKey.Public().(ed25519.PublicKey))[:12]
+	host, err := join(t, c, r.ID, "host", r.HostKey, hostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := c.UpdateRoom(ctx, r.ID, r.HostKey, api.UpdateRoomRequest{Locked: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	want := append(logs.waitAudits(t, 2), "")[:2] // create, lock
+
+	// knock starts a knocker and waits until the host can see it.
+	knock := func(name string) (string, chan error) {
+		done := make(chan error, 1)
+		go func() {
+			_, err := joinWith(t, c, r.ID, name, client.JoinOptions{Knock: true})
+			done <- err
+		}()
+		for range 200 {
+			ks, err := c.Knocks(ctx, r.ID, r.HostKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range ks {
+				if k.Name == name {
+					return k.ID, done
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s never showed as knocking", name)
+		return "", nil
+	}
+	annKnock, annDone := knock("ann")
+	if _, err := c.AnswerKnock(ctx, r.ID, r.HostKey, annKnock, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-annDone; err != nil {
+		t.Fatalf("ann admitted: %v", err)
+	}
+	want = append(want, "api admit "+apiActor+" "+annKnock+" 127.0.0.1")
+	boKnock, boDone := knock("bo")
+	if err := host.call.Deny(boKnock); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-boDone; err == nil {
+		t.Fatal("bo was let in after a decline")
+	}
+	want = append(want, "call deny "+callActor+" "+boKnock+" 127.0.0.1")
+	got := logs.waitAudits(t, len(want))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
