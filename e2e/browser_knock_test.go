@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -72,4 +73,38 @@ func TestBrowserHostAdmitsATerminalKnock(t *testing.T) {
 	guest.waitEvent(t, map[string]any{"type": "joined"})
 	b.waitJS("the knock gone", `document.querySelector('#knocks').hidden && window.roomsDebug.state().knocks.length === 0`)
 	b.waitJS("Term's tile", `document.querySelector('#grid .tile .name') && document.querySelector('#grid .tile .name').textContent.includes('Term')`)
+}
+
+// TestBrowserPrejoinOnALockedRoomAsks: the pre-join of a locked room says
+// that joining asks the host, and its Join knocks at once (no refusal
+// first); the host admits over the CLI's API and the browser is in.
+func TestBrowserPrejoinOnALockedRoomAsks(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	r := lockedRoom(t, s)
+	b := newBrowser(t, 1280, 800)
+	b.open(r.Link)
+	b.waitJS("the pre-join asking", `document.querySelector('#join').textContent === 'Ask to join' && document.querySelector('#pj-cli').textContent.endsWith('--knock')`)
+	b.eval(`(() => { const n = document.querySelector('#name'); n.value = 'Pat'; n.dispatchEvent(new Event('input', { bubbles: true })); return 'ok'; })()`)
+	b.click("#join")
+	b.waitJS("waiting for the host", `document.querySelector('#knock-wait') && window.roomsDebug.state().knocking`)
+	var knock string
+	for range 100 {
+		ks, err := s.c.Knocks(ctx, r.ID, r.HostKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ks) == 1 && ks[0].Name == "Pat" {
+			knock = ks[0].ID
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if knock == "" {
+		t.Fatal("the host never saw Pat knock")
+	}
+	if _, err := s.c.AnswerKnock(ctx, r.ID, r.HostKey, knock, true); err != nil {
+		t.Fatal(err)
+	}
+	b.waitJS("the call", `!document.querySelector('#knock-wait') && !document.querySelector('#call').hidden && window.roomsDebug.state().you`)
 }

@@ -100,7 +100,7 @@ func (f *Factory) printRoom(w io.Writer, r api.Room, loc *time.Location) {
 	row("visibility", vis)
 	lock := "unlocked"
 	if r.Locked {
-		lock = "locked: nobody new gets in"
+		lock = "locked: newcomers knock, a host lets them in"
 	}
 	row("lock", lock)
 	row("people", fmt.Sprintf("%d in the call, at most %d", r.Participants, r.MaxParticipants))

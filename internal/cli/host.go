@@ -22,9 +22,9 @@ func newCmdsHost(f *Factory) []*cobra.Command {
 		use, short, long, done string
 		req                    api.UpdateRoomRequest
 	}{
-		{"lock", "Lock a room: nobody new gets in",
-			"Lock a room: people in the call stay, nobody new gets in. The host can always come back in.",
-			"locked: nobody new gets in", api.UpdateRoomRequest{Locked: &yes}},
+		{"lock", "Lock a room: nobody new gets in unless you let them",
+			"Lock a room: people in the call stay, and anyone who has been in it can come back; nobody new gets in\nunless a host lets them: newcomers may knock (rooms knocks ROOM lists them, rooms admit\nand rooms deny answer, and so can a host in the call). The host can always come back in.",
+			"locked: newcomers must knock (rooms knocks ROOM)", api.UpdateRoomRequest{Locked: &yes}},
 		{"unlock", "Unlock a room so people can join again", "Unlock a room so anyone with the link can join again.",
 			"unlocked: anyone with the link can join", api.UpdateRoomRequest{Locked: &no}},
 		{"hide", "Hide a room from the public directory", "Hide a room: it leaves the server's directory and is reachable by its link only.",

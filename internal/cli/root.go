@@ -111,7 +111,7 @@ Exit codes:
   rooms create --theme aperitivo --at 19:00
 
   rooms list                 # the public rooms on the server
-  rooms lock ROOM            # nobody new gets in
+  rooms lock ROOM            # newcomers must knock; rooms knocks / admit
   rooms info ROOM --json     # details, for scripts
   rooms end ROOM             # end it for everyone`,
 		SilenceUsage:  true,

@@ -143,7 +143,7 @@ function showEnd(reason, info = {}) {
     : null;
   const section = h('section', { id: 'end-screen', class: 'screen center', dataset: { reason } },
     h('div', { class: 'card end-card' }, head, h('h1', {}, heading), ...body, h('div', { class: 'actions' }, ...actions),
-      ['room_not_found', 'ended', 'removed', 'banned'].includes(reason) ? null : h('p', { class: 'hint' }, 'From a terminal: ', h('code', {}, `rooms join ${link()}`))));
+      ['room_not_found', 'ended', 'removed', 'banned'].includes(reason) ? null : h('p', { class: 'hint' }, 'From a terminal: ', h('code', {}, `rooms join ${link()}${reason === 'room_locked' || reason === 'knock_timeout' ? ' --knock' : ''}`))));
   $('app').append(section);
   const focus = section.querySelector('#knock') || section.querySelector('#end-retry') || section.querySelector('h1');
   if (focus) {
@@ -284,9 +284,18 @@ async function main() {
     await autojoin();
     return;
   }
+  // In a locked room, joining asks the host (a knock): say so on the
+  // buttons, and knock at once rather than after a refusal. The server lets
+  // a host or a returning member straight in even when they knock.
+  const asks = room.locked && !hostKey(roomID);
+  if (asks) {
+    $('join').textContent = 'Ask to join';
+    $('join-nocam').textContent = 'Ask with camera off';
+    $('pj-cli').textContent = `rooms join ${link()} --knock`;
+  }
   setPhase('prejoin');
   const choice = await prejoin({ room, theme: page.theme, title: page.title });
-  await join(choice);
+  await join(asks ? { ...choice, knock: true } : choice);
 }
 
 // A host link pasted into this tab changes only the fragment: take the key
