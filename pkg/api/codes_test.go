@@ -175,4 +175,15 @@ func TestDocsListEveryCode(t *testing.T) {
 			t.Errorf("docs/api.md: %q exits %q, the table %s (%s)", c.Code, cells[4], exitNumber[c.Exit], c.Exit)
 		}
 	}
+
+	// Codes sent only in signalling are in docs/protocol.md's table too.
+	pb, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codeTable {
+		if c.Status == 0 && !strings.Contains(string(pb), "\n| `"+string(c.Code)+"` | ") {
+			t.Errorf("docs/protocol.md's table of errors has no row for %q", c.Code)
+		}
+	}
 }
