@@ -30,14 +30,14 @@ type caller struct {
 func (s *Server) authenticate(r *http.Request) (caller, error) {
 	h := r.Header.Get(apitypes.HeaderAuth)
 	if h == "" {
-		return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this needs your identity: use the rooms CLI (rooms login NAME first)")
+		return caller{}, problem(apitypes.CodeUnauthorized, "this needs your identity: use the rooms CLI (rooms login NAME first)")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		return caller{}, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "could not read the request body: %s", err)
+		return caller{}, problem(apitypes.CodeInvalidArgument, "could not read the request body: %s", err)
 	}
 	if len(body) > MaxBodyBytes {
-		return caller{}, problem(http.StatusRequestEntityTooLarge, apitypes.CodeTooLarge, "request body is larger than %d bytes", MaxBodyBytes)
+		return caller{}, problem(apitypes.CodeTooLarge, "request body is larger than %d bytes", MaxBodyBytes)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var auth apitypes.Auth
@@ -48,12 +48,12 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 		}
 	}
 	if err != nil {
-		return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "%s", err)
+		return caller{}, problem(apitypes.CodeUnauthorized, "%s", err)
 	}
 	// Remembered until the signature's time could no longer pass.
 	if err := s.cfg.Store.UseNonce(r.Context(), auth.PublicKey, auth.Nonce, auth.Time.Add(apitypes.AuthWindow)); err != nil {
 		if errors.Is(err, store.ErrReplay) {
-			return caller{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this signed request was already used; sign each request anew")
+			return caller{}, problem(apitypes.CodeUnauthorized, "this signed request was already used; sign each request anew")
 		}
 		return caller{}, err
 	}
@@ -71,7 +71,7 @@ func (s *Server) withHandle(r *http.Request) (caller, error) {
 		return c, err
 	}
 	if c.handle == "" {
-		return c, problem(http.StatusForbidden, apitypes.CodeForbidden, "you have no handle on this server; claim one with: rooms login NAME")
+		return c, problem(apitypes.CodeForbidden, "you have no handle on this server; claim one with: rooms login NAME")
 	}
 	return c, nil
 }
@@ -89,11 +89,11 @@ func (s *Server) claimHandle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !handleRE.MatchString(req.Handle) {
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "handles are 2 to 32 characters: lower-case letters, digits, - and _, starting with a letter or digit")
+		return problem(apitypes.CodeInvalidArgument, "handles are 2 to 32 characters: lower-case letters, digits, - and _, starting with a letter or digit")
 	}
 	if err := s.cfg.Store.ClaimHandle(r.Context(), req.Handle, c.key); err != nil {
 		if isTaken(err) {
-			return problem(http.StatusConflict, apitypes.CodeInvalidArgument, "the handle %q is taken on this server; pick another", req.Handle)
+			return problemStatus(http.StatusConflict, apitypes.CodeInvalidArgument, "the handle %q is taken on this server; pick another", req.Handle)
 		}
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) decodeCreate(w http.ResponseWriter, r *http.Request) (apitypes.
 	req := b.CreateRoomRequest
 	if b.MaxParticipants != nil {
 		if *b.MaxParticipants < 1 {
-			p := problem(http.StatusBadRequest, apitypes.CodeInvalidArgument,
+			p := problem(apitypes.CodeInvalidArgument,
 				"max_participants must be between 1 and %d (the server's cap), not %d; leave it out for the default", s.cfg.MaxParticipants, *b.MaxParticipants)
 			p.MaxParticipants = s.cfg.MaxParticipants
 			return apitypes.CreateRoomRequest{}, p

@@ -57,7 +57,7 @@ func newGuard(publicURL string, allowed []string) guard {
 // check returns the problem a request is refused with, or nil.
 func (g guard) check(r *http.Request, c clientaddr.Client) *apitypes.Problem {
 	if !g.hostAllowed(r.Host) {
-		return problem(http.StatusMisdirectedRequest, apitypes.CodeUnknownHost,
+		return problem(apitypes.CodeUnknownHost,
 			"this server answers to %s, not to %q; if people reach it by that name, start roomsd with --allowed-host %s",
 			g.names(), clip(r.Host), clip(hostName(r.Host)))
 	}
@@ -76,7 +76,7 @@ func (g guard) check(r *http.Request, c clientaddr.Client) *apitypes.Problem {
 			if ct != "" {
 				got = "not " + strconv.Quote(clip(ct))
 			}
-			return problem(http.StatusUnsupportedMediaType, apitypes.CodeUnsupportedMediaType,
+			return problem(apitypes.CodeUnsupportedMediaType,
 				"send the request body as JSON with Content-Type: application/json (%s)", got)
 		}
 	}
@@ -123,7 +123,7 @@ func (g guard) checkOrigin(r *http.Request, c clientaddr.Client) *apitypes.Probl
 	if o == "" {
 		switch strings.ToLower(r.Header.Get("Sec-Fetch-Site")) {
 		case "cross-site", "same-site":
-			return problem(http.StatusForbidden, apitypes.CodeCrossOrigin,
+			return problem(apitypes.CodeCrossOrigin,
 				"a page of another site cannot change anything on this server; use roomsd's own pages or the rooms CLI")
 		}
 		return nil
@@ -132,7 +132,7 @@ func (g guard) checkOrigin(r *http.Request, c clientaddr.Client) *apitypes.Probl
 	if o = strings.ToLower(o); o == g.publicOrigin || o == own {
 		return nil
 	}
-	return problem(http.StatusForbidden, apitypes.CodeCrossOrigin,
+	return problem(apitypes.CodeCrossOrigin,
 		"a page at %q cannot change anything on this server or join its calls; only roomsd's own pages (%s) can, and programs that send no Origin",
 		clip(o), own)
 }

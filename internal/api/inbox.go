@@ -26,7 +26,7 @@ func afterID(r *http.Request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "after must be a notification id")
+		return 0, problem(apitypes.CodeInvalidArgument, "after must be a notification id")
 	}
 	return n, nil
 }
@@ -81,7 +81,7 @@ func (s *Server) inboxStream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.cfg.Broker == nil {
-		return problem(http.StatusServiceUnavailable, apitypes.CodeUnavailable, "this server does not stream notifications")
+		return problem(apitypes.CodeUnavailable, "this server does not stream notifications")
 	}
 	wake, stop := s.cfg.Broker.Subscribe(c.handle)
 	defer stop()
@@ -143,7 +143,7 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !rm.IsHost(r.Header.Get(apitypes.HeaderHostKey)) {
-		return problem(http.StatusForbidden, apitypes.CodeForbidden, "only the room's host may see its deliveries; run this where the room was created, or pass --host-key")
+		return problem(apitypes.CodeForbidden, "only the room's host may see its deliveries; run this where the room was created, or pass --host-key")
 	}
 	items, err := s.cfg.Store.Deliveries(r.Context(), rm.ID, 500)
 	if err != nil {

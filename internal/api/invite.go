@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -24,7 +23,7 @@ const (
 // what is neither.
 func parseInvites(list []string) ([]store.Invitee, error) {
 	if len(list) > maxInvitees {
-		return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d invitees per room", maxInvitees)
+		return nil, problem(apitypes.CodeInvalidArgument, "at most %d invitees per room", maxInvitees)
 	}
 	var out []store.Invitee
 	for _, raw := range list {
@@ -35,13 +34,13 @@ func parseInvites(list []string) ([]store.Invitee, error) {
 		case strings.Contains(a, "@"):
 			addr, err := mail.ParseAddress(a)
 			if err != nil || addr.Name != "" || !strings.Contains(addr.Address[strings.LastIndex(addr.Address, "@"):], ".") {
-				return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%q is not an email address (like ann@example.com) nor a handle", a)
+				return nil, problem(apitypes.CodeInvalidArgument, "%q is not an email address (like ann@example.com) nor a handle", a)
 			}
 			out = append(out, store.Invitee{Kind: "email", Address: strings.ToLower(addr.Address)})
 		case handleRE.MatchString(strings.ToLower(a)):
 			out = append(out, store.Invitee{Kind: "handle", Address: strings.ToLower(a)})
 		default:
-			return nil, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%q is not a handle (lower-case letters, digits, - and _) nor an email address", a)
+			return nil, problem(apitypes.CodeInvalidArgument, "%q is not a handle (lower-case letters, digits, - and _) nor an email address", a)
 		}
 	}
 	return out, nil
@@ -91,11 +90,11 @@ func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee
 // checkWebhooks validates webhook URLs before anything is stored.
 func (s *Server) checkWebhooks(urls []string) error {
 	if len(urls) > maxWebhooks {
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d webhooks per room", maxWebhooks)
+		return problem(apitypes.CodeInvalidArgument, "at most %d webhooks per room", maxWebhooks)
 	}
 	for _, u := range urls {
 		if err := notify.CheckURL(u, s.cfg.WebhookAllowPrivate); err != nil {
-			return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "webhook: %s", err)
+			return problem(apitypes.CodeInvalidArgument, "webhook: %s", err)
 		}
 	}
 	return nil

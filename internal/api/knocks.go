@@ -22,7 +22,7 @@ func (s *Server) listKnocks(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) answerKnock(w http.ResponseWriter, r *http.Request) error {
 	act := room.Action(r.PathValue("answer"))
 	if act != room.ActAdmit && act != room.ActDeny {
-		return problem(http.StatusNotFound, apitypes.CodeNotFound, "a knock is answered with admit or deny, not %q", r.PathValue("answer"))
+		return problem(apitypes.CodeNotFound, "a knock is answered with admit or deny, not %q", r.PathValue("answer"))
 	}
 	rm, err := s.readAsHost(r, act)
 	if err != nil {
@@ -32,9 +32,9 @@ func (s *Server) answerKnock(w http.ResponseWriter, r *http.Request) error {
 	k, err := s.cfg.Live.AnswerKnock(r.Context(), rm.ID, who, act == room.ActAdmit)
 	switch {
 	case errors.Is(err, room.ErrNoKnock) && err.Error() != room.ErrNoKnock.Error():
-		return problem(http.StatusConflict, apitypes.CodeInvalidArgument, "%s", err)
+		return problemStatus(http.StatusConflict, apitypes.CodeInvalidArgument, "%s", err)
 	case errors.Is(err, room.ErrNoKnock), errors.Is(err, errNoCall):
-		return problem(http.StatusNotFound, apitypes.CodeNotFound, "nobody called %q is knocking; `rooms knocks` lists who is", who)
+		return problem(apitypes.CodeNotFound, "nobody called %q is knocking; `rooms knocks` lists who is", who)
 	case err != nil:
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) readAsHost(r *http.Request, act room.Action) (room.Room, error)
 	}
 	key := r.Header.Get(apitypes.HeaderHostKey)
 	if key == "" {
-		return room.Room{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized,
+		return room.Room{}, problem(apitypes.CodeUnauthorized,
 			"this is a host action and no host key was sent; run it where the room was created, or pass --host-key")
 	}
 	rm, err := s.cfg.Store.GetRoom(r.Context(), id)
@@ -60,7 +60,7 @@ func (s *Server) readAsHost(r *http.Request, act room.Action) (room.Room, error)
 		return room.Room{}, err
 	}
 	if err := room.Authorize(act, rm.IsHost(key)); err != nil {
-		return room.Room{}, problem(http.StatusForbidden, apitypes.CodeForbidden, "the host key is wrong for this room; only its host sees and answers knocks")
+		return room.Room{}, problem(apitypes.CodeForbidden, "the host key is wrong for this room; only its host sees and answers knocks")
 	}
 	return rm, nil
 }

@@ -59,7 +59,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 			if v := recover(); v != nil {
 				s.log.Error("handler panicked", "route", route, "panic", v)
 				if w.status == 0 {
-					writeProblem(w, problem(http.StatusInternalServerError, apitypes.CodeInternal, "internal error; the server log has details"))
+					writeProblem(w, problem(apitypes.CodeInternal, "internal error; the server log has details"))
 				}
 			}
 			elapsed := time.Since(start)
@@ -86,7 +86,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 			p := s.toProblem(err)
 			if p == nil {
 				s.log.Error("request failed", "method", r.Method, "route", route, "err", err)
-				p = problem(http.StatusInternalServerError, apitypes.CodeInternal, "internal error; the server log has details")
+				p = problem(apitypes.CodeInternal, "internal error; the server log has details")
 			}
 			if w.status == 0 {
 				writeProblem(w, p)
@@ -101,7 +101,7 @@ func writeRateLimited(w http.ResponseWriter, wait time.Duration) {
 		secs = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	p := problem(http.StatusTooManyRequests, apitypes.CodeRateLimited, "too many requests; try again in %d s", secs)
+	p := problem(apitypes.CodeRateLimited, "too many requests; try again in %d s", secs)
 	p.RetryAfterSeconds = secs
 	writeProblem(w, p)
 }

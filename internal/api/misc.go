@@ -28,7 +28,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
-		return problem(http.StatusServiceUnavailable, apitypes.CodeUnavailable, "%s", errNotReady)
+		return problem(apitypes.CodeUnavailable, "%s", errNotReady)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, err := fmt.Fprintln(w, "ready")
@@ -62,9 +62,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return problem(http.StatusMethodNotAllowed, apitypes.CodeMethodNotAllow, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
+		return problem(apitypes.CodeMethodNotAllow, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
 	}
-	return problem(http.StatusNotFound, apitypes.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	return problem(apitypes.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }
 
 // csp is every page's Content-Security-Policy: scripts and styles from
@@ -92,7 +92,7 @@ var roomPage = template.Must(template.ParseFS(web.Static(), "room.html"))
 func (s *Server) roomPage(w http.ResponseWriter, r *http.Request) error {
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		if s.cfg.Signal == nil {
-			return problem(http.StatusNotFound, apitypes.CodeNotFound, "this server does not carry calls")
+			return problem(apitypes.CodeNotFound, "this server does not carry calls")
 		}
 		// The room is looked up after the join, so a wrong link gets the
 		// protocol's room_not_found like every other refusal.
@@ -126,7 +126,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-cache")
 	name := r.PathValue("file")
 	if _, err := fs.Stat(web.Static(), name); err != nil || strings.HasSuffix(name, ".html") {
-		return problem(http.StatusNotFound, apitypes.CodeNotFound, "no such file: /static/%s", name)
+		return problem(apitypes.CodeNotFound, "no such file: /static/%s", name)
 	}
 	http.ServeFileFS(w, r, web.Static(), name)
 	return nil

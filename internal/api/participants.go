@@ -29,11 +29,11 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) error
 	p, err := s.cfg.Live.Remove(r.Context(), rm.ID, r.PathValue("who"))
 	switch {
 	case errors.Is(err, room.ErrForbidden):
-		return problem(http.StatusForbidden, apitypes.CodeForbidden, "%s", err)
+		return problem(apitypes.CodeForbidden, "%s", err)
 	case errors.Is(err, room.ErrNotInCall) && err.Error() != room.ErrNotInCall.Error():
-		return problem(http.StatusConflict, apitypes.CodeInvalidArgument, "%s", err)
+		return problemStatus(http.StatusConflict, apitypes.CodeInvalidArgument, "%s", err)
 	case errors.Is(err, room.ErrNotInCall), errors.Is(err, errNoCall):
-		return problem(http.StatusNotFound, apitypes.CodeNotFound, "nobody called %q is in the call; `rooms who` lists who is", r.PathValue("who"))
+		return problem(apitypes.CodeNotFound, "nobody called %q is in the call; `rooms who` lists who is", r.PathValue("who"))
 	case err != nil:
 		return err
 	}

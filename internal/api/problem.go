@@ -12,10 +12,21 @@ import (
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
 
-// problem builds an error that the middleware writes as a problem document:
-// type about:blank with the status phrase as its title (RFC 9457 4.2.1),
-// the meaning in code.
-func problem(status int, code apitypes.Code, detail string, args ...any) *apitypes.Problem {
+// problem builds an error that the middleware writes as a problem document
+// with code's HTTP status from the table of codes (pkg/api): type
+// about:blank with the status phrase as its title (RFC 9457 4.2.1), the
+// meaning in code.
+func problem(code apitypes.Code, detail string, args ...any) *apitypes.Problem {
+	return problemStatus(code.Status(), code, detail, args...)
+}
+
+// problemStatus is a problem with another status than code's own, where
+// the API documents one (invalid_argument is 409 when a name is taken or
+// a knock is answered twice).
+func problemStatus(status int, code apitypes.Code, detail string, args ...any) *apitypes.Problem {
+	if status == 0 {
+		status = http.StatusInternalServerError // a signalling-only code has no status of its own
+	}
 	return &apitypes.Problem{
 		Type:   apitypes.ProblemType,
 		Title:  http.StatusText(status),
@@ -28,11 +39,11 @@ func problem(status int, code apitypes.Code, detail string, args ...any) *apityp
 // roomNotFound is the one answer for a missing room and a room the caller
 // may not know about, so the two cannot be told apart.
 func roomNotFound() *apitypes.Problem {
-	return problem(http.StatusNotFound, apitypes.CodeRoomNotFound, "no room has that link; check it, or ask its host for a new one")
+	return problem(apitypes.CodeRoomNotFound, "%s", apitypes.CodeRoomNotFound.Message())
 }
 
 func unknownTheme(name string) *apitypes.Problem {
-	p := problem(http.StatusBadRequest, apitypes.CodeUnknownTheme, "unknown theme %q; the themes are listed by `rooms themes`", name)
+	p := problem(apitypes.CodeUnknownTheme, "unknown theme %q; the themes are listed by `rooms themes`", name)
 	p.Themes = theme.Names()
 	return p
 }
@@ -46,13 +57,13 @@ func (s *Server) toProblem(err error) *apitypes.Problem {
 	case errors.Is(err, store.ErrNotFound):
 		return roomNotFound()
 	case errors.Is(err, room.ErrForbidden):
-		return problem(http.StatusForbidden, apitypes.CodeForbidden, "%s; the host key is kept by the rooms CLI that created the room", err)
+		return problem(apitypes.CodeForbidden, "%s; the host key is kept by the rooms CLI that created the room", err)
 	case errors.Is(err, room.ErrEnded):
-		return problem(http.StatusConflict, apitypes.CodeRoomEnded, "the room has ended; create a new one with `rooms create`")
+		return problem(apitypes.CodeRoomEnded, "the room has ended; create a new one with `rooms create`")
 	case errors.Is(err, room.ErrBadTime):
-		return problem(http.StatusBadRequest, apitypes.CodeBadTime, "%s", err)
+		return problem(apitypes.CodeBadTime, "%s", err)
 	case errors.Is(err, room.ErrInvalid):
-		p := problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "%s", err)
+		p := problem(apitypes.CodeInvalidArgument, "%s", err)
 		p.MaxParticipants = s.cfg.MaxParticipants
 		p.MaxScreenShares = s.cfg.MaxScreenShares
 		return p
@@ -89,12 +100,12 @@ func decodeMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return problem(http.StatusRequestEntityTooLarge, apitypes.CodeTooLarge, "request body is larger than %d bytes", limit)
+			return problem(apitypes.CodeTooLarge, "request body is larger than %d bytes", limit)
 		}
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "request body is not valid JSON for this call: %s", err)
+		return problem(apitypes.CodeInvalidArgument, "request body is not valid JSON for this call: %s", err)
 	}
 	if dec.More() {
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "request body holds more than one JSON value")
+		return problem(apitypes.CodeInvalidArgument, "request body holds more than one JSON value")
 	}
 	return nil
 }

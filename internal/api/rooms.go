@@ -25,10 +25,10 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if tok := s.cfg.CreateToken; tok != "" {
 		got := r.Header.Get(apitypes.HeaderCreateToken)
 		if got == "" {
-			return problem(http.StatusUnauthorized, apitypes.CodeUnauthorized, "this server needs a create token to make rooms; pass --create-token or set ROOMS_CREATE_TOKEN (the server's operator has it)")
+			return problem(apitypes.CodeUnauthorized, "this server needs a create token to make rooms; pass --create-token or set ROOMS_CREATE_TOKEN (the server's operator has it)")
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
-			return problem(http.StatusForbidden, apitypes.CodeForbidden, "the create token is wrong; ask the server's operator for the right one")
+			return problem(apitypes.CodeForbidden, "the create token is wrong; ask the server's operator for the right one")
 		}
 	}
 	if ok, wait := s.creates.allow(clientKey(r), s.now()); !ok {
@@ -57,7 +57,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 		spec.Theme = th.Name
 	}
 	if req.MaxParticipants < 0 || req.DurationSeconds < 0 {
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "max participants and duration cannot be negative")
+		return problem(apitypes.CodeInvalidArgument, "max participants and duration cannot be negative")
 	}
 	if req.StartsAt != nil {
 		spec.StartsAt = *req.StartsAt
@@ -76,7 +76,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case req.RemindSeconds != nil && (*req.RemindSeconds < 0 || *req.RemindSeconds > int64(7*24*3600)):
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "a reminder is at most a week before the room opens")
+		return problem(apitypes.CodeInvalidArgument, "a reminder is at most a week before the room opens")
 	case req.RemindSeconds != nil:
 		rm.Remind = time.Duration(*req.RemindSeconds) * time.Second
 	case rm.State == room.Scheduled:
@@ -140,7 +140,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "limit must be a number from 1 to 1000")
+			return problem(apitypes.CodeInvalidArgument, "limit must be a number from 1 to 1000")
 		}
 		limit = n
 	}
@@ -171,7 +171,7 @@ func (s *Server) mineRooms(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.Rooms) > maxMine {
-		return problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "at most %d rooms per request", maxMine)
+		return problem(apitypes.CodeInvalidArgument, "at most %d rooms per request", maxMine)
 	}
 	keys := map[string]string{}
 	ids := []string{}
@@ -268,12 +268,12 @@ func (s *Server) asHost(r *http.Request, act room.Action, fn func(*room.Room, st
 	}
 	key := r.Header.Get(apitypes.HeaderHostKey)
 	if key == "" {
-		return room.Room{}, problem(http.StatusUnauthorized, apitypes.CodeUnauthorized,
+		return room.Room{}, problem(apitypes.CodeUnauthorized,
 			"this is a host action and no host key was sent; run it where the room was created, or pass --host-key")
 	}
 	return s.cfg.Store.UpdateRoomWith(r.Context(), id, func(rm *room.Room, rc store.Recipients) ([]store.OutboxItem, error) {
 		if err := room.Authorize(act, rm.IsHost(key)); err != nil {
-			return nil, problem(http.StatusForbidden, apitypes.CodeForbidden, "the host key is wrong for this room; only its host may %s it", act)
+			return nil, problem(apitypes.CodeForbidden, "the host key is wrong for this room; only its host may %s it", act)
 		}
 		return fn(rm, rc)
 	})
@@ -319,7 +319,7 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 	}
 	if req.DurationSeconds != nil {
 		if *req.DurationSeconds < 0 {
-			return c, act, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "duration cannot be negative")
+			return c, act, problem(apitypes.CodeInvalidArgument, "duration cannot be negative")
 		}
 		d := time.Duration(*req.DurationSeconds) * time.Second
 		c.Duration = &d
@@ -331,7 +331,7 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 		}
 	}
 	if fields == 0 {
-		return c, act, problem(http.StatusBadRequest, apitypes.CodeInvalidArgument, "nothing to change: name at least one field")
+		return c, act, problem(apitypes.CodeInvalidArgument, "nothing to change: name at least one field")
 	}
 	if fields > 1 {
 		act = room.ActEdit

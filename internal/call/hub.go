@@ -7,7 +7,6 @@ package call
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -258,42 +257,6 @@ func (h *Hub) Close() {
 
 // ErrNoSuchParticipant is returned when a remove names nobody in the call.
 var ErrNoSuchParticipant = room.ErrNotInCall
-
-// Code maps an admission or action error to its stable code.
-func Code(err error) (api.Code, string) {
-	var nyo *room.NotOpenYetError
-	switch {
-	case errors.As(err, &nyo):
-		return api.CodeNotOpenYet, fmt.Sprintf("the room opens at %s", nyo.At.UTC().Format(time.RFC3339))
-	case errors.Is(err, room.ErrFull):
-		return api.CodeRoomFull, "the room is full"
-	case errors.Is(err, room.ErrLocked):
-		return api.CodeRoomLocked, "the room is locked: the host is not letting anyone new in"
-	case errors.Is(err, room.ErrBanned):
-		return api.CodeBanned, "you were removed from this room by the host"
-	case errors.Is(err, room.ErrEnded):
-		return api.CodeRoomEnded, "the room has ended"
-	case errors.Is(err, store.ErrNotFound):
-		return api.CodeRoomNotFound, "no room has that link"
-	case errors.Is(err, room.ErrForbidden):
-		return api.CodeForbidden, "only the room's host may do that"
-	case errors.Is(err, ErrNoSuchParticipant):
-		return api.CodeNotFound, err.Error()
-	case errors.Is(err, ErrHubClosed):
-		return api.CodeUnavailable, err.Error()
-	case errors.Is(err, ErrKnockDeclined):
-		return api.CodeKnockDeclined, err.Error()
-	case errors.Is(err, ErrKnockTimeout):
-		return api.CodeKnockTimeout, err.Error()
-	case errors.Is(err, ErrKnocksFull), errors.Is(err, ErrKnockRateLimited):
-		return api.CodeRateLimited, err.Error()
-	case errors.Is(err, errKnockReplaced):
-		return api.CodeReplaced, err.Error()
-	case errors.Is(err, ErrNoSuchKnock):
-		return api.CodeNotFound, err.Error()
-	}
-	return api.CodeInternal, "internal error"
-}
 
 // Stats counts live calls and the people in them, for metrics.
 func (h *Hub) Stats() (calls, participants int) {

@@ -59,15 +59,23 @@ func ExitCode(err error) int {
 	}
 	var p *api.Problem
 	if errors.As(err, &p) {
-		switch p.Code {
-		case api.CodeRoomNotFound, api.CodeNotFound:
-			return ExitNotFound
-		case api.CodeForbidden, api.CodeUnauthorized, api.CodeRoomEnded, api.CodeRoomLocked,
-			api.CodeRoomFull, api.CodeBanned, api.CodeNotOpenYet, api.CodeKnockDeclined, api.CodeKnockTimeout:
-			return ExitRefused
-		case api.CodeInvalidArgument, api.CodeBadTime, api.CodeUnknownTheme, api.CodeTooLarge:
-			return ExitUsage
-		}
+		return exitFor(p.Code)
+	}
+	return ExitFailure
+}
+
+// exitFor is the exit code of a refusal with code, by its class in the
+// table of codes (pkg/api).
+func exitFor(code api.Code) int {
+	switch code.Exit() {
+	case api.ExitUsage:
+		return ExitUsage
+	case api.ExitNotFound:
+		return ExitNotFound
+	case api.ExitRefused:
+		return ExitRefused
+	case api.ExitUnreachable:
+		return ExitUnreachable
 	}
 	return ExitFailure
 }

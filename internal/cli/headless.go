@@ -204,10 +204,10 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		}
 	case client.Removed:
 		h.out("removed", map[string]any{"reason": e.Reason})
-		return &exitError{code: ExitRefused, apiCode: api.CodeBanned, err: errors.New("you were removed by the host")}
+		return &exitError{code: exitFor(api.CodeBanned), apiCode: api.CodeBanned, err: errors.New("you were removed by the host")}
 	case client.Ended:
 		h.out("ended", map[string]any{"reason": e.Reason})
-		return &exitError{code: ExitRefused, apiCode: api.CodeRoomEnded, err: errors.New("the host ended the room")}
+		return &exitError{code: exitFor(api.CodeRoomEnded), apiCode: api.CodeRoomEnded, err: errors.New("the host ended the room")}
 	case client.Closed:
 		if e.Err != nil && !errors.Is(e.Err, client.ErrLeft) && !errors.Is(e.Err, client.ErrRemoved) && !errors.Is(e.Err, client.ErrEnded) {
 			return joinError(h.server, e.Err)

@@ -259,37 +259,25 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	return h.run(ctx, call)
 }
 
-// joinError turns a refusal into what the user should know and do.
+// joinError turns a refusal into what the user should know and do: the
+// server's words (roomsd sends the code's message from the table of codes
+// unless it has more to say), the exit code of the code's class, and what
+// the CLI's own flags can do about it.
 func joinError(server string, err error) error {
 	var se *api.SignalError
 	if !errors.As(err, &se) {
 		return explain(server, err)
 	}
-	code := ExitRefused
-	msg := se.Message
+	msg := cmp.Or(se.Message, se.Code.Message(), string(se.Code))
 	switch se.Code {
-	case api.CodeRoomNotFound:
-		code, msg = ExitNotFound, "no room has that link; check it, or ask the host for a new one"
-	case api.CodeRoomFull:
-		msg = "the room is full; try again when someone leaves"
 	case api.CodeRoomLocked:
-		msg = "the room is locked: the host is not letting anyone new in; add --knock to ask the host to let you in"
-	case api.CodeKnockDeclined:
-		msg = "the host declined to let you in; you cannot knock on this room again"
-	case api.CodeKnockTimeout:
-		msg = "nobody answered your knock; try again later, or ask the host to unlock the room"
-	case api.CodeBanned:
-		msg = "you were removed from this room by the host and cannot come back in"
-	case api.CodeRoomEnded:
-		msg = "the room has ended"
+		msg += "; add --knock to ask the host to let you in"
 	case api.CodeNotOpenYet:
 		if se.OpensAt != nil {
 			msg = fmt.Sprintf("the room opens at %s; run this again then, or add --wait", se.OpensAt.Local().Format("Mon 2 Jan 15:04 MST"))
 		}
-	case api.CodeInvalidArgument:
-		code = ExitUsage
 	}
-	return &exitError{code: code, apiCode: se.Code, err: errors.New(msg)}
+	return &exitError{code: exitFor(se.Code), apiCode: se.Code, err: errors.New(msg)}
 }
 
 // callUI runs the terminal call.

@@ -566,15 +566,13 @@ func (call *Call) Err() error {
 	return call.final
 }
 
+// isFatal says reconnecting cannot help: the server refused with a final
+// code (pkg/api's table of codes), or the call was left, ended or we were
+// removed.
 func isFatal(err error) bool {
 	var se *api.SignalError
-	if errors.As(err, &se) {
-		switch se.Code {
-		case api.CodeBanned, api.CodeRoomEnded, api.CodeRoomNotFound, api.CodeRoomLocked, api.CodeRoomFull,
-			api.CodeForbidden, api.CodeInvalidArgument, api.CodeNotOpenYet, api.CodeReplaced,
-			api.CodeKnockDeclined, api.CodeKnockTimeout:
-			return true
-		}
+	if errors.As(err, &se) && se.Code.Final() {
+		return true
 	}
 	return errors.Is(err, ErrRemoved) || errors.Is(err, ErrEnded) || errors.Is(err, ErrLeft)
 }

@@ -10,7 +10,8 @@
 // draws it. Types: phase, joined, participants, participant, left, media,
 // speaking, chat, room, notice, local, screen, stats, end.
 
-import { connect, SignalError, FINAL_CODES } from './signal.js';
+import { connect, SignalError } from './signal.js';
+import { CODES, FINAL_CODES } from './codes.js';
 import { acquire, stopTrack } from './media.js';
 import { sleep } from './util.js';
 
@@ -70,27 +71,18 @@ const SCREEN_CONSTRAINTS = {
   selfBrowserSurface: 'exclude',
 };
 
-// Why a call ended, as #end-screen's data-reason says it.
+// Why a call ended, as #end-screen's data-reason says it: the page's own
+// reasons (removed, left, lost), 'ended' for the room ending, a final
+// refusal of the person or the room (codes.js: final and refused or not
+// found) by its code; else 'error', shown with its message. A final
+// forbidden is a host key or action the page got wrong: an error too.
+const OWN_REASONS = new Set(['ended', 'removed', 'left', 'lost']);
 export function endReason(code) {
-  switch (code) {
-    case 'room_ended':
-    case 'ended':
-      return 'ended';
-    case 'removed':
-    case 'room_full':
-    case 'room_locked':
-    case 'banned':
-    case 'room_not_found':
-    case 'not_open_yet':
-    case 'replaced':
-    case 'knock_declined':
-    case 'knock_timeout':
-    case 'left':
-    case 'lost':
-      return code;
-    default:
-      return 'error';
-  }
+  if (code === 'room_ended') return 'ended';
+  if (OWN_REASONS.has(code)) return code;
+  const c = Object.hasOwn(CODES, code) ? CODES[code] : null;
+  if (c && c.final && (c.exit === 'refused' || c.exit === 'not_found') && code !== 'forbidden') return code;
+  return 'error';
 }
 
 // parseSDP returns, per m-section, its mid, kind, direction and msid.

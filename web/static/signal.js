@@ -18,9 +18,9 @@ export class SignalError extends Error {
   }
 }
 
-// Codes after which trying again cannot help (pkg/client's isFatal).
-export const FINAL_CODES = new Set(['banned', 'room_ended', 'room_not_found', 'room_locked', 'room_full', 'forbidden',
-  'invalid_argument', 'not_open_yet', 'replaced', 'knock_declined', 'knock_timeout']);
+// Codes after which trying again cannot help: pkg/api's table of codes,
+// as codes.js (generated) has it.
+export { FINAL_CODES } from './codes.js';
 
 // wsURL is the room link as this page sees it, with ws: or wss:.
 export function wsURL() {

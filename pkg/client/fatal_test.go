@@ -1,0 +1,31 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// TestIsFatalFollowsTheTable: the client stops reconnecting on exactly
+// the codes the table calls final, and on its own ends of a call.
+func TestIsFatalFollowsTheTable(t *testing.T) {
+	for _, c := range api.Codes() {
+		err := fmt.Errorf("join: %w", &api.SignalError{Code: c.Code, Fatal: true})
+		if got := isFatal(err); got != c.Final {
+			t.Errorf("%s: isFatal %v, the table says final %v", c.Code, got, c.Final)
+		}
+	}
+	for _, err := range []error{ErrRemoved, ErrEnded, ErrLeft} {
+		if !isFatal(fmt.Errorf("call: %w", err)) {
+			t.Errorf("%v is not fatal", err)
+		}
+	}
+	// A refused upgrade (an HTTP problem) and a lost connection are tried again.
+	for _, err := range []error{&api.Problem{Code: api.CodeTooManyConnections}, ErrUnreachable, errors.New("EOF")} {
+		if isFatal(err) {
+			t.Errorf("%v is fatal", err)
+		}
+	}
+}
