@@ -27,24 +27,22 @@ type recorder struct {
 	shareErr error // what ShareScreen answers
 }
 
-func (r *recorder) SetMic(on bool)    { r.calls = append(r.calls, "mic "+onOff(on)) }
-func (r *recorder) SetCamera(on bool) { r.calls = append(r.calls, "camera "+onOff(on)) }
-func (r *recorder) SendChat(t string) { r.calls = append(r.calls, "chat "+t) }
-func (r *recorder) Host(a, p string)  { r.calls = append(r.calls, strings.TrimSpace("host "+a+" "+p)) }
-func (r *recorder) Leave()            { r.calls = append(r.calls, "leave") }
+func (r *recorder) SetMic(on bool) error    { return r.record("mic " + onOff(on)) }
+func (r *recorder) SetCamera(on bool) error { return r.record("camera " + onOff(on)) }
+func (r *recorder) SendChat(t string) error { return r.record("chat " + t) }
+func (r *recorder) Host(a, p string) error  { return r.record(strings.TrimSpace("host " + a + " " + p)) }
+func (r *recorder) Leave()                  { r.calls = append(r.calls, "leave") }
+
+func (r *recorder) record(call string) error {
+	r.calls = append(r.calls, call)
+	return nil
+}
 func (r *recorder) ShareScreen(on bool) error {
 	if r.shareErr != nil {
 		return r.shareErr
 	}
 	r.calls = append(r.calls, "share "+onOff(on))
 	return nil
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }
 
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
@@ -99,12 +97,24 @@ func press(t *testing.T, m Model, keys ...string) Model {
 			msg = tea.KeyPressMsg{Code: r, Text: k}
 		}
 		mm, cmd := m.Update(msg)
-		if k == "s" && cmd != nil {
-			// Sharing starts off the UI's goroutine; its result comes
-			// back as a message.
-			mm, _ = mm.Update(cmd())
-		}
-		m = mm.(Model)
+		m = settle(t, m, mm.(Model), cmd)
+	}
+	return m
+}
+
+// settle carries out the request to the call a key started, as the program
+// would: requests run off the UI's goroutine (actions.go) and their
+// results come back as messages. It runs only the command of a request,
+// recognised by the state that says one is under way (other commands,
+// a cursor's blink, wait on a clock).
+func settle(t *testing.T, before, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	for cmd != nil && (m.acting && !before.acting || m.shareBusy && !before.shareBusy || m.leaving && !before.leaving) {
+		msg := cmd()
+		before = m
+		before.acting, before.shareBusy = false, false // what finishes may start the next one
+		mm, next := m.Update(msg)
+		m, cmd = mm.(Model), next
 	}
 	return m
 }

@@ -10,7 +10,7 @@ import (
 
 // panelView draws the open side panel: people, chat or help.
 func (m Model) panelView() string {
-	_, h := m.gridSize()
+	h := m.geo.H
 	pal := m.cfg.Theme.Palette
 	var title string
 	var lines []string

@@ -335,39 +335,63 @@ func (c *controls) stopShare() {
 	_ = t.Close()
 }
 
-func (c *controls) SetMic(on bool) {
+// SetMic turns the microphone's gate on or off and tells the others.
+func (c *controls) SetMic(on bool) error {
 	if c.audio != nil {
 		c.audio.Gate().SetEnabled(on)
 	}
-	_ = c.call.SetMuted(api.KindAudio, !on)
+	if err := c.call.SetMuted(api.KindAudio, !on); err != nil {
+		return fmt.Errorf("the others were not told your mic is %s: %w", onOff(on), err)
+	}
+	return nil
 }
 
-func (c *controls) SetCamera(on bool) {
+// SetCamera turns the camera's gate on or off and tells the others.
+func (c *controls) SetCamera(on bool) error {
 	if c.video != nil {
 		c.video.Gate().SetEnabled(on)
 	}
-	_ = c.call.SetMuted(api.KindVideo, !on)
+	if err := c.call.SetMuted(api.KindVideo, !on); err != nil {
+		return fmt.Errorf("the others were not told your camera is %s: %w", onOff(on), err)
+	}
+	return nil
 }
 
-func (c *controls) SendChat(text string)            { _ = c.call.SendChat(text) }
-func (c *controls) Host(action, participant string) { c.host(action, participant) }
+// SendChat sends a chat message.
+func (c *controls) SendChat(text string) error {
+	if err := c.call.SendChat(text); err != nil {
+		return fmt.Errorf("your message was not sent: %w", err)
+	}
+	return nil
+}
 
-// host does a host action; admit and deny name a knock, the others a
-// participant.
-func (c *controls) host(action, target string) {
+// Host does a host action; admit and deny name a knock, the others a
+// participant. The server's refusals arrive as events.
+func (c *controls) Host(action, target string) error {
+	var err error
 	switch action {
 	case "admit":
-		_ = c.call.Admit(target)
+		err = c.call.Admit(target)
 	case "deny":
-		_ = c.call.Deny(target)
+		err = c.call.Deny(target)
 	default:
-		_ = c.call.Host(action, target)
+		err = c.call.Host(action, target)
 	}
+	if err != nil {
+		return fmt.Errorf("could not %s: %w", action, err)
+	}
+	return nil
 }
 
-// Leave says goodbye; the Closed event that follows ends the program.
-func (c *controls) Leave() {
-	go func() { _ = c.call.Leave(context.Background()) }()
+// Leave says goodbye and closes the call; the Closed event that follows
+// ends the program.
+func (c *controls) Leave() { _ = c.call.Leave(c.ctx) }
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // ProfileFromEnv picks how video is drawn from what the terminal says it
