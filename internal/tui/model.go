@@ -108,8 +108,8 @@ type Model struct {
 	roster int      // counts arrivals and departures, for the geometry
 	// geo is where everything goes on the screen (geometry.go), computed
 	// again at the end of Update when what it depends on changed.
-	geo geometry
-	active string   // active speaker
+	geo    geometry
+	active string // active speaker
 	pinned string
 	// screens are the participants whose shared screen is arriving, in
 	// the order they started; screenAt is the one in the spotlight.
