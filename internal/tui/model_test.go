@@ -25,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 type recorder struct {
 	calls    []string
 	shareErr error // what ShareScreen answers
+	err      error // what the other requests answer
 }
 
 func (r *recorder) SetMic(on bool) error    { return r.record("mic " + onOff(on)) }
@@ -35,7 +36,7 @@ func (r *recorder) Leave()                  { r.calls = append(r.calls, "leave")
 
 func (r *recorder) record(call string) error {
 	r.calls = append(r.calls, call)
-	return nil
+	return r.err
 }
 func (r *recorder) ShareScreen(on bool) error {
 	if r.shareErr != nil {
@@ -79,24 +80,27 @@ func callWith(t *testing.T, n, w, h int, host bool) (Model, *recorder) {
 	return mm.(Model), rec
 }
 
+// keyMsg is the key press named k.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+}
+
 func press(t *testing.T, m Model, keys ...string) Model {
 	t.Helper()
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "tab":
-			msg = tea.KeyPressMsg{Code: tea.KeyTab}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "right":
-			msg = tea.KeyPressMsg{Code: tea.KeyRight}
-		default:
-			r := []rune(k)[0]
-			msg = tea.KeyPressMsg{Code: r, Text: k}
-		}
-		mm, cmd := m.Update(msg)
+		mm, cmd := m.Update(keyMsg(k))
 		m = settle(t, m, mm.(Model), cmd)
 	}
 	return m
