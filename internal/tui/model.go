@@ -4,7 +4,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"slices"
@@ -269,115 +268,6 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
 		return m, cmd
-	}
-	return m, nil
-}
-
-// event applies a call event.
-func (m Model) event(ev client.Event) (Model, tea.Cmd) {
-	switch e := cleanEvent(ev).(type) {
-	case client.Joined:
-		m.me, m.room = e.You, e.Room
-		m.reconnecting = 0
-		for _, p := range e.Participants {
-			m.add(p)
-		}
-	case client.ParticipantJoined:
-		m.add(e.Participant)
-		m.say(e.Name + " joined")
-	case client.ParticipantLeft:
-		if p := m.people[e.ID]; p != nil {
-			switch e.Reason {
-			case "removed":
-				m.say(p.Name + " was removed by the host")
-			default:
-				m.say(p.Name + " left")
-			}
-		}
-		m.remove(e.ID)
-	case client.RemoteTrack:
-		p := m.people[e.Info.ParticipantID]
-		switch {
-		case p == nil:
-		case e.Info.Kind == api.KindVideo:
-			p.video = true
-		case e.Info.Kind == api.KindScreen:
-			// A new share takes the spotlight; [ and ] go back to others.
-			if i := slices.Index(m.screens, p.ID); i >= 0 {
-				m.screenAt = i
-			} else {
-				m.screens = append(m.screens, p.ID)
-				m.screenAt = len(m.screens) - 1
-				m.say(p.Name + " is sharing their screen")
-			}
-		}
-	case client.TrackUnpublished:
-		if p := m.people[e.ParticipantID]; p != nil && e.Kind == api.KindVideo {
-			p.video = false
-			m.cfg.Frames.Drop(e.ParticipantID)
-		}
-		if e.Kind == api.KindScreen {
-			m.dropScreen(e.ParticipantID)
-		}
-	case client.Muted:
-		if p := m.people[e.ParticipantID]; p != nil {
-			if e.Kind == api.KindAudio {
-				p.Muted.Audio = e.Muted
-			} else {
-				p.Muted.Video = e.Muted
-			}
-		}
-	case client.Speaking:
-		if p := m.people[e.ParticipantID]; p != nil {
-			p.speaking = e.Speaking
-		}
-		if e.Speaking && e.Active {
-			m.active = e.ParticipantID
-		}
-	case client.RoomUpdated:
-		m.room = e.Room
-	case client.Knock:
-		m = m.knocked(e.Knock)
-	case client.KnockEnded:
-		m = m.knockEnded(e.KnockEnded)
-	case client.Chat:
-		m.chat = append(m.chat, e.Chat)
-		if len(m.chat) > 500 {
-			m.chat = m.chat[len(m.chat)-500:]
-		}
-		if m.panel != panelChat && e.From != m.me.ID {
-			m.unread++
-		}
-	case client.Ending:
-		m.say(fmt.Sprintf("The room's time runs out at %s.", e.EndsAt.Local().Format("15:04")))
-	case client.Reconnecting:
-		m.reconnecting = e.Attempt
-	case client.ServerError:
-		if e.Code == api.CodeScreenShareLimit {
-			// The runner has already taken the refused screen back; if
-			// the start has not reported yet, it must not turn it on.
-			m.sharing = false
-			m.shareRefused = m.shareBusy
-			m.say(shareRefusal(e.Sharers))
-			break
-		}
-		m.say(e.Message)
-	case client.Removed:
-		m.over = "You were removed by the host."
-	case client.Ended:
-		m.over = "The host ended the room."
-	case client.Closed:
-		if e.Err == nil || errors.Is(e.Err, client.ErrLeft) {
-			return m, tea.Quit
-		}
-		m.err = e.Err
-		if m.over == "" {
-			m.over = "The call ended: " + safetext.Line(e.Err.Error())
-		}
-		// Say what happened on a screen of its own; any key (or a minute)
-		// closes it.
-		m.ended = true
-		return m, tea.Tick(time.Minute, func(time.Time) tea.Msg { return quitMsg{} })
 	}
 	return m, nil
 }
