@@ -211,22 +211,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.cfg.Frames.SetSizes(m.shownSizes())
 		return m, frameTick()
 	case clockMsg:
-		now := m.cfg.Now()
-		// The real frame rate: new pictures drawn per second per tile
-		// with video on screen.
-		if secs := now.Sub(m.now).Seconds(); secs > 0 {
-			videoTiles := 0
-			for _, id := range m.shown() {
-				if p := m.people[id]; p != nil && p.video {
-					videoTiles++
-				}
-			}
-			if videoTiles > 0 {
-				m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
-			}
-			m.drawnAt = m.tiles.drawn
-		}
-		m.now = now
+		m.tick()
 		return m, clockTick()
 	case StatsMsg:
 		m.stats = msg
@@ -240,21 +225,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case leaveDoneMsg:
 		return m, nil // the Closed event that follows ends the program
 	case shareDoneMsg:
-		m.shareBusy = false
-		if refused := m.shareRefused; refused {
-			m.shareRefused = false
-			return m, nil // the refusal is on screen already
-		}
-		if msg.err != nil {
-			m.say(safetext.Line(msg.err.Error()))
-			return m, nil
-		}
-		m.sharing = msg.on
-		if m.sharing {
-			m.say("You are sharing your screen; s stops.")
-		} else {
-			m.say("You stopped sharing your screen.")
-		}
+		m.shareDone(msg)
 		return m, nil
 	case tea.KeyPressMsg:
 		if m.ended {
@@ -270,6 +241,44 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// tick moves the clock on, and with it the real frame rate: new pictures
+// drawn per second per tile with video on screen.
+func (m *Model) tick() {
+	now := m.cfg.Now()
+	if secs := now.Sub(m.now).Seconds(); secs > 0 {
+		videoTiles := 0
+		for _, id := range m.shown() {
+			if p := m.people[id]; p != nil && p.video {
+				videoTiles++
+			}
+		}
+		if videoTiles > 0 {
+			m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
+		}
+		m.drawnAt = m.tiles.drawn
+	}
+	m.now = now
+}
+
+// shareDone takes the result of starting or stopping a share.
+func (m *Model) shareDone(msg shareDoneMsg) {
+	m.shareBusy = false
+	if m.shareRefused {
+		m.shareRefused = false
+		return // the refusal is on screen already
+	}
+	if msg.err != nil {
+		m.say(safetext.Line(msg.err.Error()))
+		return
+	}
+	m.sharing = msg.on
+	if m.sharing {
+		m.say("You are sharing your screen; s stops.")
+	} else {
+		m.say("You stopped sharing your screen.")
+	}
 }
 
 // say shows a notice under the status bar for a few seconds.
