@@ -151,8 +151,7 @@ func TestRequestErrorsShow(t *testing.T) {
 	}
 	// The call goes on: the next request is made.
 	rec.err = nil
-	m = press(t, m, "esc", "m")
-	if rec.calls[len(rec.calls)-1] != "mic off" {
+	if m = press(t, m, "esc", "m"); m.mic || rec.calls[len(rec.calls)-1] != "mic off" {
 		t.Errorf("after a failure, asked for %q", rec.calls)
 	}
 }
