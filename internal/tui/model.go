@@ -4,7 +4,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -23,15 +21,21 @@ import (
 )
 
 // Controls is what the call screen asks of the call; the program's runner
-// implements it over a client.Call, tests with a recorder.
+// implements it over a client.Call, tests with a recorder. Every method
+// may block on the network: the screen calls them only from commands,
+// never from Update (actions.go). An error says what could not be done;
+// the screen shows it.
 type Controls interface {
-	SetMic(on bool)
-	SetCamera(on bool)
-	SendChat(text string)
-	Host(action, participantID string)
+	SetMic(on bool) error
+	SetCamera(on bool) error
+	SendChat(text string) error
+	// Host does a host action: admit and deny name a knock, remove a
+	// participant, the others nobody.
+	Host(action, target string) error
 	// ShareScreen starts or stops sharing this person's screen; an error
 	// says why it could not start (no display, say).
 	ShareScreen(on bool) error
+	// Leave says goodbye and closes the call.
 	Leave()
 }
 
@@ -100,7 +104,11 @@ type Model struct {
 	me     api.Participant
 	people map[string]*person
 	order  []string // participant ids in the order they came
-	active string   // active speaker
+	roster int      // counts arrivals and departures, for the geometry
+	// geo is where everything goes on the screen (geometry.go), computed
+	// again at the end of Update when what it depends on changed.
+	geo    geometry
+	active string // active speaker
 	pinned string
 	// screens are the participants whose shared screen is arriving, in
 	// the order they started; screenAt is the one in the spotlight.
@@ -136,6 +144,12 @@ type Model struct {
 	// knocks, for a host, are who knocks on the locked room, oldest
 	// first: a admits the first, d declines it (knock.go).
 	knocks []api.Knock
+
+	// Requests to the call (actions.go): queue waits behind the one in
+	// flight (acting); leaving says the goodbye is under way.
+	queue   []action
+	acting  bool
+	leaving bool
 }
 
 type confirm struct {
@@ -177,38 +191,27 @@ func clockTick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
-// Update handles a message.
+// Update handles a message, then lays the screen out again if the message
+// changed what the layout depends on. It does no I/O: what the call is
+// asked to do is done by the commands it returns.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := m.update(msg)
+	m.relayout()
+	return m, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.input.SetWidth(max(10, panelTextWidth-2)) // the prompt takes two cells
 		return m, nil
 	case frameTickMsg:
-		// People leave and terminals shrink: keep the page in range.
-		if pages := m.grid().Pages; m.page >= pages {
-			m.page = max(0, pages-1)
-		}
 		m.cfg.Frames.SetShown(m.shown())
 		m.cfg.Frames.SetSizes(m.shownSizes())
 		return m, frameTick()
 	case clockMsg:
-		now := m.cfg.Now()
-		// The real frame rate: new pictures drawn per second per tile
-		// with video on screen.
-		if secs := now.Sub(m.now).Seconds(); secs > 0 {
-			videoTiles := 0
-			for _, id := range m.shown() {
-				if p := m.people[id]; p != nil && p.video {
-					videoTiles++
-				}
-			}
-			if videoTiles > 0 {
-				m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
-			}
-			m.drawnAt = m.tiles.drawn
-		}
-		m.now = now
+		m.tick()
 		return m, clockTick()
 	case StatsMsg:
 		m.stats = msg
@@ -217,22 +220,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.event(msg.Event)
 	case quitMsg:
 		return m, tea.Quit
+	case actionDoneMsg:
+		return m.actionDone(msg)
+	case leaveDoneMsg:
+		return m, nil // the Closed event that follows ends the program
 	case shareDoneMsg:
-		m.shareBusy = false
-		if refused := m.shareRefused; refused {
-			m.shareRefused = false
-			return m, nil // the refusal is on screen already
-		}
-		if msg.err != nil {
-			m.say(safetext.Line(msg.err.Error()))
-			return m, nil
-		}
-		m.sharing = msg.on
-		if m.sharing {
-			m.say("You are sharing your screen; s stops.")
-		} else {
-			m.say("You stopped sharing your screen.")
-		}
+		m.shareDone(msg)
 		return m, nil
 	case tea.KeyPressMsg:
 		if m.ended {
@@ -250,113 +243,42 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// event applies a call event.
-func (m Model) event(ev client.Event) (tea.Model, tea.Cmd) {
-	switch e := cleanEvent(ev).(type) {
-	case client.Joined:
-		m.me, m.room = e.You, e.Room
-		m.reconnecting = 0
-		for _, p := range e.Participants {
-			m.add(p)
-		}
-	case client.ParticipantJoined:
-		m.add(e.Participant)
-		m.say(e.Name + " joined")
-	case client.ParticipantLeft:
-		if p := m.people[e.ID]; p != nil {
-			switch e.Reason {
-			case "removed":
-				m.say(p.Name + " was removed by the host")
-			default:
-				m.say(p.Name + " left")
+// tick moves the clock on, and with it the real frame rate: new pictures
+// drawn per second per tile with video on screen.
+func (m *Model) tick() {
+	now := m.cfg.Now()
+	if secs := now.Sub(m.now).Seconds(); secs > 0 {
+		videoTiles := 0
+		for _, id := range m.shown() {
+			if p := m.people[id]; p != nil && p.video {
+				videoTiles++
 			}
 		}
-		m.remove(e.ID)
-	case client.RemoteTrack:
-		p := m.people[e.Info.ParticipantID]
-		switch {
-		case p == nil:
-		case e.Info.Kind == api.KindVideo:
-			p.video = true
-		case e.Info.Kind == api.KindScreen:
-			// A new share takes the spotlight; [ and ] go back to others.
-			if i := slices.Index(m.screens, p.ID); i >= 0 {
-				m.screenAt = i
-			} else {
-				m.screens = append(m.screens, p.ID)
-				m.screenAt = len(m.screens) - 1
-				m.say(p.Name + " is sharing their screen")
-			}
+		if videoTiles > 0 {
+			m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
 		}
-	case client.TrackUnpublished:
-		if p := m.people[e.ParticipantID]; p != nil && e.Kind == api.KindVideo {
-			p.video = false
-			m.cfg.Frames.Drop(e.ParticipantID)
-		}
-		if e.Kind == api.KindScreen {
-			m.dropScreen(e.ParticipantID)
-		}
-	case client.Muted:
-		if p := m.people[e.ParticipantID]; p != nil {
-			if e.Kind == api.KindAudio {
-				p.Muted.Audio = e.Muted
-			} else {
-				p.Muted.Video = e.Muted
-			}
-		}
-	case client.Speaking:
-		if p := m.people[e.ParticipantID]; p != nil {
-			p.speaking = e.Speaking
-		}
-		if e.Speaking && e.Active {
-			m.active = e.ParticipantID
-		}
-	case client.RoomUpdated:
-		m.room = e.Room
-	case client.Knock:
-		m = m.knocked(e.Knock)
-	case client.KnockEnded:
-		m = m.knockEnded(e.KnockEnded)
-	case client.Chat:
-		m.chat = append(m.chat, e.Chat)
-		if len(m.chat) > 500 {
-			m.chat = m.chat[len(m.chat)-500:]
-		}
-		if m.panel != panelChat && e.From != m.me.ID {
-			m.unread++
-		}
-	case client.Ending:
-		m.say(fmt.Sprintf("The room's time runs out at %s.", e.EndsAt.Local().Format("15:04")))
-	case client.Reconnecting:
-		m.reconnecting = e.Attempt
-	case client.ServerError:
-		if e.Code == api.CodeScreenShareLimit {
-			// The runner has already taken the refused screen back; if
-			// the start has not reported yet, it must not turn it on.
-			m.sharing = false
-			m.shareRefused = m.shareBusy
-			m.say(shareRefusal(e.Sharers))
-			break
-		}
-		m.say(e.Message)
-	case client.Removed:
-		m.over = "You were removed by the host."
-	case client.Ended:
-		m.over = "The host ended the room."
-	case client.Closed:
-		if e.Err == nil || errors.Is(e.Err, client.ErrLeft) {
-			return m, tea.Quit
-		}
-		m.err = e.Err
-		if m.over == "" {
-			m.over = "The call ended: " + safetext.Line(e.Err.Error())
-		}
-		// Say what happened on a screen of its own; any key (or a minute)
-		// closes it.
-		m.ended = true
-		return m, tea.Tick(time.Minute, func(time.Time) tea.Msg { return quitMsg{} })
+		m.drawnAt = m.tiles.drawn
 	}
-	return m, nil
+	m.now = now
+}
+
+// shareDone takes the result of starting or stopping a share.
+func (m *Model) shareDone(msg shareDoneMsg) {
+	m.shareBusy = false
+	if m.shareRefused {
+		m.shareRefused = false
+		return // the refusal is on screen already
+	}
+	if msg.err != nil {
+		m.say(safetext.Line(msg.err.Error()))
+		return
+	}
+	m.sharing = msg.on
+	if m.sharing {
+		m.say("You are sharing your screen; s stops.")
+	} else {
+		m.say("You stopped sharing your screen.")
+	}
 }
 
 // say shows a notice under the status bar for a few seconds.
@@ -370,12 +292,14 @@ func (m *Model) add(p api.Participant) {
 	}
 	if _, ok := m.people[p.ID]; !ok {
 		m.order = append(m.order, p.ID)
+		m.roster++
 	}
 	m.people[p.ID] = &person{Participant: p, speaking: p.Speaking}
 }
 
 func (m *Model) remove(id string) {
 	delete(m.people, id)
+	m.roster++
 	for i, o := range m.order {
 		if o == id {
 			m.order = append(m.order[:i], m.order[i+1:]...)
@@ -439,247 +363,6 @@ func shareRefusal(sharers []string) string {
 		verb = "are"
 	}
 	return fmt.Sprintf("Screen sharing is full: %s %s sharing. Try again when one stops.", who, verb)
-}
-
-// keyPress handles a key: chat typing first, then a pending question,
-// then the call's keys.
-func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if msg.String() == "ctrl+c" {
-		m.cfg.Controls.Leave()
-		return m, nil
-	}
-	if m.panel == panelChat && m.input.Focused() {
-		switch msg.String() {
-		case "enter":
-			if text := strings.TrimSpace(m.input.Value()); text != "" {
-				m.cfg.Controls.SendChat(text)
-			}
-			m.input.Reset()
-			return m, nil
-		case "esc":
-			m.input.Blur()
-			m.panel = panelNone
-			return m, nil
-		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
-	}
-	if m.confirm != nil {
-		c := m.confirm
-		switch {
-		case key.Matches(msg, m.keys.Confirm):
-			m.confirm = nil
-			if c.action == "leave" {
-				m.cfg.Controls.Leave()
-			} else {
-				m.cfg.Controls.Host(c.action, c.target)
-			}
-		case key.Matches(msg, m.keys.Cancel):
-			m.confirm = nil
-		}
-		return m, nil
-	}
-	k := m.keys
-	ids := m.visible()
-	switch {
-	case key.Matches(msg, k.Leave):
-		m.confirm = &confirm{action: "leave", question: "Leave the call? [y/n]"}
-		return m, nil
-	case key.Matches(msg, k.Mic):
-		if m.cfg.NoMic {
-			m.say("no microphone in this call: rejoin with --audio testsrc or a device")
-			break
-		}
-		m.mic = !m.mic
-		m.cfg.Controls.SetMic(m.mic)
-	case key.Matches(msg, k.Camera):
-		if m.cfg.NoCamera {
-			m.say("no camera in this call: rejoin with --video testsrc or a device")
-			break
-		}
-		m.camera = !m.camera
-		m.cfg.Controls.SetCamera(m.camera)
-	case key.Matches(msg, k.Share):
-		// Opening the display and publishing take a moment (a
-		// signalling round trip): off the UI's goroutine, so the call
-		// screen never freezes on a slow link.
-		if m.shareBusy {
-			break
-		}
-		m.shareBusy = true
-		on, ctrl := !m.sharing, m.cfg.Controls
-		if on {
-			m.say("Starting to share your screen…")
-		}
-		return m, func() tea.Msg { return shareDoneMsg{on: on, err: ctrl.ShareScreen(on)} }
-	case key.Matches(msg, k.People):
-		m.panel = toggle(m.panel, panelPeople)
-	case key.Matches(msg, k.Chat):
-		m.panel = toggle(m.panel, panelChat)
-		if m.panel == panelChat {
-			m.unread = 0
-			return m, m.input.Focus()
-		}
-	case key.Matches(msg, k.Help):
-		m.panel = toggle(m.panel, panelHelp)
-	case key.Matches(msg, k.Left):
-		m.sel = max(0, m.sel-1)
-	case key.Matches(msg, k.Right):
-		m.sel = min(max(0, len(ids)-1), m.sel+1)
-	case key.Matches(msg, k.Up), key.Matches(msg, k.Down):
-		g := m.grid()
-		if key.Matches(msg, k.Up) {
-			m.sel = max(0, m.sel-g.Cols)
-		} else {
-			m.sel = min(max(0, len(ids)-1), m.sel+g.Cols)
-		}
-	case key.Matches(msg, k.Pin):
-		if m.sel < len(ids) {
-			if m.pinned == ids[m.sel] {
-				m.pinned = ""
-			} else {
-				m.pinned = ids[m.sel]
-			}
-		}
-	case key.Matches(msg, k.Unpin):
-		m.pinned = ""
-	case key.Matches(msg, k.PrevPage) && m.spotScreen() != "":
-		// With screens in the spotlight, [ and ] go through them.
-		m.screenAt = (m.screenAt + len(m.screens) - 1) % len(m.screens)
-	case key.Matches(msg, k.NextPage) && m.spotScreen() != "":
-		m.screenAt = (m.screenAt + 1) % len(m.screens)
-	case key.Matches(msg, k.PrevPage):
-		m.page = max(0, m.page-1)
-		m.sel = 0
-	case key.Matches(msg, k.NextPage):
-		m.page = min(m.grid().Pages-1, m.page+1)
-		m.sel = 0
-	case m.me.Host && key.Matches(msg, k.Lock):
-		if m.room.Locked {
-			m.cfg.Controls.Host("unlock", "")
-		} else {
-			m.cfg.Controls.Host("lock", "")
-		}
-	case m.me.Host && key.Matches(msg, k.Hide):
-		if m.room.Visibility == "private" {
-			m.cfg.Controls.Host("unhide", "")
-		} else {
-			m.cfg.Controls.Host("hide", "")
-		}
-	case m.me.Host && key.Matches(msg, k.Remove):
-		if m.sel < len(ids) {
-			p := m.people[ids[m.sel]]
-			m.confirm = &confirm{action: "remove", target: p.ID, question: "Remove " + p.Name + " for good? They cannot come back. [y/n]"}
-		}
-	case m.me.Host && len(m.knocks) > 0 && key.Matches(msg, k.Admit):
-		m.cfg.Controls.Host("admit", m.knocks[0].ID)
-	case m.me.Host && len(m.knocks) > 0 && key.Matches(msg, k.Deny):
-		kn := m.knocks[0]
-		m.confirm = &confirm{action: "deny", target: kn.ID, question: "Turn " + kn.Name + " away? They cannot ask again. [y/n]"}
-	case m.me.Host && key.Matches(msg, k.End):
-		m.confirm = &confirm{action: "end", question: "End the room for everyone? [y/n]"}
-	}
-	return m, nil
-}
-
-func toggle(cur, p panel) panel {
-	if cur == p {
-		return panelNone
-	}
-	return p
-}
-
-// click pins the tile under the mouse.
-func (m Model) click(msg tea.MouseClickMsg) (tea.Model, tea.Cmd) {
-	g := m.grid()
-	if g.TileW == 0 || g.TileH == 0 || m.spotScreen() != "" {
-		return m, nil
-	}
-	w, h := m.gridSize()
-	x := msg.X - (w-g.Cols*g.TileW)/2
-	y := msg.Y - (h-g.Rows*g.TileH)/2
-	if x < 0 || y < 0 {
-		return m, nil
-	}
-	col, row := x/g.TileW, y/g.TileH
-	i := row*g.Cols + col
-	ids := m.visible()
-	if col < g.Cols && i < len(ids) {
-		m.sel = i
-		if m.pinned == ids[i] {
-			m.pinned = ""
-		} else {
-			m.pinned = ids[i]
-		}
-	}
-	return m, nil
-}
-
-// ids lists the participants on tiles: everyone else, by arrival.
-func (m Model) ids() []string {
-	out := make([]string, 0, len(m.order))
-	for _, id := range m.order {
-		if _, ok := m.people[id]; ok {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// visible is the page of tiles shown now.
-func (m Model) visible() []string {
-	ids := m.ids()
-	g := m.grid()
-	from := min(len(ids), m.page*g.PerPage)
-	to := min(len(ids), from+g.PerPage)
-	return ids[from:to]
-}
-
-// shown is who has a tile on screen now: the page, or the spotlight.
-func (m Model) shown() []string {
-	if id := m.spotScreen(); id != "" {
-		return append(m.stripIDs(), screenKey(id))
-	}
-	if m.pinned != "" {
-		if _, ok := m.people[m.pinned]; ok {
-			return m.ids() // the spotlight shows the pinned one and a strip of the others
-		}
-	}
-	return m.visible()
-}
-
-// shownSizes is how large each shown tile's video is, in half-block
-// pixels (w cells × 2h): the server picks the layer of a simulcast camera
-// that fits it, so a terminal receives the smallest.
-func (m Model) shownSizes() map[string]image.Point {
-	w, h := m.gridSize()
-	out := map[string]image.Point{}
-	if id := m.spotScreen(); id != "" {
-		sw, g, strip := m.stripFor(w, h)
-		out[screenKey(id)] = image.Pt(w-sw, 2*h)
-		for _, s := range strip {
-			out[s] = image.Pt(g.VideoW, 2*g.VideoH)
-		}
-		return out
-	}
-	if _, ok := m.people[m.pinned]; ok && m.pinned != "" {
-		// The spotlight (spotlight in view.go): the pinned one large, the
-		// others in a strip a fifth as wide.
-		out[m.pinned] = image.Pt(w, 2*h)
-		g := Layout(max(len(m.people)-1, 1), max(20, w/5), h, 4, 3)
-		for _, id := range m.ids() {
-			if id != m.pinned {
-				out[id] = image.Pt(g.VideoW, 2*g.VideoH)
-			}
-		}
-		return out
-	}
-	g := m.grid()
-	for _, id := range m.visible() {
-		out[id] = image.Pt(g.VideoW, 2*g.VideoH)
-	}
-	return out
 }
 
 // Over says why the call ended, once it has: the runner prints it.

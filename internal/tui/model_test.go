@@ -25,26 +25,25 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 type recorder struct {
 	calls    []string
 	shareErr error // what ShareScreen answers
+	err      error // what the other requests answer
 }
 
-func (r *recorder) SetMic(on bool)    { r.calls = append(r.calls, "mic "+onOff(on)) }
-func (r *recorder) SetCamera(on bool) { r.calls = append(r.calls, "camera "+onOff(on)) }
-func (r *recorder) SendChat(t string) { r.calls = append(r.calls, "chat "+t) }
-func (r *recorder) Host(a, p string)  { r.calls = append(r.calls, strings.TrimSpace("host "+a+" "+p)) }
-func (r *recorder) Leave()            { r.calls = append(r.calls, "leave") }
+func (r *recorder) SetMic(on bool) error    { return r.record("mic " + onOff(on)) }
+func (r *recorder) SetCamera(on bool) error { return r.record("camera " + onOff(on)) }
+func (r *recorder) SendChat(t string) error { return r.record("chat " + t) }
+func (r *recorder) Host(a, p string) error  { return r.record(strings.TrimSpace("host " + a + " " + p)) }
+func (r *recorder) Leave()                  { r.calls = append(r.calls, "leave") }
+
+func (r *recorder) record(call string) error {
+	r.calls = append(r.calls, call)
+	return r.err
+}
 func (r *recorder) ShareScreen(on bool) error {
 	if r.shareErr != nil {
 		return r.shareErr
 	}
 	r.calls = append(r.calls, "share "+onOff(on))
 	return nil
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }
 
 var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
@@ -81,30 +80,45 @@ func callWith(t *testing.T, n, w, h int, host bool) (Model, *recorder) {
 	return mm.(Model), rec
 }
 
+// keyMsg is the key press named k.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+}
+
 func press(t *testing.T, m Model, keys ...string) Model {
 	t.Helper()
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "tab":
-			msg = tea.KeyPressMsg{Code: tea.KeyTab}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "right":
-			msg = tea.KeyPressMsg{Code: tea.KeyRight}
-		default:
-			r := []rune(k)[0]
-			msg = tea.KeyPressMsg{Code: r, Text: k}
-		}
-		mm, cmd := m.Update(msg)
-		if k == "s" && cmd != nil {
-			// Sharing starts off the UI's goroutine; its result comes
-			// back as a message.
-			mm, _ = mm.Update(cmd())
-		}
-		m = mm.(Model)
+		mm, cmd := m.Update(keyMsg(k))
+		m = settle(t, m, mm.(Model), cmd)
+	}
+	return m
+}
+
+// settle carries out the request to the call a key started, as the program
+// would: requests run off the UI's goroutine (actions.go) and their
+// results come back as messages. It runs only the command of a request,
+// recognised by the state that says one is under way (other commands,
+// a cursor's blink, wait on a clock).
+func settle(t *testing.T, before, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	for cmd != nil && (m.acting && !before.acting || m.shareBusy && !before.shareBusy || m.leaving && !before.leaving) {
+		msg := cmd()
+		before = m
+		before.acting, before.shareBusy = false, false // what finishes may start the next one
+		mm, next := m.Update(msg)
+		m, cmd = mm.(Model), next
 	}
 	return m
 }

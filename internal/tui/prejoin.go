@@ -156,6 +156,19 @@ func (p Prejoin) View() tea.View {
 	if p.w == 0 {
 		return v
 	}
+	head, join, joinOff := p.headLines()
+	lines := append(head, "", "Your name", p.name.View(), "")
+	lines = append(lines, p.sourceLines()...)
+	lines = append(lines, p.choiceLines(join, joinOff)...)
+	card := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(p.cfg.Theme.Palette.Accent)).Padding(1, 3).
+		Render(lipgloss.JoinVertical(lipgloss.Center, lines...))
+	v.Content = lipgloss.Place(p.w, p.h, lipgloss.Center, lipgloss.Center, card)
+	return v
+}
+
+// headLines are the room, who is in it or when it opens, and whether it is
+// locked; and the buttons' labels (a locked room is asked, not joined).
+func (p Prejoin) headLines() (lines []string, join, joinOff string) {
 	pal := p.cfg.Theme.Palette
 	accent := lipgloss.NewStyle().Foreground(hex(pal.Accent))
 	faint := lipgloss.NewStyle().Faint(true)
@@ -163,7 +176,7 @@ func (p Prejoin) View() tea.View {
 	if name == "" {
 		name = p.cfg.Theme.Title
 	}
-	lines := []string{accent.Bold(true).Render(strings.TrimSpace(p.cfg.Theme.Emoji + " " + name)), faint.Render(p.cfg.Theme.Description), ""}
+	lines = []string{accent.Bold(true).Render(strings.TrimSpace(p.cfg.Theme.Emoji + " " + name)), faint.Render(p.cfg.Theme.Description), ""}
 	switch d := p.opensIn(); {
 	case d > 0:
 		lines = append(lines, accent.Render("Opens in "+clock(d)+" — "+p.cfg.Room.StartsAt.Local().Format("Mon 2 Jan 15:04 MST")))
@@ -172,7 +185,7 @@ func (p Prejoin) View() tea.View {
 	default:
 		lines = append(lines, fmt.Sprintf("%d in the call.", p.cfg.Room.Participants))
 	}
-	join, joinOff := "Join", "Join with camera off"
+	join, joinOff = "Join", "Join with camera off"
 	switch {
 	case p.cfg.Room.Locked && p.cfg.Knock:
 		lines = append(lines, "The room is locked: joining asks the host to let you in.", faint.Render("(If you were in before, you go straight in.)"))
@@ -180,9 +193,14 @@ func (p Prejoin) View() tea.View {
 	case p.cfg.Room.Locked:
 		lines = append(lines, "The room is locked: only people who were in, and the host, can join.")
 	}
-	lines = append(lines, "", "Your name", p.name.View(), "")
+	return lines, join, joinOff
+}
 
-	// Self-view and mic meter.
+// sourceLines are the self-view, the camera, the mic with its meter, where
+// sound goes, and the inbox.
+func (p Prejoin) sourceLines() []string {
+	pal := p.cfg.Theme.Palette
+	var lines []string
 	if p.cfg.HasCamera && p.cfg.Preview != nil {
 		if img := p.cfg.Preview(); img != nil {
 			vw, vh := fit(min(40, p.w-4), min(12, p.h-20), 4, 3)
@@ -190,10 +208,8 @@ func (p Prejoin) View() tea.View {
 				lines = append(lines, strings.Join(termimg.Render(img, vw, vh, p.cfg.Profile, rgb(pal.Background)), "\n"))
 			}
 		}
-		lines = append(lines, "📷 "+p.cfg.Camera)
-	} else {
-		lines = append(lines, "📷 "+p.cfg.Camera)
 	}
+	lines = append(lines, "📷 "+p.cfg.Camera)
 	if p.cfg.HasMic && p.cfg.Level != nil {
 		lines = append(lines, "🎤 "+p.cfg.Mic+"  "+meter(p.cfg.Level(), 20, pal.Accent))
 	} else {
@@ -201,34 +217,35 @@ func (p Prejoin) View() tea.View {
 	}
 	lines = append(lines, "🔈 "+p.cfg.Sound, "")
 	if len(p.cfg.Inbox) > 0 {
-		lines = append(lines, faint.Render("Your inbox (rooms inbox):"))
+		lines = append(lines, lipgloss.NewStyle().Faint(true).Render("Your inbox (rooms inbox):"))
 		for _, l := range p.cfg.Inbox {
 			lines = append(lines, truncate(l, max(20, p.w-12)))
 		}
 		lines = append(lines, "")
 	}
+	return lines
+}
 
+// choiceLines are the buttons and their keys, or the wait for a booked
+// room to open.
+func (p Prejoin) choiceLines(join, joinOff string) []string {
+	pal := p.cfg.Theme.Palette
+	faint := lipgloss.NewStyle().Faint(true)
 	if p.waiting {
-		lines = append(lines, accent.Render("Waiting for the room to open — you join by itself in "+clock(p.opensIn())), faint.Render("esc to give up"))
-	} else {
-		btn := func(label string, on bool) string {
-			s := lipgloss.NewStyle().Padding(0, 2).Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.TileBorder))
-			if on {
-				s = s.BorderForeground(hex(pal.Accent)).Foreground(hex(pal.Accent)).Bold(true)
-			}
-			return s.Render(label)
-		}
-		if p.cfg.HasCamera {
-			lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Center, btn(join, p.button == 0), " ", btn(joinOff, p.button == 1)),
-				faint.Render("enter joins · tab switches · esc quits"))
-		} else {
-			lines = append(lines, btn(join, true), faint.Render("enter joins · esc quits"))
-		}
+		return []string{lipgloss.NewStyle().Foreground(hex(pal.Accent)).Render("Waiting for the room to open — you join by itself in " + clock(p.opensIn())), faint.Render("esc to give up")}
 	}
-	card := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).Padding(1, 3).
-		Render(lipgloss.JoinVertical(lipgloss.Center, lines...))
-	v.Content = lipgloss.Place(p.w, p.h, lipgloss.Center, lipgloss.Center, card)
-	return v
+	btn := func(label string, on bool) string {
+		s := lipgloss.NewStyle().Padding(0, 2).Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.TileBorder))
+		if on {
+			s = s.BorderForeground(hex(pal.Accent)).Foreground(hex(pal.Accent)).Bold(true)
+		}
+		return s.Render(label)
+	}
+	if p.cfg.HasCamera {
+		return []string{lipgloss.JoinHorizontal(lipgloss.Center, btn(join, p.button == 0), " ", btn(joinOff, p.button == 1)),
+			faint.Render("enter joins · tab switches · esc quits")}
+	}
+	return []string{btn(join, true), faint.Render("enter joins · esc quits")}
 }
 
 // meter draws a level (-dBov, 0 loudest) as a bar of w cells: -60 dBov and

@@ -61,6 +61,36 @@ func (e *EndedError) Unwrap() error { return e.Err }
 // (nil) or the call ends otherwise (*EndedError); refusals to join come
 // back as the client's errors.
 func Run(ctx context.Context, o Options) error {
+	opts, profile := programOptions(ctx, o)
+	player, sound := openSound(o.NoAudio)
+	if player != nil {
+		defer player.Close()
+	}
+	pre, err := runPrejoin(o, opts, profile, sound)
+	if err != nil || pre.Choice() == ChoiceQuit {
+		return quietly(err)
+	}
+	o.Join.Name = pre.Name()
+	if o.Remember != nil {
+		o.Remember(o.Join.Name)
+	}
+	cameraOn := o.Video != nil
+	if pre.Choice() == ChoiceJoinCameraOff && o.Video != nil {
+		o.Video.Gate().SetEnabled(false)
+		cameraOn = false
+	}
+	call, err := join(ctx, o, pre.cfg.Knock)
+	if err != nil || call == nil {
+		return err
+	}
+	if !cameraOn && o.Video != nil {
+		_ = call.SetMuted(api.KindVideo, true)
+	}
+	return runCall(ctx, o, call, opts, profile, cameraOn, player)
+}
+
+// programOptions are the options of both programs, and how video is drawn.
+func programOptions(ctx context.Context, o Options) ([]tea.ProgramOption, termimg.Profile) {
 	opts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if o.In != nil {
 		opts = append(opts, tea.WithInput(o.In))
@@ -75,20 +105,25 @@ func Run(ctx context.Context, o Options) error {
 	opts = append(opts, tea.WithColorProfile(map[termimg.Profile]colorprofile.Profile{
 		termimg.TrueColor: colorprofile.TrueColor, termimg.ANSI256: colorprofile.ANSI256, termimg.ASCII: colorprofile.Ascii,
 	}[profile]))
+	return opts, profile
+}
 
-	var player *media.Player
-	sound := "sound off (--no-audio)"
-	if !o.NoAudio {
-		var err error
-		if player, err = media.OpenPlayer(media.PlayerOptions{}); err != nil {
-			sound = "no sound output device — you'll see the call but not hear it"
-		} else {
-			sound = "default sound output"
-			defer player.Close()
-		}
+// openSound opens the sound output, unless told not to; the note says
+// where sound goes on the pre-join screen. A nil player plays nothing.
+func openSound(noAudio bool) (*media.Player, string) {
+	if noAudio {
+		return nil, "sound off (--no-audio)"
 	}
+	player, err := media.OpenPlayer(media.PlayerOptions{})
+	if err != nil {
+		return nil, "no sound output device — you'll see the call but not hear it"
+	}
+	return player, "default sound output"
+}
 
-	// Pre-join: the sources run for the self-view and meter only.
+// runPrejoin runs the pre-join screen, the sources running for the
+// self-view and meter only.
+func runPrejoin(o Options, opts []tea.ProgramOption, profile termimg.Profile, sound string) (Prejoin, error) {
 	var stops []func()
 	pc := PrejoinConfig{Room: o.Room, Theme: o.Theme, Name: o.Join.Name, Camera: o.CameraNote, Mic: o.MicNote,
 		HasCamera: o.Video != nil, HasMic: o.Audio != nil, Profile: profile, Sound: sound, Inbox: o.Inbox,
@@ -106,28 +141,25 @@ func Run(ctx context.Context, o Options) error {
 		stop()
 	}
 	if err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-			return nil
-		}
-		return err
+		return Prejoin{}, err
 	}
-	pre := fm.(Prejoin)
-	if pre.Choice() == ChoiceQuit {
+	return fm.(Prejoin), nil
+}
+
+// quietly is err, or nil when it only says the program was stopped
+// (ctrl+c, a signal, the context).
+func quietly(err error) error {
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
 		return nil
 	}
-	o.Join.Name = pre.Name()
-	if o.Remember != nil {
-		o.Remember(o.Join.Name)
-	}
-	cameraOn := o.Video != nil
-	if pre.Choice() == ChoiceJoinCameraOff && o.Video != nil {
-		o.Video.Gate().SetEnabled(false)
-		cameraOn = false
-	}
+	return err
+}
 
-	// A locked room: knocking is what Join means there (a returning key
-	// goes straight in); the wait is said on the terminal.
-	if pc.Knock || o.Join.Knock {
+// join joins the call; in a locked room (knock) it knocks, saying so on
+// the terminal, and a returning key goes straight in. A nil call with no
+// error: the person stopped knocking.
+func join(ctx context.Context, o Options, knock bool) (*client.Call, error) {
+	if knock || o.Join.Knock {
 		o.Join.Knock = true
 		o.Join.OnKnocking = func(api.Knocking) {
 			out := o.Out
@@ -138,15 +170,16 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	call, err := o.Client.Join(ctx, o.Room.ID, o.Join)
-	if err != nil {
-		if o.Join.Knock && ctx.Err() != nil {
-			return nil // stopped knocking
-		}
-		return err
+	if err != nil && o.Join.Knock && ctx.Err() != nil {
+		return nil, nil // stopped knocking
 	}
-	if !cameraOn && o.Video != nil {
-		_ = call.SetMuted(api.KindVideo, true)
-	}
+	return call, err
+}
+
+// runCall runs the call screen with the goroutines that feed it (events,
+// what is on screen, stats) until it ends, then says goodbye and stops
+// them.
+func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.ProgramOption, profile termimg.Profile, cameraOn bool, player *media.Player) error {
 	frames := NewFrames()
 	ctrl := &controls{ctx: ctx, call: call, video: o.Video, audio: o.Audio, screen: o.Screen, screenSource: o.ScreenSource, getenv: o.Getenv}
 	defer ctrl.stopShare()
@@ -185,10 +218,7 @@ func Run(ctx context.Context, o Options) error {
 	lcancel()
 	stopDecoders()
 	wg.Wait()
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-		err = nil
-	}
-	if err != nil {
+	if err = quietly(err); err != nil {
 		return err
 	}
 	if m, ok := final.(Model); ok && m.Err() != nil {
@@ -335,39 +365,63 @@ func (c *controls) stopShare() {
 	_ = t.Close()
 }
 
-func (c *controls) SetMic(on bool) {
+// SetMic turns the microphone's gate on or off and tells the others.
+func (c *controls) SetMic(on bool) error {
 	if c.audio != nil {
 		c.audio.Gate().SetEnabled(on)
 	}
-	_ = c.call.SetMuted(api.KindAudio, !on)
+	if err := c.call.SetMuted(api.KindAudio, !on); err != nil {
+		return fmt.Errorf("the others were not told your mic is %s: %w", onOff(on), err)
+	}
+	return nil
 }
 
-func (c *controls) SetCamera(on bool) {
+// SetCamera turns the camera's gate on or off and tells the others.
+func (c *controls) SetCamera(on bool) error {
 	if c.video != nil {
 		c.video.Gate().SetEnabled(on)
 	}
-	_ = c.call.SetMuted(api.KindVideo, !on)
+	if err := c.call.SetMuted(api.KindVideo, !on); err != nil {
+		return fmt.Errorf("the others were not told your camera is %s: %w", onOff(on), err)
+	}
+	return nil
 }
 
-func (c *controls) SendChat(text string)            { _ = c.call.SendChat(text) }
-func (c *controls) Host(action, participant string) { c.host(action, participant) }
+// SendChat sends a chat message.
+func (c *controls) SendChat(text string) error {
+	if err := c.call.SendChat(text); err != nil {
+		return fmt.Errorf("your message was not sent: %w", err)
+	}
+	return nil
+}
 
-// host does a host action; admit and deny name a knock, the others a
-// participant.
-func (c *controls) host(action, target string) {
+// Host does a host action; admit and deny name a knock, the others a
+// participant. The server's refusals arrive as events.
+func (c *controls) Host(action, target string) error {
+	var err error
 	switch action {
 	case "admit":
-		_ = c.call.Admit(target)
+		err = c.call.Admit(target)
 	case "deny":
-		_ = c.call.Deny(target)
+		err = c.call.Deny(target)
 	default:
-		_ = c.call.Host(action, target)
+		err = c.call.Host(action, target)
 	}
+	if err != nil {
+		return fmt.Errorf("could not %s: %w", action, err)
+	}
+	return nil
 }
 
-// Leave says goodbye; the Closed event that follows ends the program.
-func (c *controls) Leave() {
-	go func() { _ = c.call.Leave(context.Background()) }()
+// Leave says goodbye and closes the call; the Closed event that follows
+// ends the program.
+func (c *controls) Leave() { _ = c.call.Leave(c.ctx) }
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // ProfileFromEnv picks how video is drawn from what the terminal says it

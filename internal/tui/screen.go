@@ -13,18 +13,18 @@ import (
 // use on the left, under a header naming the sharer, with everyone's
 // camera in a strip on the right. Text on a screen needs every cell.
 
-// stripFor is the camera strip beside a shared screen in a w×h area: its
-// width (0 when the terminal is too narrow to spare one), its layout, and
-// who is on it.
-func (m Model) stripFor(w, h int) (int, Grid, []string) {
-	ids := m.ids()
+// stripFor is the camera strip beside a shared screen in a w×h area with
+// ids in the call: its width (0 when the terminal is too narrow to spare
+// one), its layout, and who is on it. self says a self-view sits at its
+// foot.
+func stripFor(ids []string, w, h int, self bool) (int, Grid, []string) {
 	if len(ids) == 0 || w < 60 {
 		return 0, Grid{}, nil
 	}
 	// A fifth of the width, or two columns of the smallest legible tiles
 	// when that shows more people and leaves the screen two thirds.
 	sw := max(22, w/5)
-	if m.selfView() != nil && w >= 3*selfW && h >= 3*selfH {
+	if self && w >= 3*selfW && h >= 3*selfH {
 		// The self-view sits at the strip's foot: keep tiles above it.
 		h -= selfH + 2
 	}
@@ -47,18 +47,13 @@ func stripLayout(n, sw, h int) Grid {
 	return g
 }
 
-// stripIDs is who has a camera tile beside the shared screen now.
-func (m Model) stripIDs() []string {
-	w, h := m.gridSize()
-	_, _, ids := m.stripFor(w, h)
-	return ids
-}
-
-// screenView draws the shared screen in the spotlight and the strip.
-func (m Model) screenView(w, h int) string {
+// screenView draws the shared screen in the spotlight and the strip, where
+// the geometry puts them.
+func (m Model) screenView() string {
 	pal := m.cfg.Theme.Palette
-	id := m.spotScreen()
-	sw, g, strip := m.stripFor(w, h)
+	geo := m.geo
+	id := geo.key.screen
+	w, h, sw, g := geo.W, geo.H, geo.StripW, geo.Strip
 	bw := w - sw
 
 	name := "Someone"
@@ -73,20 +68,15 @@ func (m Model) screenView(w, h int) string {
 	header := truncate(badge+lipgloss.NewStyle().Bold(true).Foreground(hex(pal.Text)).Render(head), bw)
 	header = lipgloss.NewStyle().Width(bw).Background(hex(pal.Background)).Render(header)
 
-	// The picture keeps the shared screen's shape (16:9 until a frame says).
-	img, seq := m.cfg.Frames.Get(screenKey(id))
-	aw, ah := 16, 9
-	if img != nil && img.Bounds().Dx() > 0 && img.Bounds().Dy() > 0 {
-		aw, ah = img.Bounds().Dx(), img.Bounds().Dy()
-	}
-	vw, vh := fit(bw-tileChromeW, h-1-2, aw, ah)
+	img, seq := m.cfg.Frames.Get(geo.Screen.ID)
+	vw, vh := geo.Screen.Video.X, geo.Screen.Video.Y
 	var video []string
 	switch {
 	case vw < 1 || vh < 1:
 	case img == nil:
 		video = termimg.Placeholder(vw, vh, "waiting for "+name+"'s screen…", rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
 	default:
-		key := screenKey(id)
+		key := geo.Screen.ID
 		if c, ok := m.tiles.lines[key]; ok && c.seq == seq && c.w == vw && c.h == vh {
 			video = c.out
 		} else {
@@ -102,8 +92,8 @@ func (m Model) screenView(w, h int) string {
 	if sw == 0 {
 		return big
 	}
-	tiles := make([]string, 0, len(strip)+1)
-	rows := make([]string, 0, g.Rows)
+	strip := geo.Tiles
+	rows := make([]string, 0, g.Rows+1)
 	for r := 0; r < g.Rows; r++ {
 		cells := make([]string, 0, g.Cols)
 		for c := 0; c < g.Cols; c++ {
@@ -111,15 +101,15 @@ func (m Model) screenView(w, h int) string {
 			if i >= len(strip) {
 				break
 			}
-			cells = append(cells, m.tile(strip[i], g.TileW, g.TileH, g.VideoW, g.VideoH, false))
+			t := strip[i]
+			cells = append(cells, m.tile(t.ID, t.At.Dx(), t.At.Dy(), t.Video.X, t.Video.Y, false))
 		}
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
-	tiles = append(tiles, rows...)
-	if more := len(m.ids()) - len(strip); more > 0 {
-		tiles = append(tiles, truncate(lipgloss.NewStyle().Faint(true).Foreground(hex(pal.Text)).Render(fmt.Sprintf(" +%d more · tab: everyone", more)), sw))
+	if geo.More > 0 {
+		rows = append(rows, truncate(lipgloss.NewStyle().Faint(true).Foreground(hex(pal.Text)).Render(moreLine(geo.More)), sw))
 	}
-	side := lipgloss.Place(sw, h, lipgloss.Center, lipgloss.Top, lipgloss.JoinVertical(lipgloss.Left, tiles...),
+	side := lipgloss.Place(sw, h, lipgloss.Center, lipgloss.Top, lipgloss.JoinVertical(lipgloss.Left, rows...),
 		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(pal.Background))))
 	return lipgloss.JoinHorizontal(lipgloss.Top, big, side)
 }

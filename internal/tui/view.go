@@ -26,21 +26,6 @@ const panelTextWidth = sidePanelWidth - 2 - 4
 // Bars under the grid: the status line and the key help.
 const barsHeight = 2
 
-// grid is the layout of the tile area now.
-func (m Model) grid() Grid {
-	w, h := m.gridSize()
-	n := len(m.ids())
-	return Layout(max(n, 1), w, h, 4, 3)
-}
-
-func (m Model) gridSize() (int, int) {
-	w := m.w
-	if m.panel != panelNone {
-		w -= sidePanelWidth
-	}
-	return max(w, 1), max(m.h-barsHeight, 1)
-}
-
 // View draws the call.
 func (m Model) View() tea.View {
 	v := tea.NewView("")
@@ -70,67 +55,51 @@ func (m Model) title() string {
 	return strings.TrimSpace(m.cfg.Theme.Emoji + " " + name + " — rooms")
 }
 
-// tilesView draws the page of tiles, or the spotlight when someone is
-// pinned, or a note when nobody else is here.
+// tilesView draws the tile area as the geometry lays it out: a page of
+// tiles, the spotlight when someone is pinned, a shared screen, or a note
+// when nobody else is here.
 func (m Model) tilesView() string {
-	w, h := m.gridSize()
-	ids := m.visible()
-	if len(ids) == 0 {
-		return m.alone(w, h)
+	geo := m.geo
+	switch geo.Mode {
+	case modeAlone:
+		return m.alone(geo.W, geo.H)
+	case modeScreen:
+		return m.screenView()
+	case modePinned:
+		return m.spotlight()
 	}
-	if m.spotScreen() != "" {
-		return m.screenView(w, h)
-	}
-	if m.pinned != "" {
-		if _, ok := m.people[m.pinned]; ok {
-			return m.spotlight(w, h)
-		}
-	}
-	g := m.grid()
+	g := geo.Grid
 	rows := make([]string, 0, g.Rows)
 	for r := 0; r < g.Rows; r++ {
 		cells := make([]string, 0, g.Cols)
 		for c := 0; c < g.Cols; c++ {
 			i := r*g.Cols + c
-			if i >= len(ids) {
+			if i >= len(geo.Tiles) {
 				break
 			}
-			cells = append(cells, m.tile(ids[i], g.TileW, g.TileH, g.VideoW, g.VideoH, i == m.sel))
+			t := geo.Tiles[i]
+			cells = append(cells, m.tile(t.ID, t.At.Dx(), t.At.Dy(), t.Video.X, t.Video.Y, i == m.sel))
 		}
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, lipgloss.JoinVertical(lipgloss.Left, rows...),
+	return lipgloss.Place(geo.W, geo.H, lipgloss.Center, lipgloss.Center, lipgloss.JoinVertical(lipgloss.Left, rows...),
 		lipgloss.WithWhitespaceStyle(lipgloss.NewStyle().Background(hex(m.cfg.Theme.Palette.Background))))
 }
 
 // spotlight puts the pinned person large on the left and the others in a
 // column on the right.
-func (m Model) spotlight(w, h int) string {
-	stripW := 0
-	others := []string{}
-	for _, id := range m.ids() {
-		if id != m.pinned {
-			others = append(others, id)
-		}
+func (m Model) spotlight() string {
+	tiles := m.geo.Tiles
+	big := tiles[0]
+	out := m.tile(big.ID, big.At.Dx(), big.At.Dy(), big.Video.X, big.Video.Y, true)
+	if len(tiles) == 1 {
+		return out
 	}
-	if len(others) > 0 {
-		stripW = max(20, w/5)
+	small := make([]string, 0, len(tiles)-1)
+	for _, t := range tiles[1:] {
+		small = append(small, m.tile(t.ID, t.At.Dx(), t.At.Dy(), t.Video.X, t.Video.Y, false))
 	}
-	bw := w - stripW
-	vw, vh := fit(bw-tileChromeW, h-tileChromeH, 4, 3)
-	big := m.tile(m.pinned, bw, h, vw, vh, true)
-	if stripW == 0 {
-		return big
-	}
-	g := Layout(len(others), stripW, h, 4, 3)
-	small := []string{}
-	for i, id := range others {
-		if i >= g.PerPage {
-			break
-		}
-		small = append(small, m.tile(id, stripW, min(h/max(1, min(len(others), g.PerPage)), g.TileH), g.VideoW, g.VideoH, false))
-	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, big, lipgloss.JoinVertical(lipgloss.Left, small...))
+	return lipgloss.JoinHorizontal(lipgloss.Top, out, lipgloss.JoinVertical(lipgloss.Left, small...))
 }
 
 // Self-view size: small, in the grid area's bottom-right corner.
@@ -140,8 +109,8 @@ const selfW, selfH = 20, 6
 // when there is someone else to look at (alone, it is shown large).
 func (m Model) withSelfView(area string) string {
 	img := m.selfView()
-	w, h := m.gridSize()
-	if img == nil || len(m.ids()) == 0 || w < 3*selfW || h < 3*selfH {
+	at := m.geo.Self
+	if img == nil || m.geo.Mode == modeAlone || at.Empty() {
 		return area
 	}
 	pal := m.cfg.Theme.Palette
@@ -149,10 +118,9 @@ func (m Model) withSelfView(area string) string {
 	label := lipgloss.NewStyle().Width(selfW).Foreground(hex(pal.Text)).Background(hex(pal.Background)).Render("you")
 	tile := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).
 		Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(video, "\n"), label))
-	tw, th := lipgloss.Width(tile), lipgloss.Height(tile)
 	return lipgloss.NewCompositor(
 		lipgloss.NewLayer(area),
-		lipgloss.NewLayer(tile).X(w-tw-1).Y(h-th).Z(1),
+		lipgloss.NewLayer(tile).X(at.Min.X).Y(at.Min.Y).Z(1),
 	).Render()
 }
 
@@ -218,7 +186,7 @@ func (m Model) statusView() string {
 	if m.unread > 0 {
 		parts = append(parts, fmt.Sprintf("💬 %d", m.unread))
 	}
-	if g := m.grid(); g.Pages > 1 && m.spotScreen() == "" {
+	if g := m.geo.Grid; g.Pages > 1 && m.geo.Mode != modeScreen {
 		parts = append(parts, fmt.Sprintf("page %d/%d", m.page+1, g.Pages))
 	}
 	quality := fmt.Sprintf("rtt %d ms · loss %.0f%% · %d kbps", m.stats.RTT.Milliseconds(), m.stats.Loss*100, m.stats.Kbps)
