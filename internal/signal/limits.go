@@ -133,7 +133,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (release func(),
 
 func refuse(status int, code api.Code, retry time.Duration, detail string, args ...any) *api.Problem {
 	return &api.Problem{
-		Type:              api.ProblemType + string(code),
+		Type:              api.ProblemType,
 		Title:             http.StatusText(status),
 		Status:            status,
 		Code:              code,

@@ -87,6 +87,7 @@ func newGuardedEnv(t *testing.T, limits signal.Limits, publicURL string) *guarde
 
 // refusal is how an upgrade was answered when it was not accepted.
 type refusal struct {
+	typ        string
 	status     int
 	code       wire.Code
 	retryAfter string
@@ -127,7 +128,7 @@ func (e *guardedEnv) openHello(t *testing.T, header http.Header, host string) (*
 		b, _ := io.ReadAll(resp.Body)
 		var p wire.Problem
 		_ = json.Unmarshal(b, &p)
-		return nil, "", &refusal{status: resp.StatusCode, code: p.Code, retryAfter: resp.Header.Get("Retry-After")}
+		return nil, "", &refusal{status: resp.StatusCode, code: p.Code, typ: p.Type, retryAfter: resp.Header.Get("Retry-After")}
 	}
 	ws.SetReadLimit(1 << 20)
 	t.Cleanup(func() { ws.CloseNow() })
@@ -166,8 +167,8 @@ func TestConnectionsPerAddressAreCapped(t *testing.T) {
 		held = append(held, ws)
 	}
 	_, ref := e.open(t, fromAddr("198.51.100.1"), "")
-	if ref == nil || ref.status != http.StatusTooManyRequests || ref.code != wire.CodeTooManyConnections || ref.retryAfter == "" {
-		t.Fatalf("connection %d from one address: %+v, want 429 %s with Retry-After", l.PerAddress+1, ref, wire.CodeTooManyConnections)
+	if ref == nil || ref.status != http.StatusTooManyRequests || ref.code != wire.CodeTooManyConnections || ref.retryAfter == "" || ref.typ != wire.ProblemType {
+		t.Fatalf("connection %d from one address: %+v, want 429 %s of type %s with Retry-After", l.PerAddress+1, ref, wire.CodeTooManyConnections, wire.ProblemType)
 	}
 	if _, ref := e.open(t, fromAddr("198.51.100.2"), ""); ref != nil {
 		t.Fatalf("another address was refused too: %+v", ref)
