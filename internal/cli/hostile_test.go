@@ -73,6 +73,11 @@ func hostileServer(t *testing.T) string {
 	mux.HandleFunc("GET /v1/rooms/{id}/participants", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, r, apitypes.ParticipantList{Participants: people})
 	})
+	knock := apitypes.Knock{ID: evil("k1"), Name: hostile, At: at}
+	mux.HandleFunc("GET /v1/rooms/{id}/knocks", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, r, apitypes.KnockList{Knocks: []apitypes.Knock{knock}})
+	})
+	mux.HandleFunc("POST /v1/rooms/{id}/knocks/{knock}/admit", func(w http.ResponseWriter, r *http.Request) { reply(w, r, knock) })
 	mux.HandleFunc("POST /v1/rooms/{id}/participants/{who}/remove", func(w http.ResponseWriter, r *http.Request) { reply(w, r, people[0]) })
 	mux.HandleFunc("GET /v1/rooms/{id}/deliveries", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, r, apitypes.DeliveryList{Deliveries: []apitypes.Delivery{{Type: evil("invited"), Channel: evil("webhook"),
@@ -154,6 +159,8 @@ func TestHostileServerCannotReachTheTerminal(t *testing.T) {
 		{"end", evilRoom, "--host-key", "k", "--yes"},
 		{"kick", evilRoom, "Eve", "--host-key", "k"},
 		{"webhooks", evilRoom, "--host-key", "k"},
+		{"knocks", evilRoom, "--host-key", "k"},
+		{"admit", evilRoom, "Eve", "--host-key", "k"},
 		{"whoami"},
 		{"inbox"}, {"inbox", "--json"},
 		{"info", refusedRoom}, {"info", refusedRoom, "--json"},

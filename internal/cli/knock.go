@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -51,7 +52,7 @@ Only the host may do this: the host key saved by ` + "`rooms create`" + ` on thi
 			tb := &table{}
 			tb.row(f.IO.Dim("NAME"), f.IO.Dim("ID"), f.IO.Dim("WAITING"))
 			for _, k := range ks {
-				tb.row(k.Name, k.ID, humanDuration(f.Now().Sub(k.At)))
+				tb.row(safetext.Line(k.Name), safetext.Line(k.ID), humanDuration(f.Now().Sub(k.At)))
 			}
 			return tb.write(f.IO.Out, "")
 		},
@@ -96,7 +97,7 @@ Only the host may do this: the host key saved by ` + "`rooms create`" + ` on thi
 			if f.json {
 				return f.printJSON(k)
 			}
-			_, err = fmt.Fprintf(f.IO.Out, "%s (%s) %s\n", k.Name, k.ID, done)
+			_, err = fmt.Fprintf(f.IO.Out, "%s (%s) %s\n", safetext.Line(k.Name), safetext.Line(k.ID), done)
 			return err
 		},
 	}
