@@ -45,6 +45,12 @@ func cleanEvent(ev client.Event) client.Event {
 	case client.Chat:
 		e.Name, e.Text = safetext.Line(e.Name), safetext.Line(e.Text)
 		return e
+	case client.Knock:
+		e.ID, e.Name = safetext.Line(e.ID), safetext.Line(e.Name)
+		return e
+	case client.KnockEnded:
+		e.ID = safetext.Line(e.ID)
+		return e
 	case client.ServerError:
 		e.Message = safetext.Line(e.Message)
 		sharers := make([]string, len(e.Sharers))

@@ -159,3 +159,18 @@ func TestHostilePrejoin(t *testing.T) {
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
 	safeView(t, "the pre-join screen", m.View().Content)
 }
+
+// TestHostileKnockIsShownSafely: a knocker's name (or a hostile server's
+// knock event) reaches the host's status bar and people panel cleaned.
+func TestHostileKnockIsShownSafely(t *testing.T) {
+	m := hostileCall(t, 140, 40)
+	m.me.Host = true
+	var mm tea.Model = m
+	mm, _ = mm.Update(EventMsg{Event: client.Knock{Knock: api.Knock{ID: "k1\x1b]0;t\x07", Name: hostileName, At: t0}}})
+	m = press(t, mm.(Model), "tab")
+	v := m.View()
+	if !strings.Contains(termimg.StripANSI(v.Content), "asks to join") {
+		t.Fatalf("the knock is not shown:\n%s", termimg.StripANSI(v.Content))
+	}
+	safeView(t, "the view with a knock", v.Content)
+}
