@@ -136,18 +136,16 @@ func (call *Call) receive(in inbound) {
 // err is final, else it reconnects.
 func (call *Call) drop(err error) {
 	s := &call.s
+	if call.ctx.Err() == nil && (isFatal(err) || call.opts.MaxReconnects < 0) {
+		call.end(err)
+		return
+	}
 	if s.conn != nil {
 		close(s.conn.done)
 		s.conn.ws.CloseNow()
 		s.conn = nil
 	}
-	switch {
-	case call.ctx.Err() != nil:
-	case isFatal(err):
-		call.end(err)
-	case call.opts.MaxReconnects < 0:
-		call.end(err)
-	default:
+	if call.ctx.Err() == nil {
 		s.attempt, s.cause = 0, err
 		call.nextAttempt()
 	}
