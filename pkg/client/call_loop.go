@@ -13,17 +13,20 @@ import (
 // dispatch handles a message the reader read; an error drops the
 // connection (a final one ends the call). run's.
 func (call *Call) dispatch(m api.Message) error {
-	switch m.Type {
-	case api.MsgOffer:
-		var sdp api.SDP
-		if err := json.Unmarshal(m.Data, &sdp); err != nil {
-			return fmt.Errorf("read offer: %w", err)
+	if mk, ok := eventOf[m.Type]; ok {
+		if e, ok := mk(m.Data); ok {
+			call.emit(e)
 		}
-		return call.handleOffer(sdp)
-	case api.MsgAnswer:
+		return nil
+	}
+	switch m.Type {
+	case api.MsgOffer, api.MsgAnswer:
 		var sdp api.SDP
 		if err := json.Unmarshal(m.Data, &sdp); err != nil {
-			return fmt.Errorf("read answer: %w", err)
+			return fmt.Errorf("read %s: %w", m.Type, err)
+		}
+		if m.Type == api.MsgOffer {
+			return call.handleOffer(sdp)
 		}
 		return call.handleAnswer(sdp)
 	case api.MsgCandidate:
@@ -32,73 +35,28 @@ func (call *Call) dispatch(m api.Message) error {
 			return fmt.Errorf("read candidate: %w", err)
 		}
 		call.handleCandidate(c)
-	case api.MsgParticipantJoined:
-		var p api.Participant
-		if json.Unmarshal(m.Data, &p) == nil {
-			call.emit(ParticipantJoined{p})
-		}
-	case api.MsgParticipantLeft:
-		var p api.ParticipantLeft
-		if json.Unmarshal(m.Data, &p) == nil {
-			call.emit(ParticipantLeft{p})
-		}
-	case api.MsgTrackPublished:
+	case api.MsgTrackPublished, api.MsgTrackUnpublished:
 		var t api.Track
-		if json.Unmarshal(m.Data, &t) == nil {
+		if json.Unmarshal(m.Data, &t) != nil {
+			return nil
+		}
+		if m.Type == api.MsgTrackPublished {
 			call.s.tracks[t.ID] = t
 			call.emit(TrackPublished{t})
-		}
-	case api.MsgTrackUnpublished:
-		var t api.Track
-		if json.Unmarshal(m.Data, &t) == nil {
+		} else {
 			delete(call.s.tracks, t.ID)
 			call.emit(TrackUnpublished{t})
-		}
-	case api.MsgRoomUpdated:
-		var r api.Room
-		if json.Unmarshal(m.Data, &r) == nil {
-			call.emit(RoomUpdated{r})
-		}
-	case api.MsgMute:
-		var mu api.Mute
-		if json.Unmarshal(m.Data, &mu) == nil {
-			call.emit(Muted{mu})
-		}
-	case api.MsgChat:
-		var ch api.Chat
-		if json.Unmarshal(m.Data, &ch) == nil {
-			call.emit(Chat{ch})
 		}
 	case api.MsgLayers:
 		var l api.Layers
 		if json.Unmarshal(m.Data, &l) == nil {
 			call.setLayers(l)
 		}
-	case api.MsgSpeaking:
-		var sp api.Speaking
-		if json.Unmarshal(m.Data, &sp) == nil {
-			call.emit(Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active})
-		}
-	case api.MsgKnock:
-		var k api.Knock
-		if json.Unmarshal(m.Data, &k) == nil {
-			call.emit(Knock{k})
-		}
-	case api.MsgKnockEnded:
-		var k api.KnockEnded
-		if json.Unmarshal(m.Data, &k) == nil {
-			call.emit(KnockEnded{k})
-		}
 	case api.MsgRemoved:
 		var r api.Removed
 		_ = json.Unmarshal(m.Data, &r)
 		call.emit(Removed{r})
 		return ErrRemoved
-	case api.MsgEnding:
-		var e api.Ending
-		if json.Unmarshal(m.Data, &e) == nil {
-			call.emit(Ending{e})
-		}
 	case api.MsgEnded:
 		var e api.Ended
 		_ = json.Unmarshal(m.Data, &e)
@@ -115,6 +73,33 @@ func (call *Call) dispatch(m api.Message) error {
 		call.emit(ServerError{*se})
 	}
 	return nil
+}
+
+// eventOf makes the event of each message that is only news: one that
+// does not decode is skipped.
+var eventOf = map[api.MessageType]func(json.RawMessage) (Event, bool){
+	api.MsgParticipantJoined: decode(func(p api.Participant) Event { return ParticipantJoined{p} }),
+	api.MsgParticipantLeft:   decode(func(p api.ParticipantLeft) Event { return ParticipantLeft{p} }),
+	api.MsgRoomUpdated:       decode(func(r api.Room) Event { return RoomUpdated{r} }),
+	api.MsgMute:              decode(func(m api.Mute) Event { return Muted{m} }),
+	api.MsgChat:              decode(func(c api.Chat) Event { return Chat{c} }),
+	api.MsgSpeaking: decode(func(sp api.Speaking) Event {
+		return Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active}
+	}),
+	api.MsgKnock:      decode(func(k api.Knock) Event { return Knock{k} }),
+	api.MsgKnockEnded: decode(func(k api.KnockEnded) Event { return KnockEnded{k} }),
+	api.MsgEnding:     decode(func(e api.Ending) Event { return Ending{e} }),
+}
+
+// decode makes the event mk makes of a message body that decodes as T.
+func decode[T any](mk func(T) Event) func(json.RawMessage) (Event, bool) {
+	return func(data json.RawMessage) (Event, bool) {
+		var v T
+		if json.Unmarshal(data, &v) != nil {
+			return nil, false
+		}
+		return mk(v), true
+	}
 }
 
 // handleOffer answers the server's offer on the subscribe connection.
