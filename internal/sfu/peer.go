@@ -303,12 +303,12 @@ func (p *Peer) sendOffer(o webrtc.SessionDescription) error {
 
 // negotiationError logs what went wrong negotiating where nobody waits
 // for the error: a refused held candidate is routine, a failed offer not.
-func (p *Peer) negotiationError(what string, err error) {
-	if errors.Is(err, negotiate.ErrClosed) || strings.Contains(what, "candidate") {
-		p.router.log.Debug("negotiate", "peer", p.id, "what", what, "err", err)
+func (p *Peer) negotiationError(err error) {
+	if errors.Is(err, negotiate.ErrHeldCandidate) {
+		p.router.log.Debug("negotiate", "peer", p.id, "err", err)
 		return
 	}
-	p.router.log.Warn("negotiate", "peer", p.id, "what", what, "err", err)
+	p.router.log.Warn("negotiate", "peer", p.id, "err", err)
 }
 
 // onTrack starts forwarding a track the participant publishes, or adds a

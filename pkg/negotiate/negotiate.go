@@ -27,6 +27,9 @@ var (
 	ErrTooManyPending = errors.New("too many candidates before the remote description")
 	// ErrClosed is a description handled after Close.
 	ErrClosed = errors.New("negotiation closed")
+	// ErrHeldCandidate marks a held candidate pion refused once its
+	// description was set (reported to OnError; routine, not a fault).
+	ErrHeldCandidate = errors.New("a held candidate was refused")
 )
 
 // Config says how a Negotiator reaches the other side.
@@ -42,8 +45,9 @@ type Config struct {
 	// is set; 0 means api.MaxCandidates.
 	MaxPending int
 	// OnError, when set, hears what went wrong where nobody waits for an
-	// error: an offer that could not be made, a held candidate refused.
-	OnError func(what string, err error)
+	// error: an offer that could not be made or sent, a held candidate
+	// refused (ErrHeldCandidate).
+	OnError func(err error)
 }
 
 // Negotiator is the negotiation state of one PeerConnection. Its methods
@@ -92,7 +96,7 @@ func (n *Negotiator) Negotiate() {
 	}
 	if err != nil {
 		n.notOffering()
-		n.report("make an offer", err)
+		n.report(fmt.Errorf("make an offer: %w", err))
 		return
 	}
 	n.mu.Lock()
@@ -109,7 +113,7 @@ func (n *Negotiator) Negotiate() {
 	n.mu.Unlock()
 	if err := n.cfg.SendOffer(*n.pc.LocalDescription()); err != nil {
 		n.notOffering()
-		n.report("send an offer", err)
+		n.report(fmt.Errorf("send an offer: %w", err))
 	}
 }
 
@@ -227,14 +231,14 @@ func (n *Negotiator) AddCandidate(c webrtc.ICECandidateInit) error {
 func (n *Negotiator) addHeld(pending []webrtc.ICECandidateInit) {
 	for _, c := range pending {
 		if err := n.pc.AddICECandidate(c); err != nil {
-			n.report("add a held candidate", err)
+			n.report(fmt.Errorf("%w: %w", ErrHeldCandidate, err))
 		}
 	}
 }
 
-func (n *Negotiator) report(what string, err error) {
+func (n *Negotiator) report(err error) {
 	if n.cfg.OnError != nil {
-		n.cfg.OnError(what, err)
+		n.cfg.OnError(err)
 	}
 }
 

@@ -211,3 +211,23 @@ func TestAnswerTimeout(t *testing.T) {
 		t.Fatalf("%d reports after Close, want none", n)
 	}
 }
+
+// TestHeldCandidateRefused: a held candidate pion refuses once the offer
+// is applied is reported as ErrHeldCandidate, and the answer still made.
+func TestHeldCandidateRefused(t *testing.T) {
+	var reported []error
+	p := newPair(t, Config{})
+	answerer := New(p.b, Config{OnError: func(err error) { reported = append(reported, err) }})
+	if err := answerer.AddCandidate(webrtc.ICECandidateInit{Candidate: "candidate:garbage"}); err != nil {
+		t.Fatal(err)
+	}
+	p.change(t, "x")
+	p.offerer.Negotiate()
+	o := <-p.offers
+	if _, err := answerer.HandleOffer(o.SDP, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(reported) != 1 || !errors.Is(reported[0], ErrHeldCandidate) {
+		t.Fatalf("reported %v, want one ErrHeldCandidate", reported)
+	}
+}
