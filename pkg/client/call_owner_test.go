@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
@@ -261,5 +262,41 @@ func TestCallEventsBackpressure(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestCallAnswerLate: a server that does not answer the publish offer in
+// time has its connection dropped, and the call reconnects and offers
+// again.
+func TestCallAnswerLate(t *testing.T) {
+	was := answerTimeout
+	t.Cleanup(func() { answerTimeout = was }) // after the call's Close
+	answerTimeout = time.Millisecond
+	offers := make(chan int, 4)
+	f := &fakeRoom{t: t, session: func(n int, ws *websocket.Conn) {
+		var o api.SDP
+		if err := readTyped(context.Background(), ws, api.MsgOffer, &o); err == nil && o.PC == api.PCPublish {
+			offers <- n
+		}
+		readUntilClosed(n, ws) // and never answer
+	}}
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := f.join(t, JoinOptions{Tracks: []LocalTrack{{Track: track, Kind: api.KindAudio}}})
+	for e := range call.Events() {
+		if r, ok := e.(Reconnecting); ok {
+			if !errors.Is(r.Err, errAnswerLate) {
+				t.Fatalf("reconnecting because %v, want errAnswerLate", r.Err)
+			}
+			break
+		}
+	}
+	if n := <-offers; n != 1 {
+		t.Fatalf("first offer on connection %d", n)
+	}
+	if n := <-offers; n != 2 {
+		t.Fatalf("second offer on connection %d, want the reconnect's", n)
 	}
 }

@@ -93,7 +93,7 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 	var pubNeg *negotiate.Negotiator
 	pubNeg = negotiate.New(pub, negotiate.Config{
 		SendOffer:     call.sendOffer,
-		AnswerTimeout: api.AnswerTimeout,
+		AnswerTimeout: answerTimeout,
 		OnAnswerTimeout: func() {
 			call.post(func() {
 				if call.s.pubNeg == pubNeg && call.s.conn != nil {
@@ -120,3 +120,6 @@ func (call *Call) sendOffer(o webrtc.SessionDescription) error {
 	}
 	return s.conn.post(api.MsgOffer, api.SDP{PC: api.PCPublish, SDP: o.SDP, Tracks: kinds})
 }
+
+// answerTimeout is api.AnswerTimeout; a test shortens it.
+var answerTimeout = api.AnswerTimeout
