@@ -95,11 +95,18 @@ func (n *Negotiator) Negotiate() {
 		err = n.pc.SetLocalDescription(offer)
 	}
 	if err != nil {
-		n.notOffering()
-		n.report(fmt.Errorf("make an offer: %w", err))
+		// Closed meanwhile (the connection with it): nothing went wrong.
+		if !n.notOffering() {
+			n.report(fmt.Errorf("make an offer: %w", err))
+		}
 		return
 	}
 	n.mu.Lock()
+	if n.closed {
+		n.offering = false
+		n.mu.Unlock()
+		return
+	}
 	n.offers++
 	if n.timer != nil {
 		n.timer.Stop()
@@ -112,20 +119,23 @@ func (n *Negotiator) Negotiate() {
 	}
 	n.mu.Unlock()
 	if err := n.cfg.SendOffer(*n.pc.LocalDescription()); err != nil {
-		n.notOffering()
-		n.report(fmt.Errorf("send an offer: %w", err))
+		if !n.notOffering() {
+			n.report(fmt.Errorf("send an offer: %w", err))
+		}
 	}
 }
 
-// notOffering forgets the offer out (it was never sent).
-func (n *Negotiator) notOffering() {
+// notOffering forgets the offer out (it was never sent), and says
+// whether the negotiator is closed.
+func (n *Negotiator) notOffering() (closed bool) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.offering = false
 	if n.timer != nil {
 		n.timer.Stop()
 		n.timer = nil
 	}
-	n.mu.Unlock()
+	return n.closed
 }
 
 // answerLate calls OnAnswerTimeout if offer number sent is still out.
