@@ -75,7 +75,8 @@ type LocalTrack struct {
 	// track somebody receives whenever the server says (the smallest
 	// always): the others may stop being encoded until named again. A
 	// new connection (a reconnect) starts with every layer wanted, and
-	// OnLayers is called with all of them then.
+	// OnLayers is called with all of them then. It is called from the
+	// call's own goroutine, so it must not wait on the Call's methods.
 	OnLayers func(active []string)
 }
 
