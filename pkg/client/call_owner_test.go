@@ -266,20 +266,14 @@ func TestCallEventsBackpressure(t *testing.T) {
 }
 
 // TestCallAnswerLate: a server that does not answer the publish offer in
-// time has its connection dropped, and the call reconnects and offers
-// again.
+// time has its connection dropped, and the call rejoins as the same
+// participant. (Which connection's offer goes out before its timer fires
+// is a race the test leaves alone.)
 func TestCallAnswerLate(t *testing.T) {
 	was := answerTimeout
 	t.Cleanup(func() { answerTimeout = was }) // after the call's Close
 	answerTimeout = time.Millisecond
-	offers := make(chan int, 4)
-	f := &fakeRoom{t: t, session: func(n int, ws *websocket.Conn) {
-		var o api.SDP
-		if err := readTyped(context.Background(), ws, api.MsgOffer, &o); err == nil && o.PC == api.PCPublish {
-			offers <- n
-		}
-		readUntilClosed(n, ws) // and never answer
-	}}
+	f := &fakeRoom{t: t, session: readUntilClosed} // and never answer
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", "s")
 	if err != nil {
 		t.Fatal(err)
@@ -293,10 +287,12 @@ func TestCallAnswerLate(t *testing.T) {
 			break
 		}
 	}
-	if n := <-offers; n != 1 {
-		t.Fatalf("first offer on connection %d", n)
-	}
-	if n := <-offers; n != 2 {
-		t.Fatalf("second offer on connection %d, want the reconnect's", n)
+	for e := range call.Events() {
+		if j, ok := e.(Joined); ok {
+			if j.You.ID != "p1" {
+				t.Fatalf("rejoined as %q, want p1", j.You.ID)
+			}
+			break
+		}
 	}
 }
