@@ -202,13 +202,14 @@ func TestAnswerTimeout(t *testing.T) {
 	if n := len(late); n != 0 {
 		t.Fatalf("%d reports after the answer, want none", n)
 	}
-	// The next offer gets a timer of its own, stopped by Close.
-	p.change(t, "y")
-	p.offerer.Negotiate()
-	p.offerer.Close()
-	p.offerer.answerLate(2)
-	if n := len(late); n != 0 {
-		t.Fatalf("%d reports after Close, want none", n)
+	// An offer out when the negotiator closes is not reported late.
+	q := newPair(t, Config{AnswerTimeout: time.Hour, OnAnswerTimeout: func() { late <- struct{}{} }})
+	q.change(t, "y")
+	q.offerer.Negotiate()
+	q.offerer.Close()
+	q.offerer.answerLate(1)
+	if n := len(late); n != 0 || q.offerer.timer != nil {
+		t.Fatalf("%d reports after Close (timer %v), want none and no timer", n, q.offerer.timer)
 	}
 }
 
