@@ -161,9 +161,9 @@ func TestTrickleConnects(t *testing.T) {
 	trickle := func(from *webrtc.PeerConnection, to **Negotiator) {
 		from.OnICECandidate(func(c *webrtc.ICECandidate) {
 			if c != nil {
-				if err := (*to).AddCandidate(c.ToJSON()); err != nil {
-					t.Errorf("trickle: %v", err)
-				}
+				// An error shows as a channel that never opens (and one
+				// after the test, the connections closed, is no fault).
+				_ = (*to).AddCandidate(c.ToJSON())
 			}
 		})
 	}
