@@ -21,7 +21,6 @@ import (
 // then does what session says with each connection. It tests the Call's
 // owner: no SFU, no media.
 type fakeRoom struct {
-	t       *testing.T
 	mu      sync.Mutex
 	joins   []api.Join
 	session func(n int, ws *websocket.Conn)
@@ -96,7 +95,7 @@ func readUntilClosed(_ int, ws *websocket.Conn) {
 // panic (a send on the closed events channel) nor block, Closed is the
 // last event, and the state stays readable after.
 func TestCallEndsOnce(t *testing.T) {
-	call := (&fakeRoom{t: t, session: readUntilClosed}).join(t, JoinOptions{})
+	call := (&fakeRoom{session: readUntilClosed}).join(t, JoinOptions{})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
@@ -147,7 +146,7 @@ func TestCallEndsOnce(t *testing.T) {
 // view set before is sent on the new connection.
 func TestCallReconnects(t *testing.T) {
 	views := make(chan api.View, 1)
-	f := &fakeRoom{t: t, session: func(n int, ws *websocket.Conn) {
+	f := &fakeRoom{session: func(n int, ws *websocket.Conn) {
 		if n == 1 {
 			var v api.View
 			if err := readTyped(context.Background(), ws, api.MsgView, &v); err == nil {
@@ -212,7 +211,7 @@ func TestCallEnds(t *testing.T) {
 			func(err error) bool { return err != nil && !errors.Is(err, ErrLeft) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeRoom{t: t, session: func(n int, ws *websocket.Conn) {
+			f := &fakeRoom{session: func(n int, ws *websocket.Conn) {
 				if err := tc.send(ws); err == nil {
 					readUntilClosed(n, ws)
 				}
@@ -238,7 +237,7 @@ func TestCallEnds(t *testing.T) {
 func TestCallEventsBackpressure(t *testing.T) {
 	const n = 1500 // more than the channel holds
 	sent := make(chan struct{})
-	f := &fakeRoom{t: t, session: func(_ int, ws *websocket.Conn) {
+	f := &fakeRoom{session: func(_ int, ws *websocket.Conn) {
 		for i := range n {
 			if err := write(context.Background(), ws, api.MsgChat, api.Chat{Text: fmt.Sprint(i)}); err != nil {
 				return
@@ -273,7 +272,7 @@ func TestCallAnswerLate(t *testing.T) {
 	was := answerTimeout
 	t.Cleanup(func() { answerTimeout = was }) // after the call's Close
 	answerTimeout = time.Millisecond
-	f := &fakeRoom{t: t, session: readUntilClosed} // and never answer
+	f := &fakeRoom{session: readUntilClosed} // and never answer
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", "s")
 	if err != nil {
 		t.Fatal(err)
