@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,10 +11,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/negotiate"
 )
-
-// maxPendingCandidates bounds candidates held until a description arrives.
-const maxPendingCandidates = 64
 
 // Peer is one participant's two connections.
 type Peer struct {
@@ -22,6 +21,9 @@ type Peer struct {
 	sig    Signaler
 	pub    *webrtc.PeerConnection // the participant offers; we receive
 	sub    *webrtc.PeerConnection // we offer; the participant receives
+	// pubNeg answers the participant's offers; subNeg offers, one offer
+	// in flight, and fails the peer when an answer is late.
+	pubNeg, subNeg *negotiate.Negotiator
 
 	// viewMu orders view changes with new subscriptions (lock order:
 	// viewMu, then a forwarder's mu, then its fanout's).
@@ -37,17 +39,8 @@ type Peer struct {
 	// show now: not sent until shown again.
 	hidden map[string]bool
 	// sizes: how large (pixels) it shows them, by track id.
-	sizes map[string]tileSize
-	// Negotiation of the subscribe connection: one offer in flight at a
-	// time; changes meanwhile set again.
-	offering bool
-	again    bool
-	// offers counts offers sent, so a late timer knows its offer was answered.
-	offers      int
-	answerTimer *time.Timer
-	// Candidates for sub that arrived before its answer.
-	pending []webrtc.ICECandidateInit
-	closed  bool
+	sizes  map[string]tileSize
+	closed bool
 
 	// offerBudget charges publish offers by their m= sections.
 	offerBudget *rate.Limiter
@@ -98,6 +91,18 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 			}
 		})
 	}
+	p.pubNeg = negotiate.New(p.pub, negotiate.Config{OnError: p.negotiationError})
+	p.subNeg = negotiate.New(p.sub, negotiate.Config{
+		SendOffer:     p.sendOffer,
+		AnswerTimeout: r.sfu.answerTimeout,
+		// A participant that never answers would hold every later change
+		// back: after the timeout its media counts as failed.
+		OnAnswerTimeout: func() {
+			r.log.Info("no answer to an offer", "peer", id)
+			r.events.PeerFailed(id)
+		},
+		OnError: p.negotiationError,
+	})
 	p.pub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		p.onTrack(remote, recv)
 	})
@@ -219,20 +224,13 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 		p.kinds = kinds
 	}
 	p.mu.Unlock()
-	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
-		return fmt.Errorf("apply offer: %w", err)
-	}
 	// pion turns a stopped transceiver the remote still sends on back
 	// to recvonly: stop the refused ones again before answering.
-	p.stopRefused()
-	answer, err := p.pub.CreateAnswer(nil)
+	answer, err := p.pubNeg.HandleOffer(o.SDP, p.stopRefused)
 	if err != nil {
-		return fmt.Errorf("create answer: %w", err)
+		return fmt.Errorf("publish offer: %w", err)
 	}
-	if err := p.pub.SetLocalDescription(answer); err != nil {
-		return fmt.Errorf("set answer: %w", err)
-	}
-	p.sig.SendSDP(api.SDP{PC: api.PCPublish, SDP: p.pub.LocalDescription().SDP})
+	p.sig.SendSDP(api.SDP{PC: api.PCPublish, SDP: answer.SDP})
 	return nil
 }
 
@@ -242,35 +240,19 @@ func (p *Peer) HandleAnswer(a api.SDP) error {
 	if a.PC != api.PCSubscribe {
 		return fmt.Errorf("answers are only taken on the subscribe connection, not %q", a.PC)
 	}
-	p.mu.Lock()
-	if !p.offering {
-		p.mu.Unlock()
+	if !p.subNeg.Offering() {
 		return fmt.Errorf("answer without an offer")
 	}
 	// An answer has the sections of our offer, no more; its size is
 	// bounded by the message's (a 50-person call's answer is large).
+	p.mu.Lock()
 	sections := p.subSections
 	p.mu.Unlock()
 	if _, err := scanSDP(a.SDP, api.MaxSignalMessage, sections, api.MaxCandidates); err != nil {
 		return err
 	}
-	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
-		return fmt.Errorf("apply answer: %w", err)
-	}
-	p.mu.Lock()
-	pending := p.pending
-	p.pending = nil
-	p.offering = false
-	again := p.again
-	p.again = false
-	p.mu.Unlock()
-	for _, c := range pending {
-		if err := p.sub.AddICECandidate(c); err != nil {
-			p.router.log.Debug("add held candidate", "peer", p.id, "err", err)
-		}
-	}
-	if again {
-		p.negotiate()
+	if err := p.subNeg.HandleAnswer(a.SDP); err != nil {
+		return fmt.Errorf("subscribe answer: %w", err)
 	}
 	return nil
 }
@@ -297,69 +279,36 @@ func (p *Peer) HandleCandidate(c api.Candidate) error {
 		if p.pub.RemoteDescription() == nil {
 			return fmt.Errorf("candidate before the offer")
 		}
-		return p.pub.AddICECandidate(init)
+		return p.pubNeg.AddCandidate(init)
 	case api.PCSubscribe:
-		p.mu.Lock()
-		if p.sub.RemoteDescription() == nil || p.offering {
-			defer p.mu.Unlock()
-			if len(p.pending) >= maxPendingCandidates {
-				return fmt.Errorf("too many candidates before the answer")
-			}
-			p.pending = append(p.pending, init)
-			return nil
-		}
-		p.mu.Unlock()
-		return p.sub.AddICECandidate(init)
+		// Held until the answer to an offer out is applied.
+		return p.subNeg.AddCandidate(init)
 	}
 	return fmt.Errorf("unknown connection %q", c.PC)
 }
 
 // negotiate offers the subscribe connection's current tracks, unless an
 // offer is already out: then it offers again once that one is answered.
-func (p *Peer) negotiate() {
+func (p *Peer) negotiate() { p.subNeg.Negotiate() }
+
+// sendOffer sends an offer on the subscribe connection, counting its
+// sections first: its answer may have no more.
+func (p *Peer) sendOffer(o webrtc.SessionDescription) error {
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return
-	}
-	if p.offering {
-		p.again = true
-		p.mu.Unlock()
-		return
-	}
-	p.offering = true
+	p.subSections = countSections(o.SDP)
 	p.mu.Unlock()
-	offer, err := p.sub.CreateOffer(nil)
-	if err == nil {
-		err = p.sub.SetLocalDescription(offer)
-	}
-	if err != nil {
-		p.mu.Lock()
-		p.offering = false
-		p.mu.Unlock()
-		p.router.log.Warn("offer to subscriber", "peer", p.id, "err", err)
+	p.sig.SendSDP(api.SDP{PC: api.PCSubscribe, SDP: o.SDP})
+	return nil
+}
+
+// negotiationError logs what went wrong negotiating where nobody waits
+// for the error: a refused held candidate is routine, a failed offer not.
+func (p *Peer) negotiationError(err error) {
+	if errors.Is(err, negotiate.ErrHeldCandidate) {
+		p.router.log.Debug("negotiate", "peer", p.id, "err", err)
 		return
 	}
-	p.mu.Lock()
-	p.offers++
-	n := p.offers
-	p.subSections = countSections(p.sub.LocalDescription().SDP)
-	if p.answerTimer != nil {
-		p.answerTimer.Stop()
-	}
-	// A participant that never answers would hold every later change
-	// back: after the timeout its media counts as failed.
-	p.answerTimer = time.AfterFunc(p.router.sfu.answerTimeout, func() {
-		p.mu.Lock()
-		late := p.offering && p.offers == n && !p.closed
-		p.mu.Unlock()
-		if late {
-			p.router.log.Info("no answer to an offer", "peer", p.id)
-			p.router.events.PeerFailed(p.id)
-		}
-	})
-	p.mu.Unlock()
-	p.sig.SendSDP(api.SDP{PC: api.PCSubscribe, SDP: p.sub.LocalDescription().SDP})
+	p.router.log.Warn("negotiate", "peer", p.id, "err", err)
 }
 
 // onTrack starts forwarding a track the participant publishes, or adds a
@@ -491,10 +440,9 @@ func (p *Peer) close() {
 		return
 	}
 	p.closed = true
-	if p.answerTimer != nil {
-		p.answerTimer.Stop()
-	}
 	p.mu.Unlock()
+	p.pubNeg.Close()
+	p.subNeg.Close()
 	p.pub.Close()
 	p.sub.Close()
 }

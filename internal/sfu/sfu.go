@@ -14,6 +14,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // Config sets up the SFU's network side.
@@ -33,7 +35,7 @@ type Config struct {
 	// voice.
 	ForwardVoices int
 	// AnswerTimeout bounds how long a participant may take to answer an
-	// offer before its media counts as failed; 0 means 15 s.
+	// offer before its media counts as failed; 0 means api.AnswerTimeout.
 	AnswerTimeout time.Duration
 }
 
@@ -166,7 +168,7 @@ func New(cfg Config) (*SFU, error) {
 		}
 	}
 	if cfg.AnswerTimeout == 0 {
-		cfg.AnswerTimeout = 15 * time.Second
+		cfg.AnswerTimeout = api.AnswerTimeout
 	}
 	voices := cfg.ForwardVoices
 	switch {

@@ -389,3 +389,9 @@ const (
 type KnockList struct {
 	Knocks []Knock `json:"knocks"`
 }
+
+// AnswerTimeout bounds how long a side waits for the answer to an offer
+// it sent: past it the server counts the participant's media as failed
+// (roomsd's default; sfu.Config.AnswerTimeout overrides it), the Go
+// client drops the connection and reconnects.
+const AnswerTimeout = 15 * time.Second

@@ -3,19 +3,14 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync"
-	"time"
 
-	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -80,7 +75,8 @@ type LocalTrack struct {
 	// track somebody receives whenever the server says (the smallest
 	// always): the others may stop being encoded until named again. A
 	// new connection (a reconnect) starts with every layer wanted, and
-	// OnLayers is called with all of them then.
+	// OnLayers is called with all of them then. It is called from the
+	// call's own goroutine, so it must not wait on the Call's methods.
 	OnLayers func(active []string)
 }
 
@@ -112,39 +108,36 @@ var (
 	ErrLeft    = errors.New("you left the call")
 )
 
-// Call is this client's place in a room's call.
+// Call is this client's place in a room's call. One goroutine (run,
+// call_owner.go) owns its state and its events channel, as Galene's
+// reader and writer own a connection: the public methods, pion's
+// callbacks and the connection's reader hand it work, and only it emits
+// on Events and closes it.
 type Call struct {
 	client *Client
 	roomID string
 	opts   JoinOptions
 	api    *webrtc.API
 	levels *audioLevels
+
+	// events is sent on and closed by run alone.
 	events chan Event
-	// emitMu and eventsClosed keep late emitters off the closed channel.
-	emitMu       sync.RWMutex
-	eventsClosed bool
+	// reqs is work for run, done in its goroutine.
+	reqs chan func()
+	// inbox brings what the connection's reader read.
+	inbox chan inbound
+	// dialed brings the end of a reconnect's dial.
+	dialed chan dialResult
+	// over is closed once run takes no more work: the state is still
+	// from then on, and anyone may read it.
+	over chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	ws     *websocket.Conn
-	pub    *webrtc.PeerConnection
-	sub    *webrtc.PeerConnection
-	me     api.Participant
-	tracks map[string]api.Track // remote tracks by id
-	// local is what this client publishes: JoinOptions.Tracks, then
-	// Publish and Unpublish; senders are their places on pub.
-	local   []LocalTrack
-	senders map[string]*webrtc.RTPSender
-	// view is the last view sent, sent again after a reconnect.
-	view api.View
-	// pub negotiation: one offer in flight.
-	offering, again bool
-	pendPub         []webrtc.ICECandidateInit
-	pendSub         []webrtc.ICECandidateInit
-	final           error
+	// s is run's: Join's before run starts, read-only once over closes.
+	s callState
 }
 
 // Join enters a room's call. Refusals come back as *api.SignalError with
@@ -170,13 +163,22 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	call := &Call{
 		client: c, roomID: roomID, opts: opts, api: wapi, levels: levels,
 		events: make(chan Event, 1024),
+		reqs:   make(chan func()),
+		inbox:  make(chan inbound),
+		dialed: make(chan dialResult),
+		over:   make(chan struct{}),
 		ctx:    cctx, cancel: cancel,
-		tracks: map[string]api.Track{},
-		local:  append([]LocalTrack(nil), opts.Tracks...),
+		s: callState{
+			tracks: map[string]api.Track{},
+			local:  append([]LocalTrack(nil), opts.Tracks...),
+		},
 	}
-	if err := call.connect(ctx, ""); err != nil {
-		cancel()
-		call.closePeers()
+	ws, joined, err := call.dial(ctx, "")
+	if err == nil {
+		err = call.attach(ws, joined)
+	}
+	if err != nil {
+		call.abandon()
 		return nil, err
 	}
 	call.wg.Add(1)
@@ -203,159 +205,9 @@ func (call *Call) Events() <-chan Event { return call.events }
 
 // Me is this client as the call knows it.
 func (call *Call) Me() api.Participant {
-	call.mu.Lock()
-	defer call.mu.Unlock()
-	return call.me
-}
-
-// connect dials the signalling WebSocket, proves the key, joins (or
-// rejoins as participant rejoin) and sets up fresh connections.
-func (call *Call) connect(ctx context.Context, rejoin string) error {
-	u := *call.client.base
-	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
-	u.Path += "/r/" + url.PathEscape(call.roomID)
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if resp != nil {
-			var p api.Problem
-			if json.NewDecoder(resp.Body).Decode(&p) == nil && p.Code != "" {
-				return fmt.Errorf("the server at %s refused the call connection: %w", u.Host, &p)
-			}
-			return fmt.Errorf("the server at %s did not take a call connection (HTTP %d); is this a rooms link?", u.Host, resp.StatusCode)
-		}
-		return fmt.Errorf("%w: signalling at %s: %w", ErrUnreachable, u.Host, err)
-	}
-	ws.SetReadLimit(api.MaxSignalMessage)
-	fail := func(err error) error {
-		ws.CloseNow()
-		return err
-	}
-	var hello api.Hello
-	if err := readTyped(dctx, ws, api.MsgHello, &hello); err != nil {
-		return fail(fmt.Errorf("read hello: %w", err))
-	}
-	pub := call.opts.Key.Public().(ed25519.PublicKey)
-	join := api.Join{
-		Name:      call.opts.Name,
-		PublicKey: base64.RawURLEncoding.EncodeToString(pub),
-		Signature: base64.RawURLEncoding.EncodeToString(ed25519.Sign(call.opts.Key, api.JoinSignedText(call.client.Origin(), call.roomID, hello.Challenge))),
-		HostKey:   call.opts.HostKey,
-		Rejoin:    rejoin,
-		Knock:     call.opts.Knock,
-	}
-	if err := write(dctx, ws, api.MsgJoin, join); err != nil {
-		return fail(fmt.Errorf("send join: %w", err))
-	}
-	var joined api.Joined
-	if err := call.readJoined(ctx, dctx, ws, &joined); err != nil {
-		return fail(err)
-	}
-	call.closePeers()
-	pubPC, subPC, err := call.newPeers()
-	if err != nil {
-		return fail(err)
-	}
-	call.mu.Lock()
-	call.ws, call.pub, call.sub = ws, pubPC, subPC
-	call.me = joined.You
-	call.offering, call.again = false, false
-	call.pendPub, call.pendSub = nil, nil
-	call.tracks = map[string]api.Track{}
-	for _, p := range joined.Participants {
-		for _, t := range p.Tracks {
-			call.tracks[t.ID] = t
-		}
-	}
-	call.mu.Unlock()
-	call.allLayers()
-	call.emit(Joined{joined})
-	call.mu.Lock()
-	local := append([]LocalTrack(nil), call.local...)
-	call.senders = map[string]*webrtc.RTPSender{}
-	call.mu.Unlock()
-	for _, t := range local {
-		if err := call.addSender(pubPC, t); err != nil {
-			return fail(err)
-		}
-	}
-	if len(local) > 0 {
-		call.negotiate()
-	}
-	call.mu.Lock()
-	view := call.view
-	call.mu.Unlock()
-	if len(view.Hidden) > 0 || len(view.Sizes) > 0 {
-		if err := write(ctx, ws, api.MsgView, view); err != nil {
-			return fail(fmt.Errorf("send view: %w", err))
-		}
-	}
-	return nil
-}
-
-// addSender puts t on the publish connection pc. A reconnect, a Publish
-// or an Unpublish may run at the same time: the sender is kept only if pc
-// is still the connection, t is still published, the call is not over,
-// and t is not on pc already.
-func (call *Call) addSender(pc *webrtc.PeerConnection, t LocalTrack) error {
-	id := t.Track.ID()
-	call.mu.Lock()
-	already := call.pub == pc && call.senders[id] != nil
-	call.mu.Unlock()
-	if already {
-		return nil
-	}
-	var sender *webrtc.RTPSender
-	var err error
-	if len(t.Layers) == 0 {
-		sender, err = pc.AddTrack(t.Track)
-	} else {
-		sender, err = AddSimulcastTrack(pc, t.layers()...)
-	}
-	if err != nil {
-		return fmt.Errorf("publish %s track: %w", t.Kind, err)
-	}
-	_, readRTCP := t.keyframeRequests("")
-	call.mu.Lock()
-	keep := call.pub == pc && call.final == nil && call.senders[id] == nil &&
-		slices.ContainsFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == id })
-	if keep {
-		call.senders[id] = sender
-		if readRTCP {
-			// Under the lock, before the call can finish: Close waits.
-			call.wg.Add(len(t.layers()))
-		}
-	}
-	call.mu.Unlock()
-	if !keep {
-		_ = pc.RemoveTrack(sender)
-		return nil
-	}
-	if t.Level != nil {
-		if enc := sender.GetParameters().Encodings; len(enc) > 0 {
-			call.levels.set(uint32(enc[0].SSRC), t.Level)
-		}
-	}
-	if readRTCP {
-		// One reader a layer; each ends when the connection closes (a
-		// reconnect, leaving) or the track is unpublished.
-		for _, l := range t.layers() {
-			rid := ""
-			if len(t.Layers) > 0 {
-				rid = l.RID()
-			}
-			onRequest, _ := t.keyframeRequests(l.RID())
-			go func() {
-				defer call.wg.Done()
-				readKeyframeRequests(sender, rid, onRequest)
-			}()
-		}
-	}
-	return nil
+	var me api.Participant
+	call.look(func() { me = call.s.me })
+	return me
 }
 
 // Publish starts sending another track in the call, such as a shared
@@ -366,127 +218,17 @@ func (call *Call) Publish(t LocalTrack) error {
 	if t.Track == nil {
 		return errors.New("publish: no track")
 	}
-	id := t.Track.ID()
-	call.mu.Lock()
-	for _, l := range call.local {
-		if l.Track.ID() == id {
-			call.mu.Unlock()
-			return fmt.Errorf("publish: a track with id %q is already published", id)
-		}
-	}
-	call.local = append(call.local, t)
-	pc := call.pub
-	call.mu.Unlock()
-	// The server's forwarder for it is new: every layer is wanted, even
-	// if an earlier publication of the track had some suspended.
-	allLayersOf(t)
-	if pc == nil {
-		return nil // sent at the next (re)connect
-	}
-	if err := call.addSender(pc, t); err != nil {
-		// Not published after all: take it back, so it is not sent
-		// again at the next reconnect and a later Publish of it works.
-		call.mu.Lock()
-		call.local = slices.DeleteFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == id })
-		call.mu.Unlock()
-		return err
-	}
-	call.negotiate()
-	return nil
+	var err error
+	call.do(func() { err = call.publish(t) })
+	return err
 }
 
 // Unpublish stops sending the track with this id; the others see it end.
 // The caller still owns the track and closes it.
 func (call *Call) Unpublish(trackID string) error {
-	call.mu.Lock()
-	i := slices.IndexFunc(call.local, func(l LocalTrack) bool { return l.Track.ID() == trackID })
-	if i < 0 {
-		call.mu.Unlock()
-		return fmt.Errorf("unpublish: no published track has id %q", trackID)
-	}
-	call.local = slices.Delete(call.local, i, i+1)
-	pc, sender := call.pub, call.senders[trackID]
-	delete(call.senders, trackID)
-	call.mu.Unlock()
-	if pc == nil || sender == nil {
-		return nil
-	}
-	if err := pc.RemoveTrack(sender); err != nil {
-		return fmt.Errorf("unpublish %s: %w", trackID, err)
-	}
-	call.negotiate()
-	return nil
-}
-
-// readTyped reads messages until one of type want (decoded into v) or an
-// error message, which comes back as *api.SignalError.
-func readTyped(ctx context.Context, ws *websocket.Conn, want api.MessageType, v any) error {
-	for {
-		m, err := read(ctx, ws)
-		if err != nil {
-			return err
-		}
-		switch m.Type {
-		case want:
-			return json.Unmarshal(m.Data, v)
-		case api.MsgError:
-			se := &api.SignalError{}
-			if err := json.Unmarshal(m.Data, se); err != nil {
-				return fmt.Errorf("read error message: %w", err)
-			}
-			return se
-		}
-	}
-}
-
-func read(ctx context.Context, ws *websocket.Conn) (api.Message, error) {
-	var m api.Message
-	_, data, err := ws.Read(ctx)
-	if err != nil {
-		return m, err
-	}
-	return m, json.Unmarshal(data, &m)
-}
-
-func write(ctx context.Context, ws *websocket.Conn, t api.MessageType, v any) error {
-	m, err := api.Encode(t, v)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	return ws.Write(wctx, websocket.MessageText, b)
-}
-
-// send writes a message on the current connection; a failure surfaces
-// as a dropped connection in the read loop.
-func (call *Call) send(t api.MessageType, v any) error {
-	call.mu.Lock()
-	ws := call.ws
-	call.mu.Unlock()
-	if ws == nil {
-		return errors.New("not connected")
-	}
-	return write(call.ctx, ws, t, v)
-}
-
-// emit delivers an event, unless the call is being torn down.
-func (call *Call) emit(e Event) {
-	// pion reports tracks from goroutines of its own, which may still run
-	// when the call ends: none may send once events is closed.
-	call.emitMu.RLock()
-	defer call.emitMu.RUnlock()
-	if call.eventsClosed {
-		return
-	}
-	select {
-	case call.events <- e:
-	case <-call.ctx.Done():
-	}
+	var err error
+	call.do(func() { err = call.unpublish(trackID) })
+	return err
 }
 
 // SendChat sends a chat message to everyone in the call.
@@ -512,9 +254,7 @@ func (call *Call) SetView(v api.View) error {
 			api.MaxViewTracks, api.MaxViewTracks, len(v.Hidden), len(v.Sizes))
 	}
 	v = api.View{Hidden: slices.Clone(v.Hidden), Sizes: maps.Clone(v.Sizes)}
-	call.mu.Lock()
-	call.view = v
-	call.mu.Unlock()
+	call.do(func() { call.s.view = v })
 	return call.send(api.MsgView, v)
 }
 
@@ -545,25 +285,17 @@ func (call *Call) Close() {
 	call.wg.Wait()
 }
 
-// finish ends the call with err, once.
+// finish ends the call with err, unless it has ended already.
 func (call *Call) finish(err error) {
-	call.mu.Lock()
-	if call.final == nil {
-		call.final = err
-	}
-	ws := call.ws
-	call.mu.Unlock()
-	if ws != nil {
-		ws.Close(websocket.StatusNormalClosure, "bye")
-	}
+	call.do(func() { call.end(err) })
 	call.cancel()
 }
 
 // Err is why the call ended, once it has.
 func (call *Call) Err() error {
-	call.mu.Lock()
-	defer call.mu.Unlock()
-	return call.final
+	var err error
+	call.look(func() { err = call.s.final })
+	return err
 }
 
 // isFatal says reconnecting cannot help: the server refused with a final

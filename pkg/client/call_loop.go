@@ -4,103 +4,29 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
-// run reads signalling until the call ends, reconnecting after drops.
-func (call *Call) run() {
-	defer func() {
-		call.closePeers()
-		call.mu.Lock()
-		err := call.final
-		call.mu.Unlock()
-		// The last event goes out even though the context is done (which
-		// also lets emitters waiting on a full channel go).
-		// Once eventsClosed is set no emitter touches the channel, and
-		// none is still inside: the lock waited for them. The send may
-		// block on a reader that stopped; emitters then return at once.
-		call.emitMu.Lock()
-		call.eventsClosed = true
-		call.emitMu.Unlock()
-		call.events <- Closed{Err: err}
-		close(call.events)
-	}()
-	for {
-		err := call.readLoop()
-		if call.ctx.Err() != nil {
-			return
-		}
-		if isFatal(err) {
-			call.finish(err)
-			return
-		}
-		if err := call.reconnect(err); err != nil {
-			call.finish(err)
-			return
-		}
-	}
-}
-
-// reconnect tries to rejoin with backoff, keeping our participant id so
-// the others see one person come back.
-func (call *Call) reconnect(cause error) error {
-	if call.opts.MaxReconnects < 0 {
-		return cause
-	}
-	rejoin := call.Me().ID
-	delay := 250 * time.Millisecond
-	for attempt := 1; attempt <= call.opts.MaxReconnects; attempt++ {
-		call.emit(Reconnecting{Attempt: attempt, Err: cause})
-		select {
-		case <-time.After(delay):
-		case <-call.ctx.Done():
-			return call.ctx.Err()
-		}
-		delay = min(delay*2, 5*time.Second)
-		err := call.connect(call.ctx, rejoin)
-		if err == nil {
-			return nil
-		}
-		if isFatal(err) {
-			return err
-		}
-		cause = err
-	}
-	return fmt.Errorf("gave up reconnecting after %d attempts: %w", call.opts.MaxReconnects, cause)
-}
-
-// readLoop handles messages until the connection fails or the call ends.
-func (call *Call) readLoop() error {
-	call.mu.Lock()
-	ws := call.ws
-	call.mu.Unlock()
-	for {
-		m, err := read(call.ctx, ws)
-		if err != nil {
-			return err
-		}
-		if err := call.dispatch(m); err != nil {
-			return err
-		}
-	}
-}
-
+// dispatch handles a message the reader read; an error drops the
+// connection (a final one ends the call). run's.
 func (call *Call) dispatch(m api.Message) error {
-	switch m.Type {
-	case api.MsgOffer:
-		var sdp api.SDP
-		if err := json.Unmarshal(m.Data, &sdp); err != nil {
-			return fmt.Errorf("read offer: %w", err)
+	if mk, ok := eventOf[m.Type]; ok {
+		if e, ok := mk(m.Data); ok {
+			call.emit(e)
 		}
-		return call.handleOffer(sdp)
-	case api.MsgAnswer:
+		return nil
+	}
+	switch m.Type {
+	case api.MsgOffer, api.MsgAnswer:
 		var sdp api.SDP
 		if err := json.Unmarshal(m.Data, &sdp); err != nil {
-			return fmt.Errorf("read answer: %w", err)
+			return fmt.Errorf("read %s: %w", m.Type, err)
+		}
+		if m.Type == api.MsgOffer {
+			return call.handleOffer(sdp)
 		}
 		return call.handleAnswer(sdp)
 	case api.MsgCandidate:
@@ -109,77 +35,28 @@ func (call *Call) dispatch(m api.Message) error {
 			return fmt.Errorf("read candidate: %w", err)
 		}
 		call.handleCandidate(c)
-	case api.MsgParticipantJoined:
-		var p api.Participant
-		if json.Unmarshal(m.Data, &p) == nil {
-			call.emit(ParticipantJoined{p})
-		}
-	case api.MsgParticipantLeft:
-		var p api.ParticipantLeft
-		if json.Unmarshal(m.Data, &p) == nil {
-			call.emit(ParticipantLeft{p})
-		}
-	case api.MsgTrackPublished:
+	case api.MsgTrackPublished, api.MsgTrackUnpublished:
 		var t api.Track
-		if json.Unmarshal(m.Data, &t) == nil {
-			call.mu.Lock()
-			call.tracks[t.ID] = t
-			call.mu.Unlock()
+		if json.Unmarshal(m.Data, &t) != nil {
+			return nil
+		}
+		if m.Type == api.MsgTrackPublished {
+			call.s.tracks[t.ID] = t
 			call.emit(TrackPublished{t})
-		}
-	case api.MsgTrackUnpublished:
-		var t api.Track
-		if json.Unmarshal(m.Data, &t) == nil {
-			call.mu.Lock()
-			delete(call.tracks, t.ID)
-			call.mu.Unlock()
+		} else {
+			delete(call.s.tracks, t.ID)
 			call.emit(TrackUnpublished{t})
-		}
-	case api.MsgRoomUpdated:
-		var r api.Room
-		if json.Unmarshal(m.Data, &r) == nil {
-			call.emit(RoomUpdated{r})
-		}
-	case api.MsgMute:
-		var mu api.Mute
-		if json.Unmarshal(m.Data, &mu) == nil {
-			call.emit(Muted{mu})
-		}
-	case api.MsgChat:
-		var ch api.Chat
-		if json.Unmarshal(m.Data, &ch) == nil {
-			call.emit(Chat{ch})
 		}
 	case api.MsgLayers:
 		var l api.Layers
 		if json.Unmarshal(m.Data, &l) == nil {
 			call.setLayers(l)
 		}
-	case api.MsgSpeaking:
-		var sp api.Speaking
-		if json.Unmarshal(m.Data, &sp) == nil {
-			call.emit(Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active})
-		}
-	case api.MsgKnock:
-		var k api.Knock
-		if json.Unmarshal(m.Data, &k) == nil {
-			call.emit(Knock{k})
-		}
-	case api.MsgKnockEnded:
-		var k api.KnockEnded
-		if json.Unmarshal(m.Data, &k) == nil {
-			call.emit(KnockEnded{k})
-		}
 	case api.MsgRemoved:
 		var r api.Removed
 		_ = json.Unmarshal(m.Data, &r)
 		call.emit(Removed{r})
 		return ErrRemoved
-	case api.MsgEnding:
-		var e api.Ending
-		if json.Unmarshal(m.Data, &e) == nil {
-			call.emit(Ending{e})
-		}
 	case api.MsgEnded:
 		var e api.Ended
 		_ = json.Unmarshal(m.Data, &e)
@@ -198,79 +75,68 @@ func (call *Call) dispatch(m api.Message) error {
 	return nil
 }
 
+// eventOf makes the event of each message that is only news: one that
+// does not decode is skipped.
+var eventOf = map[api.MessageType]func(json.RawMessage) (Event, bool){
+	api.MsgParticipantJoined: decode(func(p api.Participant) Event { return ParticipantJoined{p} }),
+	api.MsgParticipantLeft:   decode(func(p api.ParticipantLeft) Event { return ParticipantLeft{p} }),
+	api.MsgRoomUpdated:       decode(func(r api.Room) Event { return RoomUpdated{r} }),
+	api.MsgMute:              decode(func(m api.Mute) Event { return Muted{m} }),
+	api.MsgChat:              decode(func(c api.Chat) Event { return Chat{c} }),
+	api.MsgSpeaking: decode(func(sp api.Speaking) Event {
+		return Speaking{ParticipantID: sp.ParticipantID, Speaking: sp.Speaking, Active: sp.Active}
+	}),
+	api.MsgKnock:      decode(func(k api.Knock) Event { return Knock{k} }),
+	api.MsgKnockEnded: decode(func(k api.KnockEnded) Event { return KnockEnded{k} }),
+	api.MsgEnding:     decode(func(e api.Ending) Event { return Ending{e} }),
+}
+
+// decode makes the event mk makes of a message body that decodes as T.
+func decode[T any](mk func(T) Event) func(json.RawMessage) (Event, bool) {
+	return func(data json.RawMessage) (Event, bool) {
+		var v T
+		if json.Unmarshal(data, &v) != nil {
+			return nil, false
+		}
+		return mk(v), true
+	}
+}
+
+// handleOffer answers the server's offer on the subscribe connection.
 func (call *Call) handleOffer(sdp api.SDP) error {
-	call.mu.Lock()
-	sub := call.sub
-	call.mu.Unlock()
-	if sdp.PC != api.PCSubscribe || sub == nil {
+	s := &call.s
+	if sdp.PC != api.PCSubscribe || s.subNeg == nil {
 		return errors.New("offer for an unknown connection")
 	}
-	if err := sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp.SDP}); err != nil {
-		return fmt.Errorf("apply the server's offer: %w", err)
-	}
-	call.mu.Lock()
-	pending := call.pendSub
-	call.pendSub = nil
-	call.mu.Unlock()
-	for _, c := range pending {
-		_ = sub.AddICECandidate(c)
-	}
-	answer, err := sub.CreateAnswer(nil)
+	answer, err := s.subNeg.HandleOffer(sdp.SDP, nil)
 	if err != nil {
 		return fmt.Errorf("answer the server's offer: %w", err)
 	}
-	if err := sub.SetLocalDescription(answer); err != nil {
-		return fmt.Errorf("answer the server's offer: %w", err)
-	}
-	return call.send(api.MsgAnswer, api.SDP{PC: api.PCSubscribe, SDP: sub.LocalDescription().SDP})
+	return s.conn.post(api.MsgAnswer, api.SDP{PC: api.PCSubscribe, SDP: answer.SDP})
 }
 
+// handleAnswer applies the server's answer on the publish connection,
+// which offers again if tracks changed meanwhile.
 func (call *Call) handleAnswer(sdp api.SDP) error {
-	call.mu.Lock()
-	pub := call.pub
-	call.mu.Unlock()
-	if sdp.PC != api.PCPublish || pub == nil {
+	s := &call.s
+	if sdp.PC != api.PCPublish || s.pubNeg == nil {
 		return errors.New("answer for an unknown connection")
 	}
-	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp.SDP}); err != nil {
+	if err := s.pubNeg.HandleAnswer(sdp.SDP); err != nil {
 		return fmt.Errorf("apply the server's answer: %w", err)
-	}
-	call.mu.Lock()
-	pending := call.pendPub
-	call.pendPub = nil
-	call.offering = false
-	again := call.again
-	call.again = false
-	call.mu.Unlock()
-	for _, c := range pending {
-		_ = pub.AddICECandidate(c)
-	}
-	if again {
-		call.negotiate()
 	}
 	return nil
 }
 
+// handleCandidate adds a server candidate, held until the description it
+// belongs to is set (at most api.MaxCandidates; more are dropped).
 func (call *Call) handleCandidate(c api.Candidate) {
+	s := &call.s
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
-	call.mu.Lock()
-	defer call.mu.Unlock()
-	switch c.PC {
-	case api.PCPublish:
-		if call.pub == nil || call.pub.RemoteDescription() == nil || call.offering {
-			if len(call.pendPub) < 64 {
-				call.pendPub = append(call.pendPub, init)
-			}
-			return
-		}
-		_ = call.pub.AddICECandidate(init)
-	case api.PCSubscribe:
-		if call.sub == nil || call.sub.RemoteDescription() == nil {
-			if len(call.pendSub) < 64 {
-				call.pendSub = append(call.pendSub, init)
-			}
-			return
-		}
-		_ = call.sub.AddICECandidate(init)
+	switch {
+	case c.PC == api.PCPublish && s.pubNeg != nil:
+		_ = s.pubNeg.AddCandidate(init)
+	case c.PC == api.PCSubscribe && s.subNeg != nil:
+		_ = s.subNeg.AddCandidate(init)
 	}
 }

@@ -1,14 +1,17 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
+	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/negotiate"
 )
 
 // defaultAPI negotiates what roomsd forwards: VP8 and Opus, with audio
@@ -50,87 +53,73 @@ func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
-// newPeers makes the publish and subscribe connections of one session.
-func (call *Call) newPeers() (*webrtc.PeerConnection, *webrtc.PeerConnection, error) {
+// newPeers makes the publish and subscribe connections of a session on
+// ws, and their negotiators: the publish connection offers, one offer in
+// flight, and a late answer drops ws; the subscribe one answers.
+func (call *Call) newPeers(ws *websocket.Conn) error {
+	s := &call.s
 	pub, err := call.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("new publish connection: %w", err)
+		return fmt.Errorf("new publish connection: %w", err)
 	}
 	sub, err := call.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		pub.Close()
-		return nil, nil, fmt.Errorf("new subscribe connection: %w", err)
+		return fmt.Errorf("new subscribe connection: %w", err)
 	}
 	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{pub: api.PCPublish, sub: api.PCSubscribe} {
-		name := name
 		pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 			if c == nil {
 				return
 			}
+			// From pion's goroutine, on this session's connection: a
+			// failure surfaces as a dropped connection in the reader.
 			init := c.ToJSON()
-			_ = call.send(api.MsgCandidate, api.Candidate{PC: name, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
+			_ = write(call.ctx, ws, api.MsgCandidate, api.Candidate{PC: name, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
 		})
 	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-		call.mu.Lock()
-		info, ok := call.tracks[remote.ID()]
-		call.mu.Unlock()
-		if !ok {
-			info = api.Track{ID: remote.ID(), ParticipantID: remote.StreamID(), Kind: api.KindVideo}
-			if remote.Kind() == webrtc.RTPCodecTypeAudio {
-				info.Kind = api.KindAudio
+		call.post(func() {
+			info, ok := call.s.tracks[remote.ID()]
+			if !ok {
+				info = api.Track{ID: remote.ID(), ParticipantID: remote.StreamID(), Kind: api.KindVideo}
+				if remote.Kind() == webrtc.RTPCodecTypeAudio {
+					info.Kind = api.KindAudio
+				}
 			}
-		}
-		call.emit(RemoteTrack{Info: info, Track: remote, Receiver: recv})
+			call.emit(RemoteTrack{Info: info, Track: remote, Receiver: recv})
+		})
 	})
-	return pub, sub, nil
+	var pubNeg *negotiate.Negotiator
+	pubNeg = negotiate.New(pub, negotiate.Config{
+		SendOffer:     call.sendOffer,
+		AnswerTimeout: answerTimeout,
+		OnAnswerTimeout: func() {
+			call.post(func() {
+				if call.s.pubNeg == pubNeg && call.s.conn != nil {
+					call.drop(errAnswerLate)
+				}
+			})
+		},
+	})
+	s.pub, s.sub = pub, sub
+	s.pubNeg, s.subNeg = pubNeg, negotiate.New(sub, negotiate.Config{})
+	return nil
 }
 
-// negotiate offers the publish connection's tracks, one offer at a time.
-func (call *Call) negotiate() {
-	call.mu.Lock()
-	pub := call.pub
-	if pub == nil {
-		call.mu.Unlock()
-		return
+// sendOffer sends the publish connection's offer, with the kind of each
+// track it carries. run's: the negotiator calls it from Negotiate.
+func (call *Call) sendOffer(o webrtc.SessionDescription) error {
+	s := &call.s
+	if s.conn == nil {
+		return errors.New("not connected")
 	}
-	if call.offering {
-		call.again = true
-		call.mu.Unlock()
-		return
-	}
-	call.offering = true
-	call.mu.Unlock()
 	kinds := map[string]api.TrackKind{}
-	call.mu.Lock()
-	for _, t := range call.local {
+	for _, t := range s.local {
 		kinds[t.Track.ID()] = t.Kind
 	}
-	call.mu.Unlock()
-	offer, err := pub.CreateOffer(nil)
-	if err == nil {
-		err = pub.SetLocalDescription(offer)
-	}
-	if err == nil {
-		err = call.send(api.MsgOffer, api.SDP{PC: api.PCPublish, SDP: pub.LocalDescription().SDP, Tracks: kinds})
-	}
-	if err != nil {
-		call.mu.Lock()
-		call.offering = false
-		call.mu.Unlock()
-	}
+	return s.conn.post(api.MsgOffer, api.SDP{PC: api.PCPublish, SDP: o.SDP, Tracks: kinds})
 }
 
-// closePeers closes the current connections, if any.
-func (call *Call) closePeers() {
-	call.mu.Lock()
-	pub, sub := call.pub, call.sub
-	call.pub, call.sub = nil, nil
-	call.mu.Unlock()
-	if pub != nil {
-		pub.Close()
-	}
-	if sub != nil {
-		sub.Close()
-	}
-}
+// answerTimeout is api.AnswerTimeout; a test shortens it.
+var answerTimeout = api.AnswerTimeout

@@ -8,9 +8,8 @@ import (
 // RequestKeyframe asks the sender of a remote video track for a
 // keyframe: a decoder that lost its place calls it.
 func (call *Call) RequestKeyframe(t *webrtc.TrackRemote) error {
-	call.mu.Lock()
-	sub := call.sub
-	call.mu.Unlock()
+	var sub *webrtc.PeerConnection
+	call.look(func() { sub = call.s.sub })
 	if sub == nil {
 		return nil
 	}
@@ -30,9 +29,8 @@ type ReceiveStats struct {
 // TrackRemote.SSRC gives it), and the round-trip time to the server on the
 // receiving connection in seconds (0 if not known yet).
 func (call *Call) Stats() (map[uint32]ReceiveStats, float64) {
-	call.mu.Lock()
-	pub, sub := call.pub, call.sub
-	call.mu.Unlock()
+	var pub, sub *webrtc.PeerConnection
+	call.look(func() { pub, sub = call.s.pub, call.s.sub })
 	out := map[uint32]ReceiveStats{}
 	if sub == nil {
 		return out, 0

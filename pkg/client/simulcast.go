@@ -164,13 +164,11 @@ func readKeyframeRequests(sender *webrtc.RTPSender, rid string, onRequest func()
 // setLayers hands the server's word on which layers of one of our tracks
 // somebody receives to that track.
 func (call *Call) setLayers(l api.Layers) {
-	call.mu.Lock()
-	i := slices.IndexFunc(call.local, func(t LocalTrack) bool { return t.Track.ID() == l.Track })
+	i := slices.IndexFunc(call.s.local, func(t LocalTrack) bool { return t.Track.ID() == l.Track })
 	var t LocalTrack
 	if i >= 0 {
-		t = call.local[i]
+		t = call.s.local[i]
 	}
-	call.mu.Unlock()
 	if i < 0 || t.OnLayers == nil || len(t.Layers) == 0 {
 		return
 	}
@@ -193,10 +191,7 @@ func (call *Call) setLayers(l api.Layers) {
 // allLayers tells every simulcast track that every layer is wanted: a new
 // connection's server side knows nothing of what was suspended.
 func (call *Call) allLayers() {
-	call.mu.Lock()
-	local := slices.Clone(call.local)
-	call.mu.Unlock()
-	for _, t := range local {
+	for _, t := range call.s.local {
 		allLayersOf(t)
 	}
 }
