@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
-	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -24,7 +23,7 @@ var errCallStopped = errors.New("call stopped")
 type Call struct {
 	hub    *Hub
 	roomID string
-	router *sfu.Router
+	router Router
 	log    *slog.Logger
 
 	// timeUp ends the call when the room's duration runs out.
@@ -43,7 +42,7 @@ type Call struct {
 
 func newCall(h *Hub, roomID string) *Call {
 	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, sharers: map[string]int{}, log: h.log.With("room", room.LogID(roomID))}
-	c.router = h.cfg.SFU.NewRouter(room.LogID(roomID), c)
+	c.router = h.cfg.Media.NewRouter(room.LogID(roomID), c)
 	return c
 }
 
@@ -109,7 +108,7 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 		old.replaced()
 		c.router.RemovePeer(id)
 	}
-	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.hub.cfg.ToAPI(r), Participants: others})
+	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.render(r), Participants: others})
 	peer, err := c.router.AddPeer(id, s)
 	if err != nil {
 		c.drop(s)
@@ -220,7 +219,12 @@ func (c *Call) roomUpdated(r room.Room) {
 		c.timeUp = time.AfterFunc(end.Sub(c.hub.cfg.Now()), func() { c.end("the room's time is up") })
 	}
 	c.mu.Unlock()
-	c.broadcast("", api.MsgRoomUpdated, c.hub.cfg.ToAPI(r))
+	c.broadcast("", api.MsgRoomUpdated, c.render(r))
+}
+
+// render is r as clients see it, with the people in this call.
+func (c *Call) render(r room.Room) api.Room {
+	return c.hub.wire.Render(r, c.hub.cfg.Now(), c.count())
 }
 
 // end tells everyone the room ended and closes the call.

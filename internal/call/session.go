@@ -32,7 +32,7 @@ type Session struct {
 	chat     *rate.Limiter
 
 	mu       sync.Mutex
-	peer     *sfu.Peer
+	peer     Peer
 	muted    api.Muted
 	speaking bool
 	tracks   map[string]api.Track
@@ -64,13 +64,13 @@ func (s *Session) info() api.Participant {
 	return p
 }
 
-func (s *Session) setPeer(p *sfu.Peer) {
+func (s *Session) setPeer(p Peer) {
 	s.mu.Lock()
 	s.peer = p
 	s.mu.Unlock()
 }
 
-func (s *Session) getPeer() *sfu.Peer {
+func (s *Session) getPeer() Peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peer
