@@ -13,12 +13,16 @@ import (
 // of them and keep the router's contract (an id at most once, nothing
 // after Close), with no pion and no network.
 type fakeMedia struct {
+	// failAdd makes every router's AddPeer fail, as a PeerConnection that
+	// cannot be made.
+	failAdd error
+
 	mu      sync.Mutex
 	routers []*fakeRouter
 }
 
 func (m *fakeMedia) NewRouter(name string, events sfu.Events) Router {
-	r := &fakeRouter{name: name, events: events, peers: map[string]*fakePeer{}}
+	r := &fakeRouter{name: name, events: events, peers: map[string]*fakePeer{}, failAdd: m.failAdd}
 	m.mu.Lock()
 	m.routers = append(m.routers, r)
 	m.mu.Unlock()
@@ -38,6 +42,13 @@ func (m *fakeMedia) open() int {
 	return n
 }
 
+// made counts the routers made.
+func (m *fakeMedia) made() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.routers)
+}
+
 // last is the router made last.
 func (m *fakeMedia) last() *fakeRouter {
 	m.mu.Lock()
@@ -52,11 +63,10 @@ type fakeRouter struct {
 	name   string
 	events sfu.Events
 
-	mu     sync.Mutex
-	log    []string // "add ID", "remove ID", "close", in order
-	peers  map[string]*fakePeer
-	closed bool
-	// failAdd makes AddPeer fail, as a PeerConnection that cannot be made.
+	mu      sync.Mutex
+	log     []string // "add ID", "remove ID", "close", in order
+	peers   map[string]*fakePeer
+	closed  bool
 	failAdd error
 }
 
