@@ -116,18 +116,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Logger: log, PublicURL: cfg.PublicURL,
 		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares})
 	sig := &signal.Handler{Hub: hub, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
-	// Calls run on hijacked connections http.Server's Shutdown does not
-	// wait for: close them and let their goroutines finish before the
-	// media socket and the store close.
-	open.add("the calls", func() error {
-		hub.Close()
-		wctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-		defer cancel()
-		if err := sig.Wait(wctx); err != nil {
-			log.Warn("signalling connections still open at shutdown", "err", err)
-		}
-		return nil
-	})
+	open.add("the calls", closeCalls(hub, sig, log))
 	broker := notify.NewBroker()
 	deliverer := notify.NewDeliverer(notify.DelivererConfig{
 		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks, Mailer: mailer,
@@ -166,6 +155,28 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		AllowedHosts:        cfg.AllowedHosts,
 		Rate:                cfg.Rate,
 	})
+	return &Server{cfg: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
+		ln: ln, http: httpServer(handler, log), open: open}, nil
+}
+
+// closeCalls is the closer of the calls. They run on hijacked connections
+// http.Server's Shutdown does not wait for: close them and let their
+// goroutines finish before the media socket and the store close.
+func closeCalls(hub *call.Hub, sig *signal.Handler, log *slog.Logger) func() error {
+	return func() error {
+		hub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		if err := sig.Wait(ctx); err != nil {
+			log.Warn("signalling connections still open at shutdown", "err", err)
+		}
+		return nil
+	}
+}
+
+// httpServer serves the API with bounds on slow and large requests; its
+// shutdown ends the inbox streams, which would otherwise hold it.
+func httpServer(handler *api.Server, log *slog.Logger) *http.Server {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -175,8 +186,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(handler.CloseStreams)
-	return &Server{cfg: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
-		ln: ln, http: srv, open: open}, nil
+	return srv
 }
 
 // createToken is the token creating rooms needs. On loopback anyone who
