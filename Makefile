@@ -1,5 +1,6 @@
 # rooms: self-hosted video rooms, terminal first.
-# `make run` starts roomsd on the embedded store; `make test` runs every test.
+# `make run` starts roomsd on the embedded store; `make test` runs every test;
+# `make lint` checks formatting, go.mod and go.sum, go vet and staticcheck.
 
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
@@ -44,9 +45,11 @@ e2e:
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy (above, what go mod tidy would change): run go mod tidy"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags e2e ./e2e/...
 
 clean:
 	rm -rf $(BIN)

@@ -14,6 +14,7 @@ require (
 	github.com/jezek/xgb v1.1.1
 	github.com/pion/ice/v4 v4.4.9
 	github.com/pion/interceptor v0.1.51
+	github.com/pion/logging v0.2.4
 	github.com/pion/mediadevices v0.9.4
 	github.com/pion/rtcp v1.2.20
 	github.com/pion/rtp v1.10.6
@@ -61,7 +62,6 @@ require (
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/pion/datachannel v1.6.3 // indirect
 	github.com/pion/dtls/v3 v3.1.15 // indirect
-	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/mdns/v2 v2.2.2 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/sctp v1.12.0 // indirect

@@ -121,7 +121,7 @@ func TestViewBrowserHiddenPageStopsVideo(t *testing.T) {
 	waitCounter(t, "Go's video packets in the browser (shown again)", false, packets)
 	frames := b.eval(`String(window.roomsDebug.stats().framesDecoded)`)
 	b.waitJS("frames decoded again", `window.roomsDebug.stats().framesDecoded > `+frames+` + 10`)
-	if _, err := chromedp.CallBrowser(b.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: tab.TargetID}); err != nil {
+	if _, err := chromedp.CallBrowser(b.ctx, target.CloseTarget, target.CloseTargetParams(tab)); err != nil {
 		t.Fatal(err)
 	}
 }

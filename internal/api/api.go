@@ -17,6 +17,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/roomwire"
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
 )
@@ -109,6 +110,7 @@ type Server struct {
 	guard   guard
 	mux     *http.ServeMux
 	origins origin.Policy
+	wire    roomwire.Server
 	// closing ends long-lived streams when the server shuts down: they
 	// would otherwise hold Shutdown's wait for in-flight requests.
 	closing   chan struct{}
@@ -155,6 +157,7 @@ func New(cfg Config) *Server {
 		guard:   newGuard(cfg.PublicURL, cfg.AllowedHosts),
 		mux:     http.NewServeMux(),
 		closing: make(chan struct{}),
+		wire:    roomwire.Server{PublicURL: cfg.PublicURL, MaxScreenShares: cfg.MaxScreenShares},
 	}
 	pol, err := origin.New(cfg.PublicURL)
 	if err != nil {

@@ -82,7 +82,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	case rm.State == room.Scheduled:
 		rm.Remind = defaultRemind
 	}
-	out := s.ToAPI(rm)
+	out := s.render(rm)
 	out.HostKey = key
 	// The room, who is told of it and their invitations are written in
 	// one transaction: a crash cannot keep the room and lose the rest.
@@ -114,7 +114,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := s.ToAPI(rm)
+	out := s.render(rm)
 	// The host also sees who is invited and how each is told.
 	if rm.IsHost(r.Header.Get(apitypes.HeaderHostKey)) {
 		if out.Invitations, err = s.invitations(r.Context(), rm.ID); err != nil {
@@ -157,7 +157,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) error {
 	out := apitypes.RoomList{Rooms: []apitypes.Room{}}
 	for _, rm := range rooms {
 		if rm.StateAt(now) != room.Ended {
-			out.Rooms = append(out.Rooms, s.ToAPI(rm))
+			out.Rooms = append(out.Rooms, s.render(rm))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -191,7 +191,7 @@ func (s *Server) mineRooms(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, rm := range rooms {
 		if rm.IsHost(keys[rm.ID]) {
-			out.Rooms = append(out.Rooms, s.ToAPI(rm))
+			out.Rooms = append(out.Rooms, s.render(rm))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -233,7 +233,7 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request) error {
 	if len(rows) > 0 {
 		s.cfg.Notifier.Wake()
 	}
-	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
+	return writeJSON(w, http.StatusOK, s.render(rm))
 }
 
 func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
@@ -255,7 +255,7 @@ func (s *Server) endRoom(w http.ResponseWriter, r *http.Request) error {
 	if len(rows) > 0 {
 		s.cfg.Notifier.Wake()
 	}
-	return writeJSON(w, http.StatusOK, s.ToAPI(rm))
+	return writeJSON(w, http.StatusOK, s.render(rm))
 }
 
 // asHost runs fn on the room in one store transaction, after checking the
@@ -339,38 +339,9 @@ func toChange(req apitypes.UpdateRoomRequest) (room.Change, room.Action, error) 
 	return c, act, nil
 }
 
-// ToAPI renders a room as clients see it.
-func (s *Server) ToAPI(rm room.Room) apitypes.Room {
-	now := s.now()
-	out := apitypes.Room{
-		ID:              rm.ID,
-		Link:            s.cfg.PublicURL + "/r/" + rm.ID,
-		Name:            rm.Name,
-		Theme:           rm.Theme,
-		Visibility:      string(rm.Visibility),
-		Locked:          rm.Locked,
-		MaxParticipants: rm.Capacity,
-		// What the call enforces, so nobody has to know the server's cap
-		// to read it.
-		MaxScreenShares: rm.ScreenShareCap(s.cfg.MaxScreenShares),
-		State:           string(rm.StateAt(now)),
-		StartsAt:        rm.StartsAt.UTC(),
-		TimeZone:        rm.TimeZone,
-		DurationSeconds: int64(rm.Duration / time.Second),
-		CreatedAt:       rm.CreatedAt.UTC(),
-		RemindSeconds:   int64(rm.Remind / time.Second),
-		Participants:    s.cfg.Live.Count(rm.ID),
-	}
-	if end := rm.EndsAt(); !end.IsZero() {
-		out.EndsAt = &end
-	}
-	if !rm.EndedAt.IsZero() {
-		e := rm.EndedAt.UTC()
-		out.EndedAt = &e
-	} else if out.State == string(room.Ended) && out.EndsAt != nil {
-		out.EndedAt = out.EndsAt
-	}
-	return out
+// render is rm as clients see it now, with the people in its call.
+func (s *Server) render(rm room.Room) apitypes.Room {
+	return s.wire.Render(rm, s.now(), s.cfg.Live.Count(rm.ID))
 }
 
 var errNotReady = errors.New("store is not answering")

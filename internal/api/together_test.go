@@ -11,6 +11,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/roomwire"
 	"github.com/rooms-dev/rooms/internal/schedule"
 	"github.com/rooms-dev/rooms/internal/store"
 	apitypes "github.com/rooms-dev/rooms/pkg/api"
@@ -53,9 +54,9 @@ func TestRoomChangesCommitWithTheirNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handler *api.Server
-	sched := schedule.New(schedule.Config{Store: st, Now: clk, ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) }})
-	handler = api.New(api.Config{Store: st, Now: clk, PublicURL: "http://rooms.test", Notifier: sched,
+	wire := roomwire.Server{PublicURL: "http://rooms.test", MaxScreenShares: room.DefaultMaxScreenShares}
+	sched := schedule.New(schedule.Config{Store: st, Now: clk, ToAPI: func(r room.Room) apitypes.Room { return wire.Render(r, clk(), 0) }})
+	handler := api.New(api.Config{Store: st, Now: clk, PublicURL: "http://rooms.test", Notifier: sched,
 		Rate: api.Rate{PerSecond: 1000, Burst: 1000, CreatesPerMinute: 6000, CreateBurst: 1000}})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(func() { srv.Close(); st.Close() })

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
-	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -24,7 +23,7 @@ var errCallStopped = errors.New("call stopped")
 type Call struct {
 	hub    *Hub
 	roomID string
-	router *sfu.Router
+	router Router
 	log    *slog.Logger
 
 	// timeUp ends the call when the room's duration runs out.
@@ -43,7 +42,7 @@ type Call struct {
 
 func newCall(h *Hub, roomID string) *Call {
 	c := &Call{hub: h, roomID: roomID, parts: map[string]*Session{}, sharers: map[string]int{}, log: h.log.With("room", room.LogID(roomID))}
-	c.router = h.cfg.SFU.NewRouter(room.LogID(roomID), c)
+	c.router = h.cfg.Media.NewRouter(room.LogID(roomID), c)
 	return c
 }
 
@@ -53,17 +52,49 @@ func newParticipantID() string {
 	return "p" + hex.EncodeToString(b)
 }
 
+// join lets j into the call if room.Admit does (see admit), then sends it
+// joined and connects its media; a rejoin by the same key replaces the
+// old session and its media, and the others are not told of it.
 func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session, error) {
+	s, old, others, err := c.admit(r, who, j, conn)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil {
+		// The same client is back (a dropped connection): its old media
+		// connections go, its place stays.
+		old.replaced()
+		c.router.RemovePeer(s.id)
+	}
+	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.render(r), Participants: others})
+	peer, err := c.router.AddPeer(s.id, s)
+	if err != nil {
+		c.drop(s)
+		return nil, fmt.Errorf("join the media of the call: %w", err)
+	}
+	s.setPeer(peer)
+	if old == nil {
+		c.broadcast(s.id, api.MsgParticipantJoined, s.info())
+	}
+	c.log.Info("participant joined", "participant", s.id, "host", s.host, "rejoin", old != nil)
+	return s, nil
+}
+
+// admit decides by room.Admit, under the call's lock, whether j may come
+// in, and if so puts its session among the participants: a session of
+// the same key already here is old, whose id and mute the new one takes
+// (it counts as returning, whatever the lock says). others are the rest
+// of the call.
+func (c *Call) admit(r room.Room, who room.Joiner, j Joiner, conn Conn) (s, old *Session, others []api.Participant, err error) {
 	now := c.hub.cfg.Now()
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.stopped {
-		c.mu.Unlock()
-		return nil, errCallStopped
+		return nil, nil, nil, errCallStopped
 	}
-	var old *Session
-	for _, s := range c.parts {
-		if s.pubKey == j.PublicKey {
-			old = s
+	for _, p := range c.parts {
+		if p.pubKey == j.PublicKey {
+			old = p
 		}
 	}
 	count := len(c.parts)
@@ -73,10 +104,8 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 	// Someone already in the call (a second connection of the same key)
 	// is back, whatever the lock says.
 	who.Returning = who.Returning || old != nil
-	isHost := who.IsHost
 	if err := room.Admit(r, who, count, now); err != nil {
-		c.mu.Unlock()
-		return nil, err
+		return nil, nil, nil, err
 	}
 	id := newParticipantID()
 	if old != nil {
@@ -85,7 +114,7 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 	if c.timeUp == nil && !r.EndsAt().IsZero() {
 		c.timeUp = time.AfterFunc(r.EndsAt().Sub(now), func() { c.end("the room's time is up") })
 	}
-	s := newSession(c, id, j, isHost, conn, now)
+	s = newSession(c, id, j, who.IsHost, conn, now)
 	if old != nil {
 		s.muted = old.info().Muted
 	}
@@ -95,32 +124,13 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 	if !r.UpdatedAt.Before(c.room.UpdatedAt) {
 		c.room = r
 	}
-	others := make([]api.Participant, 0, len(c.parts))
+	others = make([]api.Participant, 0, len(c.parts))
 	for pid, p := range c.parts {
 		if pid != id {
 			others = append(others, p.info())
 		}
 	}
-	c.mu.Unlock()
-
-	if old != nil {
-		// The same client is back (a dropped connection): its old media
-		// connections go, its place stays.
-		old.replaced()
-		c.router.RemovePeer(id)
-	}
-	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.hub.cfg.ToAPI(r), Participants: others})
-	peer, err := c.router.AddPeer(id, s)
-	if err != nil {
-		c.drop(s)
-		return nil, fmt.Errorf("join the media of the call: %w", err)
-	}
-	s.setPeer(peer)
-	if old == nil {
-		c.broadcast(id, api.MsgParticipantJoined, s.info())
-	}
-	c.log.Info("participant joined", "participant", id, "host", isHost, "rejoin", old != nil)
-	return s, nil
+	return s, old, others, nil
 }
 
 // leave takes s out of the call and tells the others why.
@@ -220,7 +230,12 @@ func (c *Call) roomUpdated(r room.Room) {
 		c.timeUp = time.AfterFunc(end.Sub(c.hub.cfg.Now()), func() { c.end("the room's time is up") })
 	}
 	c.mu.Unlock()
-	c.broadcast("", api.MsgRoomUpdated, c.hub.cfg.ToAPI(r))
+	c.broadcast("", api.MsgRoomUpdated, c.render(r))
+}
+
+// render is r as clients see it, with the people in this call.
+func (c *Call) render(r room.Room) api.Room {
+	return c.hub.wire.Render(r, c.hub.cfg.Now(), c.count())
 }
 
 // end tells everyone the room ended and closes the call.

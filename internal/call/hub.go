@@ -1,7 +1,8 @@
 // Package call runs live calls: who is in each room's call, admission by
 // room's rules, host actions during the call, events to every participant.
-// Media goes through an sfu.Router per call; signalling transports (the
-// WebSocket in package signal) deliver messages to and from sessions.
+// Media goes through a Router per call (an sfu.Router in roomsd, through
+// the Media seam); signalling transports (the WebSocket in package signal)
+// deliver messages to and from sessions.
 package call
 
 import (
@@ -12,25 +13,25 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
-	"github.com/rooms-dev/rooms/internal/sfu"
+	"github.com/rooms-dev/rooms/internal/roomwire"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // Config is what the hub needs.
 type Config struct {
-	Store  store.Store
-	SFU    *sfu.SFU
+	Store store.Store
+	// Media makes each call's router: SFU(the server's SFU).
+	Media  Media
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Grace is how long a participant whose connection dropped keeps its
 	// place before the others are told it left. Zero means 15 s.
 	Grace time.Duration
-	// PublicURL makes the links in room_updated messages.
+	// PublicURL makes the links of the room in joined and room_updated
+	// messages.
 	PublicURL string
-	// ToAPI renders a room for clients.
-	ToAPI func(room.Room) api.Room
 	// MaxParticipants is the server's cap, which room edits are checked against.
 	MaxParticipants int
 	// MaxScreenShares is the server's cap on how many people may share a
@@ -44,8 +45,9 @@ type Config struct {
 
 // Hub holds every live call of a server.
 type Hub struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	wire roomwire.Server // renders the room in joined and room_updated
 
 	mu     sync.Mutex
 	calls  map[string]*Call
@@ -74,7 +76,8 @@ func NewHub(cfg Config) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{cfg: cfg, log: cfg.Logger, calls: map[string]*Call{}}
+	return &Hub{cfg: cfg, log: cfg.Logger, calls: map[string]*Call{},
+		wire: roomwire.Server{PublicURL: cfg.PublicURL, MaxScreenShares: cfg.MaxScreenShares}}
 }
 
 // Conn is a participant's signalling transport.

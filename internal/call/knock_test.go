@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
-	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/store"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -68,7 +67,8 @@ type knockEnv struct {
 	hostKey string
 }
 
-// newKnockEnv makes a hub on a real store and SFU with one locked room.
+// newKnockEnv makes a hub on a real store and fake media (no network)
+// with one locked room.
 func newKnockEnv(t testing.TB, wait time.Duration) *knockEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -76,14 +76,9 @@ func newKnockEnv(t testing.TB, wait time.Duration) *knockEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	media, err := sfu.New(sfu.Config{UDPAddr: "127.0.0.1:0", Loopback: true, AnswerTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := NewHub(Config{Store: st, SFU: media, KnockWait: wait, ToAPI: func(r room.Room) api.Room { return api.Room{ID: r.ID, Locked: r.Locked} }})
+	hub := NewHub(Config{Store: st, Media: &fakeMedia{}, KnockWait: wait})
 	t.Cleanup(func() {
 		hub.Close()
-		media.Close()
 		st.Close()
 	})
 	key, hash := room.NewHostKey()

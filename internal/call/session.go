@@ -32,7 +32,7 @@ type Session struct {
 	chat     *rate.Limiter
 
 	mu       sync.Mutex
-	peer     *sfu.Peer
+	peer     Peer
 	muted    api.Muted
 	speaking bool
 	tracks   map[string]api.Track
@@ -64,13 +64,13 @@ func (s *Session) info() api.Participant {
 	return p
 }
 
-func (s *Session) setPeer(p *sfu.Peer) {
+func (s *Session) setPeer(p Peer) {
 	s.mu.Lock()
 	s.peer = p
 	s.mu.Unlock()
 }
 
-func (s *Session) getPeer() *sfu.Peer {
+func (s *Session) getPeer() Peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peer
@@ -122,69 +122,13 @@ func (s *Session) SendLayers(l api.Layers) { s.send(api.MsgLayers, l) }
 func (s *Session) Handle(ctx context.Context, m api.Message) error {
 	switch m.Type {
 	case api.MsgOffer, api.MsgAnswer:
-		var sdp api.SDP
-		if err := json.Unmarshal(m.Data, &sdp); err != nil {
-			return fmt.Errorf("read %s: %w", m.Type, err)
-		}
-		peer := s.getPeer()
-		if peer == nil {
-			return fmt.Errorf("%s before joining", m.Type)
-		}
-		err := peer.HandleAnswer
-		if m.Type == api.MsgOffer {
-			err = peer.HandleOffer
-		}
-		return s.refused(err(sdp))
+		return s.handleSDP(m)
 	case api.MsgCandidate:
-		var c api.Candidate
-		if err := json.Unmarshal(m.Data, &c); err != nil {
-			return fmt.Errorf("read candidate: %w", err)
-		}
-		if peer := s.getPeer(); peer != nil {
-			// Refused candidates are not reported (docs/protocol.md).
-			if err := peer.HandleCandidate(c); err != nil {
-				s.call.log.Debug("candidate", "participant", s.id, "err", err)
-			}
-		}
-		return nil
+		return s.handleCandidate(m)
 	case api.MsgMute:
-		var mu api.Mute
-		if err := json.Unmarshal(m.Data, &mu); err != nil {
-			return fmt.Errorf("read mute: %w", err)
-		}
-		s.mu.Lock()
-		switch mu.Kind {
-		case api.KindAudio:
-			s.muted.Audio = mu.Muted
-		case api.KindVideo:
-			s.muted.Video = mu.Muted
-		default:
-			s.mu.Unlock()
-			s.sendError(api.CodeInvalidArgument, "mute is for audio or video, not %q", mu.Kind)
-			return nil
-		}
-		s.mu.Unlock()
-		mu.ParticipantID = s.id
-		s.call.broadcast(s.id, api.MsgMute, mu)
-		return nil
+		return s.handleMute(m)
 	case api.MsgChat:
-		var ch api.Chat
-		if err := json.Unmarshal(m.Data, &ch); err != nil {
-			return fmt.Errorf("read chat: %w", err)
-		}
-		text := chatText(ch.Text)
-		switch {
-		case text == "":
-			return nil
-		case utf8.RuneCountInString(text) > api.MaxChatRunes || !utf8.ValidString(text):
-			s.sendError(api.CodeTooLarge, "chat messages are at most %d characters", api.MaxChatRunes)
-			return nil
-		case !s.chat.Allow():
-			s.sendError(api.CodeRateLimited, "too many chat messages; wait a moment")
-			return nil
-		}
-		s.call.broadcast("", api.MsgChat, api.Chat{From: s.id, Name: s.name, Text: text, At: s.call.hub.cfg.Now().UTC()})
-		return nil
+		return s.handleChat(m)
 	case api.MsgHost:
 		var a api.HostAction
 		if err := json.Unmarshal(m.Data, &a); err != nil {
@@ -193,23 +137,105 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		s.hostAction(ctx, a)
 		return nil
 	case api.MsgView:
-		var v api.View
-		if err := json.Unmarshal(m.Data, &v); err != nil {
-			return fmt.Errorf("read view: %w", err)
-		}
-		if len(v.Hidden) > api.MaxViewTracks || len(v.Sizes) > api.MaxViewTracks {
-			s.sendError(api.CodeTooLarge, "a view hides and sizes at most %d tracks each", api.MaxViewTracks)
-			return nil
-		}
-		if peer := s.getPeer(); peer != nil {
-			peer.SetView(v.Hidden, v.Sizes)
-		}
-		return nil
+		return s.handleView(m)
 	case api.MsgLeave:
 		s.Leave("left")
 		return nil
 	}
 	s.sendError(api.CodeInvalidArgument, "unknown message type %q", m.Type)
+	return nil
+}
+
+// handleSDP hands an offer (publish) or an answer (subscribe) to the
+// participant's peer.
+func (s *Session) handleSDP(m api.Message) error {
+	var sdp api.SDP
+	if err := json.Unmarshal(m.Data, &sdp); err != nil {
+		return fmt.Errorf("read %s: %w", m.Type, err)
+	}
+	peer := s.getPeer()
+	if peer == nil {
+		return fmt.Errorf("%s before joining", m.Type)
+	}
+	handle := peer.HandleAnswer
+	if m.Type == api.MsgOffer {
+		handle = peer.HandleOffer
+	}
+	return s.refused(handle(sdp))
+}
+
+func (s *Session) handleCandidate(m api.Message) error {
+	var c api.Candidate
+	if err := json.Unmarshal(m.Data, &c); err != nil {
+		return fmt.Errorf("read candidate: %w", err)
+	}
+	if peer := s.getPeer(); peer != nil {
+		// Refused candidates are not reported (docs/protocol.md).
+		if err := peer.HandleCandidate(c); err != nil {
+			s.call.log.Debug("candidate", "participant", s.id, "err", err)
+		}
+	}
+	return nil
+}
+
+// handleMute records the participant's own mute and tells the others.
+func (s *Session) handleMute(m api.Message) error {
+	var mu api.Mute
+	if err := json.Unmarshal(m.Data, &mu); err != nil {
+		return fmt.Errorf("read mute: %w", err)
+	}
+	s.mu.Lock()
+	switch mu.Kind {
+	case api.KindAudio:
+		s.muted.Audio = mu.Muted
+	case api.KindVideo:
+		s.muted.Video = mu.Muted
+	default:
+		s.mu.Unlock()
+		s.sendError(api.CodeInvalidArgument, "mute is for audio or video, not %q", mu.Kind)
+		return nil
+	}
+	s.mu.Unlock()
+	mu.ParticipantID = s.id
+	s.call.broadcast(s.id, api.MsgMute, mu)
+	return nil
+}
+
+// handleChat relays a chat message to everyone, within its bounds.
+func (s *Session) handleChat(m api.Message) error {
+	var ch api.Chat
+	if err := json.Unmarshal(m.Data, &ch); err != nil {
+		return fmt.Errorf("read chat: %w", err)
+	}
+	text := chatText(ch.Text)
+	switch {
+	case text == "":
+		return nil
+	case utf8.RuneCountInString(text) > api.MaxChatRunes || !utf8.ValidString(text):
+		s.sendError(api.CodeTooLarge, "chat messages are at most %d characters", api.MaxChatRunes)
+		return nil
+	case !s.chat.Allow():
+		s.sendError(api.CodeRateLimited, "too many chat messages; wait a moment")
+		return nil
+	}
+	s.call.broadcast("", api.MsgChat, api.Chat{From: s.id, Name: s.name, Text: text, At: s.call.hub.cfg.Now().UTC()})
+	return nil
+}
+
+// handleView passes the videos the participant does not show, and the
+// sizes it draws the others at, to its peer, within their bound.
+func (s *Session) handleView(m api.Message) error {
+	var v api.View
+	if err := json.Unmarshal(m.Data, &v); err != nil {
+		return fmt.Errorf("read view: %w", err)
+	}
+	if len(v.Hidden) > api.MaxViewTracks || len(v.Sizes) > api.MaxViewTracks {
+		s.sendError(api.CodeTooLarge, "a view hides and sizes at most %d tracks each", api.MaxViewTracks)
+		return nil
+	}
+	if peer := s.getPeer(); peer != nil {
+		peer.SetView(v.Hidden, v.Sizes)
+	}
 	return nil
 }
 

@@ -165,8 +165,10 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	if !o.AllowRemote && !isLoopback(c.Server()) {
 		return Report{}, fmt.Errorf("%s is not on this machine: a load test goes to a remote server only with --allow-remote", c.Server())
 	}
-	before, err := scrape(ctx, c.Server())
-	if err != nil {
+	// The server's cost is read from its /metrics once everyone is in and
+	// at the end; a server that does not serve them is refused now, before
+	// anyone joins, not after the whole run.
+	if _, err := scrape(ctx, c.Server()); err != nil {
 		return Report{}, fmt.Errorf("read the server's metrics: %w", err)
 	}
 	rep := Report{Participants: total, FailedJoins: map[string]int{}}
@@ -238,7 +240,6 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	if err != nil {
 		return rep, err
 	}
-	_ = before
 	t0 := time.Now()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()

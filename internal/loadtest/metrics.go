@@ -21,7 +21,9 @@ type serverMetrics struct {
 	forwarded  float64
 }
 
-// ServerCost is what roomsd spent during the steady state.
+// ServerCost is what roomsd spent during the steady state (CPU and
+// packets between two reads of its /metrics, once everyone joined and at
+// the end) and the memory it held at the end.
 type ServerCost struct {
 	CPUPercent    float64 `json:"cpu_percent_of_one_core"`
 	PacketsPerSec float64 `json:"packets_per_second_out"`
@@ -41,6 +43,7 @@ type ServerCost struct {
 	ReceivedPerSec float64 `json:"packets_per_second_in"`
 }
 
+// scrape reads the counters cost needs from roomsd's /metrics.
 func scrape(ctx context.Context, server string) (serverMetrics, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

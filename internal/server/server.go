@@ -25,6 +25,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/prune"
 	"github.com/rooms-dev/rooms/internal/room"
+	"github.com/rooms-dev/rooms/internal/roomwire"
 	"github.com/rooms-dev/rooms/internal/schedule"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
@@ -40,21 +41,24 @@ const ShutdownTimeout = 10 * time.Second
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
-	store     store.Store
 	sfu       *sfu.SFU
-	hub       *call.Hub
-	signal    *signal.Handler
 	scheduler *schedule.Scheduler
 	deliverer *notify.Deliverer
 	pruner    *prune.Pruner // nil when --retain is 0
 	ln        net.Listener
 	http      *http.Server
+	// open is what Start opened, closed in reverse when Serve ends: the
+	// calls (and their connections), the listener, the media socket, the
+	// store.
+	open closers
 }
 
 // Start opens the store, takes the listen address and returns a server
 // ready to Serve. Notices for the operator (a new create token) go to
-// notices, never to the log.
-func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer) (*Server, error) {
+// notices, never to the log. Each part is made once, with what it needs,
+// after what it uses; if a step fails, what opened before it is closed in
+// reverse.
+func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer) (_ *Server, err error) {
 	if err := cfg.Resolve(); err != nil {
 		return nil, err
 	}
@@ -65,101 +69,73 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("--public-url: %w", err)
 	}
+	var open closers
+	defer func() {
+		if err != nil {
+			_ = open.close() // the error that stopped Start is the one to tell
+		}
+	}()
+
 	st, err := store.OpenSQLite(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open the room store: %w", err)
 	}
-	// On loopback anyone who can reach the server already has the
-	// machine, so a token is only made for wider listening; one given
-	// explicitly is always required (a proxy on this host, say).
-	token := cfg.CreateToken
-	if token == "" && !cfg.Loopback() {
-		token, err = loadOrMakeToken(cfg.DataDir, notices)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
+	open.add("the store", st.Close)
+	token, err := createToken(cfg, notices)
+	if err != nil {
+		return nil, err
 	}
 	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback(), Logger: log,
 		ForwardVoices: cmp.Or(cfg.ForwardVoices, -1)})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		st.Close()
-		media.Close()
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("listen on %s: the address is in use (is another roomsd running?); stop it or pick another with --listen", cfg.Listen)
+	open.add("the media socket", func() error {
+		if err := media.Close(); err != nil {
+			log.Warn("close the media socket", "err", err) // nothing is lost: the calls are over
 		}
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	var handler *api.Server
-	s := &Server{cfg: cfg, log: log, store: st, sfu: media, ln: ln}
-
-	s.signal = &signal.Handler{Hub: nil, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
-	s.hub = call.NewHub(call.Config{
-		Store: st, SFU: media, Logger: log, PublicURL: cfg.PublicURL, MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares,
-		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
+		return nil
 	})
-	s.signal.Hub = s.hub
-
+	ln, err := listen(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	// At shutdown http.Server has closed it already.
+	open.add("the listener", func() error { return ignoreClosed(ln.Close()) })
 	hooks, err := serverWebhooks(cfg, notices)
 	if err != nil {
-		st.Close()
-		media.Close()
-		ln.Close()
 		return nil, err
 	}
 	var mailer *notify.Mailer
 	if cfg.SMTPURL != "" {
 		if mailer, err = notify.NewMailer(cfg.SMTPURL); err != nil {
-			st.Close()
-			media.Close()
-			ln.Close()
 			return nil, err
 		}
 	}
+
+	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Logger: log, PublicURL: cfg.PublicURL,
+		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares})
+	sig := &signal.Handler{Hub: hub, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
+	open.add("the calls", closeCalls(hub, sig, log))
 	broker := notify.NewBroker()
-	s.deliverer = notify.NewDeliverer(notify.DelivererConfig{
+	deliverer := notify.NewDeliverer(notify.DelivererConfig{
 		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks, Mailer: mailer,
 		Sender: notify.NewWebhookSender(notify.SenderOptions{AllowPrivate: cfg.WebhookAllowPrivate}),
 	})
-	s.scheduler = schedule.New(schedule.Config{
-		Store: st, Log: log, Wake: s.deliverer.Wake, ServerWebhooks: cfg.Webhooks, EndingSoon: s.hub.EndingSoon,
-		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
+	wire := roomwire.Server{PublicURL: cfg.PublicURL, MaxScreenShares: cfg.MaxScreenShares}
+	scheduler := schedule.New(schedule.Config{
+		Store: st, Log: log, Wake: deliverer.Wake, ServerWebhooks: cfg.Webhooks, EndingSoon: hub.EndingSoon,
+		ToAPI: func(r room.Room) apitypes.Room { return wire.Render(r, time.Now(), hub.Count(r.ID)) },
 	})
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_forwarded_packets_total",
-			Help: "RTP packets sent to subscribers, one per subscriber."}, func() float64 { return float64(media.Forwarded()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_retransmitted_packets_total",
-			Help: "RTP packets sent again because a subscriber reported them lost (NACK)."}, func() float64 { return float64(media.Retransmitted()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_received_packets_total",
-			Help: "RTP packets received from publishers, every simulcast layer."}, func() float64 { return float64(media.Received()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_layer_switches_total",
-			Help: "Subscribers moved from one simulcast layer of a track to another (at a keyframe)."}, func() float64 { return float64(media.LayerSwitches()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_loss_caps_total",
-			Help: "Simulcast subscribers given a smaller layer for 10 s because their receiver reports showed over 10% loss."}, func() float64 { return float64(media.LossCaps()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_refused_tracks_total",
-			Help: "Published tracks not forwarded: a screen past the call's cap, or more than 4 tracks from one participant."}, func() float64 { return float64(media.Refused()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_calls", Help: "Live calls."},
-			func() float64 { c, _ := s.hub.Stats(); return float64(c) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_participants", Help: "People in live calls."},
-			func() float64 { _, p := s.hub.Stats(); return float64(p) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rooms_signal_connections", Help: "Call connections (signalling WebSockets) open, as counted against --max-connections."},
-			func() float64 { return float64(s.signal.Open()) }),
-	)
+	registerMetrics(reg, media, hub, sig)
+	var pruner *prune.Pruner
 	if cfg.Retain > 0 {
-		if s.pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
-			st.Close()
-			media.Close()
-			ln.Close()
+		if pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
 			return nil, err
 		}
 	}
-	handler = api.New(api.Config{
+	handler := api.New(api.Config{
 		Registry:            reg,
 		Store:               st,
 		Logger:              log,
@@ -168,9 +144,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		MaxScreenShares:     cfg.MaxScreenShares,
 		CreateToken:         token,
 		Version:             version.String(),
-		Live:                s.hub,
-		Signal:              s.signal,
-		Notifier:            s.scheduler,
+		Live:                hub,
+		Signal:              sig,
+		Notifier:            scheduler,
 		Broker:              broker,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ServerWebhooks:      cfg.Webhooks,
@@ -179,9 +155,29 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		AllowedHosts:        cfg.AllowedHosts,
 		Rate:                cfg.Rate,
 	})
-	// Host actions in a call are audited with the address the API sees.
-	s.signal.ClientAddr = handler.ClientAddr
-	s.http = &http.Server{
+	return &Server{cfg: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
+		ln: ln, http: httpServer(handler, log), open: open}, nil
+}
+
+// closeCalls is the closer of the calls. They run on hijacked connections
+// http.Server's Shutdown does not wait for: close them and let their
+// goroutines finish before the media socket and the store close.
+func closeCalls(hub *call.Hub, sig *signal.Handler, log *slog.Logger) func() error {
+	return func() error {
+		hub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		if err := sig.Wait(ctx); err != nil {
+			log.Warn("signalling connections still open at shutdown", "err", err)
+		}
+		return nil
+	}
+}
+
+// httpServer serves the API with bounds on slow and large requests; its
+// shutdown ends the inbox streams, which would otherwise hold it.
+func httpServer(handler *api.Server, log *slog.Logger) *http.Server {
+	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -189,8 +185,31 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	s.http.RegisterOnShutdown(handler.CloseStreams)
-	return s, nil
+	srv.RegisterOnShutdown(handler.CloseStreams)
+	return srv
+}
+
+// createToken is the token creating rooms needs. On loopback anyone who
+// can reach the server already has the machine, so a token is only made
+// for wider listening; one given explicitly is always required (a proxy
+// on this host, say).
+func createToken(cfg Config, notices io.Writer) (string, error) {
+	if cfg.CreateToken != "" || cfg.Loopback() {
+		return cfg.CreateToken, nil
+	}
+	return loadOrMakeToken(cfg.DataDir, notices)
+}
+
+// listen takes the TCP listen address, saying what to do when it is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on %s: the address is in use (is another roomsd running?); stop it or pick another with --listen", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // Addr is the address the server listens on.
@@ -200,8 +219,9 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) Config() Config { return s.cfg }
 
 // Serve serves until ctx is cancelled, then stops accepting, lets
-// in-flight requests finish (bounded by ShutdownTimeout) and closes the
-// store.
+// in-flight requests finish (bounded by ShutdownTimeout), stops the
+// goroutines it started and closes what Start opened, last first: the
+// calls, the listener, the media socket, the store.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
@@ -240,19 +260,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		cancel()
 		<-errc // Serve has returned http.ErrServerClosed
 	}
-	// Calls run on hijacked connections Shutdown does not wait for: close
-	// them, let their goroutines finish, then the media socket and store.
-	s.hub.Close()
-	wctx, wcancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-	if err := s.signal.Wait(wctx); err != nil {
-		s.log.Warn("signalling connections still open at shutdown", "err", err)
-	}
-	wcancel()
-	s.sfu.Close()
+	// The goroutines Serve started use the store and the calls: they stop
+	// first, then what Start opened closes in reverse.
 	stopBG()
 	bg.Wait()
-	if err := s.store.Close(); err != nil && serveErr == nil {
-		serveErr = fmt.Errorf("close the store: %w", err)
+	if err := s.open.close(); err != nil && serveErr == nil {
+		serveErr = err
 	}
 	s.log.Info("roomsd stopped")
 	return serveErr

@@ -20,7 +20,6 @@ import (
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/clientaddr"
-	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
 	"github.com/rooms-dev/rooms/internal/store"
@@ -63,12 +62,11 @@ func newGuardedEnv(t *testing.T, limits signal.Limits, publicURL string) *guarde
 		t.Fatal(err)
 	}
 	clk := &frozenClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
-	var a *api.Server
-	hub := call.NewHub(call.Config{Store: st, SFU: media, Grace: 200 * time.Millisecond, ToAPI: func(r room.Room) wire.Room { return a.ToAPI(r) }})
+	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Grace: 200 * time.Millisecond, PublicURL: publicURL})
 	// Connections wait a minute for their join, so a test can hold many.
 	h := &signal.Handler{Hub: hub, JoinTimeout: time.Minute, Limits: limits, Now: clk.Now, Origins: testOrigins(t)}
 	proxies, _ := clientaddr.ParseProxies([]string{"127.0.0.0/8"})
-	a = api.New(api.Config{Store: st, Live: hub, Signal: h, PublicURL: publicURL, TrustedProxies: proxies,
+	a := api.New(api.Config{Store: st, Live: hub, Signal: h, PublicURL: publicURL, TrustedProxies: proxies,
 		Rate: api.Rate{PerSecond: 1000, Burst: 1000, CreatesPerMinute: 1000, CreateBurst: 1000}})
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/clientaddr"
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/safetext"
@@ -41,10 +41,6 @@ const (
 
 // Handler serves the signalling WebSocket of a room.
 type Handler struct {
-	// ClientAddr says where a request came from (the API's, which knows
-	// the trusted proxies); nil takes the connection's remote host.
-	ClientAddr func(*http.Request) string
-
 	Hub     *call.Hub
 	Log     *slog.Logger
 	Version string
@@ -104,7 +100,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(api.MaxSignalMessage)
 	c := &conn{ws: ws, out: make(chan api.Message, sendQueue), done: make(chan struct{})}
-	c.addr = h.clientAddr(r)
+	// The address the API's middleware resolved (clientaddr), as its
+	// request logs, rate limits and audit lines name it: the call's host
+	// actions are audited and its knocks limited by the same one.
+	c.addr = clientaddr.From(r).String()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -282,18 +281,6 @@ type conn struct {
 	done chan struct{}
 	mu   sync.Mutex
 	why  string
-}
-
-// clientAddr is where r came from: h.ClientAddr's answer, else the
-// connection's remote host.
-func (h *Handler) clientAddr(r *http.Request) string {
-	if h.ClientAddr != nil {
-		return h.ClientAddr(r)
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }
 
 // Send queues m; a full queue means the client cannot keep up and is cut.

@@ -19,7 +19,6 @@ import (
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/origin"
-	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
 	"github.com/rooms-dev/rooms/internal/store"
@@ -49,9 +48,8 @@ func newEnvAt(t *testing.T, now func() time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a *api.Server
-	hub := call.NewHub(call.Config{Store: st, SFU: media, Now: now, Grace: 200 * time.Millisecond, ToAPI: func(r room.Room) wire.Room { return a.ToAPI(r) }})
-	a = api.New(api.Config{Store: st, Now: now, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond, Origins: testOrigins(t)}})
+	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Now: now, Grace: 200 * time.Millisecond})
+	a := api.New(api.Config{Store: st, Now: now, Live: hub, Signal: &signal.Handler{Hub: hub, JoinTimeout: 300 * time.Millisecond, Origins: testOrigins(t)}})
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() {
 		srv.Close()
