@@ -165,7 +165,7 @@ func (d *Deliverer) email(ctx context.Context, it store.OutboxItem) error {
 	if d.cfg.Mailer == nil {
 		return errors.New("not delivered: no mail server configured (roomsd --smtp-url)")
 	}
-	subject, body, ics, err := emailFor(it.Payload, d.cfg.Now())
+	subject, body, ics, err := emailFor(it.Payload, d.cfg.Mailer.from, it.Recipient, it.CreatedAt, d.cfg.Now())
 	if err != nil {
 		return fmt.Errorf("compose the email: %w", err)
 	}
