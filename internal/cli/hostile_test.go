@@ -45,7 +45,7 @@ func hostileServer(t *testing.T) string {
 		Visibility: "public", State: evil("open"), StartsAt: at, TimeZone: "Europe/Rome", MaxParticipants: 50, CreatedAt: at,
 		HostKey: evil("key"), WebhookSecret: evil("whsec"),
 		WebhookSecrets: []apitypes.WebhookSecret{{URL: evil("https://a.example.com/h"), Secret: evil("whsec")}, {URL: evil("https://b.example.com/h"), Secret: evil("whsec")}},
-		Invitations: []apitypes.Invitation{{Kind: "handle", Address: evil("ann"), Delivery: evil("inbox")}}}
+		Invitations:    []apitypes.Invitation{{Kind: "handle", Address: evil("ann"), Delivery: evil("inbox")}}}
 	people := []apitypes.Participant{
 		{ID: evil("p1"), Name: hostile, Host: true, JoinedAt: at, Tracks: []apitypes.Track{{ID: "t", Kind: apitypes.TrackKind(evil("video"))}}},
 		{ID: "p2", Name: "Bo\nAnn (host)", JoinedAt: at},
