@@ -212,3 +212,49 @@ func TestDelivererHonoursRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestRedeliveredDeliveryReachesTheReceiver: a delivery that died (the
+// receiver answered 410) and is redelivered is sent again at once, under
+// the same webhook-id, so a receiver that did get it can tell.
+func TestRedeliveredDeliveryReachesTheReceiver(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusGone)
+	ids := make(chan string, 4)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ids <- r.Header.Get("webhook-id")
+		w.WriteHeader(int(status.Load()))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/hook"
+	clk := &clock{t: time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)}
+	st, d := newRetryDeliverer(t, clk, []Webhook{{URL: url, Secret: []byte("0123456789abcdef0123456789")}})
+	enqueueOne(t, st, "gone", url)
+	ctx := context.Background()
+	step := func() {
+		if _, err := d.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d.Wait()
+	}
+	step()
+	if it := deliveryOf(t, st, "gone"); it.State != store.OutboxDead {
+		t.Fatalf("after a 410: %+v, want dead", it)
+	}
+	status.Store(http.StatusNoContent)
+	clk.Add(time.Minute)
+	if n, err := st.Redeliver(ctx, "gone", []int64{deliveryOf(t, st, "gone").ID}, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("Redeliver = %d, %v", n, err)
+	}
+	step()
+	if it := deliveryOf(t, st, "gone"); it.State != store.OutboxDelivered || it.Attempts != 1 {
+		t.Fatalf("after redelivery: %+v, want delivered on its first new attempt", it)
+	}
+	if first, again := <-ids, <-ids; first == "" || first != again {
+		t.Fatalf("webhook-id %q then %q, want the same", first, again)
+	}
+}
