@@ -90,7 +90,7 @@ type SenderOptions struct {
 	// LANs). Without it every connection is checked at dial time.
 	AllowPrivate bool
 	// Timeout bounds one attempt, from dialling to reading the response;
-	// default 10 s.
+	// default 15 s.
 	Timeout time.Duration
 	// Now is the clock used for webhook-timestamp; default time.Now.
 	Now func() time.Time
