@@ -185,6 +185,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/rooms/{id}/end", s.endRoom)
 	s.handle("GET /v1/rooms/{id}/participants", s.listParticipants)
 	s.handle("GET /v1/rooms/{id}/deliveries", s.deliveries)
+	s.handle("POST /v1/rooms/{id}/redeliver", s.redeliver)
 	s.handle("POST /v1/handles", s.claimHandle)
 	s.handle("GET /v1/me", s.whoami)
 	s.handle("DELETE /v1/me/handle", s.releaseHandle)

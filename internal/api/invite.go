@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,8 +50,9 @@ func parseInvites(list []string) ([]store.Invitee, error) {
 // planNotifications works out a new room's recipients and says how each
 // invitee will be told; nothing is written here (the room's creation
 // writes rc). Unknown handles are not recipients: the output names them
-// instead.
-func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee, hooks []string) ([]apitypes.Invitation, store.Recipients, string, error) {
+// instead. Each webhook gets a signing secret of its own, so one
+// receiver's secret cannot forge deliveries to another.
+func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee, hooks []string) ([]apitypes.Invitation, store.Recipients, []apitypes.WebhookSecret, error) {
 	var rc store.Recipients
 	var out []apitypes.Invitation
 	for _, iv := range invitees {
@@ -59,7 +61,7 @@ func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee
 		case "handle":
 			ok, err := s.cfg.Store.HandleExists(ctx, iv.Address)
 			if err != nil {
-				return nil, rc, "", err
+				return nil, rc, nil, err
 			}
 			if !ok {
 				inv.Delivery = "not told: nobody has the handle " + iv.Address + " on this server"
@@ -76,15 +78,16 @@ func (s *Server) planNotifications(ctx context.Context, invitees []store.Invitee
 		rc.Invites = append(rc.Invites, iv)
 		out = append(out, inv)
 	}
-	secret := ""
-	if len(hooks) > 0 {
-		var key []byte
-		secret, key = notify.NewSecret()
-		for _, u := range hooks {
-			rc.Webhooks = append(rc.Webhooks, store.RoomWebhook{URL: u, Secret: key})
+	var secrets []apitypes.WebhookSecret
+	for i, u := range hooks {
+		if slices.Contains(hooks[:i], u) {
+			continue // stored once, so given one secret
 		}
+		secret, key := notify.NewSecret()
+		rc.Webhooks = append(rc.Webhooks, store.RoomWebhook{URL: u, Secret: key})
+		secrets = append(secrets, apitypes.WebhookSecret{URL: u, Secret: secret})
 	}
-	return out, rc, secret, nil
+	return out, rc, secrets, nil
 }
 
 // checkWebhooks validates webhook URLs before anything is stored.

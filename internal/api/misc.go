@@ -153,7 +153,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, id string) err
 	ics, err := notify.ICS(notify.Event{
 		UID: rm.ID + "@" + host,
 		// Any change to the room raises it, reschedules included.
-		Sequence:    int(rm.UpdatedAt.Sub(rm.CreatedAt) / time.Second),
+		Sequence:    notify.Sequence(rm.CreatedAt, rm.UpdatedAt),
 		Start:       rm.StartsAt,
 		Duration:    rm.Duration,
 		TZ:          rm.TimeZone,

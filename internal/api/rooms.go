@@ -89,9 +89,12 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	var rc store.Recipients
 	var rows []store.OutboxItem
 	if len(invitees) > 0 || len(req.Webhooks) > 0 {
-		out.Invitations, rc, out.WebhookSecret, err = s.planNotifications(r.Context(), invitees, req.Webhooks)
+		out.Invitations, rc, out.WebhookSecrets, err = s.planNotifications(r.Context(), invitees, req.Webhooks)
 		if err != nil {
 			return err
+		}
+		if len(out.WebhookSecrets) == 1 {
+			out.WebhookSecret = out.WebhookSecrets[0].Secret
 		}
 		if rows, err = s.cfg.Notifier.Rows(rm, "invited", nil, rc); err != nil {
 			return err

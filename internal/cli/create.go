@@ -243,7 +243,13 @@ func createRun(ctx context.Context, f *Factory, o *createOptions) error {
 			}
 		}
 	}
-	if r.WebhookSecret != "" {
+	switch {
+	case len(r.WebhookSecrets) > 1:
+		fmt.Fprintln(f.IO.Out, "\nEach webhook is signed with its own secret (shown once):")
+		for _, w := range r.WebhookSecrets {
+			fmt.Fprintf(f.IO.Out, "  %s  %s\n", safetext.Line(w.URL), safetext.Line(w.Secret))
+		}
+	case r.WebhookSecret != "":
 		fmt.Fprintf(f.IO.Out, "\nWebhooks are signed with this secret (shown once): %s\n", safetext.Line(r.WebhookSecret))
 	}
 	if err == nil {

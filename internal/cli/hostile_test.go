@@ -44,7 +44,8 @@ func hostileServer(t *testing.T) string {
 	room := apitypes.Room{ID: evilRoom, Link: evil("http://rooms.test/r/" + evilRoom), Name: hostile, Theme: evil("aperitivo"),
 		Visibility: "public", State: evil("open"), StartsAt: at, TimeZone: "Europe/Rome", MaxParticipants: 50, CreatedAt: at,
 		HostKey: evil("key"), WebhookSecret: evil("whsec"),
-		Invitations: []apitypes.Invitation{{Kind: "handle", Address: evil("ann"), Delivery: evil("inbox")}}}
+		WebhookSecrets: []apitypes.WebhookSecret{{URL: evil("https://a.example.com/h"), Secret: evil("whsec")}, {URL: evil("https://b.example.com/h"), Secret: evil("whsec")}},
+		Invitations:    []apitypes.Invitation{{Kind: "handle", Address: evil("ann"), Delivery: evil("inbox")}}}
 	people := []apitypes.Participant{
 		{ID: evil("p1"), Name: hostile, Host: true, JoinedAt: at, Tracks: []apitypes.Track{{ID: "t", Kind: apitypes.TrackKind(evil("video"))}}},
 		{ID: "p2", Name: "Bo\nAnn (host)", JoinedAt: at},
@@ -70,6 +71,7 @@ func hostileServer(t *testing.T) string {
 	mux.HandleFunc("GET /v1/rooms/{id}", func(w http.ResponseWriter, r *http.Request) { reply(w, r, room) })
 	mux.HandleFunc("PATCH /v1/rooms/{id}", func(w http.ResponseWriter, r *http.Request) { reply(w, r, room) })
 	mux.HandleFunc("POST /v1/rooms/{id}/end", func(w http.ResponseWriter, r *http.Request) { reply(w, r, room) })
+	mux.HandleFunc("POST /v1/rooms/{id}/redeliver", func(w http.ResponseWriter, r *http.Request) { reply(w, r, apitypes.RedeliverResult{}) })
 	mux.HandleFunc("GET /v1/rooms/{id}/participants", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, r, apitypes.ParticipantList{Participants: people})
 	})
@@ -161,6 +163,7 @@ func TestHostileServerCannotReachTheTerminal(t *testing.T) {
 		{"webhooks", evilRoom, "--host-key", "k"},
 		{"knocks", evilRoom, "--host-key", "k"},
 		{"admit", evilRoom, "Eve", "--host-key", "k"},
+		{"webhooks", "redeliver", refusedRoom, "--host-key", "k"},
 		{"whoami"},
 		{"inbox"}, {"inbox", "--json"},
 		{"info", refusedRoom}, {"info", refusedRoom, "--json"},

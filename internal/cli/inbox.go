@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -238,7 +239,7 @@ func newCmdWebhooks(f *Factory) *cobra.Command {
 		Use:               "webhooks ROOM",
 		Short:             "Show a room's notifications and how their delivery went",
 		Long:              "Show a room's notifications (webhooks, inboxes, email) and each one's state: delivered, pending with the next try, or dead after too many failures, with the last error.",
-		Example:           "  rooms webhooks ROOM\n  rooms webhooks ROOM --json",
+		Example:           "  rooms webhooks ROOM\n  rooms webhooks ROOM --json\n  rooms webhooks redeliver ROOM",
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -258,15 +259,68 @@ func newCmdWebhooks(f *Factory) *cobra.Command {
 				return err
 			}
 			tb := &table{}
-			tb.row(f.IO.Dim("EVENT"), f.IO.Dim("CHANNEL"), f.IO.Dim("TO"), f.IO.Dim("STATE"), f.IO.Dim("TRIES"), f.IO.Dim("LAST ERROR"))
+			tb.row(f.IO.Dim("ID"), f.IO.Dim("EVENT"), f.IO.Dim("CHANNEL"), f.IO.Dim("TO"), f.IO.Dim("STATE"), f.IO.Dim("TRIES"), f.IO.Dim("LAST ERROR"))
 			for _, d := range ds {
 				state := d.State
 				if d.NextTry != nil {
 					state += " (next " + d.NextTry.Local().Format("15:04:05") + ")"
 				}
-				tb.row(safetext.Line(d.Type), safetext.Line(d.Channel), safetext.Line(d.Recipient), safetext.Line(state), fmt.Sprint(d.Attempts), safetext.Line(d.LastError))
+				tb.row(fmt.Sprint(d.ID), safetext.Line(d.Type), safetext.Line(d.Channel), safetext.Line(d.Recipient), safetext.Line(state), fmt.Sprint(d.Attempts), safetext.Line(d.LastError))
 			}
 			return tb.write(f.IO.Out, "")
+		},
+	}
+	addHostKeyFlag(cmd, &hostKey)
+	cmd.AddCommand(newCmdRedeliver(f))
+	return cmd
+}
+
+// newCmdRedeliver is rooms webhooks redeliver ROOM [ID].
+func newCmdRedeliver(f *Factory) *cobra.Command {
+	var hostKey string
+	cmd := &cobra.Command{
+		Use:   "redeliver ROOM [ID]",
+		Short: "Send a room's failed webhook deliveries again",
+		Long: "Send a room's webhook deliveries again, now, with a fresh retry schedule: every dead one, or the one with ID " +
+			"(as rooms webhooks ROOM lists them, in any state). Use it once a receiver that was down for longer than the retries is back.",
+		Example:           "  rooms webhooks redeliver ROOM\n  rooms webhooks redeliver ROOM 42",
+		ValidArgsFunction: f.completeRooms,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return &flagError{fmt.Errorf("%s needs a ROOM and at most one delivery ID, got %d arguments", cmd.CommandPath(), len(args))}
+			}
+			if len(args) == 2 {
+				if n, err := strconv.ParseInt(args[1], 10, 64); err != nil || n <= 0 {
+					return &flagError{fmt.Errorf("%q is not a delivery ID: rooms webhooks %s lists them in its first column", args[1], args[0])}
+				}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var id int64
+			if len(args) == 2 {
+				id, _ = strconv.ParseInt(args[1], 10, 64)
+			}
+			t, key, err := f.resolveHost(args[0], hostKey)
+			if err != nil {
+				return err
+			}
+			n, err := t.c.Redeliver(cmd.Context(), t.id, key, id)
+			if err != nil {
+				return explain(t.c.Server(), err)
+			}
+			if f.json {
+				return f.printJSON(api.RedeliverResult{Redelivered: n})
+			}
+			switch {
+			case n == 0:
+				_, err = fmt.Fprintln(f.IO.Out, "No dead webhook deliveries to send again.")
+			case n == 1:
+				_, err = fmt.Fprintln(f.IO.Out, "1 webhook delivery will be sent again now; rooms webhooks ROOM shows how it goes.")
+			default:
+				_, err = fmt.Fprintf(f.IO.Out, "%d webhook deliveries will be sent again now; rooms webhooks ROOM shows how they go.\n", n)
+			}
+			return err
 		},
 	}
 	addHostKeyFlag(cmd, &hostKey)

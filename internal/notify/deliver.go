@@ -153,7 +153,7 @@ func (d *Deliverer) deliver(ctx context.Context, it store.OutboxItem) {
 	attempt := it.Attempts + 1
 	dead := !retry || attempt >= MaxAttempts
 	reason := err.Error()
-	if err := d.cfg.Store.Failed(rec, it.ID, d.cfg.Owner, now.Add(Backoff(attempt)), dead, reason); err != nil {
+	if err := d.cfg.Store.Failed(rec, it.ID, d.cfg.Owner, now.Add(RetryWait(attempt, err)), dead, reason); err != nil {
 		d.cfg.Log.Warn("record failed delivery", "id", it.ID, "err", err)
 	}
 	d.cfg.Log.Info("delivery failed", "room", room.LogID(it.RoomID), "channel", it.Channel, "attempt", attempt, "dead", dead, "reason", reason)
@@ -165,7 +165,7 @@ func (d *Deliverer) email(ctx context.Context, it store.OutboxItem) error {
 	if d.cfg.Mailer == nil {
 		return errors.New("not delivered: no mail server configured (roomsd --smtp-url)")
 	}
-	subject, body, ics, err := emailFor(it.Payload, d.cfg.Now())
+	subject, body, ics, err := emailFor(it.Payload, d.cfg.Mailer.from, it.Recipient, it.CreatedAt, d.cfg.Now())
 	if err != nil {
 		return fmt.Errorf("compose the email: %w", err)
 	}

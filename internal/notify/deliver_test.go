@@ -102,7 +102,7 @@ func TestDelivererRetriesDeadLettersAndIsNotHeldUp(t *testing.T) {
 	}
 	// The flaky endpoint is retried with backoff until dead-lettered.
 	for i := 0; i < MaxAttempts+2; i++ {
-		clk.Add(2 * time.Hour) // past any backoff
+		clk.Add(12 * time.Hour) // past any backoff
 		if _, err := d.Step(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -3,19 +3,20 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/multipart"
 	"net"
 	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -77,7 +78,7 @@ func (m *Mailer) Send(ctx context.Context, to, subject, body string, ics []byte)
 	if _, err := mailAddress(to); err != nil {
 		return &MailError{Reason: err.Error()}
 	}
-	msg, err := buildMail(m.from, to, subject, body, ics)
+	msg, err := buildMail(m.from, to, subject, body, ics, time.Now())
 	if err != nil {
 		return &MailError{Reason: err.Error()}
 	}
@@ -135,53 +136,67 @@ func smtpError(what string, err error) error {
 	return &MailError{Retryable: true, Reason: what + ": " + err.Error()}
 }
 
-// buildMail makes a text message, with the calendar file as a part of its
-// own when there is one.
-func buildMail(from, to, subject, body string, ics []byte) ([]byte, error) {
+// buildMail makes the message: Date, a Message-ID of its own, MIME-Version,
+// a subject encoded per RFC 2047, and the text alone or, with a calendar
+// file, a multipart/alternative of the text and the text/calendar part
+// whose method parameter is the file's METHOD (RFC 6047 §2.4 wants them
+// equal; reading it from the file means they cannot disagree). go-mail
+// writes the headers and the parts.
+func buildMail(from, to, subject, body string, ics []byte, now time.Time) ([]byte, error) {
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	if err := m.From(from); err != nil {
+		return nil, fmt.Errorf("sender %q: %w", from, err)
+	}
+	if err := m.To(to); err != nil {
+		return nil, fmt.Errorf("recipient %q: %w", to, err)
+	}
+	m.Subject(subject)
+	m.SetDateWithValue(now)
+	m.SetMessageIDWithValue(messageID(from))
+	text := strings.ReplaceAll(body, "\r\n", "\n")
+	m.SetBodyString(gomail.TypeTextPlain, text)
+	if len(ics) > 0 {
+		method := icsMethod(ics)
+		if method == "" {
+			return nil, errors.New("the calendar file has no METHOD")
+		}
+		// go-mail appends "; charset=UTF-8" to the type.
+		m.AddAlternativeString(gomail.ContentType("text/calendar; method="+method), string(ics))
+	}
 	var b bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	h("From", from)
-	h("To", to)
-	h("Subject", mime.QEncoding.Encode("utf-8", subject))
-	h("Date", time.Now().UTC().Format(time.RFC1123Z))
-	h("MIME-Version", "1.0")
-	text := strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
-	if len(ics) == 0 {
-		h("Content-Type", `text/plain; charset="utf-8"`)
-		b.WriteString("\r\n" + text + "\r\n")
-		return b.Bytes(), nil
-	}
-	mw := multipart.NewWriter(&b)
-	h("Content-Type", `multipart/mixed; boundary="`+mw.Boundary()+`"`)
-	b.WriteString("\r\n")
-	tp, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {`text/plain; charset="utf-8"`}})
-	if err != nil {
-		return nil, err
-	}
-	_, _ = tp.Write([]byte(text + "\r\n"))
-	cp, err := mw.CreatePart(textproto.MIMEHeader{
-		"Content-Type":              {`text/calendar; charset="utf-8"; method=PUBLISH`},
-		"Content-Disposition":       {`attachment; filename="room.ics"`},
-		"Content-Transfer-Encoding": {"base64"},
-	})
-	if err != nil {
-		return nil, err
-	}
-	enc := base64.StdEncoding.EncodeToString(ics)
-	for len(enc) > 76 {
-		_, _ = cp.Write([]byte(enc[:76] + "\r\n"))
-		enc = enc[76:]
-	}
-	_, _ = cp.Write([]byte(enc + "\r\n"))
-	if err := mw.Close(); err != nil {
-		return nil, err
+	if _, err := m.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("write the message: %w", err)
 	}
 	return b.Bytes(), nil
 }
 
-// emailFor turns a notification into a subject, a body and, for the
-// events a calendar cares about, a calendar file.
-func emailFor(payload []byte, now time.Time) (subject, body string, ics []byte, err error) {
+// messageID is a new Message-ID (without its angle brackets) in the
+// sender's domain, as RFC 5322 §3.6.4 asks: 128 random bits at it.
+func messageID(from string) string {
+	var r [16]byte
+	_, _ = rand.Read(r[:])
+	domain := from[strings.LastIndex(from, "@")+1:]
+	return "rooms." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(r[:])) + "@" + domain
+}
+
+// icsMethod is the METHOD of a calendar file, or "".
+func icsMethod(ics []byte) string {
+	for line := range strings.SplitSeq(string(ics), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "METHOD:"); ok {
+			return v
+		}
+		if line == "BEGIN:VEVENT" {
+			break
+		}
+	}
+	return ""
+}
+
+// emailFor turns a notification for attendee into a subject, a body and,
+// for the events a calendar cares about, a calendar file: an iTIP REQUEST
+// (a CANCEL when cancelled) from organizer, roomsd's sender. changed is
+// when the event was enqueued (the room's change), which sets SEQUENCE.
+func emailFor(payload []byte, organizer, attendee string, changed, now time.Time) (subject, body string, ics []byte, err error) {
 	var n api.Notification
 	if err := json.Unmarshal(payload, &n); err != nil {
 		return "", "", nil, err
@@ -220,9 +235,10 @@ func emailFor(payload []byte, now time.Time) (subject, body string, ics []byte, 
 			host = u.Host
 		}
 		ics, err = ICS(Event{
-			UID: n.Room.ID + "@" + host, Sequence: int(now.Sub(n.Room.CreatedAt) / time.Second),
+			UID: n.Room.ID + "@" + host, Sequence: Sequence(n.Room.CreatedAt, changed),
 			Start: n.At, Duration: time.Duration(n.Room.DurationSeconds) * time.Second, TZ: n.Room.TimeZone,
 			Summary: name, Description: "Join: " + n.Link, URL: n.Link, Cancelled: n.Type == "cancelled", Stamp: now,
+			OrganizerEmail: organizer, Attendee: attendee,
 		})
 		if err != nil {
 			return "", "", nil, err

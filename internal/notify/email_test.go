@@ -99,7 +99,7 @@ func TestMailerSendsAnInvitationWithACalendarFile(t *testing.T) {
 	start := time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC)
 	payload, _ := json.Marshal(api.Notification{Type: "invited", At: start, Link: "http://rooms.test/r/abc",
 		Room: api.Room{ID: "abc", Name: "Aperitivo 🍹", Theme: "aperitivo", TimeZone: "Europe/Rome", StartsAt: start, CreatedAt: start.Add(-time.Hour)}})
-	subject, body, ics, err := emailFor(payload, start.Add(-time.Minute))
+	subject, body, ics, err := emailFor(payload, "rooms@example.com", "ann@example.com", start.Add(-time.Hour), start.Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,11 +118,13 @@ func TestMailerSendsAnInvitationWithACalendarFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(msg.Header.Get("Content-Type"), "multipart/mixed") || msg.Header.Get("To") != "ann@example.com" {
+	// The calendar is an alternative of the text (what calendar-aware
+	// clients look for), no longer an attachment of a multipart/mixed.
+	if !strings.HasPrefix(msg.Header.Get("Content-Type"), "multipart/alternative") || msg.Header.Get("To") != "<ann@example.com>" {
 		t.Fatalf("headers: %v", msg.Header)
 	}
-	if !strings.Contains(sink.msgs[0], "text/calendar") || !strings.Contains(sink.msgs[0], "room.ics") {
-		t.Fatal("no calendar attachment")
+	if !strings.Contains(sink.msgs[0], "text/calendar; method=REQUEST") {
+		t.Fatal("no calendar part")
 	}
 }
 

@@ -20,9 +20,40 @@ type Event struct {
 	Summary     string        // "🍹 Aperitivo" etc. (UTF-8)
 	Description string        // includes the link
 	URL         string        // the room link
-	Organizer   string        // optional display name, e.g. "rooms"; ORGANIZER is omitted if empty
-	Cancelled   bool          // METHOD:CANCEL / STATUS:CANCELLED
-	Stamp       time.Time     // DTSTAMP (written in UTC); zero means now
+	Organizer   string        // optional display name, e.g. "rooms"; ORGANIZER is omitted if empty and OrganizerEmail is too
+	// OrganizerEmail is the organizer's address (roomsd's sender); when set,
+	// ORGANIZER is mailto: it, as iTIP (RFC 5546) wants in a REQUEST or CANCEL.
+	OrganizerEmail string
+	// Attendee, an email address, makes the file an iTIP REQUEST to that
+	// attendee (a CANCEL when Cancelled) instead of a PUBLISH.
+	Attendee  string
+	Cancelled bool      // METHOD:CANCEL / STATUS:CANCELLED
+	Stamp     time.Time // DTSTAMP (written in UTC); zero means now
+}
+
+// Method is the iTIP method the calendar file of e carries: CANCEL for a
+// cancellation, REQUEST for an invitation to an attendee, PUBLISH for a
+// file anyone may import. An email's text/calendar part says the same
+// (RFC 6047 §2.4), so both are read from here.
+func (e Event) Method() string {
+	switch {
+	case e.Cancelled:
+		return "CANCEL"
+	case e.Attendee != "":
+		return "REQUEST"
+	}
+	return "PUBLISH"
+}
+
+// Sequence is a calendar entry's SEQUENCE for a room created at created
+// and last changed at changed: whole seconds between the two, so every
+// later change (a move, a cancellation) outranks what was sent before it.
+// The .ics download and emails both use it.
+func Sequence(created, changed time.Time) int {
+	if !changed.After(created) {
+		return 0
+	}
+	return int(changed.Sub(created) / time.Second)
 }
 
 // icsProdID names this program in every calendar file.
@@ -35,8 +66,8 @@ const icsDefaultDuration = time.Hour
 // not counting the CRLF.
 const icsMaxLine = 75
 
-// ICS renders e as an RFC 5545 VCALENDAR holding one VEVENT, with METHOD:PUBLISH
-// (METHOD:CANCEL and STATUS:CANCELLED when e.Cancelled, written with
+// ICS renders e as an RFC 5545 VCALENDAR holding one VEVENT, with the METHOD
+// e.Method says (and STATUS:CANCELLED when e.Cancelled, written with
 // SEQUENCE e.Sequence+1 because iTIP wants a cancellation to outrank the last
 // update). A VTIMEZONE for e.TZ is generated from Go's tz data so that
 // DTSTART;TZID=... means the same instant to every client, on either side of a
@@ -61,8 +92,16 @@ func ICS(e Event) ([]byte, error) {
 	if err := icsCheckURI(e.URL); err != nil {
 		return nil, err
 	}
-	if e.Organizer != "" && e.URL == "" {
+	if e.Organizer != "" && e.URL == "" && e.OrganizerEmail == "" {
 		return nil, errors.New("notify: ics: an organizer needs the room URL as its address")
+	}
+	for _, a := range []string{e.OrganizerEmail, e.Attendee} {
+		if a != "" && (!strings.Contains(a, "@") || strings.ContainsAny(a, " <>\r\n\"")) {
+			return nil, fmt.Errorf("notify: ics: %q is not an email address", a)
+		}
+	}
+	if e.Attendee != "" && e.OrganizerEmail == "" {
+		return nil, errors.New("notify: ics: a request to an attendee needs the organizer's address")
 	}
 	tzid := e.TZ
 	if tzid == "" {
@@ -88,9 +127,9 @@ func ICS(e Event) ([]byte, error) {
 		end = start.Add(time.Second)
 	}
 
-	method, status, seq := "PUBLISH", "CONFIRMED", e.Sequence
+	method, status, seq := e.Method(), "CONFIRMED", e.Sequence
 	if e.Cancelled {
-		method, status, seq = "CANCEL", "CANCELLED", e.Sequence+1
+		status, seq = "CANCELLED", e.Sequence+1
 	}
 
 	var w icsWriter
@@ -115,8 +154,19 @@ func ICS(e Event) ([]byte, error) {
 	if e.URL != "" {
 		w.line("URL:" + e.URL)
 	}
-	if e.Organizer != "" {
+	switch {
+	case e.OrganizerEmail != "":
+		cn := e.Organizer
+		if cn == "" {
+			cn = "rooms"
+		}
+		w.line("ORGANIZER;CN=" + icsQuoteParam(cn) + ":mailto:" + e.OrganizerEmail)
+	case e.Organizer != "":
 		w.line("ORGANIZER;CN=" + icsQuoteParam(e.Organizer) + ":" + e.URL)
+	}
+	if e.Attendee != "" {
+		// RSVP=FALSE: roomsd reads no replies.
+		w.line("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:" + e.Attendee)
 	}
 	w.line("STATUS:" + status)
 	w.line("TRANSP:OPAQUE")

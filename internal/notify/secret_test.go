@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,5 +33,25 @@ func TestSecretsWorkWithStandardWebhooksLibraries(t *testing.T) {
 		if _, err := ParseSecret(bad); err == nil {
 			t.Errorf("ParseSecret(%q) accepted", bad)
 		}
+	}
+}
+
+// TestSecretLength: a new secret needs the spec's 24 bytes, and the error
+// says how to make one; a 16-byte one kept by an earlier roomsd still
+// parses with ParseKeptSecret.
+func TestSecretLength(t *testing.T) {
+	short := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef")) // 16 bytes
+	_, err := ParseSecret(short)
+	if err == nil || !strings.Contains(err.Error(), "at least 24") || !strings.Contains(err.Error(), "has 16") || !strings.Contains(err.Error(), "/dev/urandom") {
+		t.Fatalf("ParseSecret(16 bytes) = %v, want a refusal that says the rule and how to make one", err)
+	}
+	if key, err := ParseKeptSecret(short); err != nil || len(key) != 16 {
+		t.Fatalf("ParseKeptSecret(16 bytes) = %d bytes, %v; a kept secret must keep working", len(key), err)
+	}
+	if _, err := ParseKeptSecret("whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789"))); err == nil {
+		t.Fatal("ParseKeptSecret accepted 10 bytes")
+	}
+	if text, key := NewSecret(); len(key) < MinSecretBytes || !strings.HasPrefix(text, SecretPrefix) {
+		t.Fatalf("NewSecret made %d bytes", len(key))
 	}
 }

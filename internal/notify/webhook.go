@@ -28,8 +28,9 @@ const (
 )
 
 const (
-	webhookUserAgent      = "roomsd-webhooks/1"
-	webhookDefaultTimeout = 10 * time.Second
+	webhookUserAgent = "roomsd-webhooks/1"
+	// webhookDefaultTimeout bounds one attempt; the spec suggests 15 to 30 s.
+	webhookDefaultTimeout = 15 * time.Second
 	// webhookTolerance is how far a received timestamp may be from the
 	// receiver's clock; it bounds replays of captured deliveries.
 	webhookTolerance = 5 * time.Minute
@@ -45,13 +46,25 @@ const (
 	// webhookReasonBody is how much of a response body goes into a reason.
 	webhookReasonBody = 200
 
-	webhookBackoffBase = 5 * time.Second
-	webhookBackoffCap  = time.Hour
+	// RetryAfterMin and RetryAfterMax bound how long a receiver's
+	// Retry-After may make a delivery wait: not sooner than 5 s (an answer
+	// of 0 must not make a busy loop), not later than the longest step of
+	// the schedule (a receiver cannot park a delivery for days).
+	RetryAfterMin = 5 * time.Second
+	RetryAfterMax = 10 * time.Hour
 )
 
+// retrySchedule is the Standard Webhooks retry schedule: after the first
+// attempt fails, retry 5 s later, then 5 min, 30 min, 2 h, 5 h, 10 h and
+// 10 h after the one before: eight attempts over about 27 and a half
+// hours, so a receiver down for an afternoon still gets its events.
+var retrySchedule = [...]time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
+}
+
 // MaxAttempts is how many delivery attempts are made, the first included,
-// before a delivery is dead-lettered. With Backoff the retries span roughly
-// 5 to 10 minutes.
+// before a delivery is dead-lettered: one, then one per step of the retry
+// schedule (see Backoff; TestRetrySchedule holds the two together).
 const MaxAttempts = 8
 
 // Webhook is one endpoint and its signing secret.
@@ -77,7 +90,7 @@ type SenderOptions struct {
 	// LANs). Without it every connection is checked at dial time.
 	AllowPrivate bool
 	// Timeout bounds one attempt, from dialling to reading the response;
-	// default 10 s.
+	// default 15 s.
 	Timeout time.Duration
 	// Now is the clock used for webhook-timestamp; default time.Now.
 	Now func() time.Time
@@ -178,6 +191,9 @@ type DeliveryError struct {
 	// Reason is a short explanation for operators. It holds no secrets and
 	// at most 200 bytes of the response body.
 	Reason string
+	// RetryAfter is how long the receiver asked to be left alone
+	// (Retry-After, in seconds or as a date), 0 if it did not say.
+	RetryAfter time.Duration
 
 	err error // underlying cause, for errors.Is (e.g. context.Canceled)
 }
@@ -256,7 +272,30 @@ func (s *WebhookSender) Send(ctx context.Context, w Webhook, msgID string, body 
 		status += ": " + text
 	}
 	retry := code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || (code >= 500 && code <= 599)
-	return &DeliveryError{Status: code, Retryable: retry, Reason: status}
+	de := &DeliveryError{Status: code, Retryable: retry, Reason: status}
+	if retry {
+		de.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), s.now())
+	}
+	return de
+}
+
+// retryAfter reads a Retry-After value (RFC 9110 §10.2.3: seconds, or an
+// HTTP date) as a wait from now; 0 when absent, unreadable or past.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(RetryAfterMax/time.Second)+1)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // networkError classifies an error from Client.Do. parent is the caller's
@@ -397,17 +436,23 @@ func Verify(secret []byte, h http.Header, body []byte, now time.Time) error {
 }
 
 // Backoff is the wait after the attempt-th failed attempt of a delivery,
-// before the next one (attempt is 1-based; values below 1 count as 1). It
-// is exponential from 5 s, doubling, capped at 1 h, with jitter drawn
-// uniformly from [d/2, d] so that deliveries failed by one outage do not
-// retry in lockstep, while still waiting at least half the nominal delay.
+// before the next one (attempt is 1-based; values below 1 count as 1, past
+// the schedule as its last step): the Standard Webhooks schedule
+// (retrySchedule), each step lengthened by a random 0 to 10% so deliveries
+// failed by one outage do not all come back in the same second.
 func Backoff(attempt int) time.Duration {
-	d := webhookBackoffBase
-	// Doubling stops at the cap, so large attempts cannot overflow.
-	for i := 1; i < attempt && d < webhookBackoffCap; i++ {
-		d *= 2
+	i := min(max(attempt, 1), len(retrySchedule)) - 1
+	d := retrySchedule[i]
+	return d + rand.N(d/10+1)
+}
+
+// RetryWait is the wait before retrying a delivery after its attempt-th
+// failed attempt failed with err: the receiver's Retry-After when it gave
+// one, bounded by RetryAfterMin and RetryAfterMax, else Backoff.
+func RetryWait(attempt int, err error) time.Duration {
+	var de *DeliveryError
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		return min(max(de.RetryAfter, RetryAfterMin), RetryAfterMax)
 	}
-	d = min(d, webhookBackoffCap)
-	half := d / 2
-	return half + rand.N(d-half+1)
+	return Backoff(attempt)
 }

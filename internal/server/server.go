@@ -310,13 +310,15 @@ func serverWebhooks(cfg Config, notices io.Writer) ([]notify.Webhook, error) {
 			return nil, fmt.Errorf("--webhook: %w", err)
 		}
 	}
-	secret := cfg.WebhookSecret
+	// A secret given now must meet the spec's 24 bytes; one kept in the
+	// data directory by an earlier roomsd keeps working (ParseKeptSecret).
+	secret, parse := cfg.WebhookSecret, notify.ParseSecret
 	if secret == "" {
 		path := filepath.Join(cfg.DataDir, "webhook-secret")
 		b, err := os.ReadFile(path)
 		switch {
 		case err == nil && strings.TrimSpace(string(b)) != "":
-			secret = strings.TrimSpace(string(b))
+			secret, parse = strings.TrimSpace(string(b)), notify.ParseKeptSecret
 		case err == nil || errors.Is(err, os.ErrNotExist):
 			secret, _ = notify.NewSecret()
 			if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
@@ -327,7 +329,7 @@ func serverWebhooks(cfg Config, notices io.Writer) ([]notify.Webhook, error) {
 			return nil, fmt.Errorf("read the webhook secret %s: %w", path, err)
 		}
 	}
-	key, err := notify.ParseSecret(secret)
+	key, err := parse(secret)
 	if err != nil {
 		return nil, fmt.Errorf("--webhook-secret: %w", err)
 	}

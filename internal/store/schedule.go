@@ -99,6 +99,11 @@ type Scheduling interface {
 	Delivered(ctx context.Context, id int64, owner string, now time.Time) error
 	// Failed records a failed attempt: retried at next, or dead.
 	Failed(ctx context.Context, id int64, owner string, next time.Time, dead bool, reason string) error
+	// Redeliver makes the named webhook deliveries of a room due again at
+	// now, as new: pending, no attempts yet. A delivery of another room,
+	// of another channel, or leased to a deliverer at now is left alone.
+	// It says how many were reset.
+	Redeliver(ctx context.Context, roomID string, ids []int64, now time.Time) (int, error)
 	// Deliveries lists a room's notifications, newest first.
 	Deliveries(ctx context.Context, roomID string, limit int) ([]OutboxItem, error)
 	// NextDue is when the earliest pending item is due, or the zero time.

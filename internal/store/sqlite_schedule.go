@@ -309,6 +309,23 @@ func (s *SQLite) Failed(ctx context.Context, id int64, owner string, next time.T
 	return nil
 }
 
+// Redeliver makes the named webhook deliveries of a room due again at now.
+func (s *SQLite) Redeliver(ctx context.Context, roomID string, ids []int64, now time.Time) (int, error) {
+	n := 0
+	for _, id := range ids {
+		res, err := s.w.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, delivered_at = NULL,
+			lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND room_id = ? AND channel = 'webhook' AND (lease_until IS NULL OR lease_until <= ?)`,
+			OutboxPending, now.UnixNano(), id, roomID, now.UnixNano())
+		if err != nil {
+			return n, fmt.Errorf("redeliver %d: %w", id, err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
+
 // Deliveries lists a room's notifications, newest first.
 func (s *SQLite) Deliveries(ctx context.Context, roomID string, limit int) ([]OutboxItem, error) {
 	if limit <= 0 || limit > 1000 {

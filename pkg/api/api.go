@@ -42,8 +42,12 @@ type Room struct {
 	RemindSeconds int64 `json:"remind_seconds,omitempty"`
 	// Invitations, for the host, say who is told and how.
 	Invitations []Invitation `json:"invitations,omitempty"`
-	// WebhookSecret signs this room's webhooks; returned once, at create.
+	// WebhookSecret signs this room's webhook when it has one; returned
+	// once, at create. Each webhook has its own: see WebhookSecrets.
 	WebhookSecret string `json:"webhook_secret,omitempty"`
+	// WebhookSecrets are the signing secrets of this room's webhooks, one
+	// per endpoint; returned once, at create.
+	WebhookSecrets []WebhookSecret `json:"webhook_secrets,omitempty"`
 }
 
 // CreateRoomRequest is the body of POST /v1/rooms. Every field is optional.

@@ -159,6 +159,8 @@ type Invitation struct {
 
 // Delivery is one notification's delivery, for rooms webhooks.
 type Delivery struct {
+	// ID names the delivery for POST /v1/rooms/{id}/redeliver.
+	ID        int64      `json:"id"`
 	Type      string     `json:"type"`
 	Channel   string     `json:"channel"`
 	Recipient string     `json:"recipient"`
@@ -172,4 +174,21 @@ type Delivery struct {
 // DeliveryList is the body of GET /v1/rooms/{id}/deliveries.
 type DeliveryList struct {
 	Deliveries []Delivery `json:"deliveries"`
+}
+
+// WebhookSecret is one webhook's signing secret, shown once at create.
+type WebhookSecret struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// RedeliverRequest is the body of POST /v1/rooms/{id}/redeliver: one
+// delivery's id, or 0 for every dead webhook delivery of the room.
+type RedeliverRequest struct {
+	ID int64 `json:"id,omitempty"`
+}
+
+// RedeliverResult is its answer: how many deliveries will be tried again.
+type RedeliverResult struct {
+	Redelivered int `json:"redelivered"`
 }

@@ -51,6 +51,15 @@ func (c *Client) Deliveries(ctx context.Context, id, hostKey string) ([]api.Deli
 	return out.Deliveries, err
 }
 
+// Redeliver has one of a room's webhook deliveries (deliveryID, as
+// Deliveries lists them) or, with 0, every dead one sent again now, on a
+// fresh retry schedule; it says how many.
+func (c *Client) Redeliver(ctx context.Context, id, hostKey string, deliveryID int64) (int, error) {
+	var out api.RedeliverResult
+	err := c.do(ctx, http.MethodPost, "/v1/rooms/"+url.PathEscape(id)+"/redeliver", api.RedeliverRequest{ID: deliveryID}, hostKey, &out)
+	return out.Redelivered, err
+}
+
 // FollowInbox streams notifications after an id until ctx ends, calling fn
 // for each. A dropped stream is resumed from the last id seen (nothing lost,
 // nothing repeated); onRetry, if set, hears about each drop.

@@ -21,6 +21,8 @@ var schedulingTests = []struct {
 	{"OutboxLeases", testLeases},
 	{"OutboxDeliveredToInboxOnce", testDeliveredInbox},
 	{"OutboxRetryAndDead", testRetryDead},
+	{"OutboxRedeliver", testRedeliver},
+	{"WebhooksKeepTheirOwnSecrets", testWebhookSecrets},
 }
 
 func testHandles(t *testing.T, s store.Store) {
@@ -224,5 +226,84 @@ func testRetryDead(t *testing.T, s store.Store) {
 	ds, _ := s.Deliveries(ctx, "r1", 10)
 	if len(ds) != 1 || ds[0].State != store.OutboxDead || ds[0].Attempts != 2 {
 		t.Fatalf("deliveries = %+v", ds)
+	}
+}
+
+// testRedeliver: a dead or delivered webhook delivery is made due again
+// as new; one of another room, another channel, or leased now is not.
+func testRedeliver(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	dead := item("redeliver", "https://hooks.example.com/dead")
+	dead.Channel, dead.NextAttemptAt = "webhook", base
+	done := item("redeliver", "https://hooks.example.com/done")
+	done.Channel, done.NextAttemptAt = "webhook", base
+	inbox := item("redeliver", "ann")
+	other := item("redeliver", "https://hooks.example.com/other")
+	other.Channel, other.RoomID, other.NextAttemptAt = "webhook", "r2", base
+	if _, err := s.Enqueue(ctx, []store.OutboxItem{dead, done, inbox, other}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Claim(ctx, "n", base, time.Minute, 10)
+	ids := map[string]int64{}
+	for _, it := range got {
+		ids[it.RoomID+" "+it.Recipient] = it.ID
+		switch it.Recipient {
+		case dead.Recipient:
+			if err := s.Failed(ctx, it.ID, "n", base, true, "gave up"); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if err := s.Delivered(ctx, it.ID, "n", base); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	later := base.Add(time.Hour)
+	n, err := s.Redeliver(ctx, "r1", []int64{ids["r1 "+dead.Recipient], ids["r1 "+done.Recipient], ids["r1 ann"], ids["r2 "+other.Recipient], 999999}, later)
+	if err != nil || n != 2 {
+		t.Fatalf("Redeliver = %d, %v; want the room's two webhook deliveries", n, err)
+	}
+	for _, d := range deliveries(t, s, "r1") {
+		want := store.OutboxPending
+		if d.Channel == "inbox" {
+			want = store.OutboxDelivered
+		}
+		if d.State != want || (d.Channel == "webhook" && (d.Attempts != 0 || !d.NextAttemptAt.Equal(later) || !d.DeliveredAt.IsZero())) {
+			t.Errorf("after Redeliver: %+v", d)
+		}
+	}
+	if ds := deliveries(t, s, "r2"); len(ds) != 1 || ds[0].State != store.OutboxDelivered {
+		t.Errorf("another room's delivery changed: %+v", ds)
+	}
+	// Claimed again, and while its lease runs, left alone.
+	got, _ = s.Claim(ctx, "n", later, time.Minute, 10)
+	if len(got) != 2 {
+		t.Fatalf("claim after Redeliver: %+v", got)
+	}
+	if n, err := s.Redeliver(ctx, "r1", []int64{got[0].ID}, later.Add(time.Second)); err != nil || n != 0 {
+		t.Fatalf("Redeliver of a leased delivery = %d, %v; want it left to its deliverer", n, err)
+	}
+}
+
+// testWebhookSecrets: each of a room's webhooks keeps the secret it was
+// given, so one receiver's secret signs nothing sent to another.
+func testWebhookSecrets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := sample("sched-secrets")
+	rc := store.Recipients{Webhooks: []store.RoomWebhook{
+		{URL: "https://a.example.com/h", Secret: []byte("secret-of-a-0123456789ab")},
+		{URL: "https://b.example.com/h", Secret: []byte("secret-of-b-0123456789ab")},
+	}}
+	if err := s.CreateRoomWith(ctx, r, rc, nil); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := s.RoomWebhooks(ctx, r.ID)
+	if err != nil || len(ws) != 2 {
+		t.Fatalf("RoomWebhooks = %v, %v", ws, err)
+	}
+	for i, w := range ws {
+		if w.URL != rc.Webhooks[i].URL || string(w.Secret) != string(rc.Webhooks[i].Secret) {
+			t.Errorf("webhook %d: %s with %q, want %s with %q", i, w.URL, w.Secret, rc.Webhooks[i].URL, rc.Webhooks[i].Secret)
+		}
 	}
 }
