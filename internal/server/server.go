@@ -131,6 +131,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ToAPI: func(r room.Room) apitypes.Room { return handler.ToAPI(r) },
 	})
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(version.Collector())
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rooms_sfu_forwarded_packets_total",
 			Help: "RTP packets sent to subscribers, one per subscriber."}, func() float64 { return float64(media.Forwarded()) }),
