@@ -58,8 +58,9 @@ lint:
 
 # dist/: versioned archives of roomsd (linux amd64, arm64) and rooms (linux
 # amd64), .deb packages of both, and SHA256SUMS.
+DIST ?= dist
 dist:
-	VERSION='$(VERSION)' LDFLAGS='$(LDFLAGS)' scripts/dist
+	VERSION='$(VERSION)' LDFLAGS='$(LDFLAGS)' DIST='$(DIST)' scripts/dist
 
 # The image's build context: a static roomsd, CA certificates, the passwd
 # and group files of its user, an empty data directory and the Dockerfile.
