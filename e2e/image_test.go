@@ -23,11 +23,11 @@ import (
 // imageConfig is the part of `podman image inspect` the test checks.
 type imageConfig struct {
 	Config struct {
-		User        string
-		Env         []string
-		Entrypoint  []string
-		Cmd         []string
-		Volumes     map[string]struct{}
+		User       string
+		Env        []string
+		Entrypoint []string
+		Cmd        []string
+		Volumes    map[string]struct{}
 	}
 	// Healthcheck is beside Config in podman's answer (docker format).
 	Healthcheck *struct{ Test []string }

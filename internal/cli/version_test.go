@@ -68,3 +68,18 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
+
+// A server's words reach the terminal as text, never as escape codes.
+func TestVersionEscapesTheServer(t *testing.T) {
+	hostile := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(apitypes.ServerInfo{Version: "v1\x1b]0;pwned\x07\x1b[2J", SignalProtocol: "rooms.v1\x1b[31m"})
+		})
+	}
+	h := newHarness(t, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC), hostile)
+	out, errOut, code := h.run("version")
+	if code != ExitOK || strings.ContainsRune(out+errOut, 0x1b) || strings.ContainsRune(out+errOut, 0x07) {
+		t.Fatalf("rooms version = %d, printed %q %q", code, out, errOut)
+	}
+}
