@@ -8,11 +8,19 @@ export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO        ?= go
 BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS   := -X github.com/rooms-dev/rooms/internal/version.Version=$(VERSION)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# The build date is the commit's (UTC), so the same commit builds the same bytes.
+DATE      ?= $(shell TZ=UTC0 git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd 2>/dev/null || echo unknown)
+VPKG      := github.com/rooms-dev/rooms/internal/version
+LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
+# The container image: `make image` builds it with podman (or CONTAINER=docker).
+CONTAINER ?= podman
+IMAGE     ?= localhost/roomsd:$(VERSION)
+IMAGE_CONTEXT ?= $(BIN)/image
 LISTEN    ?= 127.0.0.1:7880
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test unit e2e lint bootstrap clean
+.PHONY: all build run test unit e2e lint bootstrap clean dist image image-context
 
 all: build
 
@@ -51,5 +59,21 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags e2e ./e2e/...
 
+# dist/: versioned archives of roomsd (linux amd64, arm64) and rooms (linux
+# amd64), .deb packages of both, and SHA256SUMS.
+DIST ?= dist
+dist:
+	VERSION='$(VERSION)' LDFLAGS='$(LDFLAGS)' DIST='$(DIST)' scripts/dist
+
+# The image's build context: a static roomsd, CA certificates, the passwd
+# and group files of its user, an empty data directory and the Dockerfile.
+image-context:
+	@rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)/data
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '$(LDFLAGS) -s -w' -o $(IMAGE_CONTEXT)/roomsd ./cmd/roomsd
+	cp Dockerfile packaging/image/passwd packaging/image/group /etc/ssl/certs/ca-certificates.crt $(IMAGE_CONTEXT)/
+
+image: image-context
+	$(CONTAINER) build $(if $(filter podman,$(CONTAINER)),--format docker) -t $(IMAGE) $(IMAGE_CONTEXT)
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

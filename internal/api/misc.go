@@ -42,6 +42,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		MaxParticipants:     s.cfg.MaxParticipants,
 		MaxScreenShares:     s.cfg.MaxScreenShares,
 		CreateTokenRequired: s.cfg.CreateToken != "",
+		SignalProtocol:      apitypes.SignalProtocol,
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/safetext"
+	"github.com/rooms-dev/rooms/internal/version"
 )
 
 // DefaultServer is the roomsd the CLI talks to unless told otherwise.
@@ -130,6 +131,9 @@ Exit codes:
 	}
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
+	// --version: one line naming the build; `rooms version` says more.
+	root.Version = version.Get().Long("rooms")
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &flagError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rooms-dev/rooms/internal/theme"
-	"github.com/rooms-dev/rooms/internal/version"
 )
 
 func newCmdThemes(f *Factory) *cobra.Command {
@@ -30,21 +29,6 @@ func newCmdThemes(f *Factory) *cobra.Command {
 				tb.row("", f.IO.Dim(palette))
 			}
 			return tb.write(f.IO.Out, "")
-		},
-	}
-}
-
-func newCmdVersion(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of rooms",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.json {
-				return f.printJSON(map[string]string{"version": version.String()})
-			}
-			_, err := fmt.Fprintf(f.IO.Out, "rooms %s\n", version.String())
-			return err
 		},
 	}
 }

@@ -1,4 +1,6 @@
-// Package daemon is roomsd's command line: `roomsd serve` and `roomsd version`.
+// Package daemon is roomsd's command line: `roomsd serve`, `roomsd version`
+// and `roomsd healthcheck`, and what running as a systemd service needs
+// (sd_notify readiness, $STATE_DIRECTORY).
 package daemon
 
 import (
@@ -9,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -50,20 +53,11 @@ then, in another shell:
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout))
+	// --version: one line naming the build.
+	root.Version = version.Get().Long("roomsd")
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout), newCmdHealthcheck(stdout))
 	return root
-}
-
-func newCmdVersion(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print roomsd's version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(stdout, "roomsd %s\n", version.String())
-			return err
-		},
-	}
 }
 
 func newCmdServe(stderr io.Writer) *cobra.Command {
@@ -87,7 +81,15 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
   roomsd serve --listen 0.0.0.0:7880 --public-url https://rooms.example.com`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			return bindEnv(cmd.Flags())
+			if err := bindEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			// Under systemd, StateDirectory= is the data directory
+			// unless --data-dir or ROOMSD_DATA_DIR says otherwise.
+			if cfg.DataDir == "" {
+				cfg.DataDir = stateDirectory(os.Getenv("STATE_DIRECTORY"))
+			}
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), cfg, stderr)
@@ -95,7 +97,7 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
-	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
 	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
 	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
@@ -192,5 +194,31 @@ func serve(parent context.Context, cfg server.Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return srv.Serve(ctx)
+	// Start has bound the listener: connections queue from now on, so
+	// the service manager may call roomsd ready. STOPPING=1 goes out as
+	// soon as shutdown begins.
+	socket := notifySocket()
+	if err := sdNotify(ctx, socket, notifyReady); err != nil {
+		log.Warn("sd_notify", "err", err)
+	}
+	var stopping sync.WaitGroup
+	stopping.Add(1)
+	go func() {
+		defer stopping.Done()
+		<-ctx.Done()
+		if err := sdNotify(context.Background(), socket, notifyStopping); err != nil {
+			log.Warn("sd_notify", "err", err)
+		}
+	}()
+	err = srv.Serve(ctx)
+	cancel() // Serve may also return on its own error
+	stopping.Wait()
+	return err
+}
+
+// stateDirectory is the first directory of systemd's $STATE_DIRECTORY
+// (a colon-separated list), empty when it is unset.
+func stateDirectory(env string) string {
+	first, _, _ := strings.Cut(env, ":")
+	return first
 }

@@ -128,6 +128,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ToAPI: func(r room.Room) apitypes.Room { return wire.Render(r, time.Now(), hub.Count(r.ID)) },
 	})
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(version.Collector())
 	registerMetrics(reg, media, hub, sig)
 	var pruner *prune.Pruner
 	if cfg.Retain > 0 {

@@ -141,6 +141,9 @@ type ServerInfo struct {
 	MaxScreenShares int `json:"max_screen_shares"`
 	// CreateTokenRequired is true when creating rooms needs the create token.
 	CreateTokenRequired bool `json:"create_token_required"`
+	// SignalProtocol is the signalling subprotocol the server speaks
+	// (SignalProtocol); a client speaking another warns.
+	SignalProtocol string `json:"signal_protocol"`
 }
 
 // ParticipantList is the body of GET /v1/rooms/{id}/participants.
