@@ -23,9 +23,6 @@ type Peer struct {
 	pub    *webrtc.PeerConnection // the participant offers; we receive
 	sub    *webrtc.PeerConnection // we offer; the participant receives
 
-	// viewMu orders view changes with new subscriptions (lock order:
-	// viewMu, then a forwarder's mu, then its fanout's).
-	viewMu sync.Mutex
 	// trackMu makes deciding on a new published track (the per-peer
 	// bound, the screen-share slot) and adding it one step: pion reports
 	// tracks concurrently.
@@ -126,8 +123,6 @@ const maxTileSide = 16384
 // asked for; a simulcast track's layer follows its size (layers.go).
 // Each call replaces the last.
 func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
-	p.viewMu.Lock()
-	defer p.viewMu.Unlock()
 	hidden := make(map[string]bool, len(trackIDs))
 	for _, id := range trackIDs {
 		hidden[id] = true
@@ -141,11 +136,11 @@ func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
 	p.mu.Lock()
 	p.hidden, p.sizes = hidden, sz
 	p.mu.Unlock()
+	// Each track's owner reads the view again (owner.go): whichever
+	// reads last, after this or after a subscription, has the newest.
 	for _, f := range p.router.allForwarders() {
 		if f.info.ParticipantID != p.id {
-			// Shown again before sized: the reselect then counts it.
-			f.setPaused(p, hidden[f.info.ID])
-			f.setSize(p, sz[f.info.ID])
+			f.viewChanged(p)
 		}
 	}
 }
@@ -404,11 +399,13 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		return
 	}
 	li, _ := f.addLayer(remote)
-	if !p.router.addTrack(f) {
-		return
+	if f.inbox != nil {
+		// Before the subscriptions, which tell it of themselves.
+		p.router.goOwned(func() { f.own(f.done) })
 	}
-	if f.simulcast {
-		p.router.goOwned(func() { f.watchLayers(f.done) })
+	if !p.router.addTrack(f) {
+		f.stop()
+		return
 	}
 	p.router.goOwned(func() {
 		if f.runLayer(li) {
