@@ -150,7 +150,7 @@ func TestLayerPolicy(t *testing.T) {
 			{100, []pev{{kind: "loss", ssrc: 1, fraction: lossCap}}, []int8{2}, -1, -1, -1}, // 10 %: not past the cap
 			{200, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "switch"}}, []int8{1}, -1, -1, -1},
 			{300, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "switch"}}, []int8{0}, -1, -1, -1}, // once more: one more step down
-			{400, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "tick"}}, []int8{0}, -1, -1, -1}, // below the smallest: the smallest
+			{400, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "tick"}}, []int8{0}, -1, -1, -1},   // below the smallest: the smallest
 			{5000, []pev{{kind: "view", ssrc: 1, size: tileSize{1280, 720}}}, []int8{0}, -1, -1, -1},
 			{10399, []pev{{kind: "tick"}}, []int8{0}, -1, -1, -1},
 			{10400, []pev{{kind: "tick"}}, []int8{2}, -1, -1, -1}, // 10 s after the last cap
