@@ -40,12 +40,13 @@ type forwarder struct {
 	running int
 
 	// A video track's owner (owner.go): the one goroutine that runs its
-	// policy, told by events on inbox and woken by kick; policy and
-	// binds (a reused buffer) are its own. nil for audio.
+	// policy, told by events on inbox and woken by kick; policy, binds
+	// and wants (reused buffers) are its own. nil for audio.
 	inbox  chan policyEvent
 	kick   chan struct{}
 	policy *layerPolicy
 	binds  []bindState
+	wants  []int8
 
 	// levelID is the publisher's id for the audio-level extension; 0 if
 	// it does not send one.

@@ -140,8 +140,8 @@ func (f *forwarder) handle(ev policyEvent, now int64) {
 			f.reselect(now)
 		}
 	case evConnected:
-		states, _ := f.local.states(f.binds[:0])
-		f.policy.connected(states)
+		f.binds, _ = f.local.states(f.binds[:0])
+		f.policy.connected(f.binds)
 	}
 }
 
@@ -163,13 +163,14 @@ func (f *forwarder) reselect(now int64) {
 	}
 	f.sawLayers(now)
 	states, binds := f.local.states(f.binds[:0])
-	wants := make([]int8, len(states))
-	for i := range states {
-		wants[i] = states[i].want
+	f.binds = states
+	f.wants = f.wants[:0]
+	for _, st := range states {
+		f.wants = append(f.wants, st.want)
 	}
 	changed := f.policy.reselect(states, now)
 	for i, b := range binds {
-		if states[i].want != wants[i] {
+		if states[i].want != f.wants[i] {
 			b.mu.Lock()
 			b.want = states[i].want
 			b.mu.Unlock()
