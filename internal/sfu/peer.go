@@ -121,7 +121,8 @@ const maxTileSide = 16384
 // now, and how large (pixels) it shows the others. Hidden tracks are
 // paused for it (audio never is), and one shown again gets a keyframe
 // asked for; a simulcast track's layer follows its size (layers.go).
-// Each call replaces the last.
+// Each call replaces the last. Each track's owner applies it (owner.go):
+// SetView does not wait for that.
 func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
 	hidden := make(map[string]bool, len(trackIDs))
 	for _, id := range trackIDs {
