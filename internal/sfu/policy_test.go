@@ -278,3 +278,19 @@ func TestLayerPolicyKeyframeRetry(t *testing.T) {
 		t.Fatalf("an absent layer was asked for: %03b", send)
 	}
 }
+
+// TestPostNeverHangs: an event for a track whose owner has stopped, or
+// for an audio track (no owner), is dropped at once; a kick never waits.
+func TestPostNeverHangs(t *testing.T) {
+	stopped := &forwarder{inbox: make(chan policyEvent), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	close(stopped.done)
+	stopped.post(policyEvent{kind: evView}) // nobody reads inbox: returns only because done is closed
+	audio := &forwarder{done: make(chan struct{})}
+	audio.post(policyEvent{kind: evPLI})
+	for range 3 {
+		stopped.kickOwner() // the second and third find it kicked already
+	}
+	if len(stopped.kick) != 1 {
+		t.Fatalf("%d kicks pending, want 1", len(stopped.kick))
+	}
+}
