@@ -287,25 +287,32 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication:
-				if pkt.MediaSSRC == own {
-					f.post(policyEvent{kind: evPLI, ssrc: own})
-				}
-			case *rtcp.FullIntraRequest:
-				if pkt.MediaSSRC == own {
-					f.post(policyEvent{kind: evPLI, ssrc: own})
-				}
-			case *rtcp.TransportLayerNack:
-				if pkt.MediaSSRC == own {
-					f.answerNack(pkt)
-				}
-			case *rtcp.ReceiverReport:
-				for _, r := range pkt.Reports {
-					if r.SSRC == own && f.simulcast && r.FractionLost > lossCap {
-						f.post(policyEvent{kind: evLoss, ssrc: own, fraction: r.FractionLost})
-					}
-				}
+			f.onRTCP(pkt, own)
+		}
+	}
+}
+
+// onRTCP acts on one RTCP packet from the subscriber whose sender has
+// ssrc own: keyframe requests and loss reports go to the track's owner,
+// NACKs are answered here.
+func (f *forwarder) onRTCP(pkt rtcp.Packet, own uint32) {
+	switch pkt := pkt.(type) {
+	case *rtcp.PictureLossIndication:
+		if pkt.MediaSSRC == own {
+			f.post(policyEvent{kind: evPLI, ssrc: own})
+		}
+	case *rtcp.FullIntraRequest:
+		if pkt.MediaSSRC == own {
+			f.post(policyEvent{kind: evPLI, ssrc: own})
+		}
+	case *rtcp.TransportLayerNack:
+		if pkt.MediaSSRC == own {
+			f.answerNack(pkt)
+		}
+	case *rtcp.ReceiverReport:
+		for _, r := range pkt.Reports {
+			if r.SSRC == own {
+				f.post(policyEvent{kind: evLoss, ssrc: own, fraction: r.FractionLost})
 			}
 		}
 	}
