@@ -13,8 +13,9 @@ import (
 
 // fanout is the local track every subscriber of one published track is
 // bound to. Unlike pion's TrackLocalStaticRTP it keeps one binding per
-// subscriber that the forwarder writes to directly: the packet path takes
-// no lock (the bindings are a copy-on-write list), allocates nothing (each
+// subscriber that the forwarder writes to directly: the packet path reads
+// the bindings without a lock (a copy-on-write list) and takes only each
+// binding's own lock while it writes to it, allocates nothing (each
 // binding reuses its own header), and can skip one subscriber (paused)
 // or write to one alone (a retransmission).
 type fanout struct {
@@ -28,13 +29,15 @@ type fanout struct {
 	// switches counts bindings moved between layers (the SFU's).
 	switches *atomic.Uint64
 
-	mu    sync.Mutex // writers of binds, paused and sizes
+	// kick wakes the track's owner (owner.go) when a binding is made, so
+	// it chooses its layer; nil for a track without one.
+	kick chan struct{}
+
+	mu    sync.Mutex // writers of binds and paused
 	binds atomic.Pointer[[]*binding]
-	// paused are the subscribers (by their SSRC) not sent to now, and
-	// sizes how large they show the track; kept apart from the bindings,
-	// which pion makes only at negotiation.
+	// paused are the subscribers (by their SSRC) not sent to now; kept
+	// apart from the bindings, which pion makes only at negotiation.
 	paused map[uint32]bool
-	sizes  map[uint32]tileSize
 }
 
 // binding is one subscriber's end of a fanout.
@@ -55,11 +58,10 @@ type binding struct {
 	// seq numbers what this subscriber gets (seqmap.go).
 	seq seqMap
 	// cur is the layer this subscriber gets (-1: none yet), want the one
-	// it should get (switched to at its next keyframe), size how large it
-	// shows the track; tsOff is added to the layer's timestamps so they
-	// run on across switches.
+	// it should get (switched to at its next keyframe; the track's owner
+	// chooses it, owner.go); tsOff is added to the layer's timestamps so
+	// they run on across switches.
 	cur, want int8
-	size      tileSize
 	tsOff     uint32
 	// lastTSOut is the timestamp of the newest packet sent (not of a
 	// retransmission, which reuses hdr).
@@ -72,16 +74,12 @@ type binding struct {
 	tl0Off, lastTl0 uint8
 	idsSeen         bool
 	pbuf            []byte
-	// maxArea, until capUntil (unix ns), caps the layer's picture area:
-	// the subscriber reported losing packets (capped.go).
-	maxArea  int64
-	capUntil int64
 }
 
 func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType,
 	layers *[maxLayers]atomic.Pointer[layer], simulcast bool) *fanout {
 	f := &fanout{id: id, streamID: streamID, codec: codec, kind: kind, layers: layers, simulcast: simulcast,
-		paused: map[uint32]bool{}, sizes: map[uint32]tileSize{}}
+		paused: map[uint32]bool{}}
 	f.binds.Store(&[]*binding{})
 	return f
 }
@@ -100,16 +98,23 @@ func (f *fanout) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 		b := &binding{ctxID: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()}
 		f.mu.Lock()
 		b.paused.Store(f.paused[b.ssrc])
-		b.size = f.sizes[b.ssrc]
 		b.rewrite = f.simulcast && strings.EqualFold(f.codec.MimeType, webrtc.MimeTypeVP8)
 		if f.simulcast {
-			b.cur, b.want = -1, chooseLayer(f.layers, b.size, time.Now().UnixNano(), 0)
+			// It starts at whichever layer's keyframe comes first; the
+			// owner, kicked, chooses the one it wants.
+			b.cur, b.want = -1, -1
 		}
 		old := *f.binds.Load()
 		next := make([]*binding, 0, len(old)+1)
 		next = append(append(next, old...), b)
 		f.binds.Store(&next)
 		f.mu.Unlock()
+		if f.kick != nil {
+			select {
+			case f.kick <- struct{}{}:
+			default:
+			}
+		}
 		return c, nil
 	}
 	return webrtc.RTPCodecParameters{}, errors.New("sfu: the subscriber did not negotiate " + f.codec.MimeType)
@@ -128,7 +133,6 @@ func (f *fanout) Unbind(ctx webrtc.TrackLocalContext) error {
 			// Its view goes with it: subscribers come and go for as long
 			// as the track lives.
 			delete(f.paused, b.ssrc)
-			delete(f.sizes, b.ssrc)
 		}
 	}
 	f.binds.Store(&next)
@@ -156,51 +160,27 @@ func (f *fanout) setPaused(ssrc uint32, paused bool) bool {
 	return true
 }
 
-// setSize records how large the subscriber whose sender has ssrc shows
-// the track; the forwarder's reselect acts on it.
-func (f *fanout) setSize(ssrc uint32, size tileSize) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if size == (tileSize{}) {
-		delete(f.sizes, ssrc)
-	} else {
-		f.sizes[ssrc] = size
-	}
-	for _, b := range *f.binds.Load() {
-		if b.ssrc == ssrc {
-			b.mu.Lock()
-			b.size = size
-			b.mu.Unlock()
-		}
-	}
-}
-
-// reselect sets the layer each binding wants from the layers ready now
-// and its size. It returns, as bit sets, the layers some binding waits
-// for a keyframe of, and those some binding not paused gets or wants.
-func (f *fanout) reselect(now int64) (waiting, needed uint8) {
-	if !f.simulcast {
-		return 0, 0
-	}
-	for _, b := range *f.binds.Load() {
+// states reads, under each binding's lock, what the packet path has for
+// every binding (into buf), with the bindings in the same order.
+func (f *fanout) states(buf []bindState) ([]bindState, []*binding) {
+	binds := *f.binds.Load()
+	for _, b := range binds {
 		b.mu.Lock()
-		if w := chooseLayer(f.layers, b.size, now, b.capArea(now)); w >= 0 {
-			b.want = w
-		}
-		if !b.paused.Load() {
-			if b.want >= 0 {
-				needed |= 1 << b.want
-				if b.want != b.cur {
-					waiting |= 1 << b.want
-				}
-			}
-			if b.cur >= 0 {
-				needed |= 1 << b.cur
-			}
-		}
+		buf = append(buf, bindState{ssrc: b.ssrc, cur: b.cur, want: b.want, paused: b.paused.Load()})
 		b.mu.Unlock()
 	}
-	return waiting, needed
+	return buf, binds
+}
+
+// stateOf is the state of the binding of the sender with ssrc, if bound.
+func (f *fanout) stateOf(ssrc uint32) (*bindState, bool) {
+	b := f.bindingFor(ssrc)
+	if b == nil {
+		return nil, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return &bindState{ssrc: ssrc, cur: b.cur, want: b.want, paused: b.paused.Load()}, true
 }
 
 // WriteRTP sends pkt, a packet of layer li (key: it starts a keyframe),

@@ -15,10 +15,6 @@ import (
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
-// keyframeInterval bounds how often keyframes are asked of a publisher:
-// every subscriber's PLI at once would make it send nothing but keyframes.
-const keyframeInterval = 500 * time.Millisecond
-
 // forwarder copies one published track to every subscriber. A simulcast
 // track (layers.go) has up to maxLayers layers, each read by its own
 // goroutine; a plain one has layer 0 only.
@@ -37,16 +33,20 @@ type forwarder struct {
 
 	mu      sync.Mutex
 	senders map[string]*webrtc.RTPSender // by subscriber id
-	// fanout is len(senders), read on every packet without the lock.
-	fanout  atomic.Int64
 	stopped bool
 	done    chan struct{} // closed when stopped
 	// running counts the layers still being read; the track ends when
 	// the last one does.
 	running int
-	// selMu orders reselects (the view, a layer's first keyframe, the
-	// ticker) so the publisher is told its layers in order.
-	selMu sync.Mutex
+
+	// A video track's owner (owner.go): the one goroutine that runs its
+	// policy, told by events on inbox and woken by kick; policy, binds
+	// and wants (reused buffers) are its own. nil for audio.
+	inbox  chan policyEvent
+	kick   chan struct{}
+	policy *layerPolicy
+	binds  []bindState
+	wants  []int8
 
 	// levelID is the publisher's id for the audio-level extension; 0 if
 	// it does not send one.
@@ -75,6 +75,11 @@ func newForwarder(pub *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceive
 	}
 	f.local = newFanout(remote.Codec().RTPCodecCapability, id, pub.id, remote.Kind(), &f.layers, f.simulcast)
 	f.local.switches = &pub.router.sfu.switches
+	if remote.Kind() == webrtc.RTPCodecTypeVideo {
+		f.inbox, f.kick = make(chan policyEvent, inboxSize), make(chan struct{}, 1)
+		f.policy = newLayerPolicy(f.simulcast)
+		f.local.kick = f.kick
+	}
 	f.audible.Store(true)
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		for _, ext := range recv.GetParameters().HeaderExtensions {
@@ -125,6 +130,7 @@ func (f *forwarder) addLayer(remote *webrtc.TrackRemote) (int8, bool) {
 	l.lastAt.Store(time.Now().UnixNano())
 	f.layers[slot].Store(l)
 	f.running++
+	f.kickOwner()
 	return int8(slot), true
 }
 
@@ -206,16 +212,17 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 		if key, w, h = vp8Keyframe(pkt.Payload); key {
 			l.w.Store(w)
 			l.h.Store(h)
-			if l.keyed.CompareAndSwap(false, true) {
-				f.pub.router.goOwned(f.reselect) // subscribers may wait for it
+			if !l.keyed {
+				l.keyed = true
+				f.kickOwner() // subscribers may wait for it
 			}
-		} else if !l.keyed.Load() {
-			// No keyframe of this layer yet (the first went out before
-			// the connection was up, or was lost): nobody can start on
-			// it or learn its size. Rate-limited.
-			f.requestKeyframe(li)
 		}
 		if newer32(pkt.Timestamp, l.lastTS.Load()) || !l.tsSeen {
+			if !l.tsSeen {
+				// Its first packet: the owner asks for a keyframe until
+				// one is seen.
+				f.kickOwner()
+			}
 			l.lastTS.Store(pkt.Timestamp)
 			l.tsSeen = true
 		}
@@ -229,8 +236,9 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(li, pkt, key)))
 }
 
-// subscribe sends the track to p and asks the publisher for a keyframe so
-// p's picture starts at once.
+// subscribe sends the track to p; the track's owner then applies p's
+// view and asks the publisher for a keyframe so p's picture starts at
+// once.
 func (f *forwarder) subscribe(p *Peer) {
 	f.mu.Lock()
 	if f.stopped || f.senders[p.id] != nil {
@@ -244,38 +252,17 @@ func (f *forwarder) subscribe(p *Peer) {
 		return
 	}
 	f.senders[p.id] = sender
-	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
-	// Under the peer's view lock, so a SetView running now cannot show
-	// the track before this pauses it for good.
-	p.viewMu.Lock()
-	hidden, size := p.viewOf(f.info.ID)
-	if ssrc, ok := senderSSRC(sender); ok {
-		f.local.setSize(ssrc, size)
+	if ssrc, ok := senderSSRC(sender); ok && f.kind == webrtc.RTPCodecTypeVideo {
+		// Paused before the offer goes out, so no packet reaches a track
+		// p hides; the owner reads p's view again after (a SetView racing
+		// this one is applied last).
+		hidden, _ := p.viewOf(f.info.ID)
+		f.local.setPaused(ssrc, hidden)
 	}
-	if hidden {
-		f.setPaused(p, true)
-	}
-	p.viewMu.Unlock()
+	f.post(policyEvent{kind: evSubscribed, peer: p})
 	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
-	if f.simulcast {
-		if li := chooseLayer(&f.layers, size, time.Now().UnixNano(), 0); li >= 0 {
-			f.requestKeyframe(li)
-		} else {
-			f.requestAll()
-		}
-	} else {
-		f.requestKeyframe(0)
-	}
-}
-
-// requestAll asks for a keyframe of every layer (a subscriber waiting for
-// its first picture, no layer known yet).
-func (f *forwarder) requestAll() {
-	for i := range int8(maxLayers) {
-		f.requestKeyframe(i) // absent layers are skipped
-	}
 }
 
 // senderSSRC is the SSRC a subscriber's sender sends with.
@@ -300,59 +287,39 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication:
-				if pkt.MediaSSRC == own {
-					f.keyframeFor(own)
-				}
-			case *rtcp.FullIntraRequest:
-				if pkt.MediaSSRC == own {
-					f.keyframeFor(own)
-				}
-			case *rtcp.TransportLayerNack:
-				if pkt.MediaSSRC == own {
-					f.answerNack(pkt)
-				}
-			case *rtcp.ReceiverReport:
-				for _, r := range pkt.Reports {
-					if r.SSRC == own {
-						f.onLoss(own, r.FractionLost)
-					}
-				}
+			f.onRTCP(pkt, own)
+		}
+	}
+}
+
+// onRTCP acts on one RTCP packet from the subscriber whose sender has
+// ssrc own: keyframe requests and loss reports go to the track's owner,
+// NACKs are answered here.
+func (f *forwarder) onRTCP(pkt rtcp.Packet, own uint32) {
+	switch pkt := pkt.(type) {
+	case *rtcp.PictureLossIndication:
+		if pkt.MediaSSRC == own {
+			f.post(policyEvent{kind: evPLI, ssrc: own})
+		}
+	case *rtcp.FullIntraRequest:
+		if pkt.MediaSSRC == own {
+			f.post(policyEvent{kind: evPLI, ssrc: own})
+		}
+	case *rtcp.TransportLayerNack:
+		if pkt.MediaSSRC == own {
+			f.answerNack(pkt)
+		}
+	case *rtcp.ReceiverReport:
+		for _, r := range pkt.Reports {
+			if r.SSRC == own {
+				f.post(policyEvent{kind: evLoss, ssrc: own, fraction: r.FractionLost})
 			}
 		}
 	}
 }
 
-// keyframeFor asks for a keyframe of the layer the subscriber whose
-// sender has ssrc gets, or waits for.
-func (f *forwarder) keyframeFor(ssrc uint32) {
-	li := int8(0)
-	if b := f.local.bindingFor(ssrc); b != nil {
-		b.mu.Lock()
-		li = b.cur
-		if b.want >= 0 {
-			li = b.want
-		}
-		b.mu.Unlock()
-	}
-	if li < 0 {
-		f.requestAll()
-		return
-	}
-	f.requestKeyframe(li)
-}
-
-// setPaused stops or resumes sending this track to p; a video track
-// shown again needs a keyframe at once. Audio is never paused.
-func (f *forwarder) setPaused(p *Peer, paused bool) {
-	if f.kind != webrtc.RTPCodecTypeVideo {
-		return
-	}
-	if ssrc, ok := f.ssrcFor(p); ok && f.local.setPaused(ssrc, paused) && !paused {
-		f.keyframeFor(ssrc)
-	}
-}
+// viewChanged tells the track's owner that p's view changed.
+func (f *forwarder) viewChanged(p *Peer) { f.post(policyEvent{kind: evView, peer: p}) }
 
 // ssrcFor is the SSRC this track is sent to p with, if p subscribes.
 func (f *forwarder) ssrcFor(p *Peer) (uint32, bool) {
@@ -363,120 +330,6 @@ func (f *forwarder) ssrcFor(p *Peer) (uint32, bool) {
 		return 0, false
 	}
 	return senderSSRC(sender)
-}
-
-// setSize records how large p shows this track and moves p to the layer
-// that fits it.
-func (f *forwarder) setSize(p *Peer, size tileSize) {
-	if !f.simulcast {
-		return
-	}
-	if ssrc, ok := f.ssrcFor(p); ok {
-		f.local.setSize(ssrc, size)
-		f.reselect()
-	}
-}
-
-// reselect moves every subscriber to the layer that fits it now and asks
-// for keyframes of the layers some wait for.
-func (f *forwarder) reselect() {
-	now := time.Now().UnixNano()
-	f.selMu.Lock()
-	defer f.selMu.Unlock()
-	waiting, needed := f.local.reselect(now)
-	f.suspendUnneeded(needed, now)
-	for i := range int8(maxLayers) {
-		if waiting&(1<<i) != 0 {
-			f.requestKeyframe(i)
-		}
-	}
-}
-
-// suspendUnneeded tells the publisher which layers somebody receives, so
-// it can stop encoding the rest: a layer nobody has got or wanted for
-// suspendAfter is suspended, one wanted again is resumed at once. The
-// smallest layer always goes on (a new subscriber starts at once, and its
-// keyframes keep the sizes known). Under selMu.
-func (f *forwarder) suspendUnneeded(needed uint8, now int64) {
-	// The layer always on is the smallest known (slots fill in arrival
-	// order for RIDs other than q, h, f), else the first.
-	keep, keepArea, any := -1, int64(0), -1
-	for i := range f.layers {
-		l := f.layers[i].Load()
-		if l == nil {
-			continue
-		}
-		if any < 0 {
-			any = i
-		}
-		if area := int64(l.w.Load()) * int64(l.h.Load()); area > 0 && (keep < 0 || area < keepArea) {
-			keep, keepArea = i, area
-		}
-	}
-	if keep < 0 {
-		keep = any
-	}
-	if keep < 0 {
-		return
-	}
-	needed |= 1 << keep
-	changed := false
-	suspended := map[string]bool{}
-	for i := range f.layers {
-		l := f.layers[i].Load()
-		if l == nil {
-			continue
-		}
-		suspend := false
-		switch {
-		case needed&(1<<i) != 0:
-			l.unneededSince = 0
-		case !l.keyed.Load():
-			// Never seen a keyframe: its size is unknown, nobody could
-			// want it; stopping it would keep it unknown for good.
-			l.unneededSince = 0
-		default:
-			if l.unneededSince == 0 {
-				l.unneededSince = now
-			}
-			suspend = l.suspended.Load() || now-l.unneededSince >= int64(suspendAfter)
-		}
-		if l.suspended.Load() != suspend {
-			if suspend {
-				// Only a layer still arriving stays ready while suspended:
-				// one its publisher had stopped of its own accord (no
-				// bandwidth, no CPU) would be resumed to nothing.
-				l.liveWhenSuspended.Store(now-l.lastAt.Load() < int64(layerStale))
-				if l.hist != nil {
-					l.hist.reset() // its buffers go until it is wanted again
-				}
-			} else {
-				l.lastAt.Store(now) // its packets have a while to start again
-			}
-			l.suspended.Store(suspend)
-			changed = true
-		}
-		if suspend {
-			suspended[l.rid] = true
-		}
-	}
-	if !changed {
-		return
-	}
-	// Every layer the publisher offered is named but those suspended: a
-	// layer not arrived yet must not be switched off by omission.
-	var active []string
-	for _, rid := range f.offeredRIDs() {
-		if !suspended[rid] {
-			active = append(active, rid)
-		}
-	}
-	f.mu.Lock()
-	stopped := f.stopped
-	f.mu.Unlock()
-	if !stopped && len(active) > 0 {
-		f.pub.sig.SendLayers(api.Layers{Track: f.layers[keep].Load().remote.ID(), Active: active})
-	}
 }
 
 // offeredRIDs are the layers the publisher's offer named, in its order;
@@ -497,22 +350,6 @@ func (f *forwarder) offeredRIDs() []string {
 		}
 	}
 	return out
-}
-
-// watchLayers re-chooses layers every so often, as layers stop and start
-// (a browser drops its top layer when it cannot keep up), until the track
-// ends.
-func (f *forwarder) watchLayers(done <-chan struct{}) {
-	t := time.NewTicker(layerStale / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-t.C:
-			f.reselect()
-		}
-	}
 }
 
 // answerNack resends what a subscriber lost, from the history of the
@@ -538,72 +375,22 @@ func (f *forwarder) answerNack(n *rtcp.TransportLayerNack) {
 	f.pub.router.sfu.retransmitted.Add(uint64(b.resendFrom(&f.layers, seqs)))
 }
 
-// requestKeyframe asks the publisher for a keyframe of layer li, at most
-// every keyframeInterval.
-func (f *forwarder) requestKeyframe(li int8) {
-	if f.kind != webrtc.RTPCodecTypeVideo || li < 0 || li >= maxLayers {
-		return
-	}
-	l := f.layers[li].Load()
-	if l == nil {
-		return
-	}
-	now := time.Now().UnixNano()
-	last := l.lastKeyReq.Load()
-	if wait := int64(keyframeInterval) - (now - last); wait > 0 {
-		// Too soon after the last request: ask once more when allowed,
-		// so whoever needs one now (a track shown again) is not left to
-		// wait for the publisher's next keyframe of its own accord.
-		f.mu.Lock()
-		if l.keyTimer == nil && !f.stopped {
-			l.keyTimer = time.AfterFunc(time.Duration(wait), func() {
-				f.mu.Lock()
-				l.keyTimer = nil
-				stopped := f.stopped
-				f.mu.Unlock()
-				if !stopped {
-					f.requestKeyframe(li)
-				}
-			})
-		}
-		f.mu.Unlock()
-		return
-	}
-	if !l.lastKeyReq.CompareAndSwap(last, now) {
-		return
-	}
-	_ = f.pub.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(l.remote.SSRC())}})
-}
-
 // requestKeyframes asks for a keyframe of every layer a subscriber waits
 // for or gets (a subscriber's connection just came up).
-func (f *forwarder) requestKeyframes() {
-	var want uint8
-	for _, b := range *f.local.binds.Load() {
-		b.mu.Lock()
-		if b.want >= 0 {
-			want |= 1 << b.want
-		} else if b.cur >= 0 {
-			want |= 1 << b.cur
-		}
-		b.mu.Unlock()
-	}
-	if !f.simulcast {
-		want = 1
-	}
-	for i := range int8(maxLayers) {
-		if want&(1<<i) != 0 {
-			f.requestKeyframe(i)
-		}
-	}
-}
+func (f *forwarder) requestKeyframes() { f.post(policyEvent{kind: evConnected}) }
 
 // unsubscribe takes the track from one subscriber.
 func (f *forwarder) unsubscribe(peerID string) {
 	f.mu.Lock()
+	sender := f.senders[peerID]
 	delete(f.senders, peerID)
-	f.fanout.Store(int64(len(f.senders)))
 	f.mu.Unlock()
+	if sender == nil {
+		return
+	}
+	if ssrc, ok := senderSSRC(sender); ok {
+		f.post(policyEvent{kind: evForget, ssrc: ssrc})
+	}
 }
 
 // stop takes the track from every subscriber and renegotiates them.
@@ -614,16 +401,9 @@ func (f *forwarder) stop() {
 		return
 	}
 	f.stopped = true
-	close(f.done)
-	for i := range f.layers {
-		if l := f.layers[i].Load(); l != nil && l.keyTimer != nil {
-			l.keyTimer.Stop()
-			l.keyTimer = nil
-		}
-	}
+	close(f.done) // the owner returns
 	senders := f.senders
 	f.senders = map[string]*webrtc.RTPSender{}
-	f.fanout.Store(0)
 	f.mu.Unlock()
 	for id, s := range senders {
 		p := f.pub.router.peer(id)

@@ -28,7 +28,9 @@ const layerStale = 1500 * time.Millisecond
 // names take the free slots in the order they arrive.
 var ridSlots = map[string]int{"q": 0, "h": 1, "f": 2}
 
-// layer is one encoding of a published track.
+// layer is one encoding of a published track. Its reader (the
+// forwarder's read) writes what it sees; the track's owner (owner.go)
+// reads it and decides.
 type layer struct {
 	rid    string
 	remote *webrtc.TrackRemote
@@ -41,31 +43,13 @@ type layer struct {
 	// of the newest packet: a switch continues timestamps from them.
 	lastAt atomic.Int64
 	lastTS atomic.Uint32
-	// lastKeyReq (unix ns) rate-limits keyframe requests; keyTimer (under
-	// the forwarder's mu) asks again once the interval allows.
-	lastKeyReq atomic.Int64
-	keyTimer   *time.Timer
-	// suspended: the publisher was told nobody receives this layer, so
-	// it may send nothing; it still counts as ready, at the size it had,
-	// and wanting it asks the publisher for it again.
+	// suspended (the owner's, read by the reader): the publisher was told
+	// nobody receives this layer, so it may send nothing, and its packets
+	// are not kept for retransmission.
 	suspended atomic.Bool
-	// liveWhenSuspended: packets still came when it was suspended, so it
-	// counts as ready at its size (the publisher only obeyed the server).
-	liveWhenSuspended atomic.Bool
-	// keyed: a keyframe of it was seen (set once).
-	keyed atomic.Bool
-	// unneededSince (unix ns, the forwarder's reselect's own) is when
-	// the last subscriber stopped getting or wanting it; 0 while needed.
-	unneededSince int64
-	// tsSeen: lastTS holds a packet's timestamp (the reader's own).
-	tsSeen bool
-}
-
-// ready says whether subscribers can be sent this layer now: a keyframe
-// was seen and packets are flowing.
-func (l *layer) ready(now int64) bool {
-	return l != nil && l.w.Load() > 0 &&
-		((l.suspended.Load() && l.liveWhenSuspended.Load()) || now-l.lastAt.Load() < int64(layerStale))
+	// keyed: a keyframe of it was seen; tsSeen: lastTS holds a packet's
+	// timestamp (both the reader's own).
+	keyed, tsSeen bool
 }
 
 // suspendAfter is how long a layer nobody receives keeps being asked for,
@@ -75,44 +59,6 @@ const suspendAfter = 3 * time.Second
 // tileSize is how large, in pixels, a subscriber shows a track; zero: not
 // said (the best layer).
 type tileSize struct{ w, h int32 }
-
-// chooseLayer picks, among the layers ready now, the smallest whose
-// picture fills the tile (within a tenth), or else the largest; no size:
-// the largest. maxArea > 0 caps the picture's area (a subscriber losing
-// packets, capped.go); if no ready layer is that small, the smallest.
-// -1 when none is ready.
-func chooseLayer(layers *[maxLayers]atomic.Pointer[layer], size tileSize, now, maxArea int64) int8 {
-	best, bestArea := int8(-1), int64(0)
-	fit, fitArea := int8(-1), int64(0)
-	least, leastArea := int8(-1), int64(0)
-	for i := range layers {
-		l := layers[i].Load()
-		if !l.ready(now) {
-			continue
-		}
-		w, h := l.w.Load(), l.h.Load()
-		area := int64(w) * int64(h)
-		if least < 0 || area < leastArea {
-			least, leastArea = int8(i), area
-		}
-		if maxArea > 0 && area > maxArea {
-			continue
-		}
-		if best < 0 || area > bestArea {
-			best, bestArea = int8(i), area
-		}
-		if size.w > 0 && size.h > 0 && w*10 >= size.w*9 && h*10 >= size.h*9 && (fit < 0 || area < fitArea) {
-			fit, fitArea = int8(i), area
-		}
-	}
-	if fit >= 0 {
-		return fit
-	}
-	if best < 0 {
-		return least
-	}
-	return best
-}
 
 // vp8Keyframe says whether a VP8 RTP payload starts a keyframe and, if so,
 // the picture's size from its frame header (RFC 7741 §4.1 descriptor,

@@ -25,9 +25,6 @@ type Peer struct {
 	// in flight, and fails the peer when an answer is late.
 	pubNeg, subNeg *negotiate.Negotiator
 
-	// viewMu orders view changes with new subscriptions (lock order:
-	// viewMu, then a forwarder's mu, then its fanout's).
-	viewMu sync.Mutex
 	// trackMu makes deciding on a new published track (the per-peer
 	// bound, the screen-share slot) and adding it one step: pion reports
 	// tracks concurrently.
@@ -129,10 +126,9 @@ const maxTileSide = 16384
 // now, and how large (pixels) it shows the others. Hidden tracks are
 // paused for it (audio never is), and one shown again gets a keyframe
 // asked for; a simulcast track's layer follows its size (layers.go).
-// Each call replaces the last.
+// Each call replaces the last. Each track's owner applies it (owner.go):
+// SetView does not wait for that.
 func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
-	p.viewMu.Lock()
-	defer p.viewMu.Unlock()
 	hidden := make(map[string]bool, len(trackIDs))
 	for _, id := range trackIDs {
 		hidden[id] = true
@@ -146,11 +142,11 @@ func (p *Peer) SetView(trackIDs []string, sizes map[string]api.Size) {
 	p.mu.Lock()
 	p.hidden, p.sizes = hidden, sz
 	p.mu.Unlock()
+	// Each track's owner reads the view again (owner.go): whichever
+	// reads last, after this or after a subscription, has the newest.
 	for _, f := range p.router.allForwarders() {
 		if f.info.ParticipantID != p.id {
-			// Shown again before sized: the reselect then counts it.
-			f.setPaused(p, hidden[f.info.ID])
-			f.setSize(p, sz[f.info.ID])
+			f.viewChanged(p)
 		}
 	}
 }
@@ -353,11 +349,13 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		return
 	}
 	li, _ := f.addLayer(remote)
-	if !p.router.addTrack(f) {
-		return
+	if f.inbox != nil {
+		// Before the subscriptions, which tell it of themselves.
+		p.router.goOwned(func() { f.own(f.done) })
 	}
-	if f.simulcast {
-		p.router.goOwned(func() { f.watchLayers(f.done) })
+	if !p.router.addTrack(f) {
+		f.stop()
+		return
 	}
 	p.router.goOwned(func() {
 		if f.runLayer(li) {
