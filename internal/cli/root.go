@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/colorenv"
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/safetext"
 )
@@ -32,6 +33,8 @@ type Factory struct {
 	serverSet   bool
 	json        bool
 	createToken string
+	color       string
+	colorMode   colorenv.Mode
 	// ran is set once a command's own code starts: errors before that are
 	// cobra's, about the command line.
 	ran bool
@@ -125,6 +128,12 @@ Exit codes:
 			if f.createToken == "" {
 				f.createToken = f.Getenv("ROOMS_CREATE_TOKEN")
 			}
+			mode, err := colorenv.ParseMode(f.color)
+			if err != nil {
+				return &flagError{fmt.Errorf("--color: %w", err)}
+			}
+			f.colorMode = mode
+			f.IO.Color = colorenv.Enabled(mode, f.IO.OutTTY, f.Getenv)
 			return nil
 		},
 	}
@@ -134,6 +143,8 @@ Exit codes:
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
+	pf.StringVar(&f.color, "color", "auto", "colour people's output: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE=1 forces), always or never")
+	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorenv.Modes, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"},
 		&cobra.Group{ID: "people", Title: "You and your invitations:"})
