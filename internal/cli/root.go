@@ -27,6 +27,8 @@ type Factory struct {
 	Now      func() time.Time
 	Getenv   func(string) string
 	StateDir func() (string, error)
+	// ConfigDir is where config.toml lives; nil reads no config file.
+	ConfigDir func() (string, error)
 
 	// Global flags.
 	server      string
@@ -35,6 +37,9 @@ type Factory struct {
 	createToken string
 	color       string
 	colorMode   colorenv.Mode
+	profile     string
+	// settings are the values in force, once the command line is read.
+	settings *settings
 	// ran is set once a command's own code starts: errors before that are
 	// cobra's, about the command line.
 	ran bool
@@ -43,10 +48,11 @@ type Factory struct {
 // NewFactory returns the factory for a real process.
 func NewFactory() *Factory {
 	return &Factory{
-		IO:       System(),
-		Now:      time.Now,
-		Getenv:   os.Getenv,
-		StateDir: func() (string, error) { return paths.StateDir("rooms") },
+		IO:        System(),
+		Now:       time.Now,
+		Getenv:    os.Getenv,
+		StateDir:  func() (string, error) { return paths.StateDir("rooms") },
+		ConfigDir: func() (string, error) { return paths.ConfigDir("rooms") },
 	}
 }
 
@@ -120,14 +126,15 @@ Exit codes:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("server") {
-				f.serverSet = true
-			} else if v := f.Getenv("ROOMS_SERVER"); v != "" {
-				f.server, f.serverSet = v, true
+			s, err := f.settle(cmd.Flags(), cmd.Annotations[annotNewProfile] != "")
+			if err != nil {
+				if ExitCode(err) != ExitUsage {
+					f.ran = true // the config file's fault, not the command line's
+				}
+				return err
 			}
-			if f.createToken == "" {
-				f.createToken = f.Getenv("ROOMS_CREATE_TOKEN")
-			}
+			f.settings = s
+			f.server, f.serverSet, f.createToken = s.server, s.serverSet, s.token
 			mode, err := colorenv.ParseMode(f.color)
 			if err != nil {
 				return &flagError{fmt.Errorf("--color: %w", err)}
@@ -137,11 +144,17 @@ Exit codes:
 			return nil
 		},
 	}
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		f.describeServerFlag(root, cmd)
+		defaultHelp(cmd, args)
+	})
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &flagError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
+	pf.StringVar(&f.profile, "profile", "", "use this profile of the config file (env ROOMS_PROFILE; see rooms config)")
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
 	pf.StringVar(&f.color, "color", "auto", "colour people's output: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE=1 forces), always or never")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorenv.Modes, cobra.ShellCompDirectiveNoFileComp))
@@ -160,7 +173,7 @@ Exit codes:
 		c.GroupID = "host"
 		root.AddCommand(c)
 	}
-	root.AddCommand(newCmdVersion(f), newCmdLoadtest(f))
+	root.AddCommand(newCmdVersion(f), newCmdLoadtest(f), newCmdConfig(f))
 	markRun(f, root)
 	return root
 }
