@@ -38,6 +38,10 @@ type Factory struct {
 	color       string
 	colorMode   colorenv.Mode
 	profile     string
+	jq          string
+	template    string
+	// filter is --jq or --template, or nil.
+	filter *jsonFilter
 	// settings are the values in force, once the command line is read.
 	settings *settings
 	// ran is set once a command's own code starts: errors before that are
@@ -140,6 +144,12 @@ Exit codes:
 				return &flagError{fmt.Errorf("--color: %w", err)}
 			}
 			f.colorMode = mode
+			if f.filter, err = newJSONFilter(f.jq, f.template); err != nil {
+				return err
+			}
+			if f.filter != nil {
+				f.json = true
+			}
 			f.IO.Color = colorenv.Enabled(mode, f.IO.OutTTY, f.Getenv)
 			return nil
 		},
@@ -156,6 +166,8 @@ Exit codes:
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
 	pf.StringVar(&f.profile, "profile", "", "use this profile of the config file (env ROOMS_PROFILE; see rooms config)")
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
+	pf.StringVar(&f.jq, "jq", "", "print what this jq expression makes of the --json output (implies --json)")
+	pf.StringVar(&f.template, "template", "", "print the --json output through this Go template; fields by their JSON names (implies --json)")
 	pf.StringVar(&f.color, "color", "auto", "colour people's output: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE=1 forces), always or never")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorenv.Modes, cobra.ShellCompDirectiveNoFileComp))
 
@@ -203,9 +215,27 @@ func exactRoomArg(cmd *cobra.Command, args []string) error {
 
 // printJSON writes v as indented JSON, with the characters a terminal
 // would obey or that would disguise text escaped (safetext.EscapeJSON):
-// the same JSON to a program.
+// the same JSON to a program. With --jq or --template, what they make of
+// it (jsonFilter.apply).
 func (f *Factory) printJSON(v any) error {
+	if f.filter != nil {
+		return f.filter.apply(f.IO.Out, v)
+	}
 	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s\n", safetext.EscapeJSON(b))
+	return err
+}
+
+// printJSONLine is printJSON for one of a stream of events: one compact
+// line each.
+func (f *Factory) printJSONLine(v any) error {
+	if f.filter != nil {
+		return f.filter.apply(f.IO.Out, v)
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
