@@ -30,6 +30,9 @@ type harness struct {
 	state string
 	// config is the config directory (config.toml), empty at first.
 	config string
+	// tty makes stdin and stdout terminals; stdin is what is typed.
+	tty   bool
+	stdin string
 	// env overrides the environment rooms sees (ROOMS_SERVER: "" unsets).
 	env map[string]string
 }
@@ -64,7 +67,7 @@ func newHarnessConfig(t *testing.T, now time.Time, set func(*api.Config), wrap .
 func (h *harness) run(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO:  &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		IO:  &IOStreams{In: strings.NewReader(h.stdin), Out: &out, ErrOut: &errOut, InTTY: h.tty, OutTTY: h.tty},
 		Now: func() time.Time { return h.now },
 		Getenv: func(k string) string {
 			if v, ok := h.env[k]; ok {
