@@ -12,20 +12,24 @@ import (
 func TestColourFlagAndForce(t *testing.T) {
 	tests := []struct {
 		name  string
+		tty   bool
 		args  []string
 		env   map[string]string
 		color bool
 	}{
-		{"pipe", nil, nil, false},
-		{"--color always", []string{"--color", "always"}, nil, true},
-		{"CLICOLOR_FORCE=1", nil, map[string]string{"CLICOLOR_FORCE": "1"}, true},
-		{"CLICOLOR_FORCE beats NO_COLOR", nil, map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, true},
-		{"--color never beats CLICOLOR_FORCE", []string{"--color=never"}, map[string]string{"CLICOLOR_FORCE": "1"}, false},
+		{"pipe", false, nil, nil, false},
+		{"terminal", true, nil, nil, true},
+		{"terminal, NO_COLOR empty is unset", true, nil, map[string]string{"NO_COLOR": ""}, true},
+		{"terminal, NO_COLOR=1", true, nil, map[string]string{"NO_COLOR": "1"}, false},
+		{"--color always", false, []string{"--color", "always"}, nil, true},
+		{"CLICOLOR_FORCE=1", false, nil, map[string]string{"CLICOLOR_FORCE": "1"}, true},
+		{"CLICOLOR_FORCE beats NO_COLOR", false, nil, map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, true},
+		{"--color never beats CLICOLOR_FORCE", true, []string{"--color=never"}, map[string]string{"CLICOLOR_FORCE": "1"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, time.Now())
-			h.env = tt.env
+			h.env, h.tty = tt.env, tt.tty
 			out, errOut, code := h.run(append([]string{"themes"}, tt.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)

@@ -44,7 +44,13 @@ server, and host keys still go only to the server that made them.`,
   ROOMS_PROFILE=work rooms create --at 15:00
 
   rooms config list                            # what is in force, and from where`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &flagError{fmt.Errorf("unknown command %q for rooms config: use set, get, unset or list", args[0])}
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(newCmdConfigSet(f), newCmdConfigGet(f), newCmdConfigUnset(f), newCmdConfigList(f))
 	return cmd

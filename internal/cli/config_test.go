@@ -107,6 +107,19 @@ func TestConfigProfilesAndPrecedence(t *testing.T) {
 	}
 
 	h.env = map[string]string{"ROOMS_SERVER": ""}
+	if _, errOut, _ := h.run("list", "--profile", "work"); strings.Contains(errOut, "warning") {
+		t.Errorf("a 0600 file warned: %q", errOut)
+	}
+	path := filepath.Join(h.config, "config.toml")
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, _ := h.run("list", "--profile", "work"); !strings.Contains(errOut, "other users can read it; run: chmod 600 "+path) {
+		t.Errorf("a token readable by others, no warning: %q", errOut)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, errOut, _ := h.run("list", "--profile", "home")
 	if !strings.Contains(errOut, `no profile "home"`) || !strings.Contains(errOut, "rooms config set server URL --profile home") {
 		t.Errorf("unknown profile: %q", errOut)
@@ -169,6 +182,7 @@ func TestConfigBadInput(t *testing.T) {
 		{"bad server", []string{"config", "set", "server", "ftp://x"}, ExitUsage, "not an http(s) URL"},
 		{"empty value", []string{"config", "set", "server", ""}, ExitUsage, "rooms config unset server"},
 		{"one argument", []string{"config", "set", "server"}, ExitUsage, "KEY VALUE"},
+		{"unknown subcommand", []string{"config", "sett", "server", "x"}, ExitUsage, "use set, get, unset or list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/cliconfig"
 	"github.com/rooms-dev/rooms/internal/colorenv"
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/safetext"
@@ -138,6 +139,9 @@ Exit codes:
 				return err
 			}
 			f.settings = s
+			if s.tokenFromFile && cliconfig.ReadableByOthers(s.path) {
+				fmt.Fprintf(f.IO.ErrOut, "rooms: warning: %s holds a create token and other users can read it; run: chmod 600 %s\n", s.path, s.path)
+			}
 			f.server, f.serverSet, f.createToken = s.server, s.serverSet, s.token
 			mode, err := colorenv.ParseMode(f.color)
 			if err != nil {

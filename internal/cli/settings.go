@@ -21,6 +21,7 @@ type settings struct {
 	server, serverFrom string
 	serverSet          bool // by --server or ROOMS_SERVER, not by config
 	token, tokenFrom   string
+	tokenFromFile      bool
 }
 
 // configPath is the config file's path, or "" when this Factory has no
@@ -100,6 +101,7 @@ func (f *Factory) settle(flags *pflag.FlagSet, newProfile bool) (*settings, erro
 		s.token, s.tokenFrom = f.Getenv("ROOMS_CREATE_TOKEN"), "ROOMS_CREATE_TOKEN"
 	default:
 		s.token, s.tokenFrom = fromFile(cliconfig.KeyCreateToken)
+		s.tokenFromFile = s.token != ""
 	}
 	return s, nil
 }

@@ -228,3 +228,10 @@ func keyList() string {
 	}
 	return s
 }
+
+// ReadableByOthers says whether the file at path may be read by users
+// other than its owner (its group or everyone).
+func ReadableByOthers(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().Perm()&0o044 != 0
+}
