@@ -28,31 +28,46 @@ type harness struct {
 	url   string
 	now   time.Time
 	state string
+	// config is the config directory (config.toml), empty at first.
+	config string
+	// tty makes stdin and stdout terminals; stdin is what is typed.
+	tty   bool
+	stdin string
 	// env overrides the environment rooms sees (ROOMS_SERVER: "" unsets).
 	env map[string]string
 }
 
 func newHarness(t *testing.T, now time.Time, wrap ...func(http.Handler) http.Handler) *harness {
 	t.Helper()
+	return newHarnessConfig(t, now, nil, wrap...)
+}
+
+// newHarnessConfig is newHarness with the API's config changed by set.
+func newHarnessConfig(t *testing.T, now time.Time, set func(*api.Config), wrap ...func(http.Handler) http.Handler) *harness {
+	t.Helper()
 	clock := func() time.Time { return now }
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "rooms.db"), store.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = api.New(api.Config{Store: st, Now: clock, PublicURL: "http://rooms.test"})
+	cfg := api.Config{Store: st, Now: clock, PublicURL: "http://rooms.test"}
+	if set != nil {
+		set(&cfg)
+	}
+	var h http.Handler = api.New(cfg)
 	for _, w := range wrap {
 		h = w(h)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); st.Close() })
-	return &harness{t: t, url: srv.URL, now: now, state: t.TempDir()}
+	return &harness{t: t, url: srv.URL, now: now, state: t.TempDir(), config: t.TempDir()}
 }
 
 // run runs rooms with args and returns stdout, stderr and the exit code.
 func (h *harness) run(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO:  &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		IO:  &IOStreams{In: strings.NewReader(h.stdin), Out: &out, ErrOut: &errOut, InTTY: h.tty, OutTTY: h.tty},
 		Now: func() time.Time { return h.now },
 		Getenv: func(k string) string {
 			if v, ok := h.env[k]; ok {
@@ -60,7 +75,8 @@ func (h *harness) run(args ...string) (string, string, int) {
 			}
 			return map[string]string{"ROOMS_SERVER": h.url, "TZ": "Europe/Rome"}[k]
 		},
-		StateDir: func() (string, error) { return h.state, nil },
+		StateDir:  func() (string, error) { return h.state, nil },
+		ConfigDir: func() (string, error) { return h.config, nil },
 	}
 	code := Main(f, args)
 	return out.String(), errOut.String(), code

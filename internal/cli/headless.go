@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -64,8 +63,7 @@ func (h *headless) out(typ string, fields map[string]any) {
 		fields["at"] = time.Now().UTC().Format(time.RFC3339Nano)
 	}
 	if h.f.json {
-		b, _ := json.Marshal(fields)
-		fmt.Fprintf(h.f.IO.Out, "%s\n", safetext.EscapeJSON(b))
+		_ = h.f.printJSONLine(fields)
 		return
 	}
 	keys := make([]string, 0, len(fields))

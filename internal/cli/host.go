@@ -189,14 +189,13 @@ On a terminal you are asked to confirm; scripts pass --yes.`,
 				return err
 			}
 			if !yes {
-				if !f.IO.InTTY || !f.IO.OutTTY {
-					return &flagError{fmt.Errorf("ending a room cannot be undone: pass --yes to confirm when not on a terminal")}
-				}
-				fmt.Fprintf(f.IO.Out, "End room %s for everyone? This cannot be undone. [y/N] ", safetext.Line(t.id))
-				line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					fmt.Fprintln(f.IO.Out, "Not ended.")
-					return nil
+				ok, err := f.confirm("ending a room cannot be undone",
+					fmt.Sprintf("End room %s for everyone? This cannot be undone.", safetext.Line(t.id)))
+				if err != nil || !ok {
+					if err == nil {
+						fmt.Fprintln(f.IO.Out, "Not ended.")
+					}
+					return err
 				}
 			}
 			r, err := t.c.EndRoom(cmd.Context(), t.id, key)
@@ -217,18 +216,62 @@ On a terminal you are asked to confirm; scripts pass --yes.`,
 
 func newCmdOpen(f *Factory) *cobra.Command {
 	var hostKey string
+	var yes bool
 	cmd := &cobra.Command{
-		Use:               "open ROOM",
-		Short:             "Open a booked room now, before its time",
-		Long:              "Open a booked room now, before its time; its invitees are told it is open.",
-		Example:           "  rooms open ROOM",
+		Use:   "open ROOM",
+		Short: "Open a booked room now, before its time, and tell its invitees",
+		Long: `Open a booked room now, before its time; its invitees are told it is open (by
+their inbox, email or webhook), which cannot be taken back.
+
+On a terminal you are asked to confirm; scripts pass --yes. To open a room's link
+in your browser instead, use rooms link ROOM --web.`,
+		Example:           "  rooms open ROOM\n  rooms open ROOM --yes --json\n  rooms link ROOM --web      # open it in the browser",
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				t, key, err := f.resolveHost(args[0], hostKey)
+				if err != nil {
+					return err
+				}
+				r, err := t.c.GetRoomAsHost(cmd.Context(), t.id, key)
+				if err != nil {
+					return explain(t.c.Server(), err)
+				}
+				who := "Anyone with the link can join at once."
+				switch n := len(r.Invitations); {
+				case n == 1:
+					who = "Its invitee is told it is open."
+				case n > 1:
+					who = fmt.Sprintf("Its %d invitees are told it is open.", n)
+				}
+				ok, err := f.confirm("opening a room tells its invitees at once",
+					fmt.Sprintf("Open %s now? %s", f.roomTitle(r), who))
+				if err != nil || !ok {
+					if err == nil {
+						fmt.Fprintln(f.IO.Out, "Not opened.")
+					}
+					return err
+				}
+			}
 			now := f.Now().UTC()
 			return updateRun(cmd.Context(), f, args[0], hostKey, api.UpdateRoomRequest{StartsAt: &now}, "is open")
 		},
 	}
 	addHostKeyFlag(cmd, &hostKey)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// confirm asks question on the terminal and says whether the answer was
+// yes. Off a terminal it asks nothing and refuses, saying what and that
+// --yes confirms.
+func (f *Factory) confirm(what, question string) (bool, error) {
+	if !f.IO.InTTY || !f.IO.OutTTY {
+		return false, &flagError{fmt.Errorf("%s: pass --yes to confirm when not on a terminal", what)}
+	}
+	fmt.Fprintf(f.IO.Out, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
 }

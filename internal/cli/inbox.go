@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -136,8 +135,7 @@ object per line.`,
 			}
 			print := func(n api.Notification) {
 				if f.json {
-					b, _ := json.Marshal(n)
-					fmt.Fprintf(f.IO.Out, "%s\n", safetext.EscapeJSON(b))
+					_ = f.printJSONLine(n)
 					return
 				}
 				fmt.Fprintln(f.IO.Out, f.describeNotification(n))

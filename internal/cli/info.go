@@ -11,18 +11,23 @@ import (
 
 func newCmdInfo(f *Factory) *cobra.Command {
 	var tz string
+	var web bool
 	cmd := &cobra.Command{
 		Use:               "info ROOM",
 		Short:             "Show a room's details",
 		Long:              "Show a room's details: link, when it opens, theme, visibility, lock, people, and how many may share a screen at once. ROOM is a link or an id.",
-		Example:           "  rooms info http://127.0.0.1:7880/r/2kq4...\n  rooms info ROOM --json | jq .locked",
+		Example:           "  rooms info http://127.0.0.1:7880/r/2kq4...\n  rooms info ROOM --jq .locked\n  rooms info ROOM --web      # open it in the browser",
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if web {
+				return webRun(cmd.Context(), f, args[0], false)
+			}
 			return infoRun(cmd.Context(), f, args[0], tz)
 		},
 	}
 	cmd.Flags().StringVar(&tz, "tz", "", "show times in this zone (default: your local zone)")
+	cmd.Flags().BoolVarP(&web, "web", "w", false, "open the room's link in the browser ($BROWSER, else xdg-open) instead")
 	return cmd
 }
 
@@ -57,42 +62,68 @@ func infoRun(ctx context.Context, f *Factory, arg, tz string) error {
 }
 
 func newCmdLink(f *Factory) *cobra.Command {
-	var host bool
+	var host, web bool
 	cmd := &cobra.Command{
 		Use:   "link ROOM",
-		Short: "Print a room's link",
+		Short: "Print a room's link, or open it in the browser",
 		Long: `Print a room's link, to share. With --host, print a link that also carries your
 host key in its #fragment, for opening the room as its host in a browser; browsers
-never send the fragment to the server. Keep that one to yourself.`,
-		Example:           "  rooms link ROOM | wl-copy\n  rooms link ROOM --host",
+never send the fragment to the server. Keep that one to yourself.
+
+With --web, open the link in your browser instead: $BROWSER (a command; the link is
+its last argument), else xdg-open.`,
+		Example:           "  rooms link ROOM | wl-copy\n  rooms link ROOM --host\n  rooms link ROOM --web --host   # join as the host in the browser",
 		Args:              exactRoomArg,
 		ValidArgsFunction: f.completeRooms,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.resolve(args[0])
+			if web {
+				return webRun(cmd.Context(), f, args[0], host)
+			}
+			id, link, err := roomLink(cmd.Context(), f, args[0], host)
 			if err != nil {
 				return err
 			}
-			r, err := t.c.GetRoom(cmd.Context(), t.id)
-			if err != nil {
-				return explain(t.c.Server(), err)
-			}
-			link := safetext.Line(r.Link)
-			if host {
-				key, err := f.hostKey(t, "")
-				if err != nil {
-					return err
-				}
-				link += "#host=" + key
-			}
 			if f.json {
-				return f.printJSON(map[string]string{"id": r.ID, "link": link})
+				return f.printJSON(map[string]string{"id": id, "link": link})
 			}
 			_, err = fmt.Fprintln(f.IO.Out, link)
 			return err
 		},
 	}
 	cmd.Flags().BoolVar(&host, "host", false, "include the host key in the link's fragment")
+	cmd.Flags().BoolVarP(&web, "web", "w", false, "open the link in the browser ($BROWSER, else xdg-open) instead of printing it")
 	return cmd
+}
+
+// roomLink is the room's id and link as the server gives them, with the
+// host key in the link's fragment when host is set.
+func roomLink(ctx context.Context, f *Factory, arg string, host bool) (id, link string, err error) {
+	t, err := f.resolve(arg)
+	if err != nil {
+		return "", "", err
+	}
+	r, err := t.c.GetRoom(ctx, t.id)
+	if err != nil {
+		return "", "", explain(t.c.Server(), err)
+	}
+	link = safetext.Line(r.Link)
+	if host {
+		key, err := f.hostKey(t, "")
+		if err != nil {
+			return "", "", err
+		}
+		link += "#host=" + key
+	}
+	return r.ID, link, nil
+}
+
+// webRun opens a room's link in the browser.
+func webRun(ctx context.Context, f *Factory, arg string, host bool) error {
+	_, link, err := roomLink(ctx, f, arg, host)
+	if err != nil {
+		return err
+	}
+	return f.openInBrowser(ctx, link)
 }
 
 // completeRooms offers the rooms whose host keys this machine holds.

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/rooms-dev/rooms/internal/colorenv"
 )
 
 // IOStreams is where a command reads and writes, and what it knows about
@@ -14,23 +16,26 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY and InTTY say whether stdout and stdin are terminals.
+	// OutTTY, ErrTTY and InTTY say whether stdout, stderr and stdin are
+	// terminals.
 	OutTTY bool
+	ErrTTY bool
 	InTTY  bool
-	// Color is true when human output may use colour.
+	// Color is true when human output may use colour: colorenv's rule,
+	// set again once --color is read.
 	Color bool
 }
 
 // System returns the process's streams, detecting terminals and honouring
-// NO_COLOR and TERM=dumb.
+// the colour variables (colorenv).
 func System() *IOStreams {
 	outTTY := term.IsTerminal(int(os.Stdout.Fd()))
-	_, noColor := os.LookupEnv("NO_COLOR")
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: outTTY,
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		Color:  outTTY && !noColor && os.Getenv("TERM") != "dumb",
+		Color:  colorenv.Enabled(colorenv.Auto, outTTY, os.Getenv),
 	}
 }
 

@@ -286,7 +286,7 @@ func (f *Factory) callUI(ctx context.Context, t *target, o tui.Options) error {
 	if err != nil {
 		return explain(t.c.Server(), err)
 	}
-	o.Room, o.Client, o.Getenv = r, t.c, f.Getenv
+	o.Room, o.Client, o.Getenv, o.Color = r, t.c, f.Getenv, f.colorMode
 	o.Theme, _ = theme.Lookup(r.Theme)
 	o.Inbox = f.inboxLines(ctx, t.c.Server(), 3)
 	err = tui.Run(ctx, o)

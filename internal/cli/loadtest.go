@@ -87,14 +87,13 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 					o.Clips = []media.Clip{clip}
 				}
 			}
+			prog := &progress{w: f.IO.ErrOut, tty: f.IO.ErrTTY}
 			rep, err := loadtest.Run(ctx, o, func(s string) {
 				if !f.json {
-					fmt.Fprintf(f.IO.ErrOut, "\r\x1b[K%s", s)
+					prog.update(s)
 				}
 			})
-			if !f.json {
-				fmt.Fprintln(f.IO.ErrOut)
-			}
+			prog.done()
 			if err != nil && rep.Participants == 0 {
 				return usageErr("%w", err)
 			}

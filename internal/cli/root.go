@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rooms-dev/rooms/internal/cliconfig"
+	"github.com/rooms-dev/rooms/internal/colorenv"
 	"github.com/rooms-dev/rooms/internal/paths"
 	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/internal/version"
@@ -27,12 +29,23 @@ type Factory struct {
 	Now      func() time.Time
 	Getenv   func(string) string
 	StateDir func() (string, error)
+	// ConfigDir is where config.toml lives; nil reads no config file.
+	ConfigDir func() (string, error)
 
 	// Global flags.
 	server      string
 	serverSet   bool
 	json        bool
 	createToken string
+	color       string
+	colorMode   colorenv.Mode
+	profile     string
+	jq          string
+	template    string
+	// filter is --jq or --template, or nil.
+	filter *jsonFilter
+	// settings are the values in force, once the command line is read.
+	settings *settings
 	// ran is set once a command's own code starts: errors before that are
 	// cobra's, about the command line.
 	ran bool
@@ -41,10 +54,11 @@ type Factory struct {
 // NewFactory returns the factory for a real process.
 func NewFactory() *Factory {
 	return &Factory{
-		IO:       System(),
-		Now:      time.Now,
-		Getenv:   os.Getenv,
-		StateDir: func() (string, error) { return paths.StateDir("rooms") },
+		IO:        System(),
+		Now:       time.Now,
+		Getenv:    os.Getenv,
+		StateDir:  func() (string, error) { return paths.StateDir("rooms") },
+		ConfigDir: func() (string, error) { return paths.ConfigDir("rooms") },
 	}
 }
 
@@ -118,17 +132,38 @@ Exit codes:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("server") {
-				f.serverSet = true
-			} else if v := f.Getenv("ROOMS_SERVER"); v != "" {
-				f.server, f.serverSet = v, true
+			s, err := f.settle(cmd.Flags(), cmd.Annotations[annotNewProfile] != "")
+			if err != nil {
+				if ExitCode(err) != ExitUsage {
+					f.ran = true // the config file's fault, not the command line's
+				}
+				return err
 			}
-			if f.createToken == "" {
-				f.createToken = f.Getenv("ROOMS_CREATE_TOKEN")
+			f.settings = s
+			if s.tokenFromFile && cliconfig.ReadableByOthers(s.path) {
+				fmt.Fprintf(f.IO.ErrOut, "rooms: warning: %s holds a create token and other users can read it; run: chmod 600 %s\n", s.path, s.path)
 			}
+			f.server, f.serverSet, f.createToken = s.server, s.serverSet, s.token
+			mode, err := colorenv.ParseMode(f.color)
+			if err != nil {
+				return &flagError{fmt.Errorf("--color: %w", err)}
+			}
+			f.colorMode = mode
+			if f.filter, err = newJSONFilter(f.jq, f.template); err != nil {
+				return err
+			}
+			if f.filter != nil {
+				f.json = true
+			}
+			f.IO.Color = colorenv.Enabled(mode, f.IO.OutTTY, f.Getenv)
 			return nil
 		},
 	}
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		f.describeServerFlag(root, cmd)
+		defaultHelp(cmd, args)
+	})
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	// --version: one line naming the build; `rooms version` says more.
@@ -137,7 +172,12 @@ Exit codes:
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &flagError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.server, "server", DefaultServer, "roomsd to talk to (env ROOMS_SERVER)")
+	pf.StringVar(&f.profile, "profile", "", "use this profile of the config file (env ROOMS_PROFILE; see rooms config)")
 	pf.BoolVar(&f.json, "json", false, "print machine-readable JSON")
+	pf.StringVar(&f.jq, "jq", "", "print what this jq expression makes of the --json output (implies --json)")
+	pf.StringVar(&f.template, "template", "", "print the --json output through this Go template; fields by their JSON names (implies --json)")
+	pf.StringVar(&f.color, "color", "auto", "colour people's output: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE=1 forces), always or never")
+	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorenv.Modes, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "rooms", Title: "Rooms:"}, &cobra.Group{ID: "host", Title: "Host controls:"},
 		&cobra.Group{ID: "people", Title: "You and your invitations:"})
@@ -153,7 +193,7 @@ Exit codes:
 		c.GroupID = "host"
 		root.AddCommand(c)
 	}
-	root.AddCommand(newCmdVersion(f), newCmdLoadtest(f))
+	root.AddCommand(newCmdVersion(f), newCmdLoadtest(f), newCmdConfig(f))
 	markRun(f, root)
 	return root
 }
@@ -183,9 +223,27 @@ func exactRoomArg(cmd *cobra.Command, args []string) error {
 
 // printJSON writes v as indented JSON, with the characters a terminal
 // would obey or that would disguise text escaped (safetext.EscapeJSON):
-// the same JSON to a program.
+// the same JSON to a program. With --jq or --template, what they make of
+// it (jsonFilter.apply).
 func (f *Factory) printJSON(v any) error {
+	if f.filter != nil {
+		return f.filter.apply(f.IO.Out, v)
+	}
 	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s\n", safetext.EscapeJSON(b))
+	return err
+}
+
+// printJSONLine is printJSON for one of a stream of events: one compact
+// line each.
+func (f *Factory) printJSONLine(v any) error {
+	if f.filter != nil {
+		return f.filter.apply(f.IO.Out, v)
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,13 @@ package cli
 import (
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // table aligns columns by what a terminal shows: colour escapes take no
-// room and emoji take two cells, which text/tabwriter gets wrong.
+// room, CJK characters and emoji take two cells, which text/tabwriter gets
+// wrong.
 type table struct {
 	rows [][]string
 }
@@ -40,33 +42,8 @@ func (t *table) write(w io.Writer, indent string) error {
 	return err
 }
 
-// cellWidth is how many terminal cells s takes.
-func cellWidth(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
-		if s[i] == 0x1b { // skip an SGR sequence: ESC [ ... m
-			j := strings.IndexByte(s[i:], 'm')
-			if j < 0 {
-				break
-			}
-			i += j + 1
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		n += runeWidth(r)
-	}
-	return n
-}
-
-// runeWidth covers what rooms prints: emoji and pictographs are wide,
-// variation selectors and joiners take no room.
-func runeWidth(r rune) int {
-	switch {
-	case r == 0xFE0F || r == 0x200D:
-		return 0
-	case r >= 0x1F300 && r <= 0x1FAFF, r >= 0x2600 && r <= 0x27BF, r >= 0x2B00 && r <= 0x2BFF:
-		return 2
-	}
-	return 1
-}
+// cellWidth is how many terminal cells s takes: escape sequences none,
+// and each grapheme cluster (a CJK character, an emoji with its modifiers,
+// a ZWJ family, a flag) what terminals give it, by the Unicode width
+// tables ansi.StringWidth keeps.
+func cellWidth(s string) int { return ansi.StringWidth(s) }

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/rooms-dev/rooms/internal/colorenv"
 	"github.com/rooms-dev/rooms/internal/media"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -45,6 +46,9 @@ type Options struct {
 	In     io.Reader
 	Out    io.Writer
 	Getenv func(string) string
+	// Color is the --color flag: never draws video as characters, always
+	// as auto (the call screen is always on a terminal).
+	Color colorenv.Mode
 }
 
 // EndedError says how a call ended when it did not end by leaving:
@@ -98,7 +102,7 @@ func programOptions(ctx context.Context, o Options) ([]tea.ProgramOption, termim
 	if o.Out != nil {
 		opts = append(opts, tea.WithOutput(o.Out))
 	}
-	profile := ProfileFromEnv(o.Getenv)
+	profile := ProfileFor(o.Color, o.Getenv)
 	// The renderer detects colours on its own and, under tmux, ignores
 	// COLORTERM: tiles drawn in truecolor would be cut to 256 colours.
 	// It uses what the tiles were drawn for.
@@ -427,13 +431,21 @@ func onOff(on bool) string {
 // ProfileFromEnv picks how video is drawn from what the terminal says it
 // supports: truecolor half blocks, 256 colours, or plain characters.
 func ProfileFromEnv(getenv func(string) string) termimg.Profile {
+	return ProfileFor(colorenv.Auto, getenv)
+}
+
+// ProfileFor is ProfileFromEnv under a --color mode. Whether there is
+// colour at all is colorenv's rule, the CLI's: the call screen is on a
+// terminal, so only --color never, NO_COLOR (non-empty) or TERM=dumb turn
+// it off.
+func ProfileFor(mode colorenv.Mode, getenv func(string) string) termimg.Profile {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	ct := strings.ToLower(getenv("COLORTERM"))
 	term := getenv("TERM")
 	switch {
-	case hasEnv(getenv, "NO_COLOR") || term == "dumb":
+	case !colorenv.Enabled(mode, true, getenv):
 		return termimg.ASCII
 	case ct == "truecolor" || ct == "24bit" || strings.Contains(term, "direct") || strings.HasPrefix(term, "xterm-kitty"):
 		return termimg.TrueColor
@@ -441,13 +453,4 @@ func ProfileFromEnv(getenv func(string) string) termimg.Profile {
 		return termimg.ANSI256
 	}
 	return termimg.TrueColor
-}
-
-// hasEnv says whether a variable is set at all: NO_COLOR counts even empty.
-func hasEnv(getenv func(string) string, name string) bool {
-	if getenv == nil {
-		_, ok := os.LookupEnv(name)
-		return ok
-	}
-	return getenv(name) != ""
 }
