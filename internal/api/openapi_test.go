@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,6 +243,67 @@ func TestOpenAPIListsEveryCodeOnItsStatus(t *testing.T) {
 			if c.Status() != status && !slices.Contains(documentedStatusExceptions[status], c) {
 				t.Errorf("Problem%d lists %s, whose status is %d, and no exception says why", status, c, c.Status())
 			}
+		}
+	}
+}
+
+// goTypes are the pkg/api types behind the document's schemas.
+var goTypes = map[string]any{
+	"Problem": apitypes.Problem{}, "Room": apitypes.Room{}, "Invitation": apitypes.Invitation{},
+	"WebhookSecret": apitypes.WebhookSecret{}, "RoomList": apitypes.RoomList{},
+	"CreateRoomRequest": apitypes.CreateRoomRequest{}, "UpdateRoomRequest": apitypes.UpdateRoomRequest{},
+	"MineRequest": apitypes.MineRequest{}, "HostKeyRef": apitypes.HostKeyRef{}, "ServerInfo": apitypes.ServerInfo{},
+	"Theme": apitypes.Theme{}, "Palette": apitypes.Palette{}, "ThemeList": apitypes.ThemeList{},
+	"Participant": apitypes.Participant{}, "Muted": apitypes.Muted{}, "Track": apitypes.Track{},
+	"ParticipantList": apitypes.ParticipantList{}, "Knock": apitypes.Knock{}, "KnockList": apitypes.KnockList{},
+	"Handle": apitypes.Handle{}, "Notification": apitypes.Notification{}, "NotificationList": apitypes.NotificationList{},
+	"Delivery": apitypes.Delivery{}, "DeliveryList": apitypes.DeliveryList{},
+	"RedeliverRequest": apitypes.RedeliverRequest{}, "RedeliverResult": apitypes.RedeliverResult{},
+}
+
+// TestOpenAPISchemasMatchGoTypes: each object schema has exactly the JSON
+// fields of its pkg/api type, and requires every field the type always
+// writes (no omitempty); a field added to a type and not to the document
+// fails here even when no real answer carries it yet.
+func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
+	s := loadSpec(t)
+	for name, v := range goTypes {
+		sch := s.obj("components", "schemas", name)
+		if sch == nil {
+			t.Errorf("no schema %s for %T", name, v)
+			continue
+		}
+		props, _ := sch["properties"].(map[string]any)
+		var required []string
+		list, _ := sch["required"].([]any)
+		for _, r := range list {
+			required = append(required, r.(string))
+		}
+		fields := map[string]bool{}
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			tag := rt.Field(i).Tag.Get("json")
+			fname, opts, _ := strings.Cut(tag, ",")
+			if fname == "" || fname == "-" {
+				t.Errorf("%T.%s has no JSON name", v, rt.Field(i).Name)
+				continue
+			}
+			fields[fname] = true
+			if _, ok := props[fname]; !ok {
+				t.Errorf("schema %s lacks %s (%T.%s)", name, fname, v, rt.Field(i).Name)
+			}
+			always := !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero")
+			if always && !strings.HasSuffix(name, "Request") && !slices.Contains(required, fname) {
+				t.Errorf("schema %s does not require %s, which %T always has", name, fname, v)
+			}
+		}
+		for p := range props {
+			if !fields[p] {
+				t.Errorf("schema %s has %s, which %T does not", name, p, v)
+			}
+		}
+		if sch["additionalProperties"] != false {
+			t.Errorf("schema %s allows other properties: a field the document lacks would pass unseen", name)
 		}
 	}
 }
