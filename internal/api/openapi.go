@@ -15,7 +15,7 @@ var openAPIDocument []byte
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write(openAPIDocument)
 	return err
 }
