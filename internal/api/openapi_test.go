@@ -40,6 +40,12 @@ func loadSpec(t *testing.T) *spec {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return specOf(t, raw)
+}
+
+// specOf loads the document raw (the file, or what roomsd serves).
+func specOf(t *testing.T, raw []byte) *spec {
+	t.Helper()
 	s := &spec{raw: raw}
 	if err := json.Unmarshal(raw, &s.doc); err != nil {
 		t.Fatalf("%s is not JSON: %v", openAPIFile, err)
