@@ -176,6 +176,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 
 	s.handle("GET /v1/info", s.info)
+	s.handle("GET /v1/openapi.json", s.openAPI)
 	s.handle("GET /v1/themes", s.themes)
 	s.handle("POST /v1/rooms", s.createRoom)
 	s.handle("GET /v1/rooms", s.listRooms)
