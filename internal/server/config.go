@@ -46,6 +46,8 @@ type Config struct {
 	ForwardVoices int
 	// DebugListen, when set, serves Go's profiler there (loopback only).
 	DebugListen string
+	// MetricsListen, when set, serves /metrics there and not on Listen.
+	MetricsListen string
 	CreateToken string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
 	UDPPort int
@@ -102,6 +104,9 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
 	}
 	if err := checkDebugAddr(c.DebugListen); err != nil {
+		return err
+	}
+	if err := checkMetricsAddr(c.MetricsListen); err != nil {
 		return err
 	}
 	if c.ForwardVoices < 0 || c.ForwardVoices > 50 {
