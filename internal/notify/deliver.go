@@ -39,12 +39,13 @@ type DelivererConfig struct {
 
 // Deliverer drains the outbox.
 type Deliverer struct {
-	cfg DelivererConfig
-	// hooks is cfg.ServerWebhooks, replaced by SetServerWebhooks.
-	hooks atomic.Pointer[[]Webhook]
+	cfg  DelivererConfig
 	wake chan struct{}
 	sem  chan struct{}
 	wg   sync.WaitGroup
+
+	// hooks is cfg.ServerWebhooks, replaced by SetServerWebhooks.
+	hooks atomic.Pointer[[]Webhook]
 }
 
 // Lease is how long a claimed delivery is this process's; longer than a

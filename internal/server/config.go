@@ -46,8 +46,6 @@ type Config struct {
 	ForwardVoices int
 	// DebugListen, when set, serves Go's profiler there (loopback only).
 	DebugListen string
-	// MetricsListen, when set, serves /metrics there and not on Listen.
-	MetricsListen string
 	CreateToken string
 	// UDPPort carries every peer's media (ICE UDP mux); 0 picks a free one.
 	UDPPort int
@@ -79,6 +77,9 @@ type Config struct {
 	Rate api.Rate
 	// Calls bound call connections per client address and in all.
 	Calls signal.Limits
+
+	// MetricsListen, when set, serves /metrics there and not on Listen.
+	MetricsListen string
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.

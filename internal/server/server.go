@@ -45,10 +45,17 @@ type Server struct {
 	scheduler *schedule.Scheduler
 	deliverer *notify.Deliverer
 	pruner    *prune.Pruner // nil when --retain is 0
-	api       *api.Server
-	sig       *signal.Handler
-	notices   io.Writer
 	ln        net.Listener
+	http      *http.Server
+	// open is what Start opened, closed in reverse when Serve ends: the
+	// calls (and their connections), the listener, the media socket, the
+	// store.
+	open closers
+
+	// api, sig and notices are what Reload changes and tells.
+	api     *api.Server
+	sig     *signal.Handler
+	notices io.Writer
 	// metricsLn and reg serve /metrics on its own (--metrics-listen);
 	// metricsLn is nil otherwise.
 	metricsLn net.Listener
@@ -57,11 +64,6 @@ type Server struct {
 	// force, the one Config returns.
 	reloadMu sync.Mutex
 	live     Config
-	http      *http.Server
-	// open is what Start opened, closed in reverse when Serve ends: the
-	// calls (and their connections), the listener, the media socket, the
-	// store.
-	open closers
 }
 
 // Start opens the store, takes the listen address and returns a server
