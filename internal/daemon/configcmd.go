@@ -134,6 +134,7 @@ func newCmdConfigExample(stdout io.Writer) *cobra.Command {
 func writeExample(w io.Writer) error {
 	cfg := server.Defaults()
 	fs := pflag.NewFlagSet("roomsd", pflag.ContinueOnError)
+	fs.SortFlags = false // in serve's order: listen first
 	serveFlags(fs, &cfg)
 	var b strings.Builder
 	b.WriteString(`# roomsd configuration (YAML). Every key is a flag of roomsd serve without

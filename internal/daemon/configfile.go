@@ -37,6 +37,7 @@ type loaded struct {
 func load(cmdline *pflag.FlagSet, lookup func(string) (string, bool)) (*loaded, error) {
 	ld := &loaded{cfg: server.Defaults(), from: map[string]string{}, cmdline: cmdline}
 	ld.fs = pflag.NewFlagSet("roomsd", pflag.ContinueOnError)
+	ld.fs.SortFlags = false // config check prints them in serve's order
 	serveFlags(ld.fs, &ld.cfg)
 	var err error
 	cmdline.Visit(func(f *pflag.Flag) {
