@@ -107,7 +107,6 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 // (loadFile): a new setting is one line here.
 func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.String(configFlag, "", "YAML file of settings, one key per flag: listen: 0.0.0.0:7880 (roomsd config example)")
-	f.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve /metrics on this host:port instead of on --listen, e.g. 127.0.0.1:9090")
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
 	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
@@ -123,6 +122,7 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private networks")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail server for email invitations: smtp://user:password@host:587?from=rooms@example.com")
 	f.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
+	f.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve /metrics on this host:port instead of on --listen, e.g. 127.0.0.1:9090")
 	f.Var(retainFlag{&cfg.Retain}, "retain", "how long ended rooms, their members, bans and notifications, and inbox rows are kept: days (30d) or a duration (36h); 0 keeps them forever")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
