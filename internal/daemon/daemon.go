@@ -76,9 +76,9 @@ requests, finishes those in flight and closes the store; a second signal exits a
 
 Every flag has an environment variable: --data-dir is ROOMSD_DATA_DIR, and so on,
 and a key in the --config file (ROOMSD_CONFIG): data-dir: /var/lib/roomsd. A flag
-wins over its variable, which wins over the file. SIGHUP reloads the file and the
-variables: the create token, the server's webhooks and their secret, the log level
-and the rate limits change without touching calls; other changes need a restart.
+wins over its variable, which wins over the file. SIGHUP reads the file again: the
+create token, the server's webhooks and their secret, the log level and the rate
+limits change without touching calls; other changes need a restart.
 
 Anyone who can reach a loopback-bound roomsd may create rooms, unless you give
 --create-token (say, behind a TLS proxy on the same host). When --listen is not a
