@@ -39,6 +39,9 @@ type Config struct {
 	CreateToken string
 	// Registry receives the API's metrics; nil makes a private one.
 	Registry *prometheus.Registry
+	// MetricsElsewhere leaves GET /metrics out of the API: the registry is
+	// served on a listener of its own (roomsd --metrics-listen).
+	MetricsElsewhere bool
 	// Rate bounds requests per client address; zero takes DefaultRate.
 	Rate Rate
 	// Live is the server's live calls; nil means none (the REST API alone).
@@ -105,8 +108,7 @@ type Server struct {
 	now     func() time.Time
 	limits  room.Limits
 	metrics *metrics
-	general *limiter
-	creates *limiter
+	live    live
 	guard   guard
 	mux     *http.ServeMux
 	origins origin.Policy
@@ -152,8 +154,6 @@ func New(cfg Config) *Server {
 		now:     cfg.Now,
 		limits:  room.Limits{MaxCapacity: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares},
 		metrics: newMetrics(cfg.Registry, cfg.Store),
-		general: newLimiter(cfg.Rate.PerSecond, cfg.Rate.Burst),
-		creates: newLimiter(cfg.Rate.CreatesPerMinute/60, cfg.Rate.CreateBurst),
 		guard:   newGuard(cfg.PublicURL, cfg.AllowedHosts),
 		mux:     http.NewServeMux(),
 		closing: make(chan struct{}),
@@ -166,6 +166,9 @@ func New(cfg Config) *Server {
 		pol, _ = origin.New("http://localhost")
 	}
 	s.origins = pol
+	s.SetCreateToken(cfg.CreateToken)
+	s.SetServerWebhooks(cfg.ServerWebhooks)
+	s.SetRate(cfg.Rate)
 	s.routes()
 	return s
 }
@@ -173,7 +176,9 @@ func New(cfg Config) *Server {
 func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	if !s.cfg.MetricsElsewhere {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	}
 
 	s.handle("GET /v1/info", s.info)
 	s.handle("GET /v1/openapi.json", s.openAPI)

@@ -152,7 +152,7 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) error {
 	out := apitypes.DeliveryList{Deliveries: []apitypes.Delivery{}}
 	for _, it := range items {
 		d := apitypes.Delivery{ID: it.ID, Type: it.Type, Channel: it.Channel, Recipient: it.Recipient, State: it.State, Attempts: it.Attempts, LastError: it.LastError}
-		if it.Channel == "webhook" && slices.Contains(s.cfg.ServerWebhooks, it.Recipient) {
+		if it.Channel == "webhook" && slices.Contains(s.serverWebhooks(), it.Recipient) {
 			// The operator's endpoints are not the room host's to see.
 			d.Recipient, d.LastError = "(the server's webhook)", ""
 		}

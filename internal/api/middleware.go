@@ -72,7 +72,7 @@ func (s *Server) middleware(h func(http.ResponseWriter, *http.Request) error) ht
 		}()
 
 		if !probes[r.Pattern] {
-			if ok, wait := s.general.allow(client.Key(), s.now()); !ok {
+			if ok, wait := s.live.general.Load().allow(client.Key(), s.now()); !ok {
 				writeRateLimited(w, wait)
 				return
 			}

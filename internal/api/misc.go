@@ -41,7 +41,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		PublicURL:           s.cfg.PublicURL,
 		MaxParticipants:     s.cfg.MaxParticipants,
 		MaxScreenShares:     s.cfg.MaxScreenShares,
-		CreateTokenRequired: s.cfg.CreateToken != "",
+		CreateTokenRequired: s.createToken() != "",
 		SignalProtocol:      apitypes.SignalProtocol,
 	})
 }

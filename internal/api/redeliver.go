@@ -40,7 +40,7 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) error {
 	}
 	var ids []int64
 	for _, it := range items {
-		if it.Channel != "webhook" || slices.Contains(s.cfg.ServerWebhooks, it.Recipient) {
+		if it.Channel != "webhook" || slices.Contains(s.serverWebhooks(), it.Recipient) {
 			continue
 		}
 		if (req.ID == 0 && it.State == store.OutboxDead) || it.ID == req.ID {

@@ -22,7 +22,7 @@ const (
 )
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
-	if tok := s.cfg.CreateToken; tok != "" {
+	if tok := s.createToken(); tok != "" {
 		got := r.Header.Get(apitypes.HeaderCreateToken)
 		if got == "" {
 			return problem(apitypes.CodeUnauthorized, "this server needs a create token to make rooms; pass --create-token or set ROOMS_CREATE_TOKEN (the server's operator has it)")
@@ -31,7 +31,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 			return problem(apitypes.CodeForbidden, "the create token is wrong; ask the server's operator for the right one")
 		}
 	}
-	if ok, wait := s.creates.allow(clientKey(r), s.now()); !ok {
+	if ok, wait := s.live.creates.Load().allow(clientKey(r), s.now()); !ok {
 		writeRateLimited(w, wait)
 		return nil
 	}

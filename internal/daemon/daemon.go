@@ -27,7 +27,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "roomsd: %v\n", err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }
@@ -56,7 +56,7 @@ then, in another shell:
 	// --version: one line naming the build.
 	root.Version = version.Get().Long("roomsd")
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout), newCmdHealthcheck(stdout))
+	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout), newCmdHealthcheck(stdout), newCmdConfig(stdout))
 	return root
 }
 
@@ -68,7 +68,11 @@ func newCmdServe(stderr io.Writer) *cobra.Command {
 		Long: `Run the server until SIGINT or SIGTERM. On the first signal it stops taking new
 requests, finishes those in flight and closes the store; a second signal exits at once.
 
-Every flag has an environment variable: --data-dir is ROOMSD_DATA_DIR, and so on.
+Every flag has an environment variable: --data-dir is ROOMSD_DATA_DIR, and so on,
+and a key in the --config file (ROOMSD_CONFIG): data-dir: /var/lib/roomsd. A flag
+wins over its variable, which wins over the file. SIGHUP reads the file again: the
+create token, the server's webhooks and their secret, the log level and the rate
+limits change without touching calls; other changes need a restart.
 
 Anyone who can reach a loopback-bound roomsd may create rooms, unless you give
 --create-token (say, behind a TLS proxy on the same host). When --listen is not a
@@ -80,22 +84,23 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
   # for your team, behind a TLS proxy that forwards to port 7880
   roomsd serve --listen 0.0.0.0:7880 --public-url https://rooms.example.com`,
 		Args: cobra.NoArgs,
-		PreRunE: func(cmd *cobra.Command, args []string) error {
-			if err := bindEnv(cmd.Flags()); err != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ld, err := load(cmd.Flags(), os.LookupEnv)
+			if err != nil {
 				return err
 			}
-			// Under systemd, StateDirectory= is the data directory
-			// unless --data-dir or ROOMSD_DATA_DIR says otherwise.
-			if cfg.DataDir == "" {
-				cfg.DataDir = stateDirectory(os.Getenv("STATE_DIRECTORY"))
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return serve(cmd.Context(), cfg, stderr)
+			return serve(cmd.Context(), ld, stderr)
 		},
 	}
-	f := cmd.Flags()
+	serveFlags(cmd.Flags(), &cfg)
+	return cmd
+}
+
+// serveFlags defines every flag of roomsd serve on f, bound to cfg. Each is
+// also a ROOMSD_* variable (bindEnv) and a key of the --config file
+// (loadFile): a new setting is one line here.
+func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
+	f.String(configFlag, "", "YAML file of settings, one key per flag: listen: 0.0.0.0:7880 (roomsd config example)")
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
 	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
@@ -111,6 +116,7 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private networks")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail server for email invitations: smtp://user:password@host:587?from=rooms@example.com")
 	f.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
+	f.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve /metrics on this host:port instead of on --listen, e.g. 127.0.0.1:9090")
 	f.Var(retainFlag{&cfg.Retain}, "retain", "how long ended rooms, their members, bans and notifications, and inbox rows are kept: days (30d) or a duration (36h); 0 keeps them forever")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -124,28 +130,41 @@ roomsd makes at first start, prints once and keeps in the data directory.`,
 	f.IntVar(&cfg.Calls.Total, "max-connections", cfg.Calls.Total, "call connections the server holds open")
 	f.Float64Var(&cfg.Calls.JoinsPerSecond, "join-rate", cfg.Calls.JoinsPerSecond, "call connections opened per second per client address")
 	f.IntVar(&cfg.Calls.JoinBurst, "join-burst", cfg.Calls.JoinBurst, "call connections opened at once per client address")
-	return cmd
 }
 
 // bindEnv lets ROOMSD_FLAG_NAME set any flag the command line left alone.
-func bindEnv(fs *pflag.FlagSet) error {
+func bindEnv(fs *pflag.FlagSet) error { return bindEnvFrom(fs, os.LookupEnv, nil) }
+
+// bindEnvFrom is bindEnv reading variables with lookup; from, when not
+// nil, records the variable each flag was set from.
+func bindEnvFrom(fs *pflag.FlagSet, lookup func(string) (string, bool), from map[string]string) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		name := "ROOMSD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && !f.Changed && err == nil {
+		name := envName(f.Name)
+		if v, ok := lookup(name); ok && !f.Changed && err == nil {
 			if e := fs.Set(f.Name, v); e != nil {
 				err = fmt.Errorf("%s=%q: %w", name, v, e)
+			} else if from != nil {
+				from[f.Name] = name
 			}
 		}
 	})
 	return err
 }
 
-func newLogger(cfg server.Config, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", cfg.LogLevel)
+// envName is the variable of a flag: ROOMSD_ + its name in capitals, - as _.
+func envName(flag string) string {
+	return "ROOMSD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// newLogger makes roomsd's logger; its level is level, set here from cfg
+// and changed by a reload.
+func newLogger(cfg server.Config, w io.Writer, level *slog.LevelVar) (*slog.Logger, error) {
+	l, err := parseLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, err
 	}
+	level.Set(l)
 	opts := &slog.HandlerOptions{Level: level}
 	switch cfg.LogFormat {
 	case "text":
@@ -157,12 +176,17 @@ func newLogger(cfg server.Config, w io.Writer) (*slog.Logger, error) {
 }
 
 // serve runs the server until the first SIGINT/SIGTERM; a second one exits
-// the process at once.
-func serve(parent context.Context, cfg server.Config, stderr io.Writer) error {
-	log, err := newLogger(cfg, stderr)
+// the process at once. SIGHUP reloads the configuration (reloader).
+func serve(parent context.Context, ld *loaded, stderr io.Writer) error {
+	cfg := ld.cfg
+	level := new(slog.LevelVar)
+	log, err := newLogger(cfg, stderr, level)
 	if err != nil {
 		return err
 	}
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
 	if parent == nil {
 		parent = context.Background()
 	}
@@ -194,6 +218,8 @@ func serve(parent context.Context, cfg server.Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rl := &reloader{srv: srv, log: log, level: level, started: ld, current: ld, env: os.LookupEnv}
+	reloads := rl.onHangup(ctx, hups)
 	// Start has bound the listener: connections queue from now on, so
 	// the service manager may call roomsd ready. STOPPING=1 goes out as
 	// soon as shutdown begins.
@@ -213,6 +239,7 @@ func serve(parent context.Context, cfg server.Config, stderr io.Writer) error {
 	err = srv.Serve(ctx)
 	cancel() // Serve may also return on its own error
 	stopping.Wait()
+	reloads.Wait()
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
@@ -42,6 +43,9 @@ type Deliverer struct {
 	wake chan struct{}
 	sem  chan struct{}
 	wg   sync.WaitGroup
+
+	// hooks is cfg.ServerWebhooks, replaced by SetServerWebhooks.
+	hooks atomic.Pointer[[]Webhook]
 }
 
 // Lease is how long a claimed delivery is this process's; longer than a
@@ -65,7 +69,18 @@ func NewDeliverer(cfg DelivererConfig) *Deliverer {
 	if cfg.Broker == nil {
 		cfg.Broker = NewBroker()
 	}
-	return &Deliverer{cfg: cfg, wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Parallel)}
+	d := &Deliverer{cfg: cfg, wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Parallel)}
+	d.SetServerWebhooks(cfg.ServerWebhooks)
+	return d
+}
+
+// SetServerWebhooks replaces the server's webhooks and their secret while
+// the deliverer runs (roomsd's reload): the next attempt of every delivery
+// is signed with the new secret; deliveries to a URL no longer listed
+// fail as no longer configured.
+func (d *Deliverer) SetServerWebhooks(hooks []Webhook) {
+	hooks = append([]Webhook(nil), hooks...)
+	d.hooks.Store(&hooks)
 }
 
 // Wake makes the deliverer look at the outbox now.
@@ -176,7 +191,7 @@ func (d *Deliverer) email(ctx context.Context, it store.OutboxItem) error {
 // server's secret.
 func (d *Deliverer) webhook(ctx context.Context, it store.OutboxItem) error {
 	hook := Webhook{URL: it.Recipient}
-	for _, w := range d.cfg.ServerWebhooks {
+	for _, w := range *d.hooks.Load() {
 		if w.URL == it.Recipient {
 			hook.Secret = w.Secret
 		}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rooms-dev/rooms/internal/room"
@@ -50,6 +51,8 @@ type Config struct {
 // Scheduler opens booked rooms and enqueues their notifications.
 type Scheduler struct {
 	cfg Config
+	// hooks is cfg.ServerWebhooks, replaced by SetServerWebhooks.
+	hooks atomic.Pointer[[]string]
 	// reminded remembers reminders enqueued since start, so the steps
 	// inside a reminder window do not write them again (the outbox would
 	// drop the copy anyway; this saves the write).
@@ -74,7 +77,16 @@ func New(cfg Config) *Scheduler {
 	if cfg.EndingSoon == nil {
 		cfg.EndingSoon = func(string, time.Time) {}
 	}
-	return &Scheduler{cfg: cfg, reminded: map[string]bool{}}
+	s := &Scheduler{cfg: cfg, reminded: map[string]bool{}}
+	s.SetServerWebhooks(cfg.ServerWebhooks)
+	return s
+}
+
+// SetServerWebhooks replaces the URLs told about every room's events
+// (roomsd's reload); events from then on go to the new list.
+func (s *Scheduler) SetServerWebhooks(urls []string) {
+	urls = append([]string(nil), urls...)
+	s.hooks.Store(&urls)
 }
 
 // Run steps until ctx ends. The first step runs at once, so rooms that
@@ -264,7 +276,7 @@ func (s *Scheduler) Rows(r room.Room, typ string, oldAt *time.Time, rc store.Rec
 	for _, h := range rc.Webhooks {
 		add("webhook", h.URL)
 	}
-	for _, u := range s.cfg.ServerWebhooks {
+	for _, u := range *s.hooks.Load() {
 		add("webhook", u)
 	}
 	return items, nil

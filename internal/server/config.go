@@ -77,6 +77,9 @@ type Config struct {
 	Rate api.Rate
 	// Calls bound call connections per client address and in all.
 	Calls signal.Limits
+
+	// MetricsListen, when set, serves /metrics there and not on Listen.
+	MetricsListen string
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
@@ -102,6 +105,9 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--max-participants must be between 1 and 1000, not %d", c.MaxParticipants)
 	}
 	if err := checkDebugAddr(c.DebugListen); err != nil {
+		return err
+	}
+	if err := checkMetricsAddr(c.MetricsListen); err != nil {
 		return err
 	}
 	if c.ForwardVoices < 0 || c.ForwardVoices > 50 {

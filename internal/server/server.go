@@ -51,6 +51,19 @@ type Server struct {
 	// calls (and their connections), the listener, the media socket, the
 	// store.
 	open closers
+
+	// api, sig and notices are what Reload changes and tells.
+	api     *api.Server
+	sig     *signal.Handler
+	notices io.Writer
+	// metricsLn and reg serve /metrics on its own (--metrics-listen);
+	// metricsLn is nil otherwise.
+	metricsLn net.Listener
+	reg       *prometheus.Registry
+	// reloadMu makes reloads one at a time; live is the configuration in
+	// force, the one Config returns.
+	reloadMu sync.Mutex
+	live     Config
 }
 
 // Start opens the store, takes the listen address and returns a server
@@ -102,6 +115,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	}
 	// At shutdown http.Server has closed it already.
 	open.add("the listener", func() error { return ignoreClosed(ln.Close()) })
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = listenMetrics(cfg.MetricsListen); err != nil {
+			return nil, err
+		}
+		open.add("the metrics listener", func() error { return ignoreClosed(metricsLn.Close()) })
+	}
 	hooks, err := serverWebhooks(cfg, notices)
 	if err != nil {
 		return nil, err
@@ -138,6 +158,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	}
 	handler := api.New(api.Config{
 		Registry:            reg,
+		MetricsElsewhere:    metricsLn != nil,
 		Store:               st,
 		Logger:              log,
 		PublicURL:           cfg.PublicURL,
@@ -156,8 +177,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		AllowedHosts:        cfg.AllowedHosts,
 		Rate:                cfg.Rate,
 	})
-	return &Server{cfg: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
-		ln: ln, http: httpServer(handler, log), open: open}, nil
+	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
+		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg,
+		http: httpServer(handler, log), open: open}, nil
 }
 
 // closeCalls is the closer of the calls. They run on hijacked connections
@@ -216,8 +238,13 @@ func listen(addr string) (net.Listener, error) {
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Config is the resolved configuration.
-func (s *Server) Config() Config { return s.cfg }
+// Config is the resolved configuration in force: Start's, with what
+// Reload changed since.
+func (s *Server) Config() Config {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return s.live
+}
 
 // Serve serves until ctx is cancelled, then stops accepting, lets
 // in-flight requests finish (bounded by ShutdownTimeout), stops the
@@ -245,6 +272,16 @@ func (s *Server) Serve(ctx context.Context) error {
 				s.log.Warn("profiler", "err", err)
 			}
 		}()
+	}
+	if s.metricsLn != nil {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := serveMetrics(bgCtx, s.metricsLn, s.reg); err != nil {
+				s.log.Warn("metrics", "err", err)
+			}
+		}()
+		s.log.Info("metrics listening", "url", "http://"+s.metricsLn.Addr().String()+"/metrics")
 	}
 	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
 

@@ -46,28 +46,45 @@ const (
 // tracker counts open connections per address and in all, and paces new
 // ones per address.
 type tracker struct {
-	limits Limits
-	now    func() time.Time
-	joins  *ratelimit.Keyed
+	now func() time.Time
 
-	mu    sync.Mutex
-	open  map[string]int
-	total int
+	mu     sync.Mutex
+	limits Limits
+	joins  *ratelimit.Keyed // nil: no pace
+	open   map[string]int
+	total  int
 }
 
 func newTracker(l Limits, now func() time.Time) *tracker {
-	t := &tracker{limits: l, now: now, open: map[string]int{}}
-	if l.JoinsPerSecond > 0 {
-		t.joins = ratelimit.New(l.JoinsPerSecond, max(l.JoinBurst, 1))
-	}
+	t := &tracker{now: now, open: map[string]int{}}
+	t.setLimits(l)
 	return t
 }
+
+// setLimits replaces the limits; connections already open stay, even past
+// a lowered cap, and the join pace starts afresh.
+func (t *tracker) setLimits(l Limits) {
+	var joins *ratelimit.Keyed
+	if l.JoinsPerSecond > 0 {
+		joins = ratelimit.New(l.JoinsPerSecond, max(l.JoinBurst, 1))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.limits, t.joins = l, joins
+}
+
+// SetLimits replaces the call connection limits while the server runs
+// (roomsd's reload); calls in progress are not touched.
+func (h *Handler) SetLimits(l Limits) { h.tracker().setLimits(l) }
 
 // admit takes a place for a new connection from key, or says why not.
 // release gives the place back when the connection ends.
 func (t *tracker) admit(key string) (release func(), refusal *api.Problem) {
-	if t.joins != nil {
-		if ok, wait := t.joins.Allow(key, t.now()); !ok {
+	t.mu.Lock()
+	joins := t.joins
+	t.mu.Unlock()
+	if joins != nil {
+		if ok, wait := joins.Allow(key, t.now()); !ok {
 			return nil, refuse(http.StatusTooManyRequests, api.CodeRateLimited, wait,
 				"too many call connections opened from your address; try again in %d s", seconds(wait))
 		}
