@@ -81,22 +81,39 @@ func (b *logBuffer) waitAudits(t *testing.T, n int) []string {
 // a call, writes one audit line naming the action, who (a fingerprint) and
 // from where; request lines name the address too; no host key is ever
 // logged.
-func TestHostActionsLeaveAnAuditTrail(t *testing.T) {
+// audited is a whole roomsd logging JSON to logs, a room on it, and the
+// fingerprints its audit lines name the room's host by: over the API (its
+// host key) and in the call (hostKey, the host's client key).
+type audited struct {
+	c         *client.Client
+	logs      *logBuffer
+	room      api.Room
+	apiActor  string
+	hostKey   ed25519.PrivateKey
+	callActor string
+}
+
+func newAudited(t *testing.T, name string) audited {
+	t.Helper()
 	logs := &logBuffer{}
 	cfg := Defaults()
 	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
 	c, stop := testServerConfig(t, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	defer stop()
-	ctx := context.Background()
-
-	r, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "audited"})
+	t.Cleanup(stop)
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hash := room.HashHostKey(r.HostKey)
-	apiActor := "host:" + hex.EncodeToString(hash[:6])
 	hostKey := newKey(t)
-	callActor := "key:" + base64.RawURLEncoding.EncodeToString(hostKey.Public().(ed25519.PublicKey))[:12]
+	return audited{c: c, logs: logs, room: r, apiActor: "host:" + hex.EncodeToString(hash[:6]), hostKey: hostKey,
+		callActor: "key:" + base64.RawURLEncoding.EncodeToString(hostKey.Public().(ed25519.PublicKey))[:12]}
+}
+
+func TestHostActionsLeaveAnAuditTrail(t *testing.T) {
+	a := newAudited(t, "audited")
+	c, logs, r, apiActor, hostKey, callActor := a.c, a.logs, a.room, a.apiActor, a.hostKey, a.callActor
+	ctx := context.Background()
 
 	host, err := join(t, c, r.ID, "host", r.HostKey, hostKey)
 	if err != nil {
@@ -190,20 +207,9 @@ func TestHostActionsLeaveAnAuditTrail(t *testing.T) {
 // TestKnockAnswersAreAudited: admitting or declining a knock is a host
 // action like any other, over the API and in the call.
 func TestKnockAnswersAreAudited(t *testing.T) {
-	logs := &logBuffer{}
-	cfg := Defaults()
-	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
-	c, stop := testServerConfig(t, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	defer stop()
+	a := newAudited(t, "knocked")
+	c, logs, r, apiActor, hostKey, callActor := a.c, a.logs, a.room, a.apiActor, a.hostKey, a.callActor
 	ctx := context.Background()
-	r, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "knocked"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash := room.HashHostKey(r.HostKey)
-	apiActor := "host:" + hex.EncodeToString(hash[:6])
-	hostKey := newKey(t)
-	callActor := "key:" + base64.RawURLEncoding.EncodeToString(hostKey.Public().(ed25519.PublicKey))[:12]
 	host, err := join(t, c, r.ID, "host", r.HostKey, hostKey)
 	if err != nil {
 		t.Fatal(err)
