@@ -353,3 +353,22 @@ func TestAutocertStarts(t *testing.T) {
 		t.Fatal("a handshake for a name not in --tls-domain succeeded")
 	}
 }
+
+// TestCheckReadsTheCertificateFiles: roomsd config check refuses a key that
+// is not the certificate's, as Start would.
+func TestCheckReadsTheCertificateFiles(t *testing.T) {
+	ca, cert, key := tlsFiles(t)
+	c := Config{Listen: DefaultListen, DataDir: t.TempDir(), MaxParticipants: 50, MaxScreenShares: 10}
+	c.TLS.CertFile, c.TLS.KeyFile = cert, key
+	if err := c.Check(); err != nil {
+		t.Fatalf("Check of a good pair: %v", err)
+	}
+	otherCert, otherKey := filepath.Join(t.TempDir(), "c.pem"), filepath.Join(t.TempDir(), "k.pem")
+	if err := ca.Leaf(9, otherCert, otherKey); err != nil {
+		t.Fatal(err)
+	}
+	c.TLS.KeyFile = otherKey
+	if err := c.Check(); err == nil || !strings.Contains(err.Error(), "private key") {
+		t.Fatalf("Check of a certificate with another's key = %v", err)
+	}
+}
