@@ -74,6 +74,11 @@ wins over its variable, which wins over the file. SIGHUP reads the file again: t
 create token, the server's webhooks and their secret, the log level and the rate
 limits change without touching calls; other changes need a restart.
 
+Browsers share a camera only with an https page: off loopback, serve HTTPS with
+--tls-domain (a certificate from Let's Encrypt) or --tls-cert/--tls-key, or put a
+TLS proxy in front (--trusted-proxy). Certificate files are read again when they
+change and on SIGHUP.
+
 Anyone who can reach a loopback-bound roomsd may create rooms, unless you give
 --create-token (say, behind a TLS proxy on the same host). When --listen is not a
 loopback address, creating rooms always needs a token: --create-token, or one
