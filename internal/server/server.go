@@ -194,7 +194,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
 		TrustedProxies:      cfg.proxies(),
-		AllowedHosts:        cfg.AllowedHosts,
+		AllowedHosts:        cfg.allowedHosts(),
 		Rate:                cfg.Rate,
 	})
 	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,

@@ -100,3 +100,10 @@ func (c *Config) defaultPublicURL() string {
 func tlsBase() *tls.Config {
 	return &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 }
+
+// allowedHosts are the names roomsd answers to besides the public URL's:
+// --allowed-host and every --tls-domain (a certificate is got for each, so
+// each is a name people use).
+func (c *Config) allowedHosts() []string {
+	return append(append([]string(nil), c.AllowedHosts...), c.TLS.Domains...)
+}

@@ -372,3 +372,14 @@ func TestCheckReadsTheCertificateFiles(t *testing.T) {
 		t.Fatalf("Check of a certificate with another's key = %v", err)
 	}
 }
+
+func TestEveryTLSDomainIsAnAllowedHost(t *testing.T) {
+	c := Config{Listen: ":443", DataDir: t.TempDir(), MaxParticipants: 50, MaxScreenShares: 10, AllowedHosts: []string{"intra.example.com"}}
+	c.TLS.Domains = []string{"rooms.example.com", "Video.Example.org"}
+	if err := c.Resolve(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.allowedHosts(), []string{"intra.example.com", "rooms.example.com", "video.example.org"}; !slices.Equal(got, want) {
+		t.Fatalf("allowed hosts %v, want %v", got, want)
+	}
+}
