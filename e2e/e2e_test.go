@@ -90,6 +90,8 @@ func TestScripts(t *testing.T) {
 			"interrupt":     interruptCmd,
 			"hostileserver": hostileServer,
 			"checkhostile":  checkHostile,
+			"mkcert":        mkcert,
+			"servedserial":  servedSerial,
 		},
 	})
 }
@@ -110,7 +112,7 @@ func waitReady(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(args[0] + "/readyz")
+		resp, err := scriptHTTP(ts).Get(args[0] + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -177,7 +179,7 @@ func bgStart(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Stdout, cmd.Stderr = out, out
 	env := os.Environ()
-	for _, k := range []string{"PATH", "HOME", "XDG_STATE_HOME", "ROOMS_SERVER", "TZ", "NO_COLOR", "ROOMSD_UDP_PORT"} {
+	for _, k := range []string{"PATH", "HOME", "XDG_STATE_HOME", "ROOMS_SERVER", "TZ", "NO_COLOR", "ROOMSD_UDP_PORT", "SSL_CERT_FILE"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	cmd.Env = env

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -118,6 +119,12 @@ func (f *Factory) hostKeys() (*hostKeys, error) {
 func explain(server string, err error) error {
 	if !errors.Is(err, client.ErrUnreachable) {
 		return err
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return &exitError{code: ExitUnreachable, err: fmt.Errorf(
+			"cannot reach roomsd at %s: its TLS certificate is not trusted (%v). "+
+				"If it is signed by your own authority, point SSL_CERT_FILE at that authority's certificate (PEM)", server, certErr.Err)}
 	}
 	reason := "no answer"
 	var dnsErr *net.DNSError

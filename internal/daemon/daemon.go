@@ -74,12 +74,20 @@ wins over its variable, which wins over the file. SIGHUP reads the file again: t
 create token, the server's webhooks and their secret, the log level and the rate
 limits change without touching calls; other changes need a restart.
 
+Browsers share a camera only with an https page: off loopback, serve HTTPS with
+--tls-domain (a certificate from Let's Encrypt) or --tls-cert/--tls-key, or put a
+TLS proxy in front (--trusted-proxy). Certificate files are read again when they
+change and on SIGHUP.
+
 Anyone who can reach a loopback-bound roomsd may create rooms, unless you give
 --create-token (say, behind a TLS proxy on the same host). When --listen is not a
 loopback address, creating rooms always needs a token: --create-token, or one
 roomsd makes at first start, prints once and keeps in the data directory.`,
 		Example: `  # on this machine only, with the embedded store in ~/.local/state/roomsd
   roomsd serve
+
+  # for your team, with a certificate from Let's Encrypt (ports 443 and 80 open)
+  roomsd serve --listen :443 --tls-domain rooms.example.com --acme-email ops@example.com
 
   # for your team, behind a TLS proxy that forwards to port 7880
   roomsd serve --listen 0.0.0.0:7880 --public-url https://rooms.example.com`,
@@ -130,6 +138,12 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.IntVar(&cfg.Calls.Total, "max-connections", cfg.Calls.Total, "call connections the server holds open")
 	f.Float64Var(&cfg.Calls.JoinsPerSecond, "join-rate", cfg.Calls.JoinsPerSecond, "call connections opened per second per client address")
 	f.IntVar(&cfg.Calls.JoinBurst, "join-burst", cfg.Calls.JoinBurst, "call connections opened at once per client address")
+	f.StringVar(&cfg.TLS.CertFile, "tls-cert", "", "serve HTTPS on --listen with this PEM certificate (chain); reloaded when it changes and on SIGHUP")
+	f.StringVar(&cfg.TLS.KeyFile, "tls-key", "", "the private key of --tls-cert (PEM)")
+	f.StringSliceVar(&cfg.TLS.Domains, "tls-domain", nil, "serve HTTPS with a certificate for this DNS name from Let's Encrypt (ACME), kept in the data dir (repeatable)")
+	f.StringVar(&cfg.TLS.ACMEEmail, "acme-email", "", "email address the ACME authority may write to about --tls-domain's certificates")
+	f.StringVar(&cfg.TLS.ACMEDirectory, "acme-directory", "", "ACME directory URL for --tls-domain (default Let's Encrypt; a staging or test authority)")
+	f.StringVar(&cfg.TLS.HTTPListen, "http-listen", "", "answer plain HTTP here with a redirect to HTTPS, and ACME's HTTP-01 challenge (default :80 with --tls-domain)")
 }
 
 // bindEnv lets ROOMSD_FLAG_NAME set any flag the command line left alone.

@@ -80,6 +80,9 @@ type Config struct {
 
 	// MetricsListen, when set, serves /metrics there and not on Listen.
 	MetricsListen string
+
+	// TLS makes roomsd serve HTTPS on Listen (tls.go).
+	TLS TLSConfig
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.
@@ -146,8 +149,11 @@ func (c *Config) Resolve() error {
 	case strings.Contains(c.DB, "://"):
 		return fmt.Errorf("--db %q: unknown kind of database; give a SQLite file path or leave it unset", c.DB)
 	}
+	if err := c.TLS.resolve(); err != nil {
+		return err
+	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.advertisedHost()
+		c.PublicURL = c.defaultPublicURL()
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

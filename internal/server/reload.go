@@ -45,6 +45,11 @@ func (s *Server) Reload(next Config) error {
 	s.api.SetServerWebhooks(next.Webhooks)
 	s.scheduler.SetServerWebhooks(next.Webhooks)
 	s.deliverer.SetServerWebhooks(hooks)
+	if s.https != nil && s.https.files != nil {
+		// The same files read again: a renewed certificate (a new
+		// --tls-cert path needs a restart).
+		s.https.files.reloadAndLog(s.log)
+	}
 	s.api.SetRate(next.Rate)
 	s.sig.SetLimits(next.Calls)
 

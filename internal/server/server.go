@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,10 @@ type Server struct {
 	// metricsLn is nil otherwise.
 	metricsLn net.Listener
 	reg       *prometheus.Registry
+	// https is roomsd's own TLS (nil without); httpLn takes plain HTTP
+	// to redirect (--http-listen), nil when there is none.
+	https  *httpsSetup
+	httpLn net.Listener
 	// reloadMu makes reloads one at a time; live is the configuration in
 	// force, the one Config returns.
 	reloadMu sync.Mutex
@@ -109,12 +114,27 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		}
 		return nil
 	})
+	https, err := newHTTPS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	logPlainHTTP(cfg, log)
 	ln, err := listen(cfg.Listen)
 	if err != nil {
 		return nil, err
 	}
 	// At shutdown http.Server has closed it already.
 	open.add("the listener", func() error { return ignoreClosed(ln.Close()) })
+	if https != nil {
+		ln = tls.NewListener(ln, https.config)
+	}
+	var httpLn net.Listener
+	if https != nil && https.redirect != nil {
+		if httpLn, err = listenHTTP(cfg.TLS.HTTPListen); err != nil {
+			return nil, err
+		}
+		open.add("the plain HTTP listener", func() error { return ignoreClosed(httpLn.Close()) })
+	}
 	var metricsLn net.Listener
 	if cfg.MetricsListen != "" {
 		if metricsLn, err = listenMetrics(cfg.MetricsListen); err != nil {
@@ -174,11 +194,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
 		TrustedProxies:      cfg.proxies(),
-		AllowedHosts:        cfg.AllowedHosts,
+		AllowedHosts:        cfg.allowedHosts(),
 		Rate:                cfg.Rate,
 	})
 	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
-		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg,
+		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg, https: https, httpLn: httpLn,
 		http: httpServer(handler, log), open: open}, nil
 }
 
@@ -201,7 +221,7 @@ func closeCalls(hub *call.Hub, sig *signal.Handler, log *slog.Logger) func() err
 // shutdown ends the inbox streams, which would otherwise hold it.
 func httpServer(handler *api.Server, log *slog.Logger) *http.Server {
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           withHSTS(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -282,6 +302,20 @@ func (s *Server) Serve(ctx context.Context) error {
 			}
 		}()
 		s.log.Info("metrics listening", "url", "http://"+s.metricsLn.Addr().String()+"/metrics")
+	}
+	if s.httpLn != nil {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := serveRedirect(bgCtx, s.httpLn, s.https.redirect); err != nil {
+				s.log.Warn("plain HTTP redirect", "err", err)
+			}
+		}()
+		s.log.Info("plain HTTP redirects to the public URL", "listen", s.httpLn.Addr().String())
+	}
+	if s.https != nil && s.https.files != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); s.https.files.watch(bgCtx, s.log) }()
 	}
 	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
 
