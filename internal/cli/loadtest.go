@@ -14,6 +14,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/media"
 	"github.com/rooms-dev/rooms/internal/safetext"
 	"github.com/rooms-dev/rooms/pkg/api"
+	"github.com/rooms-dev/rooms/pkg/client"
 )
 
 func newCmdLoadtest(f *Factory) *cobra.Command {
@@ -52,6 +53,9 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Server = f.server
+			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP {
+				return usageErr("--transport %q: use udp or tcp", o.Transport)
+			}
 			tiles, ok := loadtest.Layouts[layout]
 			if !ok {
 				return usageErr("--video-layout %q: use speaker, 3x3, 4x4, 5x5, 7x7 or all", layout)
@@ -130,6 +134,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.IntVar(&o.Publishers, "publishers", 1, "participants per room sending video (and audio)")
 	fl.IntVar(&o.Subscribers, "subscribers", 0, "participants per room only receiving")
 	fl.BoolVar(&o.Audio, "audio", true, "publishers send audio too")
+	fl.StringVar(&o.Transport, "transport", "", "force every participant's media onto udp or tcp (ICE over TCP); default: UDP, TCP if UDP fails")
 	fl.BoolVar(&simulcast, "simulcast", true, "publishers send three video layers (160x120, 320x240, 640x480); false: one 320x240 layer")
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")

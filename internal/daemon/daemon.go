@@ -39,7 +39,7 @@ func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "roomsd serves rooms: self-hosted video rooms, terminal first",
 		Long: `roomsd is the rooms server: it keeps rooms in its store, serves the HTTP API
 the rooms CLI talks to, and carries the calls: signalling on the room link and
-media through one UDP port (--udp-port).
+media through one port, UDP and TCP (--udp-port; --ice-tcp=false for UDP only).
 
 Start it with the embedded SQLite store and nothing else to set up:
 
@@ -118,6 +118,7 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.IntVar(&cfg.ForwardVoices, "forward-voices", cfg.ForwardVoices, "how many of the loudest voices each listener gets, plus up to 2 just starting to speak (0: every voice)")
 	f.StringVar(&cfg.CreateToken, "create-token", "", "token needed to create rooms (default: none on loopback, else made at first start)")
 	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
+	f.BoolVar(&cfg.ICETCP, "ice-tcp", cfg.ICETCP, "also take media over TCP on the --udp-port number, for clients whose UDP is blocked")
 	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")
 	f.StringSliceVar(&cfg.Webhooks, "webhook", nil, "URL told about every room's events, signed (repeatable)")
 	f.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret signing --webhook deliveries (default: made at first start, kept in the data dir)")

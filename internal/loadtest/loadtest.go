@@ -59,6 +59,10 @@ type Options struct {
 	// as in a real call where a few talk at once. The server forwards
 	// only the loudest few voices.
 	Speakers int
+	// Transport, when set, makes every participant's media use one
+	// transport: client.TransportUDP or client.TransportTCP (ICE over
+	// TCP), to measure what each costs.
+	Transport string
 }
 
 // TerminalTile is the size of one tile's video when a 240x70 terminal
@@ -202,7 +206,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 			if i < o.Publishers {
 				clips = o.Clips
 			}
-			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), clips, o.Audio, i < o.Speakers, o.Tiles, o.TileSize, &wg)
+			p, err := join(ctx, c, room.ID, fmt.Sprintf("r%dp%d", r+1, i+1), clips, o.Audio, i < o.Speakers, o.Tiles, o.TileSize, o.Transport, &wg)
 			if err != nil {
 				var se *api.SignalError
 				code := "error"
@@ -328,10 +332,10 @@ func clipsOK(clips []rmedia.Clip) bool {
 
 // join brings one participant in and counts what it receives; with clips
 // it publishes them (see publisher).
-func join(ctx context.Context, c *client.Client, roomID, name string, clips []rmedia.Clip, withAudio, speaker bool, tiles int, size api.Size, wg *sync.WaitGroup) (*participant, error) {
+func join(ctx context.Context, c *client.Client, roomID, name string, clips []rmedia.Clip, withAudio, speaker bool, tiles int, size api.Size, transport string, wg *sync.WaitGroup) (*participant, error) {
 	_, key, _ := ed25519.GenerateKey(nil)
 	p := &participant{tiles: tiles, size: size}
-	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1}
+	opts := client.JoinOptions{Name: name, Key: key, MaxReconnects: -1, Transport: transport}
 	if len(clips) > 0 {
 		opts.Tracks = p.publisher(name, clips, withAudio, speaker)
 	}

@@ -51,6 +51,9 @@ type Config struct {
 	UDPPort int
 	// PublicIPs are announced for media instead of this host's addresses.
 	PublicIPs []string
+	// ICETCP also takes media over TCP on UDPPort's number, for clients
+	// whose UDP is blocked.
+	ICETCP bool
 	// Webhooks hear about every room's events, signed with WebhookSecret
 	// (made at first start and kept in the data dir when not given).
 	Webhooks      []string
@@ -92,6 +95,7 @@ const DefaultMaxScreenShares = room.DefaultMaxScreenShares
 func Defaults() Config {
 	c := Config{Listen: DefaultListen, MaxParticipants: room.DefaultCapacity, MaxScreenShares: DefaultMaxScreenShares, ForwardVoices: sfu.DefaultForwardVoices, UDPPort: DefaultUDPPort, LogLevel: "info", LogFormat: "text", Retain: prune.DefaultRetain}
 	c.Rate, c.Calls = api.DefaultRate, signal.DefaultLimits
+	c.ICETCP = true
 	return c
 }
 

@@ -5,6 +5,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -37,6 +38,9 @@ type Config struct {
 	// AnswerTimeout bounds how long a participant may take to answer an
 	// offer before its media counts as failed; 0 means api.AnswerTimeout.
 	AnswerTimeout time.Duration
+	// ICETCP also listens on TCP on the media port's number and offers
+	// passive TCP candidates, for clients whose UDP is blocked (icetcp.go).
+	ICETCP bool
 }
 
 // SFU holds what every router shares: the WebRTC API and the UDP socket.
@@ -59,6 +63,7 @@ type SFU struct {
 	api           *webrtc.API
 	conn          net.PacketConn
 	mux           ice.UDPMux
+	tcpMux        *ice.TCPMuxDefault // nil when ICE over TCP is off
 	log           *slog.Logger
 }
 
@@ -124,9 +129,9 @@ func New(cfg Config) (*SFU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media UDP address %q: %w", cfg.UDPAddr, err)
 	}
-	conn, err := net.ListenUDP("udp4", addr)
+	conn, tcpLn, err := listenMedia(addr, cfg.ICETCP)
 	if err != nil {
-		return nil, fmt.Errorf("listen for media on UDP %s: %w (is another roomsd running? pick another with --udp-port)", cfg.UDPAddr, err)
+		return nil, err
 	}
 	// Every participant's media comes through this one socket: at 50
 	// publishers a few dozen milliseconds without reading (a GC pause, a
@@ -148,6 +153,12 @@ func New(cfg Config) (*SFU, error) {
 	mux := webrtc.NewICEUDPMux(nil, conn)
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	var tcpMux *ice.TCPMuxDefault
+	if tcpLn != nil {
+		tcpMux = newTCPMux(tcpLn, se.LoggerFactory.NewLogger("ice-tcp"))
+		se.SetICETCPMux(tcpMux)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
+	}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// ICE-lite: the server never sends a connectivity check, it answers
 	// the client's, from the address they came from. A participant's
@@ -164,6 +175,9 @@ func New(cfg Config) (*SFU, error) {
 		rule := webrtc.ICEAddressRewriteRule{External: cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost}
 		if err := se.SetICEAddressRewriteRules(rule); err != nil {
 			conn.Close()
+			if tcpMux != nil {
+				tcpMux.Close()
+			}
 			return nil, fmt.Errorf("announce --public-ip %v: %w", cfg.PublicIPs, err)
 		}
 	}
@@ -183,6 +197,7 @@ func New(cfg Config) (*SFU, error) {
 		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
 		conn:          conn,
 		mux:           mux,
+		tcpMux:        tcpMux,
 		log:           log,
 	}, nil
 }
@@ -198,6 +213,11 @@ func (s *SFU) UDPPort() int {
 func (s *SFU) Close() error {
 	err := s.mux.Close()
 	_ = s.conn.Close() // the mux has usually closed it already
+	if s.tcpMux != nil {
+		// Closes the listener and every TCP connection, and waits for
+		// the mux's goroutines.
+		err = errors.Join(err, s.tcpMux.Close())
+	}
 	return err
 }
 

@@ -46,6 +46,10 @@ type JoinOptions struct {
 	Knock bool
 	// OnKnocking, when set, is called when the join waits for the host.
 	OnKnocking func(api.Knocking)
+	// Transport, when set, limits media to one transport: TransportUDP
+	// or TransportTCP (ICE over TCP). By default UDP is tried and TCP
+	// too, for a network that blocks UDP. Ignored when API is set.
+	Transport string
 }
 
 // LocalTrack is a track to publish, and what it carries.
@@ -155,7 +159,7 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	wapi := opts.API
 	if wapi == nil {
 		var err error
-		if wapi, err = defaultAPI(c.loopback(), levels); err != nil {
+		if wapi, err = defaultAPI(c.loopback(), levels, opts.Transport); err != nil {
 			return nil, err
 		}
 	}

@@ -17,7 +17,11 @@ import (
 // defaultAPI negotiates what roomsd forwards: VP8 and Opus, with audio
 // levels stamped from levels, and the mid and rid header extensions that
 // tell simulcast layers apart (AddSimulcastTrack).
-func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
+func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.API, error) {
+	networks, err := networkTypes(transport)
+	if err != nil {
+		return nil, err
+	}
 	m := &webrtc.MediaEngine{}
 	for _, c := range []struct {
 		p webrtc.RTPCodecParameters
@@ -45,7 +49,9 @@ func defaultAPI(loopback bool, levels *audioLevels) (*webrtc.API, error) {
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// TCP: active candidates only (pion gathers no passive ones without
+	// a TCP mux), to reach roomsd's passive ones when UDP is blocked.
+	se.SetNetworkTypes(networks)
 	if loopback {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
@@ -123,3 +129,22 @@ func (call *Call) sendOffer(o webrtc.SessionDescription) error {
 
 // answerTimeout is api.AnswerTimeout; a test shortens it.
 var answerTimeout = api.AnswerTimeout
+
+// Transports JoinOptions.Transport names.
+const (
+	TransportUDP = "udp"
+	TransportTCP = "tcp"
+)
+
+// networkTypes are the ICE network types a transport choice allows.
+func networkTypes(transport string) ([]webrtc.NetworkType, error) {
+	switch transport {
+	case "":
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, nil
+	case TransportUDP:
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4}, nil
+	case TransportTCP:
+		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4}, nil
+	}
+	return nil, fmt.Errorf("join: unknown transport %q: use %q, %q or leave it empty for both", transport, TransportUDP, TransportTCP)
+}

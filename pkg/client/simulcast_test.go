@@ -31,7 +31,7 @@ func TestAddSimulcastTrackRefuses(t *testing.T) {
 		{"two layers with one RID", []webrtc.TrackLocal{layer("video", "q"), layer("video", "q")}, `two layers have RID "q"`},
 		{"layers of two tracks", []webrtc.TrackLocal{layer("video", "q"), layer("other", "h")}, `layer "h"`},
 	}
-	api, err := defaultAPI(true, &audioLevels{})
+	api, err := defaultAPI(true, &audioLevels{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestAddSimulcastTrackRefuses(t *testing.T) {
 // each carrying its own packets; a PLI on one layer reaches that layer's
 // RTCP reader and no other.
 func TestAddSimulcastTrack(t *testing.T) {
-	api, err := defaultAPI(true, &audioLevels{})
+	api, err := defaultAPI(true, &audioLevels{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
