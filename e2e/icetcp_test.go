@@ -161,7 +161,7 @@ func maxVideoFrames(out []byte, name string) int {
 	return best
 }
 
-// waitFor polls out until cond holds or ctx ends.
+// waitForOutput polls out until cond holds or ctx ends.
 func waitForOutput(t *testing.T, ctx context.Context, what string, out *bytes.Buffer, cond func([]byte) bool) {
 	t.Helper()
 	for {
