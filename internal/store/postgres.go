@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,10 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Postgres, err
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's parse errors never echo the password.
-		return nil, fmt.Errorf("open store: --db is not a PostgreSQL URL (postgres://user:password@host:5432/db): %w", err)
+		return nil, fmt.Errorf("open store: %s is not a usable PostgreSQL URL (postgres://user:password@host:5432/db): %w", RedactURL(url), err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
 	}
 	where := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -126,4 +130,31 @@ func (s *Postgres) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// pgConnectTimeout bounds a connection attempt when the URL sets none
+// (connect_timeout), so an unreachable host fails roomsd's start instead of
+// hanging it.
+const pgConnectTimeout = 10 * time.Second
+
+// CheckPostgresURL says whether url is a PostgreSQL URL pgx can use,
+// without connecting. Its error never repeats the password.
+func CheckPostgresURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return fmt.Errorf("%s is not a usable PostgreSQL URL (postgres://user:password@host:5432/db): %w", RedactURL(url), err)
+	}
+	return nil
+}
+
+// RedactURL is db fit for a log line: a URL's password becomes xxxxx; a
+// file path is as is.
+func RedactURL(db string) string {
+	u, err := neturl.Parse(db)
+	if err != nil || u.Scheme == "" {
+		if strings.Contains(db, "://") {
+			return "(a database URL that does not parse)"
+		}
+		return db
+	}
+	return u.Redacted()
 }
