@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 // TestPostgresConformance runs the store conformance suite against a real
 // PostgreSQL, a fresh database per subtest.
 func TestPostgresConformance(t *testing.T) {
-	pgtest.Need(t, cluster, missing)
+	need(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := store.OpenPostgres(context.Background(), cluster.NewDatabase(t), store.Options{})
 		if err != nil {
@@ -30,4 +30,9 @@ func TestPostgresConformance(t *testing.T) {
 		}
 		return s
 	})
+}
+
+func need(t *testing.T) {
+	t.Helper()
+	pgtest.Need(t, cluster, missing)
 }
