@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,12 +64,17 @@ func Start(ctx context.Context) (*Cluster, error) {
 		return nil, fmt.Errorf("%w in %s (install Debian's postgresql, scripts/bootstrap does, or set %s): %v",
 			ErrNoPostgres, bin, BinDirEnv, err)
 	}
+	sweep(ctx, bin)
 	// Under /tmp, short: a unix socket path is limited to about 100 bytes.
-	dir, err := os.MkdirTemp("/tmp", "rooms-pg-")
+	dir, err := os.MkdirTemp("/tmp", dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
 	c := &Cluster{dir: dir, bin: bin}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup(runAs)
 		if err != nil {
@@ -110,6 +116,39 @@ func (c *Cluster) start(ctx context.Context) error {
 		return fmt.Errorf("migrate template: %w", err)
 	}
 	return s.Close()
+}
+
+// dirPrefix names the clusters' directories in /tmp; ownerFile in each
+// holds the pid of the test binary that started it.
+const (
+	dirPrefix = "rooms-pg-"
+	ownerFile = "owner.pid"
+)
+
+// sweep stops and removes the clusters of test binaries that died without
+// stopping theirs (a test timeout kills the binary before Stop runs), so a
+// killed run does not leave servers behind for good.
+func sweep(ctx context.Context, bin string) {
+	dirs, _ := filepath.Glob(filepath.Join("/tmp", dirPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil {
+			continue // still running, or not ours to judge
+		}
+		c := &Cluster{dir: dir, bin: bin}
+		if fi, err := os.Stat(dir); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != uint32(os.Geteuid()) {
+				if u, err := user.LookupId(strconv.Itoa(int(st.Uid))); err == nil {
+					c.asUID = u.Username
+				}
+			}
+		}
+		_ = c.Stop()
+	}
 }
 
 // run runs a server binary, as the postgres user when we are root.
