@@ -111,7 +111,7 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.String(configFlag, "", "YAML file of settings, one key per flag: listen: 0.0.0.0:7880 (roomsd config example)")
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "directory for the store and keys (default $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/roomsd or ~/.local/state/roomsd)")
-	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir); postgres:// is reserved for several nodes")
+	f.StringVar(&cfg.DB, "db", "", "SQLite database file (default rooms.db in the data dir), or a postgres:// URL")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "base URL of the links roomsd hands out (default http://LISTEN)")
 	f.IntVar(&cfg.MaxParticipants, "max-participants", cfg.MaxParticipants, "most people in one room; rooms may set less")
 	f.IntVar(&cfg.MaxScreenShares, "max-screen-shares", cfg.MaxScreenShares, "most people sharing a screen at once in one call; rooms may set less")

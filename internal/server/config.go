@@ -3,7 +3,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/rooms-dev/rooms/internal/room"
 	"github.com/rooms-dev/rooms/internal/sfu"
 	"github.com/rooms-dev/rooms/internal/signal"
+	"github.com/rooms-dev/rooms/internal/store"
 )
 
 // DefaultListen is where roomsd listens unless told otherwise: loopback
@@ -99,9 +99,6 @@ func Defaults() Config {
 	return c
 }
 
-// ErrPostgresNotSupported is returned for a postgres:// --db.
-var ErrPostgresNotSupported = errors.New("PostgreSQL is not supported yet (it is reserved for running several roomsd nodes); leave --db unset to use the embedded SQLite store")
-
 // Resolve fills derived defaults and checks every value, so a bad setting
 // fails at start with a message naming the flag.
 func (c *Config) Resolve() error {
@@ -146,12 +143,14 @@ func (c *Config) Resolve() error {
 	switch {
 	case c.DB == "":
 		c.DB = filepath.Join(c.DataDir, "rooms.db")
-	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
-		return ErrPostgresNotSupported
+	case store.IsPostgresURL(c.DB):
+		if err := store.CheckPostgresURL(c.DB); err != nil {
+			return fmt.Errorf("--db: %w", err)
+		}
 	case strings.HasPrefix(c.DB, "sqlite://"):
 		c.DB = strings.TrimPrefix(c.DB, "sqlite://")
 	case strings.Contains(c.DB, "://"):
-		return fmt.Errorf("--db %q: unknown kind of database; give a SQLite file path or leave it unset", c.DB)
+		return fmt.Errorf("--db %q: unknown kind of database; give a SQLite file path, a postgres:// URL, or leave it unset", store.RedactURL(c.DB))
 	}
 	if err := c.TLS.resolve(); err != nil {
 		return err

@@ -94,7 +94,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		}
 	}()
 
-	st, err := store.OpenSQLite(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("open the room store: %w", err)
 	}
@@ -317,7 +317,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); s.https.files.watch(bgCtx, s.log) }()
 	}
-	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", s.cfg.DB, "max_participants", s.cfg.MaxParticipants)
+	s.log.Info("roomsd ready", "url", s.cfg.PublicURL, "listen", s.ln.Addr().String(), "media_udp_port", s.sfu.UDPPort(), "db", store.RedactURL(s.cfg.DB), "max_participants", s.cfg.MaxParticipants)
 
 	var serveErr error
 	select {

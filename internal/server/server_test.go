@@ -36,7 +36,12 @@ func TestResolve(t *testing.T) {
 				t.Errorf("url %q", c.PublicURL)
 			}
 		}},
-		{"postgres is not supported yet", Config{Listen: DefaultListen, DB: "postgres://db/rooms", MaxParticipants: 50, MaxScreenShares: 10}, "not supported yet", nil},
+		{"a postgres URL is kept", Config{Listen: DefaultListen, DataDir: "/tmp/x", DB: "postgres://db/rooms", MaxParticipants: 50, MaxScreenShares: 10}, "", func(t *testing.T, c Config) {
+			if c.DB != "postgres://db/rooms" {
+				t.Errorf("db %q", c.DB)
+			}
+		}},
+		{"a postgres URL that does not parse", Config{Listen: DefaultListen, DataDir: "/tmp/x", DB: "postgres://rooms:s3cret@db:notaport/rooms", MaxParticipants: 50, MaxScreenShares: 10}, "not a usable PostgreSQL URL", nil},
 		{"an unknown DSN kind", Config{Listen: DefaultListen, DB: "mysql://db", MaxParticipants: 50, MaxScreenShares: 10}, "unknown kind of database", nil},
 		{"a listen address without a port", Config{Listen: "localhost", MaxParticipants: 50, MaxScreenShares: 10}, "is not host:port", nil},
 		{"a cap of zero", Config{Listen: DefaultListen, MaxParticipants: 0}, "--max-participants", nil},

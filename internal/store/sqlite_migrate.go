@@ -27,10 +27,12 @@ type migration struct {
 
 // migrations is parsed once; a malformed name is a build mistake, so it
 // panics at start rather than returning an error nobody can act on.
-var migrations = mustLoadMigrations(migrationFiles)
+var migrations = mustLoadMigrationsIn(migrationFiles, "migrations")
 
-func mustLoadMigrations(fsys fs.FS) []migration {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+// mustLoadMigrationsIn reads dir/*.sql of fsys (SQLite's and PostgreSQL's
+// migrations follow the same naming).
+func mustLoadMigrationsIn(fsys fs.FS, dir string) []migration {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		panic(err)
 	}

@@ -1,6 +1,6 @@
 // Package store keeps rooms durably. Store is the interface the server uses;
-// sqlite.go is the embedded default. A PostgreSQL implementation for several
-// nodes will pass the same conformance suite (storetest).
+// sqlite.go is the embedded default, postgres.go the PostgreSQL store
+// (--db postgres://); both pass the same conformance suite (storetest).
 package store
 
 import (
