@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
@@ -78,6 +81,15 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 			_ = write(call.ctx, ws, api.MsgCandidate, api.Candidate{PC: name, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
 		})
 	}
+	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{pub: api.PCPublish, sub: api.PCSubscribe} {
+		pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+			if st != webrtc.ICEConnectionStateFailed {
+				return
+			}
+			tried := triedTransports(pc)
+			call.post(func() { call.mediaFailed(pc, name, tried) })
+		})
+	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		call.post(func() {
 			info, ok := call.s.tracks[remote.ID()]
@@ -105,6 +117,59 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 	s.pub, s.sub = pub, sub
 	s.pubNeg, s.subNeg = pubNeg, negotiate.New(sub, negotiate.Config{})
 	return nil
+}
+
+// mediaFailed reports that pc's ICE failed and rejoins with fresh
+// connections, unless pc belongs to a session already gone. run's.
+func (call *Call) mediaFailed(pc *webrtc.PeerConnection, name api.PeerConnection, tried []string) {
+	s := &call.s
+	if pc != s.pub && pc != s.sub {
+		return
+	}
+	call.emit(MediaFailed{PC: name, Transports: tried, Reason: mediaFailedReason(tried)})
+	if s.conn != nil {
+		call.drop(fmt.Errorf("%w (%s connection)", errMediaFailed, name))
+	}
+}
+
+// errMediaFailed drops a session whose media could not connect.
+var errMediaFailed = errors.New("media could not connect")
+
+// mediaFailedReason says what a failure on these transports means.
+func mediaFailedReason(tried []string) string {
+	if len(tried) == 0 {
+		return "media could not connect: the server offered no address to reach; check its --public-ip and media port"
+	}
+	udp := true
+	for _, t := range tried {
+		if !strings.HasPrefix(t, "udp ") {
+			udp = false
+		}
+	}
+	if udp {
+		return "media could not connect: tried UDP to " + strings.Join(tried, ", ") +
+			"; UDP may be blocked on this network (try another network, or ask the server's operator for TCP or TURN)"
+	}
+	return "media could not connect: tried " + strings.Join(tried, ", ") +
+		"; this network may block them (try another network)"
+}
+
+// triedTransports lists the remote candidates of pc's ICE agent, as
+// "udp 192.0.2.1:7882", sorted.
+func triedTransports(pc *webrtc.PeerConnection) []string {
+	var out []string
+	for _, st := range pc.GetStats() {
+		c, ok := st.(webrtc.ICECandidateStats)
+		if !ok || c.Type != webrtc.StatsTypeRemoteCandidate {
+			continue
+		}
+		t := fmt.Sprintf("%s %s", strings.ToLower(c.Protocol), net.JoinHostPort(c.IP, strconv.Itoa(int(c.Port))))
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sendOffer sends the publish connection's offer, with the kind of each
