@@ -23,6 +23,9 @@ type callState struct {
 	pubNeg, subNeg *negotiate.Negotiator
 	me             api.Participant
 	tracks         map[string]api.Track // remote tracks by id
+	// trickled are the server's candidates for pub and sub sent after
+	// their descriptions, to say what was tried if media fails.
+	trickled map[api.PeerConnection][]string
 	// local is what this client publishes: JoinOptions.Tracks, then
 	// Publish and Unpublish; senders are their places on pub.
 	local   []LocalTrack
@@ -209,6 +212,7 @@ func (call *Call) dialDone(d dialResult) {
 func (call *Call) attach(ws *websocket.Conn, joined api.Joined) error {
 	s := &call.s
 	call.closePeers()
+	s.trickled = map[api.PeerConnection][]string{}
 	if err := call.newPeers(ws); err != nil {
 		ws.CloseNow()
 		return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -86,8 +85,7 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 			if st != webrtc.ICEConnectionStateFailed {
 				return
 			}
-			tried := triedTransports(pc)
-			call.post(func() { call.mediaFailed(pc, name, tried) })
+			call.post(func() { call.mediaFailed(pc, name, triedTransports(pc, call.s.trickled[name])) })
 		})
 	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
@@ -140,36 +138,54 @@ func mediaFailedReason(tried []string) string {
 	if len(tried) == 0 {
 		return "media could not connect: the server offered no address to reach; check its --public-ip and media port"
 	}
-	udp := true
+	var addrs []string
 	for _, t := range tried {
-		if !strings.HasPrefix(t, "udp ") {
-			udp = false
+		if a, ok := strings.CutPrefix(t, "udp "); ok && !strings.HasSuffix(a, ")") {
+			addrs = append(addrs, a)
 		}
 	}
-	if udp {
-		return "media could not connect: tried UDP to " + strings.Join(tried, ", ") +
+	if len(addrs) == len(tried) {
+		return "media could not connect: tried UDP to " + strings.Join(addrs, ", ") +
 			"; UDP may be blocked on this network (try another network, or ask the server's operator for TCP or TURN)"
 	}
 	return "media could not connect: tried " + strings.Join(tried, ", ") +
 		"; this network may block them (try another network)"
 }
 
-// triedTransports lists the remote candidates of pc's ICE agent, as
-// "udp 192.0.2.1:7882", sorted.
-func triedTransports(pc *webrtc.PeerConnection) []string {
-	var out []string
-	for _, st := range pc.GetStats() {
-		c, ok := st.(webrtc.ICECandidateStats)
-		if !ok || c.Type != webrtc.StatsTypeRemoteCandidate {
-			continue
+// triedTransports lists the server's candidates for pc, from its remote
+// description and the ones trickled after it, as "udp 192.0.2.1:7882",
+// sorted.
+func triedTransports(pc *webrtc.PeerConnection, trickled []string) []string {
+	lines := slices.Clone(trickled)
+	if d := pc.RemoteDescription(); d != nil {
+		for _, l := range strings.Split(d.SDP, "\n") {
+			if c, ok := strings.CutPrefix(strings.TrimSpace(l), "a="); ok {
+				lines = append(lines, c)
+			}
 		}
-		t := fmt.Sprintf("%s %s", strings.ToLower(c.Protocol), net.JoinHostPort(c.IP, strconv.Itoa(int(c.Port))))
-		if !slices.Contains(out, t) {
+	}
+	var out []string
+	for _, l := range lines {
+		if t, ok := transportOf(l); ok && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// transportOf reads "candidate:F C PROTO PRIO IP PORT typ T ..." as
+// "proto ip:port" (with " tcp" when it is ICE over TCP, "relay" for TURN).
+func transportOf(cand string) (string, bool) {
+	f := strings.Fields(strings.TrimPrefix(cand, "candidate:"))
+	if !strings.HasPrefix(cand, "candidate:") || len(f) < 8 {
+		return "", false
+	}
+	t := strings.ToLower(f[2]) + " " + net.JoinHostPort(f[4], f[5])
+	if f[7] == "relay" {
+		t += " (relay)"
+	}
+	return t, true
 }
 
 // sendOffer sends the publish connection's offer, with the kind of each
