@@ -131,6 +131,9 @@ type Model struct {
 	stats        StatsMsg
 	// reconnecting is set while the client retries a dropped connection.
 	reconnecting int
+	// mediaFailed is why media could not connect (client.MediaFailed),
+	// shown under the status bar until media arrives.
+	mediaFailed string
 	confirm      *confirm
 	notice       string
 	noticeAt     time.Time
