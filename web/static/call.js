@@ -326,6 +326,18 @@ export class Call {
           : { pc: name, candidate: '' };
         this.session.send('candidate', data);
       };
+      pc.oniceconnectionstatechange = () => {
+        if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
+        if (pc.iceConnectionState === 'failed') {
+          // ICE failed on every path: say so, with what was tried (the
+          // close below then rejoins with fresh connections).
+          const tried = triedTransports(pc);
+          this.note(name + ' media failed', tried.join(', '));
+          this.emit('mediafailed', { pc: name, tried, reason: mediaFailedReason(tried) });
+        } else if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+          this.emit('mediaconnected', { pc: name });
+        }
+      };
       pc.onconnectionstatechange = () => {
         if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
         this.note(name + ' connection', pc.connectionState);
@@ -1112,4 +1124,31 @@ export class Call {
     this.stats = { rtt, loss, upLoss, framesDecoded, framesSent, bytesReceived, bytesSent, quality, publish: pub.connectionState, subscribe: sub.connectionState };
     this.emit('stats', this.stats);
   }
+}
+
+// triedTransports lists the server's candidates in pc's remote
+// description, as "udp 192.0.2.1:7882" (pkg/client's MediaFailed says
+// the same).
+export function triedTransports(pc) {
+  const sdp = (pc.remoteDescription && pc.remoteDescription.sdp) || '';
+  const out = [];
+  for (const line of sdp.split(/\r?\n/)) {
+    const f = line.replace(/^a=candidate:/, 'candidate:').startsWith('candidate:') ? line.trim().split(/\s+/) : null;
+    if (!f || f.length < 8) continue;
+    const ip = f[4].includes(':') ? `[${f[4]}]` : f[4];
+    let t = `${f[2].toLowerCase()} ${ip}:${f[5]}`;
+    if (f[7] === 'relay') t += ' (relay)';
+    if (!out.includes(t)) out.push(t);
+  }
+  return out.sort();
+}
+
+// mediaFailedReason says what a failure on these transports means.
+export function mediaFailedReason(tried) {
+  if (tried.length === 0) return 'Media could not connect: the server offered no address to reach.';
+  const udp = tried.filter((t) => t.startsWith('udp ') && !t.endsWith(')')).map((t) => t.slice(4));
+  if (udp.length === tried.length) {
+    return `Media could not connect: tried UDP to ${udp.join(', ')}; UDP may be blocked on this network. Try another network, or ask the server's operator for TCP or TURN.`;
+  }
+  return `Media could not connect: tried ${tried.join(', ')}; this network may block them. Try another network.`;
 }
