@@ -60,6 +60,17 @@ func TestMediaFailedIsReported(t *testing.T) {
 	if !strings.Contains(mf.Reason, "UDP may be blocked") {
 		t.Errorf("MediaFailed says %q, want it to say UDP may be blocked", mf.Reason)
 	}
-	// It tries again with fresh connections, as after a drop.
-	bo.waitEvent(t, "reconnecting", func(ev client.Event) bool { _, ok := ev.(client.Reconnecting); return ok })
+	// It tries again with fresh connections, as after a drop, and the
+	// other connection failing too is not news again.
+	again := 0
+	bo.waitEvent(t, "reconnecting", func(ev client.Event) bool {
+		if _, ok := ev.(client.MediaFailed); ok {
+			again++
+		}
+		_, ok := ev.(client.Reconnecting)
+		return ok
+	})
+	if again > 0 {
+		t.Errorf("%d more MediaFailed before reconnecting, want one per session", again)
+	}
 }

@@ -26,6 +26,9 @@ type callState struct {
 	// trickled are the server's candidates for pub and sub sent after
 	// their descriptions, to say what was tried if media fails.
 	trickled map[api.PeerConnection][]string
+	// mediaFailed is set once this session's media failed: the other
+	// connection failing too is the same news.
+	mediaFailed bool
 	// local is what this client publishes: JoinOptions.Tracks, then
 	// Publish and Unpublish; senders are their places on pub.
 	local   []LocalTrack
@@ -213,6 +216,7 @@ func (call *Call) attach(ws *websocket.Conn, joined api.Joined) error {
 	s := &call.s
 	call.closePeers()
 	s.trickled = map[api.PeerConnection][]string{}
+	s.mediaFailed = false
 	if err := call.newPeers(ws); err != nil {
 		ws.CloseNow()
 		return err

@@ -121,9 +121,10 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 // connections, unless pc belongs to a session already gone. run's.
 func (call *Call) mediaFailed(pc *webrtc.PeerConnection, name api.PeerConnection, tried []string) {
 	s := &call.s
-	if pc != s.pub && pc != s.sub {
+	if pc != s.pub && pc != s.sub || s.mediaFailed {
 		return
 	}
+	s.mediaFailed = true
 	call.emit(MediaFailed{PC: name, Transports: tried, Reason: mediaFailedReason(tried)})
 	if s.conn != nil {
 		call.drop(fmt.Errorf("%w (%s connection)", errMediaFailed, name))
