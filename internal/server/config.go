@@ -80,6 +80,10 @@ type Config struct {
 
 	// MetricsListen, when set, serves /metrics there and not on Listen.
 	MetricsListen string
+
+	// grace, for tests, shortens the time a dropped participant keeps its
+	// place (call.Config.Grace); 0 is the call package's default.
+	grace time.Duration
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.

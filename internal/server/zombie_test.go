@@ -147,3 +147,54 @@ func TestCallRejoinsAfterASilentCut(t *testing.T) {
 	bo.waitFrames(t, "ann")
 	ann.waitFrames(t, "bo")
 }
+
+// The zombie of issue 16: the cut outlasts the grace period, the server
+// tells the others the participant left (disconnected), and the client,
+// its socket still open, must not sit in a call it is no longer in: it
+// notices and joins again, and the others see it come back.
+func TestCallRejoinsAfterTheServerDroppedIt(t *testing.T) {
+	c, stop := testServerWith(t, func(cfg *Config) { cfg.grace = 100 * time.Millisecond })
+	defer stop()
+	r, err := c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := join(t, c, r.ID, "ann", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := &freezer{}
+	bo, err := joinWith(t, c, r.ID, "bo", client.JoinOptions{HTTPClient: net.client(),
+		PingInterval: time.Second, PingTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo.waitFrames(t, "ann")
+	ann.waitFrames(t, "bo")
+	id := bo.call.Me().ID
+
+	net.freeze()
+	ann.waitEvent(t, "bo left", func(ev client.Event) bool {
+		l, ok := ev.(client.ParticipantLeft)
+		return ok && l.ID == id && l.Reason == "disconnected"
+	})
+	net.thaw()
+	bo.waitEvent(t, "reconnecting", func(ev client.Event) bool { _, ok := ev.(client.Reconnecting); return ok })
+	ev := bo.waitEvent(t, "joined again", func(ev client.Event) bool { _, ok := ev.(client.Joined); return ok })
+	back := ev.(client.Joined).You.ID
+	ann.waitEvent(t, "bo back", func(ev client.Event) bool {
+		p, ok := ev.(client.ParticipantJoined)
+		return ok && p.ID == back
+	})
+	ps, err := c.Participants(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || (ps[0].ID != back && ps[1].ID != back) {
+		t.Errorf("the server has %v after bo came back as %s, want ann and bo", ps, back)
+	}
+	bo.drain()
+	ann.drain()
+	bo.waitFrames(t, "ann")
+	ann.waitFrames(t, "bo")
+}
