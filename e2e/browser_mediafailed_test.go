@@ -3,8 +3,15 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 // The page reads what ICE tried from the server's description and says
@@ -46,4 +53,41 @@ func TestBrowserSaysWhyMediaFailed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The page whose PeerConnections are told the server's media port is one
+// nothing listens on (its candidates rewritten before pion's answer is
+// applied, as when a network drops everything to the media port) says
+// media could not connect, in a banner, instead of a silent call.
+func TestBrowserShowsMediaFailed(t *testing.T) {
+	s := startServer(t)
+	r, err := s.c.CreateRoom(context.Background(), api.CreateRoomRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, 800, 600)
+	const deadPort = `(() => {
+		const dead = (c) => c.replace(/^((?:a=)?candidate:\S+ \d+ \S+ \d+ \S+ )\d+/gm, '$19');
+		const srd = RTCPeerConnection.prototype.setRemoteDescription;
+		RTCPeerConnection.prototype.setRemoteDescription = function (d) {
+			return srd.call(this, d && d.sdp ? { type: d.type, sdp: dead(d.sdp) } : d);
+		};
+		const aic = RTCPeerConnection.prototype.addIceCandidate;
+		RTCPeerConnection.prototype.addIceCandidate = function (c) {
+			return aic.call(this, c && c.candidate ? { ...c, candidate: dead(c.candidate) } : c);
+		};
+	})()`
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: deadPort}); err != nil {
+		t.Fatal(err)
+	}
+	b.open(r.Link + "?autojoin=1&name=Blocked")
+	b.waitJS("the call", `window.roomsDebug.state().phase === 'joined'`)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if b.eval(`(() => { const el = document.getElementById('media-failed'); return String(!!el && !el.hidden && el.textContent.includes('Media could not connect: tried UDP to 127.0.0.1:9')) })()`) == "true" {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("no media failure shown; the page's log: %s", b.eval(`JSON.stringify(window.roomsDebug.log().slice(-20))`))
 }

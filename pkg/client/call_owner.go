@@ -132,6 +132,10 @@ func (call *Call) receive(in inbound) {
 	err := in.err
 	if err == nil {
 		err = call.dispatch(in.m)
+	} else if websocket.CloseStatus(err) != -1 && closeReason(err) == api.CloseMediaFailed {
+		// The server's side of the media gave up first: the same news.
+		call.mediaFailed(nil, "", triedTransports(call.s.sub, call.s.trickled[api.PCSubscribe]))
+		err = fmt.Errorf("%w (the server closed the call connection: %s)", errMediaFailed, api.CloseMediaFailed)
 	}
 	if err != nil {
 		call.drop(err)
@@ -425,6 +429,15 @@ func closePCs(pcs ...*webrtc.PeerConnection) {
 			pc.Close()
 		}
 	}
+}
+
+// closeReason is the reason of a WebSocket close error, or "".
+func closeReason(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return ""
 }
 
 // errAnswerLate drops a connection whose server did not answer an offer.

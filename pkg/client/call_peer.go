@@ -118,15 +118,16 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 }
 
 // mediaFailed reports that pc's ICE failed and rejoins with fresh
-// connections, unless pc belongs to a session already gone. run's.
+// connections, unless pc belongs to a session already gone; a nil pc is
+// the server saying so (its close drops the connection). run's.
 func (call *Call) mediaFailed(pc *webrtc.PeerConnection, name api.PeerConnection, tried []string) {
 	s := &call.s
-	if pc != s.pub && pc != s.sub || s.mediaFailed {
+	if pc != nil && pc != s.pub && pc != s.sub || s.mediaFailed {
 		return
 	}
 	s.mediaFailed = true
 	call.emit(MediaFailed{PC: name, Transports: tried, Reason: mediaFailedReason(tried)})
-	if s.conn != nil {
+	if pc != nil && s.conn != nil {
 		call.drop(fmt.Errorf("%w (%s connection)", errMediaFailed, name))
 	}
 }
@@ -158,6 +159,9 @@ func mediaFailedReason(tried []string) string {
 // sorted.
 func triedTransports(pc *webrtc.PeerConnection, trickled []string) []string {
 	lines := slices.Clone(trickled)
+	if pc == nil {
+		return nil
+	}
 	if d := pc.RemoteDescription(); d != nil {
 		for _, l := range strings.Split(d.SDP, "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(l), "a="); ok {

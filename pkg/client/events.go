@@ -67,7 +67,8 @@ type Reconnecting struct {
 
 // MediaFailed: a PeerConnection's ICE failed on every candidate pair, so
 // media cannot flow (UDP blocked on this network, most often). PC names
-// the connection (publish or subscribe), Transports the server's
+// the connection (publish or subscribe; "" when the server's side gave up
+// first and closed the call connection with api.CloseMediaFailed), Transports the server's
 // candidates that were tried ("udp 192.0.2.1:7882"), Reason what it means
 // for a person. The client then rejoins with fresh connections, and keeps
 // trying, as after a dropped signalling connection (Reconnecting follows).

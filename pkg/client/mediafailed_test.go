@@ -3,6 +3,10 @@ package client
 import (
 	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
+
+	"github.com/rooms-dev/rooms/pkg/api"
 )
 
 func TestTransportOf(t *testing.T) {
@@ -35,5 +39,39 @@ func TestMediaFailedReason(t *testing.T) {
 		if got := mediaFailedReason(tt.tried); !strings.Contains(got, tt.want) {
 			t.Errorf("mediaFailedReason(%q) = %q, want it to contain %q", tt.tried, got, tt.want)
 		}
+	}
+}
+
+// TestServerSaysMediaFailed: the server's side of the media giving up
+// first (its close with api.CloseMediaFailed) is a MediaFailed too, then
+// a reconnect as the same participant.
+func TestServerSaysMediaFailed(t *testing.T) {
+	f := &fakeRoom{session: func(n int, ws *websocket.Conn) {
+		if n == 1 {
+			ws.Close(websocket.StatusNormalClosure, api.CloseMediaFailed)
+			return
+		}
+		readUntilClosed(n, ws)
+	}}
+	call := f.join(t, JoinOptions{})
+	var got []string
+	for e := range call.Events() {
+		switch e := e.(type) {
+		case Joined:
+			got = append(got, "joined "+e.You.ID)
+		case MediaFailed:
+			got = append(got, "media failed "+string(e.PC))
+			if !strings.HasPrefix(e.Reason, "media could not connect") {
+				t.Errorf("MediaFailed.Reason = %q", e.Reason)
+			}
+		case Reconnecting:
+			got = append(got, "reconnecting")
+		}
+		if len(got) == 4 {
+			break
+		}
+	}
+	if want := []string{"joined p1", "media failed ", "reconnecting", "joined p1"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("events %q, want %q", got, want)
 	}
 }
