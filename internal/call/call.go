@@ -388,7 +388,7 @@ func (c *Call) TrackUnpublished(t api.Track) {
 func (c *Call) PeerFailed(peerID string) {
 	c.log.Info("media connection failed", "participant", peerID)
 	if s := c.session(peerID); s != nil {
-		s.conn.Close("your media connection failed; reconnect")
+		s.conn.Close(api.CloseMediaFailed)
 	}
 }
 

@@ -86,6 +86,9 @@ type Config struct {
 
 	// TLS makes roomsd serve HTTPS on Listen (tls.go).
 	TLS TLSConfig
+	// grace, for tests, shortens the time a dropped participant keeps its
+	// place (call.Config.Grace); 0 is the call package's default.
+	grace time.Duration
 }
 
 // DefaultMaxScreenShares is how many screens one call shows at once by default.

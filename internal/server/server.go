@@ -154,7 +154,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	}
 
 	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Logger: log, PublicURL: cfg.PublicURL,
-		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares})
+		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares, Grace: cfg.grace})
 	sig := &signal.Handler{Hub: hub, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
 	open.add("the calls", closeCalls(hub, sig, log))
 	broker := notify.NewBroker()

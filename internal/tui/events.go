@@ -28,7 +28,10 @@ func (m Model) event(ev client.Event) (Model, tea.Cmd) {
 	case client.ParticipantLeft:
 		m.left(e.ParticipantLeft)
 	case client.RemoteTrack:
+		m.mediaFailed = ""
 		m.remoteTrack(e.Info)
+	case client.MediaFailed:
+		m.mediaFailed = e.Reason
 	case client.TrackUnpublished:
 		m.unpublished(e.Track)
 	case client.Muted:

@@ -131,15 +131,18 @@ type Model struct {
 	stats        StatsMsg
 	// reconnecting is set while the client retries a dropped connection.
 	reconnecting int
-	confirm      *confirm
-	notice       string
-	noticeAt     time.Time
-	over         string // why the call ended for us, when it did
-	ended        bool   // the end screen is showing
-	err          error  // the call's final error, when it did not end by leaving
-	tiles        *tileCache
-	fps          float64 // pictures drawn per second per video tile
-	drawnAt      uint64
+	// mediaFailed is why media could not connect (client.MediaFailed),
+	// shown under the status bar until media arrives.
+	mediaFailed string
+	confirm     *confirm
+	notice      string
+	noticeAt    time.Time
+	over        string // why the call ended for us, when it did
+	ended       bool   // the end screen is showing
+	err         error  // the call's final error, when it did not end by leaving
+	tiles       *tileCache
+	fps         float64 // pictures drawn per second per video tile
+	drawnAt     uint64
 
 	// knocks, for a host, are who knocks on the locked room, oldest
 	// first: a admits the first, d declines it (knock.go).

@@ -51,6 +51,10 @@ func cleanEvent(ev client.Event) client.Event {
 	case client.KnockEnded:
 		e.ID = safetext.Line(e.ID)
 		return e
+	case client.MediaFailed:
+		// The addresses in it come from the server's candidates.
+		e.Reason = safetext.Line(e.Reason)
+		return e
 	case client.ServerError:
 		e.Message = safetext.Line(e.Message)
 		sharers := make([]string, len(e.Sharers))

@@ -221,6 +221,9 @@ const noticeFor = 6 * time.Second
 
 // helpLine lists the keys, or shows the latest notice for a while.
 func (m Model) helpLine() string {
+	if m.mediaFailed != "" {
+		return truncate(lipgloss.NewStyle().Foreground(lipgloss.Color("#ff4040")).Bold(true).Render(" "+m.mediaFailed), m.w)
+	}
 	if m.notice != "" && m.now.Sub(m.noticeAt) < noticeFor {
 		return truncate(lipgloss.NewStyle().Foreground(hex(m.cfg.Theme.Palette.Accent)).Render(" "+m.notice), m.w)
 	}

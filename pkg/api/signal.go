@@ -395,3 +395,9 @@ type KnockList struct {
 // (roomsd's default; sfu.Config.AnswerTimeout overrides it), the Go
 // client drops the connection and reconnects.
 const AnswerTimeout = 15 * time.Second
+
+// CloseMediaFailed is the reason of the WebSocket close with which roomsd
+// drops a participant whose media failed (its ICE gave up, or an offer
+// went unanswered): the client reconnects with fresh PeerConnections, and
+// says media could not connect.
+const CloseMediaFailed = "your media connection failed; reconnect"

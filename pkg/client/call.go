@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -50,7 +51,21 @@ type JoinOptions struct {
 	// or TransportTCP (ICE over TCP). By default UDP is tried and TCP
 	// too, for a network that blocks UDP. Ignored when API is set.
 	Transport string
+	// PingInterval is how often the client pings the server on the
+	// signalling connection, and PingTimeout how long it waits for the
+	// answer before it takes the connection for dead and rejoins (a cut
+	// that never closed the socket); 0 means DefaultPingInterval and
+	// DefaultPingTimeout.
+	PingInterval, PingTimeout time.Duration
 }
+
+// The client's heartbeat on the signalling connection: the server pings
+// every 25 s, so 15 s and 10 s notice a dead connection before the
+// server's grace period (15 s after it notices) gives our place away.
+const (
+	DefaultPingInterval = 15 * time.Second
+	DefaultPingTimeout  = 10 * time.Second
+)
 
 // LocalTrack is a track to publish, and what it carries.
 type LocalTrack struct {
@@ -154,6 +169,12 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	}
 	if opts.MaxReconnects == 0 {
 		opts.MaxReconnects = 8
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.PingTimeout <= 0 {
+		opts.PingTimeout = DefaultPingTimeout
 	}
 	levels := &audioLevels{}
 	wapi := opts.API

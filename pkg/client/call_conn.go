@@ -102,10 +102,14 @@ func (call *Call) dial(ctx context.Context, rejoin string) (*websocket.Conn, api
 // startConn starts the reader and writer of ws.
 func (call *Call) startConn(ws *websocket.Conn) *conn {
 	c := &conn{ws: ws, out: make(chan outbound, maxQueued), done: make(chan struct{})}
-	call.wg.Add(2)
+	call.wg.Add(3)
 	go func() {
 		defer call.wg.Done()
 		call.reader(c)
+	}()
+	go func() {
+		defer call.wg.Done()
+		call.pinger(c)
 	}()
 	go func() {
 		defer call.wg.Done()
@@ -129,6 +133,38 @@ func (call *Call) reader(c *conn) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// pinger pings the server on c every PingInterval: no answer within
+// PingTimeout is a dead connection (a network cut leaves the socket open
+// and the reader waiting forever), handed to run as c's failure, so the
+// call rejoins rather than sitting in a call the server has dropped.
+func (call *Call) pinger(c *conn) {
+	t := time.NewTicker(call.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-c.done:
+			return
+		case <-call.ctx.Done():
+			return
+		}
+		pctx, cancel := context.WithTimeout(call.ctx, call.opts.PingTimeout)
+		err := c.ws.Ping(pctx)
+		cancel()
+		if err == nil {
+			continue
+		}
+		err = fmt.Errorf("%w: no answer to a ping within %s: %w", ErrUnreachable, call.opts.PingTimeout, err)
+		select {
+		case call.inbox <- inbound{c: c, err: err}:
+		case <-c.done:
+		case <-call.ctx.Done():
+		}
+		c.ws.CloseNow()
+		return
 	}
 }
 

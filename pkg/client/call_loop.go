@@ -133,6 +133,9 @@ func (call *Call) handleAnswer(sdp api.SDP) error {
 func (call *Call) handleCandidate(c api.Candidate) {
 	s := &call.s
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+	if s.trickled != nil && len(s.trickled[c.PC]) < api.MaxCandidates {
+		s.trickled[c.PC] = append(s.trickled[c.PC], c.Candidate)
+	}
 	switch {
 	case c.PC == api.PCPublish && s.pubNeg != nil:
 		_ = s.pubNeg.AddCandidate(init)

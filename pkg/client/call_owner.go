@@ -23,6 +23,12 @@ type callState struct {
 	pubNeg, subNeg *negotiate.Negotiator
 	me             api.Participant
 	tracks         map[string]api.Track // remote tracks by id
+	// trickled are the server's candidates for pub and sub sent after
+	// their descriptions, to say what was tried if media fails.
+	trickled map[api.PeerConnection][]string
+	// mediaFailed is set once this session's media failed: the other
+	// connection failing too is the same news.
+	mediaFailed bool
 	// local is what this client publishes: JoinOptions.Tracks, then
 	// Publish and Unpublish; senders are their places on pub.
 	local   []LocalTrack
@@ -126,6 +132,10 @@ func (call *Call) receive(in inbound) {
 	err := in.err
 	if err == nil {
 		err = call.dispatch(in.m)
+	} else if websocket.CloseStatus(err) != -1 && closeReason(err) == api.CloseMediaFailed {
+		// The server's side of the media gave up first: the same news.
+		call.mediaFailed(nil, "", triedTransports(call.s.sub, call.s.trickled[api.PCSubscribe]))
+		err = fmt.Errorf("%w (the server closed the call connection: %s)", errMediaFailed, api.CloseMediaFailed)
 	}
 	if err != nil {
 		call.drop(err)
@@ -209,6 +219,8 @@ func (call *Call) dialDone(d dialResult) {
 func (call *Call) attach(ws *websocket.Conn, joined api.Joined) error {
 	s := &call.s
 	call.closePeers()
+	s.trickled = map[api.PeerConnection][]string{}
+	s.mediaFailed = false
 	if err := call.newPeers(ws); err != nil {
 		ws.CloseNow()
 		return err
@@ -417,6 +429,15 @@ func closePCs(pcs ...*webrtc.PeerConnection) {
 			pc.Close()
 		}
 	}
+}
+
+// closeReason is the reason of a WebSocket close error, or "".
+func closeReason(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return ""
 }
 
 // errAnswerLate drops a connection whose server did not answer an offer.

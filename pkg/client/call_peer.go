@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
@@ -84,6 +86,14 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 			_ = write(call.ctx, ws, api.MsgCandidate, api.Candidate{PC: name, Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
 		})
 	}
+	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{pub: api.PCPublish, sub: api.PCSubscribe} {
+		pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+			if st != webrtc.ICEConnectionStateFailed {
+				return
+			}
+			call.post(func() { call.mediaFailed(pc, name, triedTransports(pc, call.s.trickled[name])) })
+		})
+	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		call.post(func() {
 			info, ok := call.s.tracks[remote.ID()]
@@ -111,6 +121,82 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 	s.pub, s.sub = pub, sub
 	s.pubNeg, s.subNeg = pubNeg, negotiate.New(sub, negotiate.Config{})
 	return nil
+}
+
+// mediaFailed reports that pc's ICE failed and rejoins with fresh
+// connections, unless pc belongs to a session already gone; a nil pc is
+// the server saying so (its close drops the connection). run's.
+func (call *Call) mediaFailed(pc *webrtc.PeerConnection, name api.PeerConnection, tried []string) {
+	s := &call.s
+	if pc != nil && pc != s.pub && pc != s.sub || s.mediaFailed {
+		return
+	}
+	s.mediaFailed = true
+	call.emit(MediaFailed{PC: name, Transports: tried, Reason: mediaFailedReason(tried)})
+	if pc != nil && s.conn != nil {
+		call.drop(fmt.Errorf("%w (%s connection)", errMediaFailed, name))
+	}
+}
+
+// errMediaFailed drops a session whose media could not connect.
+var errMediaFailed = errors.New("media could not connect")
+
+// mediaFailedReason says what a failure on these transports means.
+func mediaFailedReason(tried []string) string {
+	if len(tried) == 0 {
+		return "media could not connect: the server offered no address to reach; check its --public-ip and media port"
+	}
+	var addrs []string
+	for _, t := range tried {
+		if a, ok := strings.CutPrefix(t, "udp "); ok && !strings.HasSuffix(a, ")") {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == len(tried) {
+		return "media could not connect: tried UDP to " + strings.Join(addrs, ", ") +
+			"; UDP may be blocked on this network (try another network, or ask the server's operator for TCP or TURN)"
+	}
+	return "media could not connect: tried " + strings.Join(tried, ", ") +
+		"; this network may block them (try another network)"
+}
+
+// triedTransports lists the server's candidates for pc, from its remote
+// description and the ones trickled after it, as "udp 192.0.2.1:7882",
+// sorted.
+func triedTransports(pc *webrtc.PeerConnection, trickled []string) []string {
+	lines := slices.Clone(trickled)
+	if pc == nil {
+		return nil
+	}
+	if d := pc.RemoteDescription(); d != nil {
+		for _, l := range strings.Split(d.SDP, "\n") {
+			if c, ok := strings.CutPrefix(strings.TrimSpace(l), "a="); ok {
+				lines = append(lines, c)
+			}
+		}
+	}
+	var out []string
+	for _, l := range lines {
+		if t, ok := transportOf(l); ok && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// transportOf reads "candidate:F C PROTO PRIO IP PORT typ T ..." as
+// "proto ip:port" (with " tcp" when it is ICE over TCP, "relay" for TURN).
+func transportOf(cand string) (string, bool) {
+	f := strings.Fields(strings.TrimPrefix(cand, "candidate:"))
+	if !strings.HasPrefix(cand, "candidate:") || len(f) < 8 {
+		return "", false
+	}
+	t := strings.ToLower(f[2]) + " " + net.JoinHostPort(f[4], f[5])
+	if f[7] == "relay" {
+		t += " (relay)"
+	}
+	return t, true
 }
 
 // sendOffer sends the publish connection's offer, with the kind of each

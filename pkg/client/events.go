@@ -65,6 +65,19 @@ type Reconnecting struct {
 	Err     error
 }
 
+// MediaFailed: a PeerConnection's ICE failed on every candidate pair, so
+// media cannot flow (UDP blocked on this network, most often). PC names
+// the connection (publish or subscribe; "" when the server's side gave up
+// first and closed the call connection with api.CloseMediaFailed), Transports the server's
+// candidates that were tried ("udp 192.0.2.1:7882"), Reason what it means
+// for a person. The client then rejoins with fresh connections, and keeps
+// trying, as after a dropped signalling connection (Reconnecting follows).
+type MediaFailed struct {
+	PC         api.PeerConnection
+	Transports []string
+	Reason     string
+}
+
 // ServerError: the server refused something we sent; the call goes on.
 type ServerError struct{ api.SignalError }
 
@@ -86,4 +99,5 @@ func (Ended) isEvent()             {}
 func (Ending) isEvent()            {}
 func (Reconnecting) isEvent()      {}
 func (ServerError) isEvent()       {}
+func (MediaFailed) isEvent()       {}
 func (Closed) isEvent()            {}

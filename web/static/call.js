@@ -190,6 +190,7 @@ export class Call {
     let delay = 250;
     while (!this.final) {
       let closed;
+      let current = null;
       try {
         this.connecting = {};
         const { joined, session } = await connect({
@@ -206,6 +207,7 @@ export class Call {
         }
         attempt = 0;
         delay = 250;
+        current = session;
         closed = new Promise((resolve) => this.attach(joined, session, resolve));
       } catch (e) {
         if (this.final) return;
@@ -219,6 +221,7 @@ export class Call {
         const info = await closed;
         if (this.final) return;
         this.note('closed', `${info.code} ${info.reason}`);
+        if (info.reason === CLOSE_MEDIA_FAILED) this.mediaFailed(null, '', current);
         const f = this.lastFatal;
         if (f && FINAL_CODES.has(f.code)) {
           this.finish(f.code, f.message);
@@ -315,6 +318,7 @@ export class Call {
     const sub = new RTCPeerConnection(cfg);
     this.pub = pub;
     this.sub = sub;
+    this.remoteSeen = '';
     this.senders = {};
     for (const [pc, name] of [[pub, 'publish'], [sub, 'subscribe']]) {
       pc.onicecandidate = (e) => {
@@ -325,6 +329,16 @@ export class Call {
           ? { pc: name, candidate: c.candidate, sdp_mid: c.sdpMid ?? undefined, sdp_mline_index: c.sdpMLineIndex ?? undefined }
           : { pc: name, candidate: '' };
         this.session.send('candidate', data);
+      };
+      pc.oniceconnectionstatechange = () => {
+        if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
+        if (pc.iceConnectionState === 'failed') {
+          // ICE failed on every path: say so (the close below then
+          // rejoins with fresh connections).
+          this.mediaFailed(pc, name, this.session);
+        } else if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+          this.emit('mediaconnected', { pc: name });
+        }
       };
       pc.onconnectionstatechange = () => {
         if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
@@ -340,6 +354,18 @@ export class Call {
       };
     }
     sub.ontrack = () => this.reconcile();
+  }
+
+  // mediaFailed says, once a session, that media could not connect, with
+  // the server's candidates pc tried; name is the connection, '' when the
+  // server's side gave up first (its close says CLOSE_MEDIA_FAILED).
+  mediaFailed(pc, name, session) {
+    if (this.mediaFailedIn === session) return;
+    this.mediaFailedIn = session;
+    let tried = pc ? triedTransports(pc) : [];
+    if (tried.length === 0) tried = triedTransports({ remoteDescription: { sdp: this.remoteSeen || '' } });
+    this.note((name || 'server') + ' media failed', tried.join(', '));
+    this.emit('mediafailed', { pc: name, tried, reason: mediaFailedReason(tried) });
   }
 
   closePeers() {
@@ -463,6 +489,7 @@ export class Call {
     const sub = this.sub;
     if (!sub) return;
     this.subLayout = parseSDP(sdp);
+    this.remoteSeen = (this.remoteSeen || '') + '\n' + sdp; // to say what media tried
     await sub.setRemoteDescription({ type: 'offer', sdp });
     const pending = this.pendSub;
     this.pendSub = [];
@@ -534,6 +561,7 @@ export class Call {
   }
 
   async onCandidate(d) {
+    if (d.candidate) this.remoteSeen = (this.remoteSeen || '') + '\na=' + d.candidate;
     const init = { candidate: d.candidate || '', sdpMid: d.sdp_mid ?? null, sdpMLineIndex: d.sdp_mline_index ?? null };
     if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0;
     if (d.pc === 'publish') {
@@ -661,6 +689,7 @@ export class Call {
   async onPublishAnswer(sdp) {
     const pub = this.pub;
     if (!pub || !this.offering) return;
+    this.remoteSeen = (this.remoteSeen || '') + '\n' + sdp;
     await pub.setRemoteDescription({ type: 'answer', sdp });
     const pending = this.pendPub;
     this.pendPub = [];
@@ -1112,4 +1141,35 @@ export class Call {
     this.stats = { rtt, loss, upLoss, framesDecoded, framesSent, bytesReceived, bytesSent, quality, publish: pub.connectionState, subscribe: sub.connectionState };
     this.emit('stats', this.stats);
   }
+}
+
+// CLOSE_MEDIA_FAILED is pkg/api's CloseMediaFailed: roomsd closes the
+// call connection with it when its side of our media gave up.
+export const CLOSE_MEDIA_FAILED = 'your media connection failed; reconnect';
+
+// triedTransports lists the server's candidates in pc's remote
+// description, as "udp 192.0.2.1:7882" (pkg/client's MediaFailed says
+// the same).
+export function triedTransports(pc) {
+  const sdp = (pc.remoteDescription && pc.remoteDescription.sdp) || '';
+  const out = [];
+  for (const line of sdp.split(/\r?\n/)) {
+    const f = line.replace(/^a=candidate:/, 'candidate:').startsWith('candidate:') ? line.trim().split(/\s+/) : null;
+    if (!f || f.length < 8) continue;
+    const ip = f[4].includes(':') ? `[${f[4]}]` : f[4];
+    let t = `${f[2].toLowerCase()} ${ip}:${f[5]}`;
+    if (f[7] === 'relay') t += ' (relay)';
+    if (!out.includes(t)) out.push(t);
+  }
+  return out.sort();
+}
+
+// mediaFailedReason says what a failure on these transports means.
+export function mediaFailedReason(tried) {
+  if (tried.length === 0) return 'Media could not connect: the server offered no address to reach.';
+  const udp = tried.filter((t) => t.startsWith('udp ') && !t.endsWith(')')).map((t) => t.slice(4));
+  if (udp.length === tried.length) {
+    return `Media could not connect: tried UDP to ${udp.join(', ')}; UDP may be blocked on this network. Try another network, or ask the server's operator for TCP or TURN.`;
+  }
+  return `Media could not connect: tried ${tried.join(', ')}; this network may block them. Try another network.`;
 }

@@ -283,6 +283,12 @@ export class CallView {
       case 'notice':
         this.onNotice(d);
         break;
+      case 'mediafailed':
+        this.onMediaFailed(d);
+        break;
+      case 'mediaconnected':
+        if (this.mediaFailedEl) this.mediaFailedEl.hidden = true;
+        break;
       case 'local':
         this.updateLocal();
         break;
@@ -912,6 +918,19 @@ export class CallView {
     }
     if (which === 'people') this.renderPeople();
     this.relayout();
+  }
+
+  // onMediaFailed shows, until media connects, that it could not: what
+  // was tried and what to do.
+  onMediaFailed(d) {
+    let el = this.mediaFailedEl;
+    if (!el) {
+      el = h('div', { id: 'media-failed', class: 'banner warn', role: 'alert' });
+      this.el.banner.after(el);
+      this.mediaFailedEl = el;
+    }
+    el.textContent = d.reason;
+    el.hidden = false;
   }
 
   onNotice(d) {
