@@ -146,15 +146,21 @@ func mediaFailedReason(tried []string) string {
 	if len(tried) == 0 {
 		return "media could not connect: the server offered no address to reach; check its --public-ip and media port"
 	}
-	var addrs []string
+	var udp, tcp []string
 	for _, t := range tried {
 		if a, ok := strings.CutPrefix(t, "udp "); ok && !strings.HasSuffix(a, ")") {
-			addrs = append(addrs, a)
+			udp = append(udp, a)
+		} else if a, ok := strings.CutPrefix(t, "tcp "); ok && !strings.HasSuffix(a, ")") {
+			tcp = append(tcp, a)
 		}
 	}
-	if len(addrs) == len(tried) {
-		return "media could not connect: tried UDP to " + strings.Join(addrs, ", ") +
+	switch {
+	case len(udp) == len(tried):
+		return "media could not connect: tried UDP to " + strings.Join(udp, ", ") +
 			"; UDP may be blocked on this network (try another network, or ask the server's operator for TCP or TURN)"
+	case len(udp)+len(tcp) == len(tried) && slices.Equal(udp, tcp):
+		return "media could not connect: tried UDP and TCP to " + strings.Join(udp, ", ") +
+			"; UDP may be blocked on this network, and TCP to the media port too (try another network, or ask the server's operator for TURN)"
 	}
 	return "media could not connect: tried " + strings.Join(tried, ", ") +
 		"; this network may block them (try another network)"

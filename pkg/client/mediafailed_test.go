@@ -34,7 +34,8 @@ func TestMediaFailedReason(t *testing.T) {
 	}{
 		{nil, "offered no address"},
 		{[]string{"udp 192.0.2.1:7882"}, "tried UDP to 192.0.2.1:7882; UDP may be blocked"},
-		{[]string{"tcp 192.0.2.1:7882", "udp 192.0.2.1:7882"}, "tried tcp 192.0.2.1:7882, udp 192.0.2.1:7882; this network may block them"},
+		{[]string{"tcp 192.0.2.1:7882", "udp 192.0.2.1:7882"}, "tried UDP and TCP to 192.0.2.1:7882; UDP may be blocked on this network, and TCP to the media port too"},
+		{[]string{"tcp 192.0.2.1:7882", "udp 192.0.2.1:7882", "udp 198.51.100.2:3478 (relay)"}, "tried tcp 192.0.2.1:7882, udp 192.0.2.1:7882, udp 198.51.100.2:3478 (relay); this network may block them"},
 	} {
 		if got := mediaFailedReason(tt.tried); !strings.Contains(got, tt.want) {
 			t.Errorf("mediaFailedReason(%q) = %q, want it to contain %q", tt.tried, got, tt.want)

@@ -1171,5 +1171,9 @@ export function mediaFailedReason(tried) {
   if (udp.length === tried.length) {
     return `Media could not connect: tried UDP to ${udp.join(', ')}; UDP may be blocked on this network. Try another network, or ask the server's operator for TCP or TURN.`;
   }
+  const tcp = tried.filter((t) => t.startsWith('tcp ') && !t.endsWith(')')).map((t) => t.slice(4));
+  if (udp.length + tcp.length === tried.length && udp.length === tcp.length && udp.every((a, i) => a === tcp[i])) {
+    return `Media could not connect: tried UDP and TCP to ${udp.join(', ')}; UDP may be blocked on this network, and TCP to the media port too. Try another network, or ask the server's operator for TURN.`;
+  }
   return `Media could not connect: tried ${tried.join(', ')}; this network may block them. Try another network.`;
 }
