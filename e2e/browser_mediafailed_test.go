@@ -84,7 +84,7 @@ func TestBrowserShowsMediaFailed(t *testing.T) {
 	b.waitJS("the call", `window.roomsDebug.state().phase === 'joined'`)
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		if b.eval(`(() => { const el = document.getElementById('media-failed'); return String(!!el && !el.hidden && el.textContent.includes('Media could not connect: tried UDP to 127.0.0.1:')) })()`) == "true" {
+		if b.eval(`(() => { const el = document.getElementById('media-failed'); return String(!!el && !el.hidden && el.textContent.includes('Media could not connect: tried UDP') && el.textContent.includes(' to 127.0.0.1:')) })()`) == "true" {
 			return
 		}
 		time.Sleep(500 * time.Millisecond)
