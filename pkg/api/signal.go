@@ -148,6 +148,10 @@ type Joined struct {
 	You          Participant   `json:"you"`
 	Room         Room          `json:"room"`
 	Participants []Participant `json:"participants"`
+	// ICEServers are the TURN servers this participant may relay its
+	// media through, with its own short-lived credential; none when the
+	// server runs no TURN (ice.go).
+	ICEServers []ICEServer `json:"ice_servers,omitempty"`
 }
 
 // Participant is someone in the call.
