@@ -14,8 +14,8 @@ type ICEServer struct {
 // Bounds a client puts on the ICE servers of a join: a server that sends
 // more is not believed past them.
 const (
-	MaxICEServers   = 4
-	MaxICEURLs      = 8
-	MaxICEURLLen    = 256
-	MaxICECredLen   = 256
+	MaxICEServers = 4
+	MaxICEURLs    = 8
+	MaxICEURLLen  = 256
+	MaxICECredLen = 256
 )
