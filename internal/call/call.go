@@ -66,7 +66,11 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 		old.replaced()
 		c.router.RemovePeer(s.id)
 	}
-	s.send(api.MsgJoined, api.Joined{You: s.info(), Room: c.render(r), Participants: others})
+	joined := api.Joined{You: s.info(), Room: c.render(r), Participants: others}
+	if c.hub.cfg.ICEServers != nil {
+		joined.ICEServers = c.hub.cfg.ICEServers(s.id)
+	}
+	s.send(api.MsgJoined, joined)
 	peer, err := c.router.AddPeer(s.id, s)
 	if err != nil {
 		c.drop(s)

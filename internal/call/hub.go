@@ -41,6 +41,9 @@ type Config struct {
 	// KnockWait bounds how long a knock on a locked room waits for the
 	// host; 0 means api.KnockWait.
 	KnockWait time.Duration
+	// ICEServers, when set, gives each participant the TURN servers of
+	// its join answer, with a credential of its own.
+	ICEServers func(participant string) []api.ICEServer
 }
 
 // Hub holds every live call of a server.

@@ -53,8 +53,8 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Server = f.server
-			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP {
-				return usageErr("--transport %q: use udp or tcp", o.Transport)
+			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP && o.Transport != client.TransportRelay {
+				return usageErr("--transport %q: use udp, tcp or relay (through the server's TURN relay; roomsd --turn)", o.Transport)
 			}
 			tiles, ok := loadtest.Layouts[layout]
 			if !ok {
@@ -134,7 +134,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.IntVar(&o.Publishers, "publishers", 1, "participants per room sending video (and audio)")
 	fl.IntVar(&o.Subscribers, "subscribers", 0, "participants per room only receiving")
 	fl.BoolVar(&o.Audio, "audio", true, "publishers send audio too")
-	fl.StringVar(&o.Transport, "transport", "", "force every participant's media onto udp or tcp (ICE over TCP); default: UDP, TCP if UDP fails")
+	fl.StringVar(&o.Transport, "transport", "", "force every participant's media onto udp, tcp (ICE over TCP) or relay (the server's TURN); default: UDP, TCP if UDP fails")
 	fl.BoolVar(&simulcast, "simulcast", true, "publishers send three video layers (160x120, 320x240, 640x480); false: one 320x240 layer")
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")

@@ -38,7 +38,7 @@ func exitCode(err error) int {
 }
 
 // secretKeys are the settings config check never prints.
-var secretKeys = map[string]bool{"create-token": true, "webhook-secret": true}
+var secretKeys = map[string]bool{"create-token": true, "webhook-secret": true, "turn-secret": true}
 
 func newCmdConfig(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{

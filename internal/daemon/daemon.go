@@ -39,7 +39,9 @@ func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "roomsd serves rooms: self-hosted video rooms, terminal first",
 		Long: `roomsd is the rooms server: it keeps rooms in its store, serves the HTTP API
 the rooms CLI talks to, and carries the calls: signalling on the room link and
-media through one port, UDP and TCP (--udp-port; --ice-tcp=false for UDP only).
+media through one port, UDP and TCP (--udp-port; --ice-tcp=false for UDP only),
+and, with --turn, a TURN relay for networks that let neither through (3478 UDP/TCP,
+5349 TLS); or hand out an external TURN server's with --turn-url and --turn-secret.
 
 Start it with the embedded SQLite store and nothing else to set up:
 
@@ -145,6 +147,16 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.TLS.ACMEEmail, "acme-email", "", "email address the ACME authority may write to about --tls-domain's certificates")
 	f.StringVar(&cfg.TLS.ACMEDirectory, "acme-directory", "", "ACME directory URL for --tls-domain (default Let's Encrypt; a staging or test authority)")
 	f.StringVar(&cfg.TLS.HTTPListen, "http-listen", "", "answer plain HTTP here with a redirect to HTTPS, and ACME's HTTP-01 challenge (default :80 with --tls-domain)")
+	f.BoolVar(&cfg.TURN.Enabled, "turn", false, "run a TURN relay for clients that reach neither UDP nor TCP on the media port; it relays only to roomsd's own media (docs/turn.md)")
+	f.StringVar(&cfg.TURN.Listen, "turn-listen", "", "take TURN over UDP and TCP here (default the --listen host, port 3478)")
+	f.StringVar(&cfg.TURN.TLSListen, "turn-tls-listen", "", "take TURN over TLS here with roomsd's certificate (default the --listen host, port 5349, when roomsd serves HTTPS)")
+	f.StringVar(&cfg.TURN.RelayPorts, "turn-relay-ports", "", "UDP ports the TURN relay opens relays on, MIN-MAX (default "+server.DefaultTURNRelayPorts+")")
+	f.StringVar(&cfg.TURN.RelayIP, "turn-relay-ip", "", "address TURN relays are announced as (default the first --public-ip, else this host's first IPv4 address)")
+	f.StringVar(&cfg.TURN.Host, "turn-host", "", "host name in the TURN URLs handed to participants; turns: needs it on the certificate (default the --public-url host)")
+	f.IntVar(&cfg.TURN.MaxAllocations, "turn-max-allocations", 0, "TURN relays open at once, in all (default: one per --turn-relay-ports port)")
+	f.StringSliceVar(&cfg.TURN.URLs, "turn-url", nil, "an external TURN server to hand out instead of --turn: turn:HOST:3478?transport=udp, turns:HOST:5349?transport=tcp (repeatable; needs --turn-secret)")
+	f.StringVar(&cfg.TURN.Secret, "turn-secret", "", "the shared secret of the TURN server (coturn's static-auth-secret); each participant gets a credential made from it")
+	f.DurationVar(&cfg.TURN.CredentialTTL, "turn-credential-ttl", 0, "how long a participant's TURN credential lasts; longer than a call on one join (default 12h)")
 }
 
 // bindEnv lets ROOMSD_FLAG_NAME set any flag the command line left alone.

@@ -60,8 +60,9 @@ type Options struct {
 	// only the loudest few voices.
 	Speakers int
 	// Transport, when set, makes every participant's media use one
-	// transport: client.TransportUDP or client.TransportTCP (ICE over
-	// TCP), to measure what each costs.
+	// transport: client.TransportUDP, client.TransportTCP (ICE over
+	// TCP) or client.TransportRelay (through the server's TURN), to
+	// measure what each costs.
 	Transport string
 }
 

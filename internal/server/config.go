@@ -86,6 +86,9 @@ type Config struct {
 
 	// TLS makes roomsd serve HTTPS on Listen (tls.go).
 	TLS TLSConfig
+	// TURN relays media for clients that reach neither UDP nor TCP on
+	// the media port (turn.go).
+	TURN TURNConfig
 	// grace, for tests, shortens the time a dropped participant keeps its
 	// place (call.Config.Grace); 0 is the call package's default.
 	grace time.Duration
@@ -156,6 +159,9 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--db %q: unknown kind of database; give a SQLite file path, a postgres:// URL, or leave it unset", store.RedactURL(c.DB))
 	}
 	if err := c.TLS.resolve(); err != nil {
+		return err
+	}
+	if err := c.resolveTURN(); err != nil {
 		return err
 	}
 	if c.PublicURL == "" {

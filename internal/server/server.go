@@ -153,8 +153,20 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		}
 	}
 
+	var httpsConfig *tls.Config
+	if https != nil {
+		httpsConfig = https.config
+	}
+	relays, err := startTURN(cfg, media.UDPPort(), httpsConfig, log)
+	if err != nil {
+		return nil, err
+	}
+	if relays.relay != nil {
+		open.add("the TURN relay", func() error { return ignoreClosed(relays.relay.Close()) })
+	}
 	hub := call.NewHub(call.Config{Store: st, Media: call.SFU(media), Logger: log, PublicURL: cfg.PublicURL,
-		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares, Grace: cfg.grace})
+		MaxParticipants: cfg.MaxParticipants, MaxScreenShares: cfg.MaxScreenShares, Grace: cfg.grace,
+		ICEServers: relays.issuer.ICEServers})
 	sig := &signal.Handler{Hub: hub, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
 	open.add("the calls", closeCalls(hub, sig, log))
 	broker := notify.NewBroker()
@@ -170,6 +182,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(version.Collector())
 	registerMetrics(reg, media, hub, sig)
+	registerTURNMetrics(reg, relays.relay)
 	var pruner *prune.Pruner
 	if cfg.Retain > 0 {
 		if pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {

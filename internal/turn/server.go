@@ -37,8 +37,10 @@ type Config struct {
 	// TLSListen takes TURN over TLS with TLS; empty for none.
 	TLSListen string
 	TLS       *tls.Config
-	// RelayIP is the address relays are opened on and announced as.
-	RelayIP net.IP
+	// RelayIP is the address relays are announced as; RelayBind the one
+	// they are opened on ("" for every address).
+	RelayIP   net.IP
+	RelayBind string
 	// MinPort and MaxPort bound the relay ports.
 	MinPort, MaxPort uint16
 	// Peers are the only addresses relays exchange packets with: roomsd's
@@ -106,7 +108,7 @@ func Listen(cfg Config) (_ *Server, err error) {
 	peers := newPeerSet(cfg.Peers)
 	relays := func() pionturn.RelayAddressGenerator {
 		return &guardedRelays{
-			inner: &pionturn.RelayAddressGeneratorPortRange{RelayAddress: cfg.RelayIP, Address: cfg.RelayIP.String(), MinPort: cfg.MinPort, MaxPort: cfg.MaxPort},
+			inner: &pionturn.RelayAddressGeneratorPortRange{RelayAddress: cfg.RelayIP, Address: cmp.Or(cfg.RelayBind, "0.0.0.0"), MinPort: cfg.MinPort, MaxPort: cfg.MaxPort},
 			quota: q, peers: peers, st: st,
 		}
 	}

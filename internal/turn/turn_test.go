@@ -68,7 +68,7 @@ func startRelay(t *testing.T, tweak func(*Config)) *relay {
 	}
 	cfg := Config{
 		Secret: testSecret, Listen: "127.0.0.1:0", TLSListen: "127.0.0.1:0", TLS: &tls.Config{Certificates: []tls.Certificate{pair}},
-		RelayIP: net.IPv4(127, 0, 0, 1), MinPort: 40000, MaxPort: 40999,
+		RelayIP: net.IPv4(127, 0, 0, 1), RelayBind: "127.0.0.1", MinPort: 40000, MaxPort: 40999,
 		Peers: []netip.AddrPort{m.LocalAddr().(*net.UDPAddr).AddrPort()},
 	}
 	if tweak != nil {

@@ -48,8 +48,11 @@ type JoinOptions struct {
 	// OnKnocking, when set, is called when the join waits for the host.
 	OnKnocking func(api.Knocking)
 	// Transport, when set, limits media to one transport: TransportUDP
-	// or TransportTCP (ICE over TCP). By default UDP is tried and TCP
-	// too, for a network that blocks UDP. Ignored when API is set.
+	// or TransportTCP (ICE over TCP) straight to the media port, or
+	// TransportRelay through the TURN servers the join hands out. By
+	// default UDP is tried and TCP too, for a network that blocks UDP,
+	// and TURN when the server offers it. The network types are ignored
+	// when API is set.
 	Transport string
 	// PingInterval is how often the client pings the server on the
 	// signalling connection, and PingTimeout how long it waits for the

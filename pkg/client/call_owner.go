@@ -221,7 +221,7 @@ func (call *Call) attach(ws *websocket.Conn, joined api.Joined) error {
 	call.closePeers()
 	s.trickled = map[api.PeerConnection][]string{}
 	s.mediaFailed = false
-	if err := call.newPeers(ws); err != nil {
+	if err := call.newPeers(ws, joined.ICEServers); err != nil {
 		ws.CloseNow()
 		return err
 	}

@@ -64,13 +64,17 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 // newPeers makes the publish and subscribe connections of a session on
 // ws, and their negotiators: the publish connection offers, one offer in
 // flight, and a late answer drops ws; the subscribe one answers.
-func (call *Call) newPeers(ws *websocket.Conn) error {
+func (call *Call) newPeers(ws *websocket.Conn, servers []api.ICEServer) error {
 	s := &call.s
-	pub, err := call.api.NewPeerConnection(webrtc.Configuration{})
+	cfg, err := peerConfig(call.opts.Transport, servers)
+	if err != nil {
+		return err
+	}
+	pub, err := call.api.NewPeerConnection(cfg)
 	if err != nil {
 		return fmt.Errorf("new publish connection: %w", err)
 	}
-	sub, err := call.api.NewPeerConnection(webrtc.Configuration{})
+	sub, err := call.api.NewPeerConnection(cfg)
 	if err != nil {
 		pub.Close()
 		return fmt.Errorf("new subscribe connection: %w", err)
@@ -237,6 +241,10 @@ func networkTypes(transport string) ([]webrtc.NetworkType, error) {
 		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4}, nil
 	case TransportTCP:
 		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4}, nil
+	case TransportRelay:
+		// pion gathers relay candidates for a TURN URL over UDP only
+		// with UDP allowed, and over TCP/TLS only with TCP.
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, nil
 	}
-	return nil, fmt.Errorf("join: unknown transport %q: use %q, %q or leave it empty for both", transport, TransportUDP, TransportTCP)
+	return nil, fmt.Errorf("join: unknown transport %q: use %q, %q, %q or leave it empty for UDP and TCP (and TURN when the server offers it)", transport, TransportUDP, TransportTCP, TransportRelay)
 }
