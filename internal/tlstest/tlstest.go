@@ -66,8 +66,18 @@ func (ca *CA) ClientConfig() *tls.Config {
 }
 
 // Leaf signs a certificate with serial for 127.0.0.1, ::1, localhost and
-// names, and writes it and its key as PEM to certPath and keyPath.
+// names (DNS names, or IP addresses), and writes it and its key as PEM to
+// certPath and keyPath.
 func (ca *CA) Leaf(serial int64, certPath, keyPath string, names ...string) error {
+	var dns []string
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dns = append(dns, n)
+		}
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -79,8 +89,8 @@ func (ca *CA) Leaf(serial int64, certPath, keyPath string, names ...string) erro
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     append([]string{"localhost"}, names...),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:     append([]string{"localhost"}, dns...),
+		IPAddresses:  ips,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {

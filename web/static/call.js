@@ -113,6 +113,10 @@ export class Call {
     this.name = opts.name;
     this.hostKey = opts.hostKey || '';
     this.knock = !!opts.knock; // ask the host to let us into a locked room
+    // relay: only relayed (TURN) candidates, for tests (the page's
+    // ?transport=relay); it sends our own media through the same
+    // server's relay, nowhere else.
+    this.relay = !!opts.relay;
     this.knocking = null; // while waiting: the server's knocking data
     this.connecting = {}; // connect's control: cancel() gives up a join
     this.knocks = new Map(); // as host: who knocks, by knock id → {id, name, at}
@@ -269,7 +273,7 @@ export class Call {
     for (const id of [...this.participants.keys()]) {
       if (!seen.has(id)) this.participants.delete(id);
     }
-    this.makePeers();
+    this.makePeers(iceServers(joined.ice_servers));
     // The view belongs to the connection: this one shows everything until
     // told otherwise, so the page's view goes again (the ids of the others'
     // tracks do not change when we reconnect).
@@ -312,8 +316,12 @@ export class Call {
     return entry;
   }
 
-  makePeers() {
-    const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
+  makePeers(servers) {
+    const cfg = { bundlePolicy: 'max-bundle', iceServers: servers || [] };
+    if (this.relay) {
+      cfg.iceTransportPolicy = 'relay';
+      if (!cfg.iceServers.length) this.note('relay', new Error('transport=relay, but the server hands out no TURN server (roomsd --turn)'));
+    }
     const pub = new RTCPeerConnection(cfg);
     const sub = new RTCPeerConnection(cfg);
     this.pub = pub;
@@ -1176,4 +1184,22 @@ export function mediaFailedReason(tried) {
     return `Media could not connect: tried UDP and TCP to ${udp.join(', ')}; UDP may be blocked on this network, and TCP to the media port too. Try another network, or ask the server's operator for TURN.`;
   }
   return `Media could not connect: tried ${tried.join(', ')}; this network may block them. Try another network.`;
+}
+
+// iceServers keeps the TURN servers of a join within the bounds pkg/api
+// sets (api.MaxICEServers, MaxICEURLs, MaxICEURLLen, MaxICECredLen): TURN
+// URLs only, strings only; anything else is dropped, not believed.
+export function iceServers(list) {
+  const out = [];
+  if (!Array.isArray(list)) return out;
+  for (const s of list) {
+    if (out.length === 4) break;
+    if (!s || typeof s.username !== 'string' || typeof s.credential !== 'string') continue;
+    if (!s.username || !s.credential || s.username.length > 256 || s.credential.length > 256) continue;
+    const urls = (Array.isArray(s.urls) ? s.urls : [])
+      .filter((u) => typeof u === 'string' && u.length <= 256 && /^turns?:/.test(u))
+      .slice(0, 8);
+    if (urls.length) out.push({ urls, username: s.username, credential: s.credential });
+  }
+  return out;
 }

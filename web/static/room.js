@@ -162,6 +162,7 @@ async function join(choice) {
   const call = new Call({
     roomID, name: choice.name, hostKey: hostKey(roomID), audio: choice.audio, video: choice.video,
     media: choice.media, muted: choice.muted, devices: choice.devices, knock: !!choice.knock,
+    relay: params.get('transport') === 'relay', // tests: TURN only (docs/turn.md)
     onEvent: (type, d) => onCallEvent(call, type, d),
   });
   page.call = call;
