@@ -148,7 +148,7 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.TLS.ACMEDirectory, "acme-directory", "", "ACME directory URL for --tls-domain (default Let's Encrypt; a staging or test authority)")
 	f.StringVar(&cfg.TLS.HTTPListen, "http-listen", "", "answer plain HTTP here with a redirect to HTTPS, and ACME's HTTP-01 challenge (default :80 with --tls-domain)")
 	f.BoolVar(&cfg.TURN.Enabled, "turn", false, "run a TURN relay for clients that reach neither UDP nor TCP on the media port; it relays only to roomsd's own media (docs/turn.md)")
-	f.StringVar(&cfg.TURN.Listen, "turn-listen", "", "take TURN over UDP and TCP here (default the --listen host, port 3478)")
+	f.StringVar(&cfg.TURN.Listen, "turn-listen", "", "take TURN over UDP and TCP here (default the --listen host, port 3478; off for TURN over TLS only)")
 	f.StringVar(&cfg.TURN.TLSListen, "turn-tls-listen", "", "take TURN over TLS here with roomsd's certificate (default the --listen host, port 5349, when roomsd serves HTTPS)")
 	f.StringVar(&cfg.TURN.RelayPorts, "turn-relay-ports", "", "UDP ports the TURN relay opens relays on, MIN-MAX (default "+server.DefaultTURNRelayPorts+")")
 	f.StringVar(&cfg.TURN.RelayIP, "turn-relay-ip", "", "address TURN relays are announced as (default the first --public-ip, else this host's first IPv4 address)")

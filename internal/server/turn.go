@@ -91,8 +91,8 @@ func (c *Config) resolveTURN() error {
 	if t.Listen == "" {
 		t.Listen = net.JoinHostPort(host, strconv.Itoa(turn.DefaultPort))
 	}
-	if _, _, err := net.SplitHostPort(t.Listen); err != nil {
-		return fmt.Errorf("--turn-listen %q is not host:port (for example :3478): %w", t.Listen, err)
+	if _, _, err := net.SplitHostPort(t.Listen); err != nil && t.Listen != "off" {
+		return fmt.Errorf("--turn-listen %q is not host:port (for example :3478), or off for TURN over TLS only: %w", t.Listen, err)
 	}
 	switch {
 	case t.TLSListen == "" && c.TLS.On():
@@ -104,6 +104,9 @@ func (c *Config) resolveTURN() error {
 		if _, _, err := net.SplitHostPort(t.TLSListen); err != nil {
 			return fmt.Errorf("--turn-tls-listen %q is not host:port (for example :5349): %w", t.TLSListen, err)
 		}
+	}
+	if t.Listen == "off" && t.TLSListen == "" {
+		return fmt.Errorf("--turn-listen off leaves TURN over TLS only, and that needs roomsd's certificate (--tls-cert/--tls-key or --tls-domain)")
 	}
 	if t.RelayPorts == "" {
 		t.RelayPorts = DefaultTURNRelayPorts
@@ -169,8 +172,12 @@ func startTURN(cfg Config, mediaPort int, httpsConfig *tls.Config, log *slog.Log
 	if t.TLSListen != "" {
 		tc = httpsConfig
 	}
+	listen := t.Listen
+	if listen == "off" {
+		listen = ""
+	}
 	relay, err := turn.Listen(turn.Config{
-		Secret: secret, Listen: t.Listen, TLSListen: t.TLSListen, TLS: tc,
+		Secret: secret, Listen: listen, TLSListen: t.TLSListen, TLS: tc,
 		RelayIP: relayIP, RelayBind: bind, MinPort: lo, MaxPort: hi, Peers: peers,
 		PerUser: t.PerParticipant, MaxAllocations: t.MaxAllocations, Logger: log.With("part", "turn"),
 	})
@@ -187,14 +194,14 @@ func startTURN(cfg Config, mediaPort int, httpsConfig *tls.Config, log *slog.Log
 		host = "[" + host + "]"
 	}
 	port := func(a net.Addr) string { _, p, _ := net.SplitHostPort(a.String()); return p }
-	urls := []string{
-		"turn:" + host + ":" + port(relay.UDPAddr()) + "?transport=udp",
-		"turn:" + host + ":" + port(relay.TCPAddr()) + "?transport=tcp",
+	var urls []string
+	if relay.UDPAddr() != nil {
+		urls = append(urls, "turn:"+host+":"+port(relay.UDPAddr())+"?transport=udp", "turn:"+host+":"+port(relay.TCPAddr())+"?transport=tcp")
 	}
 	if relay.TLSAddr() != nil {
 		urls = append(urls, "turns:"+host+":"+port(relay.TLSAddr())+"?transport=tcp")
 	}
-	log.Info("TURN relay listening", "udp_tcp", relay.UDPAddr().String(), "tls", relay.TLSAddr(), "relay_ip", relayIP.String(), "relay_ports", t.RelayPorts, "urls", strings.Join(urls, " "))
+	log.Info("TURN relay listening", "udp_tcp", relay.UDPAddr(), "tls", relay.TLSAddr(), "relay_ip", relayIP.String(), "relay_ports", t.RelayPorts, "urls", strings.Join(urls, " "))
 	return &relaySetup{relay: relay, issuer: &turn.Issuer{URLs: urls, Secret: secret, TTL: t.CredentialTTL}}, nil
 }
 

@@ -112,10 +112,11 @@ func TestResolveTURN(t *testing.T) {
 		{"bad url", func(t *TURNConfig) { t.URLs, t.Secret = []string{"http://h"}, "0123456789abcdef0123" }, "--turn-url"},
 		{"short secret", func(t *TURNConfig) { t.Enabled, t.Secret = true, "short" }, "--turn-secret"},
 		{"tls without cert", func(t *TURNConfig) { t.Enabled, t.TLSListen = true, ":5349" }, "--turn-tls-listen"},
+		{"tls only without cert", func(t *TURNConfig) { t.Enabled, t.Listen = true, "off" }, "--turn-listen off"},
 		{"listen without turn", func(t *TURNConfig) { t.Listen = ":3478" }, "add --turn"},
 		{"ports", func(t *TURNConfig) { t.Enabled, t.RelayPorts = true, "80-90" }, "--turn-relay-ports"},
 		{"ports reversed", func(t *TURNConfig) { t.Enabled, t.RelayPorts = true, "50010-50000" }, "--turn-relay-ports"},
-		{"ttl", func(t *TURNConfig) { t.Enabled, t.CredentialTTL = true, 30 * 24 * time.Hour }, "--turn-credential-ttl"},
+		{"ttl", func(t *TURNConfig) { t.Enabled, t.CredentialTTL = true, 30*24*time.Hour }, "--turn-credential-ttl"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := Defaults()

@@ -343,6 +343,25 @@ window.roomsDebug = {
   participants() {
     return page.view ? page.view.debugParticipants() : [];
   },
+  // paths: the local candidate of each PeerConnection's selected pair
+  // (publish, subscribe): host, srflx or relay, and the protocol.
+  async paths() {
+    const c = page.call;
+    const out = [];
+    for (const pc of c ? [c.pub, c.sub] : []) {
+      let local = null;
+      if (pc) {
+        const st = await pc.getStats();
+        st.forEach((r) => {
+          const pair = r.type === 'transport' && r.selectedCandidatePairId ? st.get(r.selectedCandidatePairId) : null;
+          const cand = pair ? st.get(pair.localCandidateId) : null;
+          if (cand) local = { type: cand.candidateType, protocol: cand.protocol, relayProtocol: cand.relayProtocol || '' };
+        });
+      }
+      out.push(local);
+    }
+    return out;
+  },
   // screens: whether we share, the others' shared screens and what the
   // spotlight shows.
   screens() {

@@ -1,0 +1,64 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// TestBrowserOverTURNOnly: roomsd runs its TURN relay; Chromium opens the
+// room with ?transport=relay (iceTransportPolicy "relay": relayed
+// candidates only) and a terminal participant joins directly. The page
+// decodes the terminal's test pattern, the terminal decodes the page's
+// camera, both of the page's PeerConnections selected a relay candidate,
+// and roomsd's relay counted packets both ways.
+func TestBrowserOverTURNOnly(t *testing.T) {
+	turnPort := mustFreePort(t)
+	s := startServerWith(t, "--turn", "--turn-listen", "127.0.0.1:"+strconv.Itoa(turnPort), "--turn-relay-ports", "42000-42999")
+	r, err := s.c.CreateRoom(context.Background(), api.CreateRoomRequest{Name: "TURN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goP := startGoPeer(t, s, r.ID, "Go")
+	goP.waitEvent(t, map[string]any{"type": "joined"})
+
+	b := newBrowser(t, 1280, 800)
+	b.open(r.Link + "?autojoin=1&name=Web&transport=relay")
+	b.waitJS("the Go participant's tile", `document.querySelector('#grid .tile .name') && document.querySelector('#grid .tile .name').textContent.includes('Go')`)
+	b.waitJS("decoded video frames", `window.roomsDebug.stats().framesDecoded > 10`)
+	b.waitJS("the test pattern's red", `(() => { const s = `+redBarJS+`; if (!s) return false; const [r,g,bl] = s.split(',').map(Number); return r > 170 && g < 90 && bl < 90 })()`)
+	goP.waitEvent(t, map[string]any{"type": "first_frame", "kind": "video", "name": "Web"})
+
+	var paths []*struct{ Type, Protocol, RelayProtocol string }
+	if err := json.Unmarshal([]byte(b.eval(`window.roomsDebug.paths().then(JSON.stringify)`)), &paths); err != nil || len(paths) != 2 {
+		t.Fatalf("the page's paths: %v %v", paths, err)
+	}
+	for i, p := range paths {
+		if p == nil || p.Type != "relay" {
+			t.Errorf("the page's %s connection did not go through the relay: %+v", []string{"publish", "subscribe"}[i], p)
+		}
+	}
+	res, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, name := range []string{"rooms_turn_relayed_to_media_packets_total", "rooms_turn_relayed_from_media_packets_total"} {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)`).FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("no %s in roomsd's metrics", name)
+		}
+		if n, _ := strconv.Atoi(string(m[1])); n < 100 {
+			t.Errorf("%s = %d, want at least 100 packets relayed", name, n)
+		}
+	}
+}
