@@ -54,6 +54,12 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 	// TCP: active candidates only (pion gathers no passive ones without
 	// a TCP mux), to reach roomsd's passive ones when UDP is blocked.
 	se.SetNetworkTypes(networks)
+	if transport == TransportRelay {
+		// pion makes active TCP host candidates whatever the candidate
+		// types allowed: without this a "relay only" client still
+		// connects straight to roomsd's ICE-TCP port.
+		se.DisableActiveTCP(true)
+	}
 	if loopback {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
