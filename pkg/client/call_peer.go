@@ -59,6 +59,10 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 		// types allowed: without this a "relay only" client still
 		// connects straight to roomsd's ICE-TCP port.
 		se.DisableActiveTCP(true)
+		// Only relayed pairs exist: nothing better to wait for (pion
+		// waits 2 s before it nominates a relayed pair, in case a
+		// direct one comes).
+		se.SetRelayAcceptanceMinWait(0)
 	}
 	if loopback {
 		se.SetIncludeLoopbackCandidate(true)
