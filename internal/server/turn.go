@@ -131,7 +131,7 @@ func (t *TURNConfig) ports() (uint16, uint16, error) {
 	a, err1 := strconv.ParseUint(lo, 10, 16)
 	b, err2 := strconv.ParseUint(hi, 10, 16)
 	if !ok || err1 != nil || err2 != nil || a < 1024 || b < a || b-a > 16383 {
-		return 0, 0, fmt.Errorf("--turn-relay-ports %q: give MIN-MAX, from 1024 up, at most 16384 ports (for example %s), and open them to UDP", t.RelayPorts, DefaultTURNRelayPorts)
+		return 0, 0, fmt.Errorf("--turn-relay-ports %q: give MIN-MAX, from 1024 up, at most 16384 ports (for example %s)", t.RelayPorts, DefaultTURNRelayPorts)
 	}
 	return uint16(a), uint16(b), nil
 }
