@@ -62,3 +62,47 @@ func TestBrowserOverTURNOnly(t *testing.T) {
 		}
 	}
 }
+
+// The page believes a join's TURN servers only within pkg/api's bounds:
+// turn:/turns: URLs, 4 servers of 8 URLs, strings of 256 bytes at most.
+func TestBrowserBoundsICEServers(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, 800, 600)
+	b.open(s.url + "/")
+	out := b.eval(`(async () => {
+		const { iceServers } = await import('/static/call.js');
+		const ok = { urls: ['turn:h:3478?transport=udp', 'turns:h:5349?transport=tcp'], username: '1:p', credential: 'c' };
+		const many = Array.from({ length: 7 }, () => ({ urls: Array(12).fill('turn:h:3478'), username: 'u', credential: 'c' }));
+		return JSON.stringify({
+			ok: iceServers([ok]),
+			many: iceServers(many).map((s) => s.urls.length),
+			bad: iceServers([
+				{ urls: ['stun:h:3478', 'https://h/', 'javascript:x'], username: 'u', credential: 'c' },
+				{ urls: ['turn:' + 'h'.repeat(300)], username: 'u', credential: 'c' },
+				{ urls: ['turn:h'], username: 'u'.repeat(300), credential: 'c' },
+				{ urls: ['turn:h'], username: 7, credential: 'c' },
+				{ urls: 'turn:h', username: 'u', credential: 'c' },
+				null,
+			]),
+			notList: iceServers({ urls: ['turn:h'] }),
+		});
+	})()`)
+	var got struct {
+		OK      []map[string]any
+		Many    []int
+		Bad     []any
+		NotList []any
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("the page said %q: %v", out, err)
+	}
+	if len(got.OK) != 1 || len(got.OK[0]["urls"].([]any)) != 2 {
+		t.Errorf("a good server was not kept whole: %v", got.OK)
+	}
+	if len(got.Many) != api.MaxICEServers || got.Many[0] != api.MaxICEURLs {
+		t.Errorf("kept %v (servers × URLs), want %d of %d", got.Many, api.MaxICEServers, api.MaxICEURLs)
+	}
+	if len(got.Bad) != 0 || len(got.NotList) != 0 {
+		t.Errorf("kept what is out of bounds: %v %v", got.Bad, got.NotList)
+	}
+}
