@@ -74,6 +74,9 @@ func TestLimitsReachTheServer(t *testing.T) {
 	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
 	cfg.TrustedProxies = []string{"127.0.0.0/8"}
 	cfg.Rate.Burst = 3
+	// One token a minute: a stalled machine cannot refill the bucket
+	// between the requests below.
+	cfg.Rate.PerSecond = 1.0 / 60
 	cfg.Calls.PerAddress = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Start(ctx, cfg, slog.New(slog.DiscardHandler), io.Discard)
