@@ -144,6 +144,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")
 	fl.StringVar(&tileSize, "tile-size", "terminal", "the size viewers draw each video at, which picks its simulcast layer: WxH in pixels, terminal (a 240x70 terminal's tiles for the layout) or none")
 	_ = cmd.RegisterFlagCompletionFunc("tile-size", cobra.FixedCompletions([]string{"terminal", "none", "320x180", "640x360", "1280x720"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.AddCommand(newCmdLoadtestAPI(f))
 	_ = cmd.RegisterFlagCompletionFunc("video-layout", cobra.FixedCompletions([]string{"speaker", "3x3", "4x4", "5x5", "7x7", "all"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
