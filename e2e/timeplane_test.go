@@ -62,27 +62,9 @@ func TestTimePlaneKill9(t *testing.T) {
 	defer hooks.Close()
 	secret, _ := notify.NewSecret()
 
-	type node struct {
-		cmd *exec.Cmd
-		url string
-		log *bytes.Buffer
-	}
-	var nodes []*node
+	var nodes []*roomsdNode
 	for i := 0; i < 2; i++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := &node{url: "http://127.0.0.1:" + strconv.Itoa(port), log: &bytes.Buffer{}}
-		n.cmd = exec.Command(filepath.Join(binDir, "roomsd"), "serve", "--listen", "127.0.0.1:"+strconv.Itoa(port), "--udp-port", "0",
-			"--data-dir", t.TempDir(), "--db", db, "--webhook", hooks.URL, "--webhook-secret", secret, "--webhook-allow-private")
-		n.cmd.Env = append(os.Environ(), "NO_COLOR=1")
-		n.cmd.Stdout, n.cmd.Stderr = &syncWriter{b: n.log}, &syncWriter{b: n.log}
-		if err := n.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = n.cmd.Process.Kill(); _ = n.cmd.Wait() })
-		nodes = append(nodes, n)
+		nodes = append(nodes, startRoomsd(t, "--db", db, "--webhook", hooks.URL, "--webhook-secret", secret, "--webhook-allow-private"))
 	}
 	get := func(url string) (string, error) {
 		resp, err := http.Get(url)
@@ -96,7 +78,7 @@ func TestTimePlaneKill9(t *testing.T) {
 		}
 		return string(b), err
 	}
-	leads := func(n *node) bool {
+	leads := func(n *roomsdNode) bool {
 		m, err := get(n.url + "/metrics")
 		return err == nil && strings.Contains(m, "\nroomsd_scheduler_leader 1")
 	}
@@ -199,5 +181,131 @@ func TestTimePlaneKill9(t *testing.T) {
 			t.Fatal("the webhook never heard of the opening")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// roomsdNode is a roomsd process on a loopback port.
+type roomsdNode struct {
+	cmd *exec.Cmd
+	url string
+	log *bytes.Buffer
+}
+
+// startRoomsd starts roomsd serve on a free loopback port with its own
+// data directory and args; it is killed when the test ends.
+func startRoomsd(t *testing.T, args ...string) *roomsdNode {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &roomsdNode{url: "http://127.0.0.1:" + strconv.Itoa(port), log: &bytes.Buffer{}}
+	n.cmd = exec.Command(filepath.Join(binDir, "roomsd"), append([]string{"serve", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--udp-port", "0",
+		"--data-dir", t.TempDir()}, args...)...)
+	n.cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	n.cmd.Stdout, n.cmd.Stderr = &syncWriter{b: n.log}, &syncWriter{b: n.log}
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.cmd.Process.Kill(); _ = n.cmd.Wait() })
+	return n
+}
+
+// waitReadyURL waits for a roomsd's /readyz.
+func waitReadyURL(t *testing.T, n *roomsdNode) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(n.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready in 60 s\n%s", n.url, snapshot(n.log))
+}
+
+// TestLoadtestNodes runs rooms loadtest and rooms loadtest api over two
+// roomsd: rooms and requests go round-robin, and the report has each
+// node's part (no timing is asserted).
+func TestLoadtestNodes(t *testing.T) {
+	limits := []string{"--rate", "100000", "--rate-burst", "100000", "--create-rate", "1000000", "--create-burst", "100000"}
+	a, b := startRoomsd(t, limits...), startRoomsd(t, limits...)
+	waitReadyURL(t, a)
+	waitReadyURL(t, b)
+	nodes := a.url + "," + b.url
+	rooms := func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(binDir, "rooms"), args...)
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "XDG_STATE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+		out, err := cmd.Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				t.Fatalf("rooms %v: %v\n%s", args, err, ee.Stderr)
+			}
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	var media struct {
+		Joined int `json:"joined"`
+		Nodes  []struct {
+			URL          string `json:"url"`
+			Rooms        int    `json:"rooms"`
+			Joined       int    `json:"joined"`
+			FirstFrameMS struct {
+				N int `json:"n"`
+			} `json:"first_frame_ms"`
+			Server struct {
+				RSSMB float64 `json:"rss_mb"`
+			} `json:"server"`
+		} `json:"nodes"`
+	}
+	out := rooms("loadtest", "--nodes", nodes, "--rooms", "2", "--publishers", "2", "--duration", "2s", "--video-layout", "speaker", "--json")
+	if err := json.Unmarshal(out, &media); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if media.Joined != 4 || len(media.Nodes) != 2 {
+		t.Fatalf("loadtest over two nodes: %s", out)
+	}
+	for i, n := range media.Nodes {
+		if n.URL != []string{a.url, b.url}[i] || n.Rooms != 1 || n.Joined != 2 || n.FirstFrameMS.N != 2 || n.Server.RSSMB <= 0 {
+			t.Errorf("node %d's part: %+v", i, n)
+		}
+	}
+
+	var api struct {
+		Creates struct {
+			OK int `json:"ok"`
+		} `json:"creates"`
+		Gets struct {
+			OK     int            `json:"ok"`
+			Failed map[string]int `json:"failed"`
+		} `json:"gets"`
+		Nodes []struct {
+			URL     string `json:"url"`
+			Creates struct {
+				OK int `json:"ok"`
+			} `json:"creates"`
+			Gets struct {
+				OK int `json:"ok"`
+			} `json:"gets"`
+		} `json:"nodes"`
+	}
+	out = rooms("loadtest", "api", "--nodes", nodes, "--creates", "20", "--gets", "40", "--concurrency", "4", "--json")
+	if err := json.Unmarshal(out, &api); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// Each node made 10 rooms; reads ask each node for rooms the other
+	// made: on separate stores (SQLite each), those are not found.
+	if api.Creates.OK != 20 || len(api.Nodes) != 2 || api.Nodes[0].Creates.OK != 10 || api.Nodes[1].Creates.OK != 10 {
+		t.Fatalf("loadtest api over two nodes: %s", out)
+	}
+	if api.Gets.OK != 0 || api.Gets.Failed["404"] != 40 {
+		t.Errorf("gets: %s", out)
 	}
 }

@@ -94,3 +94,14 @@ unless --allow-remote.`,
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow servers that are not on this machine")
 	return cmd
 }
+
+// writeNodeRows is the per-node part of a media load test's table.
+func writeNodeRows(tb *table, nodes []loadtest.NodeReport) {
+	for _, n := range nodes {
+		u := safetext.Line(n.URL)
+		s := n.Server
+		tb.row(u, fmt.Sprintf("%d rooms  %d joined  join p50 %.0f ms p99 %.0f ms  first frame p50 %.0f ms (%d)", n.Rooms, n.Joined, n.JoinMS.P50, n.JoinMS.P99, n.FirstFrameMS.P50, n.FirstFrameMS.N))
+		tb.row(u+" receive", fmt.Sprintf("%.0f kbps each  loss %.2f%%  freezes %d", n.ReceiveKbps, n.PacketLoss*100, n.Freezes))
+		tb.row(u+" server", fmt.Sprintf("%.1f%% of a core  %.0f packets/s out  %.1f µs CPU per packet  %.0f MB RSS", s.CPUPercent, s.PacketsPerSec, s.MicrosPerPkt, s.RSSMB))
+	}
+}
