@@ -104,7 +104,7 @@ type Report struct {
 	PacketLoss   float64        `json:"packet_loss"`    // fraction, all tracks
 	Jitter       float64        `json:"jitter_ms"`      // mean
 	Freezes      int            `json:"freezes"`        // video tracks silent for a second or more
-	Server       ServerCost     `json:"server"` // of the one server; zero with several nodes: see Nodes
+	Server       ServerCost     `json:"server"`         // of the one server; zero with several nodes: see Nodes
 	Seconds      float64        `json:"seconds"`
 	// Nodes is each node's part when Options.Nodes named several.
 	Nodes []NodeReport `json:"nodes,omitempty"`
