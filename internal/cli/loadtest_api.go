@@ -65,6 +65,9 @@ unless --allow-remote.`,
 			tb := &table{}
 			op := func(name string, s loadtest.OpStats) {
 				line := fmt.Sprintf("%6.0f/s  p50 %.2f ms  p95 %.2f ms  p99 %.2f ms  (%d in %.1f s)", s.PerSecond, s.MS.P50, s.MS.P95, s.MS.P99, s.OK, s.Seconds)
+				if s.ServerCPUMS > 0 {
+					line += fmt.Sprintf("  roomsd CPU %.2f ms each", s.ServerCPUMS)
+				}
 				if len(s.Failed) > 0 {
 					var codes []string
 					for c, n := range s.Failed {

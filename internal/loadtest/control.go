@@ -55,6 +55,34 @@ type OpStats struct {
 	PerSecond float64        `json:"per_second"`
 	MS        Percentiles    `json:"ms"`
 	Seconds   float64        `json:"seconds"`
+	// ServerCPUMS is the CPU time roomsd spent per successful request,
+	// every node's together (their process_cpu_seconds_total; the
+	// database's own is not in it): a cost that does not depend on how
+	// loaded the machine is, unlike the rates. 0 when the metrics could
+	// not be read.
+	ServerCPUMS float64 `json:"server_cpu_ms_per_request"`
+}
+
+// cpuSeconds sums the nodes' process_cpu_seconds_total; ok is false when
+// one could not be read.
+func cpuSeconds(ctx context.Context, clients []*client.Client) (float64, bool) {
+	var sum float64
+	for _, c := range clients {
+		m, err := scrape(ctx, c.Server())
+		if err != nil {
+			return 0, false
+		}
+		sum += m.cpuSeconds
+	}
+	return sum, true
+}
+
+// withCPU adds the server CPU per request spent between before and now.
+func withCPU(ctx context.Context, clients []*client.Client, before float64, okBefore bool, s *OpStats) {
+	after, ok := cpuSeconds(ctx, clients)
+	if ok && okBefore && s.OK > 0 {
+		s.ServerCPUMS = (after - before) * 1000 / float64(s.OK)
+	}
 }
 
 // ControlPlane runs the creations, then the reads, and reports.
@@ -92,6 +120,7 @@ func ControlPlane(ctx context.Context, o ControlOptions, progress func(string)) 
 	}
 	ids := make([]string, o.Creates)
 	var err error
+	cpu0, cpuOK := cpuSeconds(ctx, clients)
 	rep.Creates, err = phase(ctx, o.Creates, o.Concurrency, len(clients), func(ctx context.Context, i int) error {
 		r, err := clients[i%len(clients)].CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("control %d", i+1)})
 		ids[i] = r.ID
@@ -100,6 +129,7 @@ func ControlPlane(ctx context.Context, o ControlOptions, progress func(string)) 
 	if err != nil {
 		return rep, err
 	}
+	withCPU(ctx, clients, cpu0, cpuOK, &rep.Creates)
 	var made []string
 	for _, id := range ids {
 		if id != "" {
@@ -114,10 +144,14 @@ func ControlPlane(ctx context.Context, o ControlOptions, progress func(string)) 
 	}
 	// Read i goes to node i%n and asks for a room made through another
 	// node where there are several: reads cross the nodes.
+	cpu0, cpuOK = cpuSeconds(ctx, clients)
 	rep.Gets, err = phase(ctx, o.Gets, o.Concurrency, len(clients), func(ctx context.Context, i int) error {
 		_, err := clients[i%len(clients)].GetRoom(ctx, made[(i+1)%len(made)])
 		return err
 	}, func(node int, s OpStats) { rep.Nodes[node].Gets = s }, progress, "read")
+	if err == nil {
+		withCPU(ctx, clients, cpu0, cpuOK, &rep.Gets)
+	}
 	return rep, err
 }
 
