@@ -80,7 +80,8 @@ func TestLeadOneHolderAndTakeover(t *testing.T) {
 
 	// a's session dies: kill its backend, as a roomsd killed with -9
 	// drops its connection.
-	exec(t, url, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted`)
+	exec(t, url, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	select {
 	case <-la.Context().Done():
 	case <-ctx.Done():
