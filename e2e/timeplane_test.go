@@ -80,7 +80,7 @@ func TestTimePlaneKill9(t *testing.T) {
 	}
 	leads := func(n *roomsdNode) bool {
 		m, err := get(n.url + "/metrics")
-		return err == nil && strings.Contains(m, "\nroomsd_scheduler_leader 1")
+		return err == nil && strings.Contains(m, "\nrooms_scheduler_leader 1")
 	}
 	// Both ready, and one of them runs the scheduler.
 	leader := -1

@@ -38,7 +38,7 @@ const timePlaneRetry = time.Second
 func newTimePlane(st store.Store, sch *schedule.Scheduler, broker *notify.Broker, log *slog.Logger, reg prometheus.Registerer) *timePlane {
 	tp := &timePlane{st: st, scheduler: sch, broker: broker, log: log}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "roomsd_scheduler_leader",
+		Name: "rooms_scheduler_leader",
 		Help: "1 while this roomsd runs the scheduler (one node of those sharing a database does), else 0.",
 	}, func() float64 {
 		if tp.leading.Load() {
