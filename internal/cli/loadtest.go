@@ -21,6 +21,7 @@ func newCmdLoadtest(f *Factory) *cobra.Command {
 	o := loadtest.Options{}
 	var layout, tileSize string
 	var simulcast bool
+	var nodes []string
 	cmd := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Load a roomsd with many participants and report what they and the server saw",
@@ -49,10 +50,14 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
   # ten all publishing, as JSON
   rooms loadtest --publishers 10 --duration 30s --json
   # the same with one video layer each, to compare
-  rooms loadtest --publishers 10 --duration 30s --simulcast=false`,
+  rooms loadtest --publishers 10 --duration 30s --simulcast=false
+  # three rooms over three nodes of one database, per node
+  rooms loadtest --nodes http://127.0.0.1:7881,http://127.0.0.1:7882,http://127.0.0.1:7883 --rooms 3 --publishers 5
+  # the control plane: creations and reads per second (rooms loadtest api --help)
+  rooms loadtest api --creates 2000 --gets 20000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Server = f.server
+			o.Server, o.Nodes = f.server, nodes
 			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP && o.Transport != client.TransportRelay {
 				return usageErr("--transport %q: use udp, tcp or relay (through the server's TURN relay; roomsd --turn)", o.Transport)
 			}
@@ -120,6 +125,11 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 			tb.row("join", fmt.Sprintf("p50 %.0f ms  p95 %.0f ms  p99 %.0f ms", rep.JoinMS.P50, rep.JoinMS.P95, rep.JoinMS.P99))
 			tb.row("join → first frame", fmt.Sprintf("p50 %.0f ms  p95 %.0f ms  (%d receivers)", rep.FirstFrameMS.P50, rep.FirstFrameMS.P95, rep.FirstFrameMS.N))
 			tb.row("receive", fmt.Sprintf("%.0f kbps each  loss %.2f%%  jitter %.1f ms  freezes %d", rep.ReceiveKbps, rep.PacketLoss*100, rep.Jitter, rep.Freezes))
+			if len(rep.Nodes) > 0 {
+				writeNodeRows(tb, rep.Nodes)
+				tb.row("measured", fmt.Sprintf("%.0f s after everyone joined", rep.Seconds))
+				return tb.write(f.IO.Out, "")
+			}
 			s := rep.Server
 			tb.row("server", fmt.Sprintf("%.1f%% of a core  %.0f packets/s out  %.1f µs CPU per packet", s.CPUPercent, s.PacketsPerSec, s.MicrosPerPkt))
 			tb.row("server in", fmt.Sprintf("%.0f packets/s in from publishers (every simulcast layer)", s.ReceivedPerSec))
@@ -139,11 +149,13 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
+	fl.StringSliceVar(&nodes, "nodes", nil, "several roomsd sharing one database (or the address in front of them): rooms go round-robin, reported per node (default: --server)")
 	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
 	fl.IntVar(&o.Speakers, "speakers", 2, "publishers per room whose audio is marked as speech (the rest as a quiet room)")
 	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")
 	fl.StringVar(&tileSize, "tile-size", "terminal", "the size viewers draw each video at, which picks its simulcast layer: WxH in pixels, terminal (a 240x70 terminal's tiles for the layout) or none")
 	_ = cmd.RegisterFlagCompletionFunc("tile-size", cobra.FixedCompletions([]string{"terminal", "none", "320x180", "640x360", "1280x720"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.AddCommand(newCmdLoadtestAPI(f))
 	_ = cmd.RegisterFlagCompletionFunc("video-layout", cobra.FixedCompletions([]string{"speaker", "3x3", "4x4", "5x5", "7x7", "all"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

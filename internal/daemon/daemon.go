@@ -59,6 +59,7 @@ then, in another shell:
 	root.Version = version.Get().Long("roomsd")
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newCmdServe(stderr), newCmdVersion(stdout), newCmdHealthcheck(stdout), newCmdConfig(stdout))
+	root.AddCommand(newCmdMigrate(stdout))
 	return root
 }
 

@@ -29,7 +29,12 @@ import (
 
 // Options say how much load to make.
 type Options struct {
-	Server      string
+	Server string
+	// Nodes, when set, are several servers sharing one database (or the
+	// one address in front of them), used instead of Server: room r is
+	// created on, and joined through, Nodes[r%len(Nodes)], and the
+	// report has a part per node (Report.Nodes).
+	Nodes       []string
 	Rooms       int
 	Publishers  int // per room, sending the clip
 	Subscribers int // per room, receiving only
@@ -100,8 +105,24 @@ type Report struct {
 	PacketLoss   float64        `json:"packet_loss"`    // fraction, all tracks
 	Jitter       float64        `json:"jitter_ms"`      // mean
 	Freezes      int            `json:"freezes"`        // video tracks silent for a second or more
-	Server       ServerCost     `json:"server"`
+	Server       ServerCost     `json:"server"`         // of the one server; zero with several nodes: see Nodes
 	Seconds      float64        `json:"seconds"`
+	// Nodes is each node's part when Options.Nodes named several.
+	Nodes []NodeReport `json:"nodes,omitempty"`
+}
+
+// NodeReport is what the participants of one node's rooms saw, and that
+// node's cost.
+type NodeReport struct {
+	URL          string      `json:"url"`
+	Rooms        int         `json:"rooms"`
+	Joined       int         `json:"joined"`
+	JoinMS       Percentiles `json:"join_ms"`
+	FirstFrameMS Percentiles `json:"first_frame_ms"`
+	ReceiveKbps  float64     `json:"receive_kbps"`
+	PacketLoss   float64     `json:"packet_loss"`
+	Freezes      int         `json:"freezes"`
+	Server       ServerCost  `json:"server"`
 }
 
 // Percentiles of a set of samples.
@@ -123,6 +144,7 @@ func percentiles(v []float64) Percentiles {
 
 // participant is one simulated person.
 type participant struct {
+	node     int // index of the server it joined through
 	call     *client.Call
 	joinedAt time.Time
 	video    []*webrtc.TrackLocalStaticSample // one a layer, in the order of the clips
@@ -163,19 +185,31 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	case o.Publishers > 0 && !clipsOK(o.Clips):
 		return Report{}, errors.New("no clip to publish (simulcast layers each need frames and their own RID)")
 	}
-	c, err := client.New(o.Server)
-	if err != nil {
-		return Report{}, err
+	servers := o.Nodes
+	if len(servers) == 0 {
+		servers = []string{o.Server}
 	}
-	if !o.AllowRemote && !isLoopback(c.Server()) {
-		return Report{}, fmt.Errorf("%s is not on this machine: a load test goes to a remote server only with --allow-remote", c.Server())
+	if o.RoomID != "" && len(servers) > 1 {
+		return Report{}, errors.New("--room fills one room: give one server, not several nodes")
 	}
-	// The server's cost is read from its /metrics once everyone is in and
-	// at the end; a server that does not serve them is refused now, before
-	// anyone joins, not after the whole run.
-	if _, err := scrape(ctx, c.Server()); err != nil {
-		return Report{}, fmt.Errorf("read the server's metrics: %w", err)
+	clients := make([]*client.Client, len(servers))
+	for i, s := range servers {
+		c, err := client.New(s)
+		if err != nil {
+			return Report{}, err
+		}
+		if !o.AllowRemote && !isLoopback(c.Server()) {
+			return Report{}, fmt.Errorf("%s is not on this machine: a load test goes to a remote server only with --allow-remote", c.Server())
+		}
+		// The server's cost is read from its /metrics once everyone is in
+		// and at the end; a server that does not serve them is refused
+		// now, before anyone joins, not after the whole run.
+		if _, err := scrape(ctx, c.Server()); err != nil {
+			return Report{}, fmt.Errorf("read the metrics of %s: %w", c.Server(), err)
+		}
+		clients[i] = c
 	}
+	var err error
 	rep := Report{Participants: total, FailedJoins: map[string]int{}}
 	var (
 		mu       sync.Mutex
@@ -192,6 +226,8 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		wg.Wait()
 	}()
 	for r := 0; r < o.Rooms; r++ {
+		node := r % len(clients)
+		c := clients[node]
 		room := api.Room{ID: o.RoomID}
 		if o.RoomID == "" {
 			room, err = c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
@@ -217,6 +253,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 				rep.FailedJoins[code]++
 				continue
 			}
+			p.node = node
 			mu.Lock()
 			parts = append(parts, p)
 			joinMS = append(joinMS, float64(time.Since(p.joinedAt).Milliseconds()))
@@ -234,16 +271,18 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		}
 	}
 	rep.Joined = len(parts)
-	rep.JoinMS = percentiles(joinMS)
+	rep.JoinMS = percentiles(slices.Clone(joinMS)) // sorts its copy: joinMS stays in the order of parts
 	// Steady state: everyone in, measured for o.Duration.
 	startPackets := map[*participant]uint64{}
 	startBytes := map[*participant]uint64{}
 	for _, p := range parts {
 		startPackets[p], startBytes[p] = p.packets.Load(), p.bytes.Load()
 	}
-	mid, err := scrape(ctx, c.Server())
-	if err != nil {
-		return rep, err
+	mid := make([]serverMetrics, len(clients))
+	for i, c := range clients {
+		if mid[i], err = scrape(ctx, c.Server()); err != nil {
+			return rep, err
+		}
 	}
 	t0 := time.Now()
 	tick := time.NewTicker(5 * time.Second)
@@ -261,11 +300,17 @@ wait:
 		}
 	}
 	rep.Seconds = time.Since(t0).Seconds()
-	after, err := scrape(context.Background(), c.Server())
-	if err != nil {
-		return rep, err
+	after := make([]serverMetrics, len(clients))
+	for i, c := range clients {
+		if after[i], err = scrape(context.Background(), c.Server()); err != nil {
+			return rep, err
+		}
 	}
-	rep.Server = cost(mid, after, rep.Seconds, rep.Joined)
+	if len(clients) == 1 {
+		rep.Server = cost(mid[0], after[0], rep.Seconds, rep.Joined)
+	} else {
+		rep.Nodes = nodeReports(clients, parts, o.Rooms, joinMS, startBytes, rep.Seconds, mid, after)
+	}
 
 	var first []float64
 	var kbps float64
@@ -515,4 +560,53 @@ func isKeyframeStart(payload []byte) bool {
 	var vp codecs.VP8Packet
 	frame, err := vp.Unmarshal(payload)
 	return err == nil && vp.S == 1 && vp.PID == 0 && len(frame) > 0 && frame[0]&0x01 == 0
+}
+
+// nodeReports splits what the participants saw by the node they joined
+// through, next to each node's cost. joinMS is in the order of parts.
+func nodeReports(clients []*client.Client, parts []*participant, rooms int, joinMS []float64,
+	startBytes map[*participant]uint64, seconds float64, mid, after []serverMetrics) []NodeReport {
+	out := make([]NodeReport, len(clients))
+	for i, c := range clients {
+		nr := NodeReport{URL: c.Server(), Rooms: rooms / len(clients)}
+		if i < rooms%len(clients) {
+			nr.Rooms++
+		}
+		var join, first []float64
+		var kbps float64
+		receivers := 0
+		var lost, got uint64
+		for j, p := range parts {
+			if p.node != i {
+				continue
+			}
+			nr.Joined++
+			join = append(join, joinMS[j])
+			if ns := p.firstFrame.Load(); ns > 0 {
+				first = append(first, float64(ns)/1e6)
+			}
+			if b := p.bytes.Load() - startBytes[p]; b > 0 && seconds > 0 {
+				kbps += float64(b) * 8 / seconds / 1000
+				receivers++
+			}
+			st, _ := p.call.Stats()
+			for _, s := range st {
+				if s.PacketsLost > 0 {
+					lost += uint64(s.PacketsLost)
+				}
+				got += uint64(s.PacketsReceived)
+			}
+			nr.Freezes += int(p.freezes.Load())
+		}
+		nr.JoinMS, nr.FirstFrameMS = percentiles(join), percentiles(first)
+		if receivers > 0 {
+			nr.ReceiveKbps = kbps / float64(receivers)
+		}
+		if got+lost > 0 {
+			nr.PacketLoss = float64(lost) / float64(got+lost)
+		}
+		nr.Server = cost(mid[i], after[i], seconds, nr.Joined)
+		out[i] = nr
+	}
+	return out
 }

@@ -44,6 +44,7 @@ type Server struct {
 	log       *slog.Logger
 	sfu       *sfu.SFU
 	scheduler *schedule.Scheduler
+	timePlane *timePlane
 	deliverer *notify.Deliverer
 	pruner    *prune.Pruner // nil when --retain is 0
 	ln        net.Listener
@@ -183,6 +184,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	reg.MustRegister(version.Collector())
 	registerMetrics(reg, media, hub, sig)
 	registerTURNMetrics(reg, relays.relay)
+	timePlane := newTimePlane(st, scheduler, broker, log, reg)
 	var pruner *prune.Pruner
 	if cfg.Retain > 0 {
 		if pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
@@ -210,7 +212,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		AllowedHosts:        cfg.allowedHosts(),
 		Rate:                cfg.Rate,
 	})
-	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, deliverer: deliverer, pruner: pruner,
+	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, timePlane: timePlane, deliverer: deliverer, pruner: pruner,
 		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg, https: https, httpLn: httpLn,
 		http: httpServer(handler, log), open: open}, nil
 }
@@ -291,7 +293,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	bg.Add(2)
-	go func() { defer bg.Done(); s.scheduler.Run(bgCtx) }()
+	go func() { defer bg.Done(); s.timePlane.Run(bgCtx) }()
 	go func() { defer bg.Done(); s.deliverer.Run(bgCtx) }()
 	if s.pruner != nil {
 		bg.Add(1)

@@ -236,6 +236,10 @@ func (s *Postgres) Delivered(ctx context.Context, id int64, owner string, now ti
 				ON CONFLICT (outbox_id) DO NOTHING`, it.Recipient, id, string(it.Payload), now.UnixNano()); err != nil {
 				return fmt.Errorf("deliver to inbox: %w", err)
 			}
+			// Streams on every node hear of it at commit (postgres_shared.go).
+			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, InboxChannel, it.Recipient); err != nil {
+				return fmt.Errorf("tell the nodes of the inbox delivery: %w", err)
+			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE outbox SET state = $1, attempts = attempts + 1, delivered_at = $2,
 			lease_owner = NULL, lease_until = NULL, last_error = '' WHERE id = $3`, OutboxDelivered, now.UnixNano(), id)
