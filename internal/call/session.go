@@ -138,6 +138,8 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		return nil
 	case api.MsgView:
 		return s.handleView(m)
+	case api.MsgRestartICE:
+		return s.handleRestartICE(m)
 	case api.MsgLeave:
 		s.Leave("left")
 		return nil

@@ -186,6 +186,8 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		h.out("ending", map[string]any{"ends_at": e.EndsAt.UTC().Format(time.RFC3339)})
 	case client.Reconnecting:
 		h.out("reconnecting", map[string]any{"attempt": e.Attempt, "reason": fmt.Sprint(e.Err)})
+	case client.Reconnected:
+		h.out("reconnected", map[string]any{"rejoined": e.Rejoined, "you": e.ParticipantID, "restarts": e.Restarts, "after_ms": e.After.Milliseconds()})
 	case client.MediaFailed:
 		h.out("media_failed", map[string]any{"pc": string(e.PC), "tried": e.Transports, "reason": e.Reason})
 	case client.ServerError:

@@ -167,6 +167,7 @@ func New(cfg Config) (*SFU, error) {
 	// Clients (full ICE) control and nominate; the server's candidates
 	// are host candidates on one port, which is what lite needs.
 	se.SetLite(true)
+	setICETimeouts(&se)
 	if cfg.Loopback {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })

@@ -51,6 +51,7 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetICETimeouts(api.ICEDisconnected, api.ICEFailed, api.ICEKeepalive)
 	// TCP: active candidates only (pion gathers no passive ones without
 	// a TCP mux), to reach roomsd's passive ones when UDP is blocked.
 	se.SetNetworkTypes(networks)
@@ -88,10 +89,7 @@ func (call *Call) newPeers(ws *websocket.Conn) error {
 	}
 	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{pub: api.PCPublish, sub: api.PCSubscribe} {
 		pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-			if st != webrtc.ICEConnectionStateFailed {
-				return
-			}
-			call.post(func() { call.mediaFailed(pc, name, triedTransports(pc, call.s.trickled[name])) })
+			call.post(func() { call.iceState(pc, name, st) })
 		})
 	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
