@@ -48,6 +48,7 @@ type remote struct {
 	arrived time.Time
 	frames  atomic.Uint64
 	bytes   uint64 // at the last stats line
+	gaps    gapWatch
 }
 
 func newHeadless(f *Factory, server, roomID string) *headless {
@@ -266,6 +267,7 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		case webrtc.RTPCodecTypeVideo:
 			err = media.DecodeVideo(ctx, e.Track, func(fr media.Frame) {
 				r.frames.Add(1)
+				h.gapped(r, time.Now())
 				if r.frames.Load() == 1 {
 					perr := media.CheckPattern(fr.Image, labelFor(h.name(e.Info.ParticipantID)))
 					if e.Info.Kind == api.KindScreen {
@@ -277,6 +279,7 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		case webrtc.RTPCodecTypeAudio:
 			err = media.DecodeAudio(ctx, e.Track, func(pcm []int16, rate, channels int) {
 				r.frames.Add(1)
+				h.gapped(r, time.Now())
 				report(0, 0, map[string]any{"sample_rate": rate, "channels": channels})
 			})
 		}
