@@ -140,6 +140,9 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		return s.handleView(m)
 	case api.MsgRestartICE:
 		return s.handleRestartICE(m)
+	case api.MsgPing:
+		s.send(api.MsgPong, nil)
+		return nil
 	case api.MsgLeave:
 		s.Leave("left")
 		return nil

@@ -29,3 +29,12 @@ const (
 	ServerICEDisconnected = 5 * time.Second
 	ServerICEFailed       = 25 * time.Second
 )
+
+// The browser's heartbeat: a page cannot send WebSocket pings, so it sends
+// MsgPing (no data) and the server answers MsgPong at once; a page that
+// hears nothing for a while takes the connection for dead and rejoins.
+// Pings count against the connection's message rate like any message.
+const (
+	MsgPing MessageType = "ping"
+	MsgPong MessageType = "pong"
+)
