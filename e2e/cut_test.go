@@ -108,13 +108,13 @@ func (c *cutCall) videoBackAfter(back time.Time) labEvent {
 	waitForOutput(c.t, c.ctx, "the viewer decodes the publisher's video after the link's return", c.viewOut, func(b []byte) bool {
 		for _, typ := range []string{"media_gap", "first_frame"} {
 			for _, e := range eventsOf(b, typ) {
-				if e["kind"] == "video" && e["name"] == "pub" && e.at().After(back) && (typ == "media_gap" || e["pattern_ok"] == true) {
+				if e["kind"] == "video" && e["name"] == "pub" && e.at().After(back) && (typ == "media_gap" || e["pattern_ok"] == true) &&
+					(got == nil || e.at().Before(got.at())) {
 					got = e
-					return true
 				}
 			}
 		}
-		return false
+		return got != nil
 	})
 	return got
 }

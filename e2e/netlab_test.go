@@ -193,3 +193,11 @@ func (h *labHost) Run(ctx context.Context, bin string, env []string, args ...str
 	cmd.Env = append(append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(h.lab.dir, h.Name, "run"), "NO_COLOR=1"), env...)
 	return cmd.Output()
 }
+
+// IPv6Only takes the host's IPv4 address away: it reaches the lab over
+// IPv6 alone.
+func (h *labHost) IPv6Only() {
+	h.lab.t.Helper()
+	h.lab.sh("ip", "-n", h.NS, "addr", "del", h.IP+"/24", "dev", h.ifc)
+	h.IP = ""
+}

@@ -128,7 +128,7 @@ func (c *Config) Resolve() error {
 	}
 	for _, ip := range c.PublicIPs {
 		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
-			return fmt.Errorf("--public-ip %q is not an IPv4 address (media is IPv4 only)", ip)
+			return fmt.Errorf("--public-ip %q is not an IPv4 address (it names the IPv4 address of a 1:1 NAT; IPv6 media needs no NAT and is offered as it is)", ip)
 		}
 	}
 	if c.DataDir == "" {

@@ -125,7 +125,7 @@ func New(cfg Config) (*SFU, error) {
 		return nil, err
 	}
 
-	addr, err := net.ResolveUDPAddr("udp4", cfg.UDPAddr)
+	addr, err := net.ResolveUDPAddr("udp", cfg.UDPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("media UDP address %q: %w", cfg.UDPAddr, err)
 	}
@@ -152,13 +152,12 @@ func New(cfg Config) (*SFU, error) {
 	se.LoggerFactory = &pionLogs{log: log}
 	mux := webrtc.NewICEUDPMux(nil, conn)
 	se.SetICEUDPMux(mux)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	var tcpMux *ice.TCPMuxDefault
 	if tcpLn != nil {
 		tcpMux = newTCPMux(tcpLn, se.LoggerFactory.NewLogger("ice-tcp"))
 		se.SetICETCPMux(tcpMux)
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
+	se.SetNetworkTypes(iceNetworks(addr, tcpLn != nil, len(cfg.PublicIPs) > 0))
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// ICE-lite: the server never sends a connectivity check, it answers
 	// the client's, from the address they came from. A participant's

@@ -230,11 +230,11 @@ const (
 func networkTypes(transport string) ([]webrtc.NetworkType, error) {
 	switch transport {
 	case "":
-		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, nil
 	case TransportUDP:
-		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}, nil
 	case TransportTCP:
-		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, nil
 	}
 	return nil, fmt.Errorf("join: unknown transport %q: use %q, %q or leave it empty for both", transport, TransportUDP, TransportTCP)
 }
