@@ -183,6 +183,11 @@ func TestCutTwoSeconds(t *testing.T) {
 	if left, _ := c.viewerInCall(); left != 0 {
 		t.Fatalf("the publisher was told the viewer left over a 2 s cut")
 	}
+	for _, r := range eventsOf(out, "reconnected") {
+		if n, _ := r["restarts"].(float64); n > 0 {
+			t.Fatalf("a 2 s cut needed an ICE restart (%v): the connections did not heal by themselves\n%s", r, out)
+		}
+	}
 	t.Logf("2 s cut: video back %d ms after the link's return (gap %v ms); same participant %s, no rejoin",
 		e.at().Sub(back).Milliseconds(), e["gap_ms"], c.viewerID)
 }

@@ -25,14 +25,14 @@ func TestIPv6OnlyViewer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	const token = "ipv6-create-token-0123456789abcdef"
-	srvOut := func() []byte { return nil }
-	{
-		_, out := srv.Start(ctx, "roomsd", nil, "serve", "--listen", "[::]:7880", "--udp-port", "7882",
-			"--data-dir", filepath.Join(lab.dir, "data"), "--create-token", token, "--log-level", "debug")
-		srvOut = func() []byte { return snapshot(out) }
-	}
-	v4 := []string{"ROOMS_SERVER=http://" + srv.IP + ":7880", "ROOMS_CREATE_TOKEN=" + token}
-	v6 := []string{"ROOMS_SERVER=http://" + net.JoinHostPort(srv.IP6, "7880")}
+	// One public URL, as a DNS name with an A and an AAAA record would
+	// be: here the IPv6 address, which the server's host reaches too.
+	public := "http://" + net.JoinHostPort(srv.IP6, "7880")
+	_, srvLog := srv.Start(ctx, "roomsd", nil, "serve", "--listen", "[::]:7880", "--udp-port", "7882", "--public-url", public,
+		"--data-dir", filepath.Join(lab.dir, "data"), "--create-token", token)
+	srvOut := func() []byte { return snapshot(srvLog) }
+	v4 := []string{"ROOMS_SERVER=" + public, "ROOMS_CREATE_TOKEN=" + token}
+	v6 := []string{"ROOMS_SERVER=" + public}
 	var room struct{ ID string }
 	for i := 0; ; i++ {
 		out, err := srv.Run(ctx, "rooms", v4, "create", "--json", "--max", "3")
