@@ -27,6 +27,10 @@ type Config struct {
 	// PublicIPs, when set, are announced instead of the host's addresses
 	// (a server behind 1:1 NAT).
 	PublicIPs []string
+	// STUNServer (host:port), when set and PublicIPs are not, is asked
+	// for the media socket's public address at start, which is then
+	// announced as PublicIPs would be (nat.go).
+	STUNServer string
 	// Loopback announces 127.0.0.1 candidates only: for a server bound to
 	// loopback and for tests, where the default gathering finds no pair.
 	Loopback bool
@@ -147,6 +151,22 @@ func New(cfg Config) (*SFU, error) {
 		log.Warn("the media socket's buffers are smaller than asked; large calls may lose packets when the machine is busy",
 			"receive_kb", recv>>10, "send_kb", send>>10, "want_kb", socketBuffer>>10,
 			"fix", "sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304")
+	}
+	if cfg.STUNServer != "" && len(cfg.PublicIPs) == 0 {
+		public, err := discoverPublicIP(conn, cfg.STUNServer)
+		if err != nil {
+			conn.Close()
+			if tcpLn != nil {
+				tcpLn.Close()
+			}
+			return nil, err
+		}
+		log.Info("public address from the STUN server", "stun_server", cfg.STUNServer, "address", public.String())
+		if port := conn.LocalAddr().(*net.UDPAddr).Port; public.Port != port {
+			log.Warn("the NAT in front of this host maps the media port to another port; clients reach the media port only if the NAT forwards it unchanged",
+				"media_port", port, "public_port", public.Port, "fix", "forward UDP (and TCP) port "+strconv.Itoa(port)+" to this host, 1:1")
+		}
+		cfg.PublicIPs = []string{public.IP.String()}
 	}
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = &pionLogs{log: log}
