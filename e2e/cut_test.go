@@ -123,13 +123,16 @@ func (c *cutCall) videoBackAfter(back time.Time) labEvent {
 // viewer is that it is in the call (no participant_left without a
 // participant_joined after), how often it was told the viewer left, and
 // how often it came back.
-func viewerIn(b []byte) (in bool, left, rejoined int) {
+func viewerIn(b []byte) (in bool, left, rejoined int) { return viewerInNamed(b, "viewer") }
+
+// viewerInNamed is viewerIn for the participant called name.
+func viewerInNamed(b []byte, name string) (in bool, left, rejoined int) {
 	in = true
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var e labEvent
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e["name"] != "viewer" {
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e["name"] != name {
 			continue
 		}
 		switch e["type"] {

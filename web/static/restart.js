@@ -27,7 +27,9 @@ export const iceRestart = {
       ice.up[name] = true;
       ice.down.delete(name);
       ice.restarted[name] = '';
-      if (ice.down.size === 0 && this.interruptedAt && this.phase === 'reconnecting') {
+      // Back only with the call connection up: after a drop the rejoin
+      // under way says when the call is whole again.
+      if (ice.down.size === 0 && this.interruptedAt && this.phase === 'reconnecting' && this.session && this.session.open) {
         const after = Math.round(performance.now() - this.interruptedAt);
         this.interruptedAt = 0;
         this.note('media back', after + ' ms');
