@@ -102,6 +102,10 @@ func (l *netLab) Host(name string) *labHost {
 	l.sh("ip", "-n", l.hub, "link", "set", h.hubf, "master", "br0")
 	l.sh("ip", "-n", l.hub, "link", "set", h.hubf, "up")
 	l.sh("ip", "-n", h.NS, "addr", "add", h.IP+"/24", "dev", h.ifc)
+	// A cut (link down) keeps the IPv6 address, as it keeps the IPv4
+	// one: the kernel's default flushes it, and a cut test would test a
+	// lost address instead.
+	l.sh("ip", "netns", "exec", h.NS, "sysctl", "-q", "-w", "net.ipv6.conf."+h.ifc+".keep_addr_on_down=1")
 	l.sh("ip", "-n", h.NS, "-6", "addr", "add", h.IP6+"/64", "dev", h.ifc, "nodad")
 	l.sh("ip", "-n", h.NS, "link", "set", h.ifc, "up")
 	return h
@@ -192,4 +196,12 @@ func (h *labHost) Run(ctx context.Context, bin string, env []string, args ...str
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.NS, filepath.Join(binDir, bin)}, args...)...)
 	cmd.Env = append(append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(h.lab.dir, h.Name, "run"), "NO_COLOR=1"), env...)
 	return cmd.Output()
+}
+
+// IPv6Only takes the host's IPv4 address away: it reaches the lab over
+// IPv6 alone.
+func (h *labHost) IPv6Only() {
+	h.lab.t.Helper()
+	h.lab.sh("ip", "-n", h.NS, "addr", "del", h.IP+"/24", "dev", h.ifc)
+	h.IP = ""
 }

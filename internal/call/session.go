@@ -138,6 +138,11 @@ func (s *Session) Handle(ctx context.Context, m api.Message) error {
 		return nil
 	case api.MsgView:
 		return s.handleView(m)
+	case api.MsgRestartICE:
+		return s.handleRestartICE(m)
+	case api.MsgPing:
+		s.send(api.MsgPong, nil)
+		return nil
 	case api.MsgLeave:
 		s.Leave("left")
 		return nil

@@ -48,6 +48,7 @@ type remote struct {
 	arrived time.Time
 	frames  atomic.Uint64
 	bytes   uint64 // at the last stats line
+	gaps    gapWatch
 }
 
 func newHeadless(f *Factory, server, roomID string) *headless {
@@ -186,6 +187,8 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		h.out("ending", map[string]any{"ends_at": e.EndsAt.UTC().Format(time.RFC3339)})
 	case client.Reconnecting:
 		h.out("reconnecting", map[string]any{"attempt": e.Attempt, "reason": fmt.Sprint(e.Err)})
+	case client.Reconnected:
+		h.out("reconnected", map[string]any{"rejoined": e.Rejoined, "you": e.ParticipantID, "restarts": e.Restarts, "after_ms": e.After.Milliseconds()})
 	case client.MediaFailed:
 		h.out("media_failed", map[string]any{"pc": string(e.PC), "tried": e.Transports, "reason": e.Reason})
 	case client.ServerError:
@@ -264,6 +267,7 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		case webrtc.RTPCodecTypeVideo:
 			err = media.DecodeVideo(ctx, e.Track, func(fr media.Frame) {
 				r.frames.Add(1)
+				h.gapped(r, time.Now())
 				if r.frames.Load() == 1 {
 					perr := media.CheckPattern(fr.Image, labelFor(h.name(e.Info.ParticipantID)))
 					if e.Info.Kind == api.KindScreen {
@@ -275,6 +279,7 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		case webrtc.RTPCodecTypeAudio:
 			err = media.DecodeAudio(ctx, e.Track, func(pcm []int16, rate, channels int) {
 				r.frames.Add(1)
+				h.gapped(r, time.Now())
 				report(0, 0, map[string]any{"sample_rate": rate, "channels": channels})
 			})
 		}

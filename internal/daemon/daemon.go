@@ -123,6 +123,7 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.IntVar(&cfg.UDPPort, "udp-port", cfg.UDPPort, "UDP port all call media goes through (0 picks a free one)")
 	f.BoolVar(&cfg.ICETCP, "ice-tcp", cfg.ICETCP, "also take media over TCP on the --udp-port number, for clients whose UDP is blocked")
 	f.StringSliceVar(&cfg.PublicIPs, "public-ip", nil, "IP address to announce for media when behind 1:1 NAT (repeatable)")
+	f.StringVar(&cfg.STUNServer, "stun-server", "", "STUN server (host:port) to ask for this host's public IPv4 address at start, when behind 1:1 NAT and --public-ip is not given")
 	f.StringSliceVar(&cfg.Webhooks, "webhook", nil, "URL told about every room's events, signed (repeatable)")
 	f.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret signing --webhook deliveries (default: made at first start, kept in the data dir)")
 	f.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private networks")

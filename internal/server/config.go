@@ -51,6 +51,9 @@ type Config struct {
 	UDPPort int
 	// PublicIPs are announced for media instead of this host's addresses.
 	PublicIPs []string
+	// STUNServer (host:port) is asked for the public address at start
+	// when PublicIPs are not given (a host behind 1:1 NAT).
+	STUNServer string
 	// ICETCP also takes media over TCP on UDPPort's number, for clients
 	// whose UDP is blocked.
 	ICETCP bool
@@ -131,7 +134,15 @@ func (c *Config) Resolve() error {
 	}
 	for _, ip := range c.PublicIPs {
 		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
-			return fmt.Errorf("--public-ip %q is not an IPv4 address (media is IPv4 only)", ip)
+			return fmt.Errorf("--public-ip %q is not an IPv4 address (it names the IPv4 address of a 1:1 NAT; IPv6 media needs no NAT and is offered as it is)", ip)
+		}
+	}
+	if c.STUNServer != "" && len(c.PublicIPs) > 0 {
+		return fmt.Errorf("--stun-server and --public-ip both say what address to announce for media: give one (--public-ip when you know the address, --stun-server to ask for it at start)")
+	}
+	if c.STUNServer != "" {
+		if _, _, err := net.SplitHostPort(c.STUNServer); err != nil {
+			return fmt.Errorf("--stun-server %q is not host:port (e.g. stun.example.net:3478): %w", c.STUNServer, err)
 		}
 	}
 	if c.DataDir == "" {

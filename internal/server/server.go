@@ -104,7 +104,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback(), Logger: log, ICETCP: cfg.ICETCP,
+	media, err := sfu.New(sfu.Config{UDPAddr: cfg.UDPAddr(), PublicIPs: cfg.PublicIPs, STUNServer: cfg.STUNServer, Loopback: cfg.Loopback(), Logger: log, ICETCP: cfg.ICETCP,
 		ForwardVoices: cmp.Or(cfg.ForwardVoices, -1)})
 	if err != nil {
 		return nil, err

@@ -43,8 +43,9 @@ func listenMedia(addr *net.UDPAddr, tcp bool) (*net.UDPConn, *net.TCPListener, e
 		attempts = portAttempts
 	}
 	var lastErr error
+	udp, tcpNet := mediaNetworks(addr)
 	for range attempts {
-		conn, err := net.ListenUDP("udp4", addr)
+		conn, err := net.ListenUDP(udp, addr)
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen for media on UDP %s: %w (is another roomsd running? pick another with --udp-port)", addr, err)
 		}
@@ -52,7 +53,7 @@ func listenMedia(addr *net.UDPAddr, tcp bool) (*net.UDPConn, *net.TCPListener, e
 			return conn, nil, nil
 		}
 		port := conn.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: addr.IP, Port: port, Zone: addr.Zone})
+		ln, err := net.ListenTCP(tcpNet, &net.TCPAddr{IP: addr.IP, Port: port, Zone: addr.Zone})
 		if err == nil {
 			return conn, ln, nil
 		}

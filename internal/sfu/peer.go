@@ -220,6 +220,7 @@ func (p *Peer) HandleOffer(o api.SDP) error {
 		p.kinds = kinds
 	}
 	p.mu.Unlock()
+	p.restartedPublish(o.SDP)
 	// pion turns a stopped transceiver the remote still sends on back
 	// to recvonly: stop the refused ones again before answering.
 	answer, err := p.pubNeg.HandleOffer(o.SDP, p.stopRefused)

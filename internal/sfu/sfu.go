@@ -27,6 +27,10 @@ type Config struct {
 	// PublicIPs, when set, are announced instead of the host's addresses
 	// (a server behind 1:1 NAT).
 	PublicIPs []string
+	// STUNServer (host:port), when set and PublicIPs are not, is asked
+	// for the media socket's public address at start, which is then
+	// announced as PublicIPs would be (nat.go).
+	STUNServer string
 	// Loopback announces 127.0.0.1 candidates only: for a server bound to
 	// loopback and for tests, where the default gathering finds no pair.
 	Loopback bool
@@ -125,7 +129,7 @@ func New(cfg Config) (*SFU, error) {
 		return nil, err
 	}
 
-	addr, err := net.ResolveUDPAddr("udp4", cfg.UDPAddr)
+	addr, err := net.ResolveUDPAddr("udp", cfg.UDPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("media UDP address %q: %w", cfg.UDPAddr, err)
 	}
@@ -148,17 +152,32 @@ func New(cfg Config) (*SFU, error) {
 			"receive_kb", recv>>10, "send_kb", send>>10, "want_kb", socketBuffer>>10,
 			"fix", "sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304")
 	}
+	if cfg.STUNServer != "" && len(cfg.PublicIPs) == 0 {
+		public, err := discoverPublicIP(conn, cfg.STUNServer)
+		if err != nil {
+			conn.Close()
+			if tcpLn != nil {
+				tcpLn.Close()
+			}
+			return nil, err
+		}
+		log.Info("public address from the STUN server", "stun_server", cfg.STUNServer, "address", public.String())
+		if port := conn.LocalAddr().(*net.UDPAddr).Port; public.Port != port {
+			log.Warn("the NAT in front of this host maps the media port to another port; clients reach the media port only if the NAT forwards it unchanged",
+				"media_port", port, "public_port", public.Port, "fix", "forward UDP (and TCP) port "+strconv.Itoa(port)+" to this host, 1:1")
+		}
+		cfg.PublicIPs = []string{public.IP.String()}
+	}
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = &pionLogs{log: log}
 	mux := webrtc.NewICEUDPMux(nil, conn)
 	se.SetICEUDPMux(mux)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	var tcpMux *ice.TCPMuxDefault
 	if tcpLn != nil {
 		tcpMux = newTCPMux(tcpLn, se.LoggerFactory.NewLogger("ice-tcp"))
 		se.SetICETCPMux(tcpMux)
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
+	se.SetNetworkTypes(iceNetworks(addr, tcpLn != nil, len(cfg.PublicIPs) > 0))
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// ICE-lite: the server never sends a connectivity check, it answers
 	// the client's, from the address they came from. A participant's
@@ -167,6 +186,7 @@ func New(cfg Config) (*SFU, error) {
 	// Clients (full ICE) control and nominate; the server's candidates
 	// are host candidates on one port, which is what lite needs.
 	se.SetLite(true)
+	setICETimeouts(&se)
 	if cfg.Loopback {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })

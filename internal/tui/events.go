@@ -61,6 +61,8 @@ func (m Model) event(ev client.Event) (Model, tea.Cmd) {
 		m.say(fmt.Sprintf("The room's time runs out at %s.", e.EndsAt.Local().Format("15:04")))
 	case client.Reconnecting:
 		m.reconnecting = e.Attempt
+	case client.Reconnected:
+		m.reconnecting = 0
 	case client.ServerError:
 		m.serverError(e.SignalError)
 	case client.Removed:

@@ -250,6 +250,12 @@ func TestEventsShowOnScreen(t *testing.T) {
 	if !strings.Contains(termimg.StripANSI(m.View().Content), "reconnecting") {
 		t.Error("reconnecting is not shown")
 	}
+	// Back on the same connections (an ICE restart): no Joined comes,
+	// and the status bar recovers by itself.
+	step(client.Reconnected{ParticipantID: "pMe", Restarts: 1})
+	if strings.Contains(termimg.StripANSI(m.View().Content), "reconnecting") {
+		t.Error("reconnecting is still shown after Reconnected")
+	}
 	step(client.Ended{Ended: api.Ended{Reason: "the host ended the room"}})
 	mm, cmd := m.Update(EventMsg{Event: client.Closed{Err: client.ErrEnded}})
 	if m = mm.(Model); m.Over() == "" || cmd == nil {

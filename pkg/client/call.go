@@ -29,9 +29,13 @@ type JoinOptions struct {
 	// every reconnect. A track must read its own RTCP (mediadevices'
 	// tracks do).
 	Tracks []LocalTrack
-	// MaxReconnects bounds attempts after a dropped connection; 0 means 8,
-	// negative means never.
+	// MaxReconnects bounds attempts after a dropped connection; 0 means
+	// no bound but ReconnectFor's, negative means never.
 	MaxReconnects int
+	// ReconnectFor bounds the time spent getting back after the call
+	// lost the server (a network cut); past it the call ends with
+	// ErrUnreachable. 0 means DefaultReconnectFor.
+	ReconnectFor time.Duration
 	// HTTPClient, when set, dials the signalling WebSocket (a proxy, or a
 	// test that cuts the connection).
 	HTTPClient *http.Client
@@ -170,8 +174,8 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	if opts.Key == nil {
 		return nil, errors.New("join: no identity key")
 	}
-	if opts.MaxReconnects == 0 {
-		opts.MaxReconnects = 8
+	if opts.ReconnectFor <= 0 {
+		opts.ReconnectFor = DefaultReconnectFor
 	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = DefaultPingInterval

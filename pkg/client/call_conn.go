@@ -58,7 +58,13 @@ func (call *Call) dial(ctx context.Context, rejoin string) (*websocket.Conn, api
 	u.Path += "/r/" + url.PathEscape(call.roomID)
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ws, resp, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
+	connect := dctx
+	if rejoin != "" {
+		var cancel context.CancelFunc
+		connect, cancel = context.WithTimeout(dctx, redialConnect)
+		defer cancel()
+	}
+	ws, resp, err := websocket.Dial(connect, u.String(), &websocket.DialOptions{Subprotocols: []string{api.SignalProtocol}, HTTPClient: call.opts.HTTPClient})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, joined, ctx.Err()

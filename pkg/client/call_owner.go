@@ -43,6 +43,9 @@ type callState struct {
 	cause   error
 	retry   *time.Timer
 	final   error
+	// ice is the session's ICE record and the interruption under way
+	// (call_restart.go).
+	ice restartState
 }
 
 // run owns the call until it ends: it serves requests, handles what the
@@ -165,14 +168,21 @@ func (call *Call) drop(err error) {
 func (call *Call) nextAttempt() {
 	s := &call.s
 	s.attempt++
-	if s.attempt > call.opts.MaxReconnects {
-		call.end(fmt.Errorf("gave up reconnecting after %d attempts: %w", call.opts.MaxReconnects, s.cause))
+	if s.ice.since.IsZero() {
+		s.ice.since = time.Now()
+	}
+	if max := call.opts.MaxReconnects; max > 0 && s.attempt > max {
+		call.end(fmt.Errorf("%w: gave up reconnecting after %d attempts: %w", ErrUnreachable, max, s.cause))
 		return
 	}
-	call.emit(Reconnecting{Attempt: s.attempt, Err: s.cause})
+	if gone := time.Since(s.ice.since); gone > call.opts.ReconnectFor {
+		call.end(fmt.Errorf("%w: gave up reconnecting after %s (%d attempts): %w", ErrUnreachable, gone.Round(time.Second), s.attempt-1, s.cause))
+		return
+	}
+	call.interrupted(s.attempt, s.cause)
 	delay := 250 * time.Millisecond
 	for range s.attempt - 1 {
-		delay = min(delay*2, 5*time.Second)
+		delay = min(delay*2, maxBackoff)
 	}
 	s.retry = time.NewTimer(delay)
 }
@@ -204,6 +214,7 @@ func (call *Call) dialDone(d dialResult) {
 	switch {
 	case err == nil:
 		call.s.attempt, call.s.cause = 0, nil
+		call.recovered(true)
 	case call.ctx.Err() != nil:
 	case isFatal(err):
 		call.end(err)
@@ -219,6 +230,7 @@ func (call *Call) dialDone(d dialResult) {
 func (call *Call) attach(ws *websocket.Conn, joined api.Joined) error {
 	s := &call.s
 	call.closePeers()
+	call.newSession()
 	s.trickled = map[api.PeerConnection][]string{}
 	s.mediaFailed = false
 	if err := call.newPeers(ws, joined.ICEServers); err != nil {

@@ -51,6 +51,7 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetICETimeouts(api.ICEDisconnected, api.ICEFailed, api.ICEKeepalive)
 	// TCP: active candidates only (pion gathers no passive ones without
 	// a TCP mux), to reach roomsd's passive ones when UDP is blocked.
 	se.SetNetworkTypes(networks)
@@ -102,10 +103,7 @@ func (call *Call) newPeers(ws *websocket.Conn, servers []api.ICEServer) error {
 	}
 	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{pub: api.PCPublish, sub: api.PCSubscribe} {
 		pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-			if st != webrtc.ICEConnectionStateFailed {
-				return
-			}
-			call.post(func() { call.mediaFailed(pc, name, triedTransports(pc, call.s.trickled[name])) })
+			call.post(func() { call.iceState(pc, name, st) })
 		})
 	}
 	sub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
@@ -246,11 +244,11 @@ const (
 func networkTypes(transport string) ([]webrtc.NetworkType, error) {
 	switch transport {
 	case "":
-		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, nil
 	case TransportUDP:
-		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}, nil
 	case TransportTCP:
-		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4}, nil
+		return []webrtc.NetworkType{webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, nil
 	case TransportRelay:
 		// pion gathers relay candidates for a TURN URL over UDP only
 		// with UDP allowed, and over TCP/TLS only with TCP.

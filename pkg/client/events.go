@@ -1,6 +1,8 @@
 package client
 
 import (
+	"time"
+
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -65,6 +67,19 @@ type Reconnecting struct {
 	Err     error
 }
 
+// Reconnected: the call is whole again after Reconnecting. Rejoined says
+// how: false when the same connections came back (the link returned, or
+// an ICE restart, Restarts counting those asked for in the whole call),
+// true after a full rejoin, whose Joined came first. ParticipantID is
+// ours (the same as before unless the server gave our place away); After
+// is how long the interruption lasted, from when it was noticed.
+type Reconnected struct {
+	Rejoined      bool
+	ParticipantID string
+	Restarts      int
+	After         time.Duration
+}
+
 // MediaFailed: a PeerConnection's ICE failed on every candidate pair, so
 // media cannot flow (UDP blocked on this network, most often). PC names
 // the connection (publish or subscribe; "" when the server's side gave up
@@ -100,4 +115,5 @@ func (Ending) isEvent()            {}
 func (Reconnecting) isEvent()      {}
 func (ServerError) isEvent()       {}
 func (MediaFailed) isEvent()       {}
+func (Reconnected) isEvent()       {}
 func (Closed) isEvent()            {}

@@ -11,7 +11,8 @@ import (
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
-// TestNetworkTypes: by default a client tries UDP and TCP (ICE over TCP
+// TestNetworkTypes: by default a client tries UDP and TCP, each over IPv4
+// and IPv6 (ICE over TCP
 // to roomsd's passive candidates when UDP is blocked); Transport forces
 // one; anything else is a clear error.
 func TestNetworkTypes(t *testing.T) {
@@ -20,9 +21,9 @@ func TestNetworkTypes(t *testing.T) {
 		want      []webrtc.NetworkType
 		wantErr   bool
 	}{
-		{"", []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, false},
-		{TransportUDP, []webrtc.NetworkType{webrtc.NetworkTypeUDP4}, false},
-		{TransportTCP, []webrtc.NetworkType{webrtc.NetworkTypeTCP4}, false},
+		{"", []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, false},
+		{TransportUDP, []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}, false},
+		{TransportTCP, []webrtc.NetworkType{webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6}, false},
 		{TransportRelay, []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4}, false},
 		{"sctp", nil, true},
 	}

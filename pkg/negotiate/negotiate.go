@@ -60,6 +60,8 @@ type Negotiator struct {
 	mu sync.Mutex
 	// offering: an offer is out; again: negotiate once it is answered.
 	offering, again, closed bool
+	// restart: the next offer restarts ICE (new ufrag and pwd).
+	restart bool
 	// offers counts offers sent, so a late timer knows its offer was
 	// answered.
 	offers  int
@@ -89,8 +91,14 @@ func (n *Negotiator) Negotiate() {
 		return
 	}
 	n.offering = true
+	restart := n.restart
+	n.restart = false
 	n.mu.Unlock()
-	offer, err := n.pc.CreateOffer(nil)
+	var opts *webrtc.OfferOptions
+	if restart {
+		opts = &webrtc.OfferOptions{ICERestart: true}
+	}
+	offer, err := n.pc.CreateOffer(opts)
 	if err == nil {
 		err = n.pc.SetLocalDescription(offer)
 	}
@@ -123,6 +131,17 @@ func (n *Negotiator) Negotiate() {
 			n.report(fmt.Errorf("send an offer: %w", err))
 		}
 	}
+}
+
+// Restart offers with new ICE credentials, so both sides gather and
+// check afresh on the same PeerConnection (RFC 8445 section 9): the way
+// back after the network changed or ICE failed. With an offer out, the
+// restart is the next offer, made once that one is answered.
+func (n *Negotiator) Restart() {
+	n.mu.Lock()
+	n.restart = true
+	n.mu.Unlock()
+	n.Negotiate()
 }
 
 // notOffering forgets the offer out (it was never sent), and says

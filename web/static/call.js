@@ -2,7 +2,9 @@
 // session, the two PeerConnections of docs/protocol.md (publish: this
 // browser offers; subscribe: the server offers and this browser answers),
 // remote tracks matched to participants, mute, chat, host actions, stats,
-// and reconnecting after a drop (up to 8 tries, 250 ms doubling to 5 s),
+// and reconnecting: an ICE restart on the same connections when ICE fails
+// after having connected, else a rejoin after a drop (250 ms doubling to
+// 2 s, for up to RECONNECT_FOR_MS as pkg/client does),
 // never after removed, ended or a refusal that cannot change. A shared
 // screen is one more sender on publish, declared with kind "screen".
 //
@@ -14,8 +16,12 @@ import { connect, SignalError } from './signal.js';
 import { CODES, FINAL_CODES } from './codes.js';
 import { acquire, stopTrack } from './media.js';
 import { sleep } from './util.js';
+import { iceRestart } from './restart.js';
 
-const MAX_RECONNECTS = 8;
+// RECONNECT_FOR_MS bounds the time spent getting back after a drop
+// (pkg/client's DefaultReconnectFor): a 90 s cut is survived.
+const RECONNECT_FOR_MS = 120000;
+const MAX_BACKOFF_MS = 2000;
 const STATS_EVERY = 2000;
 
 // view (docs/protocol.md, "What reaches you"): the others' video and
@@ -192,6 +198,7 @@ export class Call {
     this.setPhase('connecting');
     let attempt = 0;
     let delay = 250;
+    let lostAt = 0;
     while (!this.final) {
       let closed;
       let current = null;
@@ -211,6 +218,7 @@ export class Call {
         }
         attempt = 0;
         delay = 250;
+        lostAt = 0;
         current = session;
         closed = new Promise((resolve) => this.attach(joined, session, resolve));
       } catch (e) {
@@ -234,15 +242,16 @@ export class Call {
       }
       this.lastFatal = null;
       attempt++;
-      if (attempt > MAX_RECONNECTS) {
-        this.finish('lost', 'The connection to the server was lost.');
+      if (!lostAt) lostAt = this.interruptedAt || performance.now();
+      if (performance.now() - lostAt > RECONNECT_FOR_MS) {
+        this.finish('lost', `The connection to the server was lost, and ${Math.round(RECONNECT_FOR_MS / 1000)} s of trying again did not bring it back.`);
         return;
       }
       this.reconnects++;
       this.stopStats();
-      this.setPhase('reconnecting', { attempt, max: MAX_RECONNECTS, wasIn: !!this.me });
+      this.setPhase('reconnecting', { attempt, wasIn: !!this.me });
       await sleep(delay);
-      delay = Math.min(delay * 2, 5000);
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     }
   }
 
@@ -273,6 +282,7 @@ export class Call {
     for (const id of [...this.participants.keys()]) {
       if (!seen.has(id)) this.participants.delete(id);
     }
+    this.resetICE();
     this.makePeers(iceServers(joined.ice_servers));
     // The view belongs to the connection: this one shows everything until
     // told otherwise, so the page's view goes again (the ids of the others'
@@ -340,11 +350,13 @@ export class Call {
       };
       pc.oniceconnectionstatechange = () => {
         if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
-        if (pc.iceConnectionState === 'failed') {
+        const st = pc.iceConnectionState;
+        if (this.iceState(pc, name, st)) return; // an interruption: restart.js
+        if (st === 'failed') {
           // ICE failed on every path: say so (the close below then
           // rejoins with fresh connections).
           this.mediaFailed(pc, name, this.session);
-        } else if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+        } else if (st === 'connected' || st === 'completed') {
           this.emit('mediaconnected', { pc: name });
         }
       };
@@ -352,7 +364,7 @@ export class Call {
         if ((name === 'publish' ? this.pub : this.sub) !== pc) return;
         this.note(name + ' connection', pc.connectionState);
         this.emit('stats', this.stats);
-        if (pc.connectionState === 'failed' && this.session) {
+        if (pc.connectionState === 'failed' && this.session && !this.iceRestarting(name)) {
           // The server closes us too; do not wait for it.
           const s = this.session;
           setTimeout(() => {
@@ -1203,3 +1215,5 @@ export function iceServers(list) {
   }
   return out;
 }
+
+Object.assign(Call.prototype, iceRestart);

@@ -6,6 +6,14 @@ import { signJoin } from './identity.js';
 
 export const PROTOCOL = 'rooms.v1';
 
+// The heartbeat (pkg/api's MsgPing): a page cannot send WebSocket pings
+// nor see the server's, so a cut that leaves the socket open would go
+// unnoticed. Every HEARTBEAT_MS the session sends `ping` (the server
+// answers `pong`); nothing heard for SILENT_MS is a dead connection,
+// closed as a drop so the call reconnects.
+const HEARTBEAT_MS = 5000;
+const SILENT_MS = 15000;
+
 // SignalError is a refusal from the server (an `error` message), or
 // code "closed" when the connection went away before the join finished.
 export class SignalError extends Error {
@@ -36,12 +44,40 @@ class Session {
     this.handler = null;
     this.onclose = null;
     this.closed = null; // {code, reason} once closed
+    this.heard = performance.now();
+    this.beat = 0;
+  }
+
+  // heartbeat pings the server and drops the connection once it has been
+  // silent for SILENT_MS.
+  heartbeat() {
+    if (this.closed) return;
+    if (performance.now() - this.heard > SILENT_MS) {
+      this.drop(4000, `no answer from the server for ${SILENT_MS / 1000} s`);
+      return;
+    }
+    this.send('ping');
+  }
+
+  // drop ends a dead connection: onclose now, not after a closing
+  // handshake that cannot complete.
+  drop(code, reason) {
+    clearInterval(this.beat);
+    if (this.closed) return;
+    this.closed = { code, reason };
+    const cb = this.onclose;
+    this.onclose = null;
+    try {
+      this.ws.close();
+    } catch { /* closed */ }
+    if (cb) cb(this.closed);
   }
 
   // start delivers queued and later messages to handler, in order.
   start(handler, onclose) {
     this.handler = handler;
     this.onclose = onclose;
+    if (!this.beat && !this.closed) this.beat = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
     const q = this.queue;
     this.queue = [];
     for (const m of q) handler(m);
@@ -49,6 +85,8 @@ class Session {
   }
 
   deliver(m) {
+    this.heard = performance.now();
+    if (m.type === 'pong') return;
     if (this.handler) this.handler(m);
     else this.queue.push(m);
   }
@@ -70,6 +108,7 @@ class Session {
 
   // close drops the connection; onclose is not called for it.
   close(reason = 'bye') {
+    clearInterval(this.beat);
     this.onclose = null;
     this.handler = null;
     try {
@@ -152,6 +191,8 @@ export function connect({ roomID, name, hostKey, rejoin, knock, onKnocking, cont
     };
     ws.onclose = (ev) => {
       if (state === 'joined') {
+        clearInterval(session.beat);
+        if (session.closed) return; // dropped already (the heartbeat)
         session.closed = { code: ev.code, reason: ev.reason || '' };
         const cb = session.onclose;
         session.onclose = null;

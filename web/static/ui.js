@@ -333,8 +333,8 @@ export class CallView {
   onPhase(d) {
     const b = this.el.banner;
     if (d.phase === 'reconnecting') {
-      const what = d.wasIn ? 'Connection lost. Reconnecting' : 'Cannot reach the server. Trying again';
-      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), `${what} (attempt ${d.attempt} of ${d.max})…`);
+      const what = d.media ? 'Connection interrupted. Reconnecting' : d.wasIn ? 'Connection lost. Reconnecting' : 'Cannot reach the server. Trying again';
+      b.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), d.media ? `${what}…` : `${what} (attempt ${d.attempt})…`);
       b.hidden = false;
       b.className = 'banner warn';
     } else if (d.phase === 'joined') {
