@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -143,13 +144,16 @@ func (p *peer) consume() {
 					if err != nil {
 						return
 					}
-					// The name sits after the VP8 payload descriptor, before "|".
-					if i := bytes.IndexByte(pkt.Payload, '|'); !sent && i > 0 {
-						j := i
-						for j > 0 && (pkt.Payload[j-1] >= 'a' && pkt.Payload[j-1] <= 'z' || pkt.Payload[j-1] == '-') {
-							j--
-						}
-						name := pkt.Payload[j:i]
+					// The name sits after the VP8 payload descriptor, before
+					// "|" (the descriptor's picture id may be any byte, a
+					// letter too: parse it, never guess).
+					var vp8 codecs.VP8Packet
+					body, err := vp8.Unmarshal(pkt.Payload)
+					if err != nil || vp8.S != 1 || vp8.PID != 0 {
+						continue
+					}
+					if i := bytes.IndexByte(body, '|'); !sent && i > 0 {
+						name := body[:i]
 						select {
 						case p.frames <- [2]string{rt.Info.ParticipantID, string(name)}:
 						default:
