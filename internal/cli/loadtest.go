@@ -52,7 +52,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
   rooms loadtest --publishers 10 --duration 30s --simulcast=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Server = f.server
+			o.Server, o.CreateToken = f.server, f.createToken
 			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP {
 				return usageErr("--transport %q: use udp or tcp", o.Transport)
 			}
@@ -139,6 +139,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to hold the load once everyone joined (at most 10m)")
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
+	fl.StringVar(&f.createToken, "create-token", "", "token a roomsd that listens beyond loopback needs to create rooms (env ROOMS_CREATE_TOKEN; not needed with --room)")
 	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
 	fl.IntVar(&o.Speakers, "speakers", 2, "publishers per room whose audio is marked as speech (the rest as a quiet room)")
 	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")

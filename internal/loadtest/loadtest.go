@@ -29,7 +29,10 @@ import (
 
 // Options say how much load to make.
 type Options struct {
-	Server      string
+	Server string
+	// CreateToken is sent when creating rooms: a roomsd that listens
+	// beyond loopback asks for it (roomsd --create-token).
+	CreateToken string
 	Rooms       int
 	Publishers  int // per room, sending the clip
 	Subscribers int // per room, receiving only
@@ -162,7 +165,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	case o.Publishers > 0 && !clipsOK(o.Clips):
 		return Report{}, errors.New("no clip to publish (simulcast layers each need frames and their own RID)")
 	}
-	c, err := client.New(o.Server)
+	c, err := client.New(o.Server, client.WithCreateToken(o.CreateToken), client.WithUserAgent("rooms-loadtest"))
 	if err != nil {
 		return Report{}, err
 	}
@@ -195,7 +198,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		if o.RoomID == "" {
 			room, err = c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
 			if err != nil {
-				return Report{}, fmt.Errorf("create a room: %w", err)
+				return rep, fmt.Errorf("create a room: %w", err)
 			}
 		}
 		for i := 0; i < o.Publishers+o.Subscribers; i++ {
