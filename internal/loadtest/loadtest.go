@@ -104,6 +104,9 @@ type Report struct {
 	Freezes      int            `json:"freezes"`        // video tracks silent for a second or more
 	Server       ServerCost     `json:"server"`
 	Seconds      float64        `json:"seconds"`
+	// ClipKbps is the video bitrate of each clip a publisher sends, as
+	// encoded (by RID; "" for one layer): what the load states it sends.
+	ClipKbps map[string]float64 `json:"clip_kbps,omitempty"`
 }
 
 // Percentiles of a set of samples.
@@ -179,6 +182,12 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		return Report{}, fmt.Errorf("read the server's metrics: %w", err)
 	}
 	rep := Report{Participants: total, FailedJoins: map[string]int{}}
+	if o.Publishers > 0 {
+		rep.ClipKbps = map[string]float64{}
+		for _, c := range o.Clips {
+			rep.ClipKbps[c.RID] = c.Kbps()
+		}
+	}
 	var (
 		mu       sync.Mutex
 		joinMS   []float64
