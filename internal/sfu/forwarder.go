@@ -233,11 +233,7 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 		// (a publisher may still send it slowly).
 		l.hist.add(pkt)
 	}
-	s := f.pub.router.sfu
-	s.batch.begin() // the fan-out's datagrams leave together (batchsend_linux.go)
-	n := f.local.WriteRTP(li, pkt, key)
-	s.batch.end()
-	s.forwarded.Add(uint64(n))
+	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(li, pkt, key)))
 }
 
 // subscribe sends the track to p; the track's owner then applies p's

@@ -64,7 +64,6 @@ type SFU struct {
 	conn          net.PacketConn
 	mux           ice.UDPMux
 	tcpMux        *ice.TCPMuxDefault // nil when ICE over TCP is off
-	batch         *batchConn         // queues a fan-out's datagrams; nil: none
 	log           *slog.Logger
 }
 
@@ -151,8 +150,7 @@ func New(cfg Config) (*SFU, error) {
 	}
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = &pionLogs{log: log}
-	media, batch := batchMedia(conn) // batchsend_linux.go
-	mux := webrtc.NewICEUDPMux(nil, media)
+	mux := webrtc.NewICEUDPMux(nil, conn)
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	var tcpMux *ice.TCPMuxDefault
@@ -200,7 +198,6 @@ func New(cfg Config) (*SFU, error) {
 		conn:          conn,
 		mux:           mux,
 		tcpMux:        tcpMux,
-		batch:         batch,
 		log:           log,
 	}, nil
 }
