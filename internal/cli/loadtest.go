@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,7 +27,7 @@ func newCmdLoadtest(f *Factory) *cobra.Command {
 		Use:   "loadtest",
 		Short: "Load a roomsd with many participants and report what they and the server saw",
 		Long: `Join many participants from this one process, publishers sending pre-encoded clips
-(the test pattern at 15 fps and the test tone, encoded once at start), hold the load,
+(a busy test pattern at 15 fps and the test tone, encoded once at start), hold the load,
 and report join latency, join to first frame, bitrate, loss, jitter and freezes, next
 to the server's cost from its /metrics: CPU per forwarded packet and memory per
 participant. Bounded in time and count; only a server on this machine unless
@@ -34,7 +35,10 @@ participant. Bounded in time and count; only a server on this machine unless
 
 Publishers send their video as simulcast, as rooms join and browsers do: three layers
 of the pattern, q 160x120 (80 kbps), h 320x240 (200 kbps) and f 640x480 (500 kbps),
-and the server forwards one of them to each viewer. A keyframe request on a layer
+and the server forwards one of them to each viewer. The pattern carries a moving
+texture and grain, as a camera's picture does, so the clips hold those bitrates (within
+about 10%; the report says what each holds) in several packets a frame on the larger
+layers. A keyframe request on a layer
 restarts that layer's clip at its keyframe. --simulcast=false sends one 320x240 layer
 (150 kbps), as before simulcast.
 
@@ -57,7 +61,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
   rooms loadtest api --creates 2000 --gets 20000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Server, o.Nodes = f.server, nodes
+			o.Server, o.Nodes, o.CreateToken = f.server, nodes, f.createToken
 			if o.Transport != "" && o.Transport != client.TransportUDP && o.Transport != client.TransportTCP && o.Transport != client.TransportRelay {
 				return usageErr("--transport %q: use udp, tcp or relay (through the server's TURN relay; roomsd --turn)", o.Transport)
 			}
@@ -81,14 +85,14 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 			defer stop()
 			if o.Publishers > 0 {
 				if simulcast {
-					fmt.Fprintln(f.IO.ErrOut, "Encoding the clips, three simulcast layers (2 s)…")
+					fmt.Fprintln(f.IO.ErrOut, "Encoding the clips, three simulcast layers (a few seconds)…")
 					clips, err := media.EncodeSimulcastClips(ctx, 640, 480, 15, 2, media.DefaultLabel)
 					if err != nil {
 						return err
 					}
 					o.Clips = clips
 				} else {
-					fmt.Fprintln(f.IO.ErrOut, "Encoding the clip (2 s)…")
+					fmt.Fprintln(f.IO.ErrOut, "Encoding the clip (a few seconds)…")
 					clip, err := media.EncodeClip(ctx, 320, 240, 15, 2, media.DefaultLabel)
 					if err != nil {
 						return err
@@ -135,6 +139,15 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 			tb.row("server in", fmt.Sprintf("%.0f packets/s in from publishers (every simulcast layer)", s.ReceivedPerSec))
 			tb.row("server memory", fmt.Sprintf("%.0f MB RSS  %.1f MB per participant  heap %.0f MB in use, %.2f MB per PeerConnection; %.0f MB live, %.2f MB per PeerConnection",
 				s.RSSMB, s.MBPerPerson, s.HeapMB, s.HeapMBPerPC, s.LiveHeapMB, s.LiveHeapMBPerPC))
+			if len(rep.ClipKbps) > 0 {
+				var sent []string
+				for _, rid := range []string{"", "q", "h", "f"} {
+					if k, ok := rep.ClipKbps[rid]; ok {
+						sent = append(sent, strings.TrimPrefix(fmt.Sprintf("%s %.0f kbps", rid, k), " "))
+					}
+				}
+				tb.row("video sent", strings.Join(sent, ", ")+" (each publisher, as encoded)")
+			}
 			tb.row("measured", fmt.Sprintf("%.0f s after everyone joined", rep.Seconds))
 			return tb.write(f.IO.Out, "")
 		},
@@ -150,6 +163,7 @@ publisher stops sending it. --tile-size 1280x720 models a browser's spotlight,
 	fl.DurationVar(&o.Ramp, "ramp", 100*time.Millisecond, "pause between two joins")
 	fl.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a server that is not on this machine")
 	fl.StringSliceVar(&nodes, "nodes", nil, "several roomsd sharing one database (or the address in front of them): rooms go round-robin, reported per node (default: --server)")
+	fl.StringVar(&f.createToken, "create-token", "", "token a roomsd that listens beyond loopback needs to create rooms (env ROOMS_CREATE_TOKEN; not needed with --room)")
 	fl.StringVar(&o.RoomID, "room", "", "fill this room (an id) instead of creating rooms; with --rooms 1")
 	fl.IntVar(&o.Speakers, "speakers", 2, "publishers per room whose audio is marked as speech (the rest as a quiet room)")
 	fl.StringVar(&layout, "video-layout", "all", "videos each participant shows: speaker (1), 3x3, 4x4, 5x5, 7x7 or all; the server pauses the rest")

@@ -34,7 +34,10 @@ type Options struct {
 	// one address in front of them), used instead of Server: room r is
 	// created on, and joined through, Nodes[r%len(Nodes)], and the
 	// report has a part per node (Report.Nodes).
-	Nodes       []string
+	Nodes []string
+	// CreateToken is sent when creating rooms: a roomsd that listens
+	// beyond loopback asks for it (roomsd --create-token).
+	CreateToken string
 	Rooms       int
 	Publishers  int // per room, sending the clip
 	Subscribers int // per room, receiving only
@@ -107,6 +110,9 @@ type Report struct {
 	Freezes      int            `json:"freezes"`        // video tracks silent for a second or more
 	Server       ServerCost     `json:"server"`         // of the one server; zero with several nodes: see Nodes
 	Seconds      float64        `json:"seconds"`
+	// ClipKbps is the video bitrate of each clip a publisher sends, as
+	// encoded (by RID; "" for one layer): what the load states it sends.
+	ClipKbps map[string]float64 `json:"clip_kbps,omitempty"`
 	// Nodes is each node's part when Options.Nodes named several.
 	Nodes []NodeReport `json:"nodes,omitempty"`
 }
@@ -194,7 +200,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	}
 	clients := make([]*client.Client, len(servers))
 	for i, s := range servers {
-		c, err := client.New(s)
+		c, err := client.New(s, client.WithCreateToken(o.CreateToken), client.WithUserAgent("rooms-loadtest"))
 		if err != nil {
 			return Report{}, err
 		}
@@ -211,6 +217,12 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 	}
 	var err error
 	rep := Report{Participants: total, FailedJoins: map[string]int{}}
+	if o.Publishers > 0 {
+		rep.ClipKbps = map[string]float64{}
+		for _, c := range o.Clips {
+			rep.ClipKbps[c.RID] = c.Kbps()
+		}
+	}
 	var (
 		mu       sync.Mutex
 		joinMS   []float64
@@ -232,7 +244,7 @@ func Run(ctx context.Context, o Options, progress func(string)) (Report, error) 
 		if o.RoomID == "" {
 			room, err = c.CreateRoom(ctx, api.CreateRoomRequest{Name: fmt.Sprintf("load %d", r+1), MaxParticipants: min(o.Publishers+o.Subscribers, 50)})
 			if err != nil {
-				return Report{}, fmt.Errorf("create a room: %w", err)
+				return rep, fmt.Errorf("create a room: %w", err)
 			}
 		}
 		for i := 0; i < o.Publishers+o.Subscribers; i++ {

@@ -2,12 +2,22 @@ package sfu
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
+
+// benchWait is how long a benchmark waits for a subscriber to get the
+// track: 20 s, or ROOMS_BENCH_WAIT (under valgrind, say).
+func benchWait() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("ROOMS_BENCH_WAIT")); err == nil {
+		return d
+	}
+	return 20 * time.Second
+}
 
 // BenchmarkForward measures the fan-out of one published packet to N
 // subscribers: what the router does per packet once it has read it
@@ -39,7 +49,7 @@ func BenchmarkForward(b *testing.B) {
 			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1}, Payload: payload}
 			// Feed the publisher until every subscriber has the track.
 			for i, sc := range subs {
-				deadline := time.After(20 * time.Second)
+				deadline := time.After(benchWait())
 			wait:
 				for {
 					select {

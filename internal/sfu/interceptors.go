@@ -16,7 +16,8 @@ import (
 //     NACKs from one history per published track (history.go), where
 //     pion's responder would keep a copy per subscriber.
 //   - RTCP receiver reports to publishers (their loss and bitrate control)
-//     and sender reports to subscribers (their audio/video sync).
+//     and sender reports to subscribers (their audio/video sync), the
+//     latter bundled per connection (senderreports.go).
 //   - Transport-wide congestion control feedback to publishers, whose
 //     bandwidth estimate drives their encoders.
 //
@@ -36,11 +37,7 @@ func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 		return nil, fmt.Errorf("receiver reports: %w", err)
 	}
 	reg.Add(rr)
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("sender reports: %w", err)
-	}
-	reg.Add(sr)
+	reg.Add(&senderReportsFactory{})
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"}, kind); err != nil {
 			return nil, fmt.Errorf("register the TWCC extension: %w", err)
