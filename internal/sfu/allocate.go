@@ -55,8 +55,10 @@ type tileDemand struct {
 }
 
 // allocate grants each tile a layer (an index into its layers) or -1
-// (paused), within budget bits/s, into out.
-func allocate(budget int64, tiles []tileDemand, out []int) []int {
+// (paused), within budget bits/s, into out. probe: nothing else (no
+// audio) flows to the subscriber, so if every tile is paused one goes on
+// all the same.
+func allocate(budget int64, tiles []tileDemand, probe bool, out []int) []int {
 	out = out[:0]
 	order := make([]int, len(tiles))
 	for i := range tiles {
@@ -93,6 +95,18 @@ func allocate(budget int64, tiles []tileDemand, out []int) []int {
 		if c := need(t, -1, 0); c <= left {
 			out[i] = 0
 			left -= float64(t.layers[0].bps)
+		}
+	}
+	if probe && !slices.ContainsFunc(out, func(g int) bool { return g >= 0 }) {
+		// Everything paused and no audio: with nothing sent there is no
+		// feedback and the estimate cannot climb. The first tile not held back goes
+		// on its smallest layer all the same, as a probe; if the link
+		// still cannot carry it, it is paused again for longer.
+		for _, i := range order {
+			if t := &tiles[i]; len(t.layers) > 0 && t.want >= 0 && !t.blocked {
+				out[i] = 0
+				break
+			}
 		}
 	}
 	for _, i := range order {

@@ -117,7 +117,7 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 		d.blocked = now < st.blockedUntil
 	}
 	if est > 0 {
-		a.grants = allocate(int64(budgetShare*float64(est))-audio, a.demand, a.grants)
+		a.grants = allocate(int64(budgetShare*float64(est))-audio, a.demand, audio == 0, a.grants)
 	} else {
 		// No estimate (the subscriber sends no transport-cc feedback):
 		// nothing is limited.

@@ -117,7 +117,8 @@ type bweSample struct {
 // bweNext is the control law: the estimate after a step, from the one
 // before and what the feedback said. Overuse (a queue, or heavy loss)
 // brings it under what arrived; a quiet link lets it grow by about 8 %
-// a second, past what is sent now (the allocation probes with the next
+// a second (40 kbit/s a second at least, so a low estimate climbs back in
+// seconds), past what is sent now (the allocation probes with the next
 // layer's packets), but not far past it.
 func bweNext(est float64, s bweSample) float64 {
 	switch {
@@ -128,7 +129,7 @@ func bweNext(est float64, s bweSample) float64 {
 		}
 		est = min(est, target)
 	case s.queue < bweUnderused && s.loss < bweLossLow:
-		grown := est * (1 + 0.08*min(s.dt.Seconds(), 1))
+		grown := est + max(0.08*est, 40_000)*min(s.dt.Seconds(), 1)
 		// Not far above what arrived: an estimate that ran far ahead of
 		// the traffic would make the next probe a flood.
 		ceiling := 1.5*s.rate + 500_000

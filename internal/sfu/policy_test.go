@@ -24,12 +24,12 @@ var rigSizes = [maxLayers]tileSize{{160, 120}, {320, 240}, {640, 480}}
 
 // pev is one event of a policy test.
 type pev struct {
-	kind     string // see policyRig.apply
-	layers   uint8
-	ssrc     uint32
-	size     tileSize
-	paused   bool
-	area     int64 // a bandwidth grant's cap
+	kind   string // see policyRig.apply
+	layers uint8
+	ssrc   uint32
+	size   tileSize
+	paused bool
+	area   int64 // a bandwidth grant's cap
 }
 
 func (r *policyRig) bind(ssrc uint32) *bindState {
@@ -152,10 +152,10 @@ func TestLayerPolicy(t *testing.T) {
 			{600, []pev{{kind: "budget", ssrc: 1, area: 320 * 240}, {kind: "switch"}}, []int8{1}, -1, 0b010, -1},
 			{1200, []pev{{kind: "budget", ssrc: 1, area: 160 * 120}, {kind: "switch"}}, []int8{0}, -1, 0b001, -1},
 			{1300, []pev{{kind: "budget", ssrc: 1, area: 100}, {kind: "tick"}}, []int8{0}, -1, -1, -1}, // below the smallest: the smallest
-			{1400, []pev{{kind: "view", ssrc: 1, size: tileSize{1280, 720}}}, []int8{0}, -1, -1, -1}, // the grant holds a larger tile down
+			{1400, []pev{{kind: "view", ssrc: 1, size: tileSize{1280, 720}}}, []int8{0}, -1, -1, -1},   // the grant holds a larger tile down
 			{2000, []pev{{kind: "budget", ssrc: 1, paused: true}}, nil, -1, 0, -1},
 			{2600, []pev{{kind: "budget", ssrc: 1}}, []int8{2}, -1, 0b100, -1}, // resumed: a keyframe of the layer it now wants
-			{6000, []pev{{kind: "tick"}}, []int8{2}, 0b010, -1, -1},           // nobody needs the middle layer any more
+			{6000, []pev{{kind: "tick"}}, []int8{2}, 0b010, -1, -1},            // nobody needs the middle layer any more
 		}},
 		{"a track paused for bandwidth frees its layers for suspending", true, []pstep{
 			{0, []pev{{kind: "publish", layers: all}, {kind: "keyframe", layers: all}, {kind: "subscribe", ssrc: 1}, {kind: "tick"}, {kind: "switch"}}, []int8{2}, 0, -1, 0},

@@ -66,13 +66,13 @@ type SFU struct {
 	// subAPI makes subscribe connections: api's, plus a bandwidth
 	// estimator each (bwe.go), made one at a time under subMu so each
 	// connection gets its own.
-	subAPI        *webrtc.API
-	bwes          *bweFactory
-	subMu         sync.Mutex
-	conn          net.PacketConn
-	mux           ice.UDPMux
-	tcpMux        *ice.TCPMuxDefault // nil when ICE over TCP is off
-	log           *slog.Logger
+	subAPI *webrtc.API
+	bwes   *bweFactory
+	subMu  sync.Mutex
+	conn   net.PacketConn
+	mux    ice.UDPMux
+	tcpMux *ice.TCPMuxDefault // nil when ICE over TCP is off
+	log    *slog.Logger
 }
 
 // Codecs the SFU forwards. Payload types follow Chromium's so fewer

@@ -55,6 +55,9 @@ type simulcastPublisher struct {
 	done    chan struct{}
 	wg      sync.WaitGroup
 	pc      *webrtc.PeerConnection // closed first: its RTCP readers end with it
+	// pad makes each layer's packets this many bytes larger (a bitrate
+	// like a real encoder's); set before it starts sending.
+	pad [3]int
 }
 
 var testLayers = []struct {
@@ -69,7 +72,12 @@ func newSimulcastPublisher(t *testing.T, c *testClient) *simulcastPublisher {
 // newSimulcastPublisherWith: keyframes false sends a keyframe only when
 // asked (a PLI), never on start or by itself.
 func newSimulcastPublisherWith(t *testing.T, c *testClient, keyframes bool) *simulcastPublisher {
-	sp := &simulcastPublisher{tracks: map[string]*webrtc.TrackLocalStaticRTP{}, done: make(chan struct{}), pc: c.pub}
+	return newSimulcastPublisherPadded(t, c, keyframes, [3]int{})
+}
+
+// newSimulcastPublisherPadded: each layer's packets pad bytes larger.
+func newSimulcastPublisherPadded(t *testing.T, c *testClient, keyframes bool, pad [3]int) *simulcastPublisher {
+	sp := &simulcastPublisher{tracks: map[string]*webrtc.TrackLocalStaticRTP{}, done: make(chan struct{}), pc: c.pub, pad: pad}
 	var sender *webrtc.RTPSender
 	for i, l := range testLayers {
 		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "cam", "pub", webrtc.WithRTPStreamID(l.rid))
@@ -171,6 +179,11 @@ func newSimulcastPublisherWith(t *testing.T, c *testClient, keyframes bool) *sim
 				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq[i] + uint16(i)*10000,
 					Timestamp: ts + uint32(i)*1_000_000, Marker: true},
 					Payload: vp8FrameIDs(key, l.w, l.h, byte(i), uint16(i*5000+n)&0x7fff, uint8(i*50+n))}
+				if sp.pad[i] > 0 {
+					// Before the layer's marker, which stays last.
+					last := len(pkt.Payload) - 1
+					pkt.Payload = append(append(pkt.Payload[:last:last], make([]byte, sp.pad[i])...), pkt.Payload[last])
+				}
 				_ = pkt.Header.SetExtension(midID, []byte(mid))
 				_ = pkt.Header.SetExtension(ridID, []byte(l.rid))
 				_ = sp.tracks[l.rid].WriteRTP(pkt)
