@@ -268,10 +268,17 @@ type Layers struct {
 // whole each time (empty: none is paused). EstimateBps is that estimate
 // in bits per second, 0 if the recipient sends no transport-wide
 // congestion control feedback (then nothing is paused for bandwidth).
+//
+// A client reads at most MaxBandwidthPaused of them.
 type Bandwidth struct {
 	Paused      []string `json:"paused"`
 	EstimateBps int64    `json:"estimate_bps"`
 }
+
+// MaxBandwidthPaused bounds the tracks a Bandwidth message names that a
+// client reads: a call has at most 50 people, each with a camera and a
+// screen.
+const MaxBandwidthPaused = 100
 
 // Size is a width and a height in pixels.
 type Size struct {
