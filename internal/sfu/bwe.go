@@ -43,7 +43,7 @@ const sentRing = 1 << 13
 
 // Estimate bounds and the control law's constants.
 const (
-	bweInitial = 1_000_000 // bits/s before any feedback has been seen
+	bweInitial = 1_500_000 // bits/s when the first feedback comes
 	bweMin     = 50_000
 	bweMax     = 50_000_000
 	// bweInterval is the least span of feedback one step of the control
@@ -104,6 +104,10 @@ type bweWindow struct {
 type bweState struct {
 	est    float64 // bits/s
 	lastAt int64   // unix ns of the last step
+	// settled: the link was seen overused once; until then the estimate
+	// grows fast (a new viewer on a good link gets its large layers in
+	// seconds, not a minute).
+	settled bool
 }
 
 // bweSample is what one window of feedback says.
@@ -112,14 +116,17 @@ type bweSample struct {
 	loss  float64       // fraction lost
 	queue time.Duration // mean queuing delay over the floor
 	dt    time.Duration // since the last step
+	// start: the link was never seen overused (see bweState.settled).
+	start bool
 }
 
 // bweNext is the control law: the estimate after a step, from the one
 // before and what the feedback said. Overuse (a queue, or heavy loss)
 // brings it under what arrived; a quiet link lets it grow by about 8 %
 // a second (40 kbit/s a second at least, so a low estimate climbs back in
-// seconds), past what is sent now (the allocation probes with the next
-// layer's packets), but not far past it.
+// seconds; 50 % a second until the first overuse), past what is sent now
+// (the allocation probes with the next layer's packets), but not far
+// past it.
 func bweNext(est float64, s bweSample) float64 {
 	switch {
 	case s.queue > bweOveruse || s.loss > bweLossHigh:
@@ -129,7 +136,11 @@ func bweNext(est float64, s bweSample) float64 {
 		}
 		est = min(est, target)
 	case s.queue < bweUnderused && s.loss < bweLossLow:
-		grown := est + max(0.08*est, 40_000)*min(s.dt.Seconds(), 1)
+		growth := 0.08
+		if s.start {
+			growth = 0.5
+		}
+		grown := est + max(growth*est, 40_000)*min(s.dt.Seconds(), 1)
 		// Not far above what arrived: an estimate that ran far ahead of
 		// the traffic would make the next probe a flood.
 		ceiling := 1.5*s.rate + 500_000
@@ -324,7 +335,12 @@ func (b *bwe) step(now int64) {
 	if b.st.lastAt != 0 {
 		s.dt = time.Duration(now - b.st.lastAt)
 	}
-	b.st.est = bweNext(b.st.est, s)
+	s.start = !b.st.settled
+	next := bweNext(b.st.est, s)
+	if next < b.st.est {
+		b.st.settled = true
+	}
+	b.st.est = next
 	b.st.lastAt = now
 	b.estimate.Store(int64(b.st.est))
 	*w = bweWindow{floorCur: w.floorCur, floorPrev: w.floorPrev, floorSpanFrom: w.floorSpanFrom}

@@ -27,6 +27,8 @@ func TestBweNext(t *testing.T) {
 		{"quiet, but far above what is sent: not further", 2_000_000, bweSample{rate: 100_000, dt: time.Second}, 2_000_000, 2_000_000},
 		{"quiet, little sent: grows up to its ceiling", 600_000, bweSample{rate: 50_000, dt: time.Second}, 575_000, 648_000},
 		{"a mild queue: held", 500_000, bweSample{rate: 400_000, queue: 50 * ms, dt: time.Second}, 500_000, 500_000},
+		{"until the first overuse: grows by half a second", 1_000_000, bweSample{rate: 1_000_000, dt: time.Second, start: true}, 1_500_000, 1_500_000},
+		{"until the first overuse, but not far past what is sent", 1_000_000, bweSample{rate: 200_000, dt: time.Second, start: true}, 1_000_000, 1_000_000},
 		{"never under the floor", 60_000, bweSample{rate: 10_000, queue: time.Second, dt: time.Second}, bweMin, bweMin},
 	}
 	for _, tc := range tests {
