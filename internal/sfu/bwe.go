@@ -49,10 +49,15 @@ const (
 	// bweInterval is the least span of feedback one step of the control
 	// law looks at.
 	bweInterval = 200 * time.Millisecond
-	// Queuing delay over the floor past which the link is overused, and
-	// under which it may grow.
-	bweOveruse   = 80 * time.Millisecond
-	bweUnderused = 30 * time.Millisecond
+	// Queuing delay over the floor past which the link is overused (in
+	// bweOverSteps steps running), and under which it may grow. The
+	// queue of a step is its least packet's: a pion receiver stamps
+	// arrivals when its application reads them, so a busy client's stall
+	// delays a few packets, where a queue in the network delays them all;
+	// a stall rarely lasts three steps.
+	bweOveruse   = 100 * time.Millisecond
+	bweOverSteps = 3
+	bweUnderused = 40 * time.Millisecond
 	// Loss fractions: over bweLossHigh the estimate falls with the loss;
 	// under bweLossLow it may grow; in between it holds (a lossy link
 	// that is not full: Wi-Fi, the 5 % test).
@@ -94,7 +99,7 @@ type bweWindow struct {
 	recv, lost    int
 	firstArr      int64 // µs, receiver's clock
 	lastArr       int64
-	queueSum      int64 // ns, over recv packets
+	queueMin      int64 // ns, the least over the floor; -1: none yet
 	floorCur      int64 // least one-way delay in this floor span (ns)
 	floorPrev     int64 // least in the span before
 	floorSpanFrom int64 // unix ns
@@ -108,13 +113,15 @@ type bweState struct {
 	// grows fast (a new viewer on a good link gets its large layers in
 	// seconds, not a minute).
 	settled bool
+	// queued counts the steps running whose queue was over bweOveruse.
+	queued int
 }
 
 // bweSample is what one window of feedback says.
 type bweSample struct {
 	rate  float64       // bits/s that arrived
 	loss  float64       // fraction lost
-	queue time.Duration // mean queuing delay over the floor
+	queue time.Duration // queuing delay over the floor (see bweOveruse)
 	dt    time.Duration // since the last step
 	// start: the link was never seen overused (see bweState.settled).
 	start bool
@@ -229,6 +236,9 @@ func (b *bwe) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
 func (b *bwe) onFeedback(fb *rtcp.TransportLayerCC, now int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.w.start == 0 {
+		b.w.start, b.w.queueMin = now, -1
+	}
 	arrival := int64(fb.ReferenceTime) * 64_000 // µs
 	seq := fb.BaseSequenceNumber
 	left := int(fb.PacketStatusCount)
@@ -267,9 +277,6 @@ chunks:
 				}
 			}
 		}
-	}
-	if b.w.start == 0 {
-		b.w.start = now
 	}
 	b.seen = true
 	if now-b.w.start >= int64(bweInterval) && b.w.recv+b.w.lost > 0 {
@@ -313,7 +320,9 @@ func (b *bwe) ack(seq uint16, received bool, arrival int64) {
 	if w.floorPrev != 0 && w.floorPrev < floor {
 		floor = w.floorPrev
 	}
-	w.queueSum += d - floor
+	if q := d - floor; w.queueMin < 0 || q < w.queueMin {
+		w.queueMin = q
+	}
 }
 
 // step runs the control law over the window and starts a new one.
@@ -329,8 +338,17 @@ func (b *bwe) step(now int64) {
 	span := time.Duration(w.lastArr-w.firstArr) * time.Microsecond
 	span = max(span, time.Duration(now-w.start))
 	s.rate = float64(w.bytes*8) / span.Seconds()
-	if w.recv > 0 {
-		s.queue = time.Duration(w.queueSum / int64(w.recv))
+	if w.recv > 0 && w.queueMin > 0 {
+		s.queue = time.Duration(w.queueMin)
+	}
+	// A queue counts once it has lasted bweOverSteps steps.
+	if s.queue > bweOveruse {
+		b.st.queued++
+		if b.st.queued < bweOverSteps {
+			s.queue = bweUnderused // neither grow nor fall yet
+		}
+	} else {
+		b.st.queued = 0
 	}
 	if b.st.lastAt != 0 {
 		s.dt = time.Duration(now - b.st.lastAt)
@@ -343,7 +361,7 @@ func (b *bwe) step(now int64) {
 	b.st.est = next
 	b.st.lastAt = now
 	b.estimate.Store(int64(b.st.est))
-	*w = bweWindow{floorCur: w.floorCur, floorPrev: w.floorPrev, floorSpanFrom: w.floorSpanFrom}
+	*w = bweWindow{floorCur: w.floorCur, floorPrev: w.floorPrev, floorSpanFrom: w.floorSpanFrom, queueMin: -1}
 }
 
 // bweFactory makes one bwe per subscribe connection. The SFU makes its
