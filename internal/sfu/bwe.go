@@ -73,6 +73,11 @@ type sentPkt struct {
 	at   int64 // unix ns; 0: empty or already acknowledged
 	size int32
 	seq  uint16
+	// lost: a feedback said it had not arrived. A later one may say it
+	// did (a pion receiver records a packet when its application reads
+	// it, so one stream read late looks lost at first): the loss is
+	// taken back then.
+	lost bool
 }
 
 // bwe is one subscribe connection's estimator, and the interceptor that
@@ -113,8 +118,9 @@ type bweState struct {
 	// grows fast (a new viewer on a good link gets its large layers in
 	// seconds, not a minute).
 	settled bool
-	// queued counts the steps running whose queue was over bweOveruse.
-	queued int
+	// queued counts the steps running whose queue was over bweOveruse,
+	// lossy those whose loss was over bweLossHigh.
+	queued, lossy int
 }
 
 // bweSample is what one window of feedback says.
@@ -279,7 +285,7 @@ chunks:
 		}
 	}
 	b.seen = true
-	if now-b.w.start >= int64(bweInterval) && b.w.recv+b.w.lost > 0 {
+	if now-b.w.start >= int64(bweInterval) && b.w.recv+max(b.w.lost, 0) > 0 {
 		b.step(now)
 	}
 	if b.estimate.Load() == 0 {
@@ -295,13 +301,19 @@ func (b *bwe) ack(seq uint16, received bool, arrival int64) {
 	if p.at == 0 || p.seq != seq {
 		return // too old, or reported already
 	}
-	at, size := p.at, p.size
-	p.at = 0
 	w := &b.w
 	if !received {
-		w.lost++
+		if !p.lost {
+			p.lost = true
+			w.lost++
+		}
 		return
 	}
+	if p.lost {
+		w.lost-- // counted lost before: it came after all
+	}
+	at, size := p.at, p.size
+	p.at = 0
 	w.recv++
 	w.bytes += int64(size)
 	if w.firstArr == 0 || arrival < w.firstArr {
@@ -332,7 +344,18 @@ func (b *bwe) step(now int64) {
 	if b.st.est == 0 {
 		b.st.est = bweInitial
 	}
-	s := bweSample{loss: float64(w.lost) / float64(w.recv+w.lost)}
+	lost := max(w.lost, 0)
+	s := bweSample{loss: float64(lost) / float64(w.recv+lost)}
+	// Heavy loss counts once it has lasted two steps (a receiver's stall
+	// can look like loss for one).
+	if s.loss > bweLossHigh {
+		b.st.lossy++
+		if b.st.lossy < 2 {
+			s.loss = bweLossLow
+		}
+	} else {
+		b.st.lossy = 0
+	}
 	// The rate over the arrivals' span, or the window's if they came at
 	// once (one packet, a burst).
 	span := time.Duration(w.lastArr-w.firstArr) * time.Microsecond
