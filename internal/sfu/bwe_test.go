@@ -195,3 +195,44 @@ func TestBweStampAllocatesNothing(t *testing.T) {
 		t.Error("the number was written into the array the header shared with another packet")
 	}
 }
+
+// TestBweLateIsNotLost: packets a first feedback reports missing and a
+// second reports arrived (a pion receiver reading one stream late) are
+// not a loss: the estimate does not fall.
+func TestBweLateIsNotLost(t *testing.T) {
+	r := newFeedbackRig(t)
+	now := int64(time.Hour)
+	payload := make([]byte, 988)
+	for i := range 40 {
+		h := rtp.Header{Version: 2, SSRC: 7, SequenceNumber: uint16(i)}
+		if _, err := r.w.Write(&h, payload, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.b.sent[r.seqs[i]&(sentRing-1)].at = now + int64(i)*int64(5*time.Millisecond)
+	}
+	arr := func(i int) int64 { return int64(i) * 5000 } // µs: as sent, no queue
+	// First: 0..19 arrived, 20..39 not (yet).
+	first := make([]int64, 40)
+	for i := range first {
+		first[i] = -1
+		if i < 20 {
+			first[i] = arr(i)
+		}
+	}
+	r.b.onFeedback(feedback(0, 0, first), now+int64(100*time.Millisecond))
+	// Then all of 20..39 after all.
+	second := make([]int64, 20)
+	for i := range second {
+		second[i] = arr(20+i) - arr(20) + 64_000
+	}
+	r.b.onFeedback(feedback(20, 1, second), now+int64(300*time.Millisecond))
+	r.b.mu.Lock()
+	lost := r.b.w.lost
+	r.b.mu.Unlock()
+	if est := r.b.Estimate(); est < bweInitial {
+		t.Errorf("estimate %d after packets came late, want at least the initial %d", est, bweInitial)
+	}
+	if lost > 0 {
+		t.Errorf("%d packets counted lost that arrived", lost)
+	}
+}
