@@ -111,6 +111,11 @@ func waitStats(t *testing.T, ctx context.Context, what string, out *bytes.Buffer
 	return lines
 }
 
+// The viewers count what arrives without decoding it (--decode=false:
+// frames from packets, sizes from keyframes): on a machine shared by
+// several builds a decoder that cannot keep up would make its own
+// receiver look like a full link.
+
 // TestViewerOn300Kbit: a 10-person call, everyone on camera (8 from one
 // `rooms loadtest`, two `rooms join --headless`), one viewer's downlink
 // narrowed to 300 kbit/s (tbf). What that viewer received: audio kept
@@ -127,8 +132,8 @@ func TestViewerOn300Kbit(t *testing.T) {
 	narrow.Rate(1000, 300)
 	const hold = "70s"
 	_, pubOut := pubs.Start(ctx, "rooms", env, "loadtest", "--room", room, "--publishers", "8", "--duration", hold, "--allow-remote", "--json")
-	_, refOut := ref.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "reference", "--video", "testsrc", "--audio", "testsrc", "--duration", hold)
-	_, narrowOut := narrow.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "narrow", "--video", "testsrc", "--audio", "testsrc", "--duration", hold)
+	_, refOut := ref.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "reference", "--video", "testsrc", "--audio", "testsrc", "--decode=false", "--duration", hold)
+	_, narrowOut := narrow.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "narrow", "--video", "testsrc", "--audio", "testsrc", "--decode=false", "--duration", hold)
 
 	// Ten stats lines: 50 s in the call; the last four (15 s) are judged.
 	lines := waitStats(t, ctx, "the narrow viewer's stats", narrowOut, 10)
@@ -207,8 +212,8 @@ func TestLossyParticipant(t *testing.T) {
 	lossy.Nft("add rule inet lab in meta l4proto udp numgen random mod 100 < 5 counter drop")
 	const hold = "60s"
 	_, pubOut := pubs.Start(ctx, "rooms", env, "loadtest", "--room", room, "--publishers", "2", "--duration", hold, "--allow-remote", "--json")
-	_, refOut := ref.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "reference", "--video", "testsrc", "--audio", "testsrc", "--duration", hold)
-	_, lossyOut := lossy.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "lossy", "--video", "testsrc", "--audio", "testsrc", "--duration", hold)
+	_, refOut := ref.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "reference", "--video", "testsrc", "--audio", "testsrc", "--decode=false", "--duration", hold)
+	_, lossyOut := lossy.Start(ctx, "rooms", env, "join", room, "--headless", "--json", "--name", "lossy", "--video", "testsrc", "--audio", "testsrc", "--decode=false", "--duration", hold)
 
 	lines := waitStats(t, ctx, "the lossy participant's stats", lossyOut, 8)
 	refLines := waitStats(t, ctx, "the reference viewer's stats", refOut, 8)

@@ -286,9 +286,26 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		}()
 		var err error
 		if h.noDecode {
+			// Counted, not decoded: an audio packet is a frame, a video
+			// frame ends at a marker, and a VP8 keyframe's header says
+			// its size.
+			video := e.Track.Kind() == webrtc.RTPCodecTypeVideo
 			for ctx.Err() == nil {
-				if _, _, err := e.Track.ReadRTP(); err != nil {
+				pkt, _, err := e.Track.ReadRTP()
+				if err != nil {
 					return
+				}
+				switch {
+				case !video:
+					r.frame(freezeAudio)
+				case pkt.Marker:
+					r.frame(freezeVideo)
+				}
+				if video {
+					if w, ht, ok := media.VP8KeyframeSize(pkt.Payload); ok {
+						r.width.Store(int32(w))
+						r.height.Store(int32(ht))
+					}
 				}
 			}
 			return

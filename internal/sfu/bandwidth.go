@@ -138,7 +138,10 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			paused = append(paused, f.info.ID)
 		default:
 			area = d.layers[g].area
-			if g < d.want {
+			if est > 0 {
+				// Capped even at what its tile wants: a layer not ready
+				// now (suspended, not keyframed yet) must not be taken
+				// when it comes back before the next allocation.
 				capArea = area
 			}
 		}

@@ -66,6 +66,8 @@ const (
 	// bweFloorSpan: the delay floor is the least one-way delay over the
 	// last two spans of this.
 	bweFloorSpan = 5 * time.Second
+	// bweHold: after a decrease, how long before the next may come.
+	bweHold = 600 * time.Millisecond
 )
 
 // sentPkt is one packet sent, by its transport-wide sequence number.
@@ -121,6 +123,9 @@ type bweState struct {
 	// queued counts the steps running whose queue was over bweOveruse,
 	// lossy those whose loss was over bweLossHigh.
 	queued, lossy int
+	// downAt (unix ns) is the last decrease: feedback on what was sent
+	// before it says nothing new, so for bweHold it cannot fall again.
+	downAt int64
 }
 
 // bweSample is what one window of feedback says.
@@ -143,11 +148,9 @@ type bweSample struct {
 func bweNext(est float64, s bweSample) float64 {
 	switch {
 	case s.queue > bweOveruse || s.loss > bweLossHigh:
-		target := 0.85 * s.rate
-		if s.loss > bweLossHigh {
-			target = min(target, est*(1-0.5*s.loss))
-		}
-		est = min(est, target)
+		// What got through is what the link carries now (a full one
+		// drops or queues the rest).
+		est = min(est, 0.85*s.rate)
 	case s.queue < bweUnderused && s.loss < bweLossLow:
 		growth := 0.08
 		if s.start {
@@ -379,7 +382,11 @@ func (b *bwe) step(now int64) {
 	s.start = !b.st.settled
 	next := bweNext(b.st.est, s)
 	if next < b.st.est {
-		b.st.settled = true
+		if now-b.st.downAt < int64(bweHold) {
+			next = b.st.est
+		} else {
+			b.st.settled, b.st.downAt = true, now
+		}
 	}
 	b.st.est = next
 	b.st.lastAt = now
