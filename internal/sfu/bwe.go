@@ -68,6 +68,8 @@ const (
 	bweFloorSpan = 5 * time.Second
 	// bweHold: after a decrease, how long before the next may come.
 	bweHold = 600 * time.Millisecond
+	// bweCeilingFor: how long a decrease caps the estimate's growth.
+	bweCeilingFor = 20 * time.Second
 )
 
 // sentPkt is one packet sent, by its transport-wide sequence number.
@@ -126,6 +128,11 @@ type bweState struct {
 	// downAt (unix ns) is the last decrease: feedback on what was sent
 	// before it says nothing new, so for bweHold it cannot fall again.
 	downAt int64
+	// ceiling: for bweCeilingFor after a decrease the estimate does not
+	// grow past 0.9 × what it was then (the link was full there), so it
+	// settles under the link instead of probing past it every few
+	// seconds; then it may probe higher again.
+	ceiling float64
 }
 
 // bweSample is what one window of feedback says.
@@ -381,12 +388,16 @@ func (b *bwe) step(now int64) {
 	}
 	s.start = !b.st.settled
 	next := bweNext(b.st.est, s)
-	if next < b.st.est {
-		if now-b.st.downAt < int64(bweHold) {
-			next = b.st.est
-		} else {
-			b.st.settled, b.st.downAt = true, now
-		}
+	switch {
+	case next < b.st.est && now-b.st.downAt < int64(bweHold):
+		next = b.st.est
+	case next < b.st.est:
+		// At most halved at once: what arrived in a step of heavy loss
+		// or a long queue understates the link.
+		next = max(next, b.st.est/2)
+		b.st.settled, b.st.downAt, b.st.ceiling = true, now, 0.9*b.st.est
+	case next > b.st.est && now-b.st.downAt < int64(bweCeilingFor):
+		next = max(b.st.est, min(next, b.st.ceiling))
 	}
 	b.st.est = next
 	b.st.lastAt = now
