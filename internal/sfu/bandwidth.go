@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -73,7 +74,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 	speaking := map[string]bool{}
 	a.demand, a.fwds = a.demand[:0], a.fwds[:0]
 	seen := map[*forwarder]bool{}
-	for _, f := range p.router.allForwarders() {
+	fwds := p.router.allForwarders()
+	// In a stable order: tiles alike keep their places from one
+	// allocation to the next, rather than the map's.
+	slices.SortFunc(fwds, func(a, b *forwarder) int { return strings.Compare(a.info.ID, b.info.ID) })
+	for _, f := range fwds {
 		if f.info.ParticipantID == p.id {
 			continue
 		}
@@ -113,6 +118,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 					d.had = j
 				}
 			}
+		}
+		if d.had >= 0 {
+			// Among tiles alike, the ones on stay on: pausing one to
+			// resume another costs both a keyframe.
+			d.prio += 1 << 30
 		}
 		d.blocked = now < st.blockedUntil
 	}
