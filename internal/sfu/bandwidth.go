@@ -35,6 +35,7 @@ type tileState struct {
 	backoff       time.Duration
 	lastDown      int64
 	posted, known bool
+	ssrc          uint32 // the SSRC the track is sent to the subscriber with
 }
 
 // allocator is one subscriber's allocation state; its goroutine's own.
@@ -42,15 +43,19 @@ type allocator struct {
 	p      *Peer
 	tiles  map[*forwarder]*tileState
 	paused []string // track ids last said paused
-	// reused buffers
-	demand []tileDemand
-	fwds   []*forwarder
-	grants []int
+	// reused buffers: an allocation every 0.5 s per subscriber allocates
+	// little once warm.
+	demand    []tileDemand
+	fwds      []*forwarder
+	grants    []int
+	seen      map[*forwarder]bool
+	speaking  map[string]bool
+	pausedBuf []string
 }
 
 // allocateLoop runs p's allocation until done is closed.
 func (p *Peer) allocateLoop(done <-chan struct{}) {
-	a := &allocator{p: p, tiles: map[*forwarder]*tileState{}}
+	a := &allocator{p: p, tiles: map[*forwarder]*tileState{}, seen: map[*forwarder]bool{}, speaking: map[string]bool{}}
 	t := time.NewTicker(allocEvery)
 	defer t.Stop()
 	for {
@@ -71,9 +76,10 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 		est = p.bwe.Estimate()
 	}
 	var audio int64
-	speaking := map[string]bool{}
+	speaking, seen := a.speaking, a.seen
+	clear(speaking)
+	clear(seen)
 	a.demand, a.fwds = a.demand[:0], a.fwds[:0]
-	seen := map[*forwarder]bool{}
 	fwds := p.router.allForwarders()
 	// In a stable order: tiles alike keep their places from one
 	// allocation to the next, rather than the map's.
@@ -82,7 +88,7 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 		if f.info.ParticipantID == p.id {
 			continue
 		}
-		if _, ok := f.ssrcFor(p); !ok {
+		if !f.sendsTo(p) {
 			continue
 		}
 		seen[f] = true
@@ -100,7 +106,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			continue // paused by its view already
 		}
 		a.fwds = append(a.fwds, f)
-		a.demand = append(a.demand, demandOf(f, size, now))
+		var reuse []layerCost
+		if n := len(a.demand); n < cap(a.demand) {
+			reuse = a.demand[:n+1][n].layers[:0]
+		}
+		a.demand = append(a.demand, demandOf(f, size, now, reuse))
 	}
 	for i, f := range a.fwds {
 		d := &a.demand[i]
@@ -136,7 +146,7 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			a.grants = append(a.grants, d.want)
 		}
 	}
-	var paused []string
+	paused := a.pausedBuf[:0]
 	for i, f := range a.fwds {
 		d, g, st := &a.demand[i], a.grants[i], a.tiles[f]
 		capArea, area, off := int64(0), int64(0), g < 0
@@ -170,8 +180,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			st.area, st.paused, st.known = area, off, true
 		}
 		if !st.posted || st.capArea != capArea || st.postPaused != off {
-			if ssrc, ok := f.ssrcFor(p); ok {
-				f.post(policyEvent{kind: evBudget, ssrc: ssrc, area: capArea, paused: off})
+			if st.ssrc == 0 {
+				st.ssrc, _ = f.ssrcFor(p) // its sender's, for as long as it subscribes
+			}
+			if st.ssrc != 0 {
+				f.post(policyEvent{kind: evBudget, ssrc: st.ssrc, area: capArea, paused: off})
 			}
 			st.capArea, st.postPaused, st.posted = capArea, off, true
 		}
@@ -186,13 +199,22 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			delete(a.tiles, f)
 		}
 	}
+	a.pausedBuf = paused
 	slices.Sort(paused)
 	if !slices.Equal(paused, a.paused) {
-		a.paused = paused
+		a.paused = append([]string{}, paused...)
 		if bs, ok := p.sig.(bandwidthSignaler); ok {
 			bs.SendBandwidth(api.Bandwidth{Paused: append([]string{}, paused...), EstimateBps: est})
 		}
 	}
+}
+
+// sendsTo says whether the track is sent to p (cheaper than ssrcFor,
+// which asks pion for the sender's parameters).
+func (f *forwarder) sendsTo(p *Peer) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.senders[p.id] != nil
 }
 
 // state is the allocator's state of track f, made on first use.
@@ -208,8 +230,9 @@ func (a *allocator) state(f *forwarder) *tileState {
 // demandOf is what track f asks of a subscriber that shows it at size:
 // its layers ready now (as the track's policy counts them ready) with
 // their costs, and the one the size needs (as layerPolicy.choose picks).
-func demandOf(f *forwarder, size tileSize, now int64) tileDemand {
-	d := tileDemand{want: -1, prio: int64(size.w) * int64(size.h)}
+// Its layers go into buf (reused).
+func demandOf(f *forwarder, size tileSize, now int64, buf []layerCost) tileDemand {
+	d := tileDemand{want: -1, prio: int64(size.w) * int64(size.h), layers: buf[:0]}
 	type lw struct {
 		cost layerCost
 		w, h int32
