@@ -45,10 +45,9 @@ func TestBweNext(t *testing.T) {
 // subscribe connection would, and answers them with transport-cc
 // feedback as a subscriber behind a link of a given rate would.
 type feedbackRig struct {
-	b      *bwe
-	w      interceptor.RTPWriter
-	seqs   []uint16
-	sentAt []int64
+	b    *bwe
+	w    interceptor.RTPWriter
+	seqs []uint16
 }
 
 func newFeedbackRig(t *testing.T) *feedbackRig {
