@@ -117,6 +117,10 @@ func (s *Session) SendCandidate(c api.Candidate) { s.send(api.MsgCandidate, c) }
 // somebody receives.
 func (s *Session) SendLayers(l api.Layers) { s.send(api.MsgLayers, l) }
 
+// SendBandwidth tells this participant which of the others' video tracks
+// are paused for its downlink.
+func (s *Session) SendBandwidth(b api.Bandwidth) { s.send(api.MsgBandwidth, b) }
+
 // Handle acts on one message from the participant. Errors it returns are
 // the transport's to report; refusals are sent as error messages.
 func (s *Session) Handle(ctx context.Context, m api.Message) error {

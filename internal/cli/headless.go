@@ -48,7 +48,38 @@ type remote struct {
 	arrived time.Time
 	frames  atomic.Uint64
 	bytes   uint64 // at the last stats line
-	gaps    gapWatch
+	// width and height of the newest video frame decoded; lastAt (unix
+	// ns) when the newest frame came, maxGap the longest wait between
+	// two since the last stats line, and freezes the waits of
+	// freezeVideo (video) or freezeAudio (audio) or more since joining.
+	width, height  atomic.Int32
+	lastAt, maxGap atomic.Int64
+	freezes        atomic.Uint64
+}
+
+// A wait between two frames that counts as a freeze: for video, about
+// what a viewer notices; for audio, a gap loss concealment cannot cover.
+const (
+	freezeVideo = 500 * time.Millisecond
+	freezeAudio = 200 * time.Millisecond
+)
+
+// frame notes a frame decoded at now and returns the wait since the one
+// before (0 for the first).
+func (r *remote) frame(freezeAt time.Duration, now time.Time) time.Duration {
+	r.frames.Add(1)
+	last := r.lastAt.Swap(now.UnixNano())
+	if last == 0 {
+		return 0
+	}
+	gap := now.UnixNano() - last
+	if gap > r.maxGap.Load() {
+		r.maxGap.Store(gap)
+	}
+	if gap >= int64(freezeAt) {
+		r.freezes.Add(1)
+	}
+	return time.Duration(gap)
 }
 
 func newHeadless(f *Factory, server, roomID string) *headless {
@@ -189,6 +220,8 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 		h.out("reconnecting", map[string]any{"attempt": e.Attempt, "reason": fmt.Sprint(e.Err)})
 	case client.Reconnected:
 		h.out("reconnected", map[string]any{"rejoined": e.Rejoined, "you": e.ParticipantID, "restarts": e.Restarts, "after_ms": e.After.Milliseconds()})
+	case client.Bandwidth:
+		h.out("bandwidth", map[string]any{"paused": e.Paused, "estimate_bps": e.EstimateBps})
 	case client.MediaFailed:
 		h.out("media_failed", map[string]any{"pc": string(e.PC), "tried": e.Transports, "reason": e.Reason})
 	case client.ServerError:
@@ -256,9 +289,26 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		}()
 		var err error
 		if h.noDecode {
+			// Counted, not decoded: an audio packet is a frame, a video
+			// frame ends at a marker, and a VP8 keyframe's header says
+			// its size.
+			video := e.Track.Kind() == webrtc.RTPCodecTypeVideo
 			for ctx.Err() == nil {
-				if _, _, err := e.Track.ReadRTP(); err != nil {
+				pkt, _, err := e.Track.ReadRTP()
+				if err != nil {
 					return
+				}
+				switch {
+				case !video:
+					h.gapped(r, r.frame(freezeAudio, time.Now()))
+				case pkt.Marker:
+					h.gapped(r, r.frame(freezeVideo, time.Now()))
+				}
+				if video {
+					if w, ht, ok := media.VP8KeyframeSize(pkt.Payload); ok {
+						r.width.Store(int32(w))
+						r.height.Store(int32(ht))
+					}
 				}
 			}
 			return
@@ -266,8 +316,9 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 		switch e.Track.Kind() {
 		case webrtc.RTPCodecTypeVideo:
 			err = media.DecodeVideo(ctx, e.Track, func(fr media.Frame) {
-				r.frames.Add(1)
-				h.gapped(r, time.Now())
+				h.gapped(r, r.frame(freezeVideo, time.Now()))
+				r.width.Store(int32(fr.Width))
+				r.height.Store(int32(fr.Height))
 				if r.frames.Load() == 1 {
 					perr := media.CheckPattern(fr.Image, labelFor(h.name(e.Info.ParticipantID)))
 					if e.Info.Kind == api.KindScreen {
@@ -278,8 +329,7 @@ func (h *headless) decode(ctx context.Context, call *client.Call, e client.Remot
 			}, func() { _ = call.RequestKeyframe(e.Track) })
 		case webrtc.RTPCodecTypeAudio:
 			err = media.DecodeAudio(ctx, e.Track, func(pcm []int16, rate, channels int) {
-				r.frames.Add(1)
-				h.gapped(r, time.Now())
+				h.gapped(r, r.frame(freezeAudio, time.Now()))
 				report(0, 0, map[string]any{"sample_rate": rate, "channels": channels})
 			})
 		}
@@ -306,8 +356,13 @@ func (h *headless) stats(call *client.Call) {
 		}
 		kbps := float64(s.BytesReceived-r.bytes) * 8 / statsEvery.Seconds() / 1000
 		r.bytes = s.BytesReceived
-		tracks = append(tracks, map[string]any{"from": r.info.ParticipantID, "name": h.name(r.info.ParticipantID), "kind": string(r.info.Kind),
-			"frames": r.frames.Load(), "packets": s.PacketsReceived, "lost": s.PacketsLost, "kbps": int(kbps + 0.5)})
+		t := map[string]any{"from": r.info.ParticipantID, "name": h.name(r.info.ParticipantID), "kind": string(r.info.Kind),
+			"frames": r.frames.Load(), "packets": s.PacketsReceived, "lost": s.PacketsLost, "kbps": int(kbps + 0.5),
+			"freezes": r.freezes.Load(), "max_gap_ms": time.Duration(r.maxGap.Swap(0)).Milliseconds()}
+		if w := r.width.Load(); w > 0 {
+			t["width"], t["height"] = w, r.height.Load()
+		}
+		tracks = append(tracks, t)
 	}
 	rttMS := math.Round(rtt*1e5) / 100
 	if !h.f.json {

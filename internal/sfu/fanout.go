@@ -62,7 +62,11 @@ type binding struct {
 	// chooses it, owner.go); tsOff is added to the layer's timestamps so
 	// they run on across switches.
 	cur, want int8
-	tsOff     uint32
+	// waitKey: a simulcast binding just resumed (shown again, or its
+	// bandwidth back) gets nothing until a keyframe: the frames it
+	// missed while paused make the layer's next delta frames useless.
+	waitKey bool
+	tsOff   uint32
 	// lastTSOut is the timestamp of the newest packet sent (not of a
 	// retransmission, which reuses hdr).
 	lastTSOut uint32
@@ -154,6 +158,11 @@ func (f *fanout) setPaused(ssrc uint32, paused bool) bool {
 	}
 	for _, b := range *f.binds.Load() {
 		if b.ssrc == ssrc {
+			if !paused && f.simulcast {
+				b.mu.Lock()
+				b.waitKey = true
+				b.mu.Unlock()
+			}
 			b.paused.Store(paused)
 		}
 	}
@@ -209,6 +218,14 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 			b.seq.collapse()
 			b.mu.Unlock()
 			continue
+		}
+		if b.waitKey {
+			if !key || (b.want >= 0 && li != b.want) {
+				b.seq.collapse()
+				b.mu.Unlock()
+				continue
+			}
+			b.waitKey = false
 		}
 		out, ok := b.seq.out(pkt.SequenceNumber)
 		if !ok {

@@ -188,6 +188,7 @@ func (f *forwarder) read(li int8) {
 // forward sends one packet read from the publisher to every subscriber
 // and keeps it for retransmission.
 func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
+	l.bytes.Add(uint64(12 + len(pkt.Payload)))
 	// The publisher's header extension ids mean nothing on the
 	// subscriber's connection; its own interceptors add what it
 	// negotiated. Padding was taken off by Unmarshal.
@@ -293,8 +294,9 @@ func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
 }
 
 // onRTCP acts on one RTCP packet from the subscriber whose sender has
-// ssrc own: keyframe requests and loss reports go to the track's owner,
-// NACKs are answered here.
+// ssrc own: keyframe requests go to the track's owner, NACKs are answered
+// here. Loss is the bandwidth estimate's (bwe.go), from the connection's
+// transport-cc feedback.
 func (f *forwarder) onRTCP(pkt rtcp.Packet, own uint32) {
 	switch pkt := pkt.(type) {
 	case *rtcp.PictureLossIndication:
@@ -308,12 +310,6 @@ func (f *forwarder) onRTCP(pkt rtcp.Packet, own uint32) {
 	case *rtcp.TransportLayerNack:
 		if pkt.MediaSSRC == own {
 			f.answerNack(pkt)
-		}
-	case *rtcp.ReceiverReport:
-		for _, r := range pkt.Reports {
-			if r.SSRC == own {
-				f.post(policyEvent{kind: evLoss, ssrc: own, fraction: r.FractionLost})
-			}
 		}
 	}
 }

@@ -81,10 +81,24 @@ type testClient struct {
 	recMu     sync.Mutex
 	subOffers int
 	answers   []string
+	// subRewrite, if set, rewrites the router's SDP and candidates for
+	// the subscribe connection (to route it through a test's relay).
+	subRewrite func(string) string
+	// bandwidth are the router's bandwidth messages (SendBandwidth).
+	bandwidth chan api.Bandwidth
 }
 
 func newTestClient(tb testing.TB, r *Router, id string, wapi *webrtc.API) *testClient {
-	c := &testClient{tb: tb, id: id, tracks: make(chan *webrtc.TrackRemote, 64)}
+	return newTestClientWith(tb, r, id, wapi, nil)
+}
+
+// newTestClientWith is newTestClient with the client changed by opt
+// before it joins.
+func newTestClientWith(tb testing.TB, r *Router, id string, wapi *webrtc.API, opt func(*testClient)) *testClient {
+	c := &testClient{tb: tb, id: id, tracks: make(chan *webrtc.TrackRemote, 64), bandwidth: make(chan api.Bandwidth, 64)}
+	if opt != nil {
+		opt(c)
+	}
 	var err error
 	if c.pub, err = wapi.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		tb.Fatal(err)
@@ -134,6 +148,9 @@ func (c *testClient) SendSDP(sdp api.SDP) {
 		c.mu.Unlock()
 		switch sdp.PC {
 		case api.PCSubscribe:
+			if c.subRewrite != nil {
+				sdp.SDP = c.subRewrite(sdp.SDP)
+			}
 			if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp.SDP}); err != nil {
 				return
 			}
@@ -178,11 +195,29 @@ func (c *testClient) activeLayers() []string {
 	return c.layers.Active
 }
 
+// SendBandwidth keeps the router's bandwidth messages, the newest if the
+// test reads none.
+func (c *testClient) SendBandwidth(b api.Bandwidth) {
+	for {
+		select {
+		case c.bandwidth <- b:
+			return
+		default:
+			select {
+			case <-c.bandwidth:
+			default:
+			}
+		}
+	}
+}
+
 // SendCandidate adds the router's candidate on the right connection.
 func (c *testClient) SendCandidate(cand api.Candidate) {
 	pc := c.sub
 	if cand.PC == api.PCPublish {
 		pc = c.pub
+	} else if c.subRewrite != nil {
+		cand.Candidate = c.subRewrite(cand.Candidate)
 	}
 	go func() {
 		// The description may still be on its way; candidates before it are retried.

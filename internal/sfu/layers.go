@@ -50,6 +50,11 @@ type layer struct {
 	// keyed: a keyframe of it was seen; tsSeen: lastTS holds a packet's
 	// timestamp (both the reader's own).
 	keyed, tsSeen bool
+	// bytes counts what arrived (RTP header and payload), and meter turns
+	// it into the layer's cost for the subscribers' allocation
+	// (allocate.go).
+	bytes atomic.Uint64
+	meter rateMeter
 }
 
 // suspendAfter is how long a layer nobody receives keeps being asked for,

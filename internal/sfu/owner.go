@@ -36,8 +36,9 @@ const (
 	evForget
 	// evPLI: the subscriber sent with ssrc asks for a keyframe.
 	evPLI
-	// evLoss: the subscriber sent with ssrc reported fraction lost.
-	evLoss
+	// evBudget: the allocation of the subscriber sent with ssrc
+	// (bandwidth.go) caps its picture to area (0: no cap) or pauses it.
+	evBudget
 	// evConnected: a subscriber's connection came up: every binding
 	// needs a keyframe to start.
 	evConnected
@@ -45,10 +46,11 @@ const (
 
 // policyEvent is one message to a track's owner.
 type policyEvent struct {
-	kind     policyEventKind
-	peer     *Peer
-	ssrc     uint32
-	fraction uint8
+	kind   policyEventKind
+	peer   *Peer
+	ssrc   uint32
+	area   int64
+	paused bool
 }
 
 // post gives the track's owner an event, waiting while its inbox is full;
@@ -121,22 +123,23 @@ func (f *forwarder) handle(ev policyEvent, now int64) {
 			return
 		}
 		hidden, size := ev.peer.viewOf(f.info.ID)
-		f.local.setPaused(ssrc, hidden)
 		if ev.kind == evSubscribed {
 			f.policy.subscribe(ssrc, size, hidden, now)
 		} else {
 			b, _ := f.local.stateOf(ssrc)
 			f.policy.view(ssrc, size, hidden, b)
 		}
+		f.local.setPaused(ssrc, f.policy.pausedFor(ssrc, hidden))
 		f.reselect(now)
 	case evForget:
 		f.policy.forget(ev.ssrc)
 	case evPLI:
 		b, _ := f.local.stateOf(ev.ssrc)
 		f.policy.keyframeFor(b)
-	case evLoss:
-		if b, ok := f.local.stateOf(ev.ssrc); ok && f.policy.loss(*b, ev.fraction, now) {
-			f.pub.router.sfu.capped.Add(1)
+	case evBudget:
+		b, _ := f.local.stateOf(ev.ssrc)
+		if paused, changed := f.policy.budget(ev.ssrc, ev.area, ev.paused, b); changed {
+			f.local.setPaused(ev.ssrc, paused)
 			f.reselect(now)
 		}
 	case evConnected:

@@ -50,17 +50,21 @@ type Peer struct {
 	// subSections counts the m= sections of the last subscribe offer: an
 	// answer has no more.
 	subSections int
+	// bwe estimates the subscribe connection's bandwidth (bwe.go); its
+	// allocator (bandwidth.go) runs until done is closed.
+	bwe  *bwe
+	done chan struct{}
 }
 
 func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{},
 		offerBudget: rate.NewLimiter(api.OfferCostPerSecond, api.OfferCostBurst),
-		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}}
+		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}, done: make(chan struct{})}
 	var err error
 	if p.pub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("new publish connection: %w", err)
 	}
-	if p.sub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if p.sub, p.bwe, err = r.sfu.newSubscribeConnection(); err != nil {
 		p.pub.Close()
 		return nil, fmt.Errorf("new subscribe connection: %w", err)
 	}
@@ -103,6 +107,7 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 	p.pub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		p.onTrack(remote, recv)
 	})
+	r.goOwned(func() { p.allocateLoop(p.done) })
 	return p, nil
 }
 
@@ -440,6 +445,7 @@ func (p *Peer) close() {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	close(p.done)
 	p.pubNeg.Close()
 	p.subNeg.Close()
 	p.pub.Close()

@@ -8,14 +8,14 @@ import "time"
 // It is plain code: no I/O, no pion, no clock (times come in as unix
 // ns), no lock. Its one owner is the track's policy goroutine
 // (forwarder.own, owner.go), the only caller of its methods: events in
-// (a layer seen, a view, a loss report, a subscriber's PLI), decisions
+// (a layer seen, a view, a bandwidth grant, a subscriber's PLI), decisions
 // out (wants written back into bindState, the suspended set, the
 // keyframes to ask for now). The packet path never calls it: it reads
 // the decisions the owner writes into the bindings and layers.
 type layerPolicy struct {
 	simulcast bool
 	layers    [maxLayers]policyLayer
-	// subs is each subscriber's view and cap, by the SSRC its binding
+	// subs is each subscriber's view and grant, by the SSRC its binding
 	// sends with; an entry lives from subscribe to forget.
 	subs map[uint32]*policySub
 	// asked are the layers whose keyframe is asked for and not sent yet
@@ -45,11 +45,13 @@ type policyLayer struct {
 
 // policySub is one subscriber as the policy sees it.
 type policySub struct {
-	size   tileSize
+	size tileSize
+	// paused: its view hides the track.
 	paused bool
-	// maxArea, until capUntil (unix ns), caps the picture area of the
-	// layer it gets (see cap).
-	maxArea, capUntil int64
+	// bwArea caps the picture area of the layer it gets (0: no cap), and
+	// bwPaused pauses it: its bandwidth allocation (bandwidth.go).
+	bwArea   int64
+	bwPaused bool
 }
 
 // bindState is one binding as the packet path has it (read by the owner
@@ -83,9 +85,9 @@ func (l *policyLayer) ready(now int64) bool {
 
 // choose picks, among the layers ready now, the smallest whose picture
 // fills the tile (within a tenth), or else the largest; no size: the
-// largest. maxArea > 0 caps the picture's area (a subscriber losing
-// packets); if no ready layer is that small, the smallest. -1 when none
-// is ready.
+// largest. maxArea > 0 caps the picture's area (the subscriber's
+// bandwidth grant); if no ready layer is that small, the smallest. -1
+// when none is ready.
 func (p *layerPolicy) choose(size tileSize, now, maxArea int64) int8 {
 	best, bestArea := int8(-1), int64(0)
 	fit, fitArea := int8(-1), int64(0)
@@ -186,47 +188,34 @@ func (p *layerPolicy) connected(binds []bindState) {
 	}
 }
 
-// loss takes a receiver report's fraction lost (of 256) from the
-// subscriber of binding b: one losing over lossCap is capped below the
-// layer it gets for capFor. It says whether the cap changed (the caller
-// counts it and reselects).
-func (p *layerPolicy) loss(b bindState, fractionLost uint8, now int64) bool {
-	if !p.simulcast || fractionLost <= lossCap || b.cur < 0 {
-		return false
-	}
-	l := &p.layers[b.cur]
-	if !l.present {
-		return false
-	}
-	// Below the layer it gets: strictly smaller than its area.
-	return p.cap(b.ssrc, int64(l.w)*int64(l.h)-1, now+int64(capFor), now)
-}
-
-// cap caps the picture area of a subscriber's layer to maxArea until
-// until (unix ns), unless it is capped lower already (a report about a
-// layer it is already capped below, packets still on their way, changes
-// nothing). It says whether it changed. Loss reports come in through it;
-// so will a bandwidth estimate towards the subscriber (issue #16): an
-// event that turns bits per second into the largest area that fits, and
-// calls cap.
-func (p *layerPolicy) cap(ssrc uint32, maxArea, until, now int64) bool {
+// budget takes the subscriber's bandwidth grant: a cap on its picture's
+// area (0: none) or a pause. It says whether the binding is paused now
+// (by its view or its grant) and whether anything changed (the caller
+// applies the pause and reselects). One resumed needs a keyframe: b is its
+// binding, nil if it has none yet.
+func (p *layerPolicy) budget(ssrc uint32, area int64, paused bool, b *bindState) (bool, bool) {
 	s := p.subs[ssrc]
-	if s == nil || maxArea <= 0 {
-		return false
+	if s == nil {
+		return false, false
 	}
-	if cur := s.capArea(now); cur != 0 && maxArea >= cur {
-		return false
+	if s.bwArea == area && s.bwPaused == paused {
+		return s.paused || s.bwPaused, false
 	}
-	s.maxArea, s.capUntil = maxArea, until
-	return true
+	resumed := s.bwPaused && !paused && !s.paused
+	s.bwArea, s.bwPaused = area, paused
+	if resumed {
+		p.keyframeFor(b)
+	}
+	return s.paused || s.bwPaused, true
 }
 
-// capArea is the picture area the subscriber is capped to now; 0: none.
-func (s *policySub) capArea(now int64) int64 {
-	if now >= s.capUntil {
-		return 0
+// pausedFor says whether the subscriber's binding is paused: by its view
+// (hidden, as just taken) or by its bandwidth grant.
+func (p *layerPolicy) pausedFor(ssrc uint32, hidden bool) bool {
+	if s := p.subs[ssrc]; s != nil {
+		return hidden || s.bwPaused
 	}
-	return s.maxArea
+	return hidden
 }
 
 // reselect sets the layer each binding wants (in binds) from the layers
@@ -243,7 +232,7 @@ func (p *layerPolicy) reselect(binds []bindState, now int64) (changed bool) {
 		var size tileSize
 		var maxArea int64
 		if s := p.subs[b.ssrc]; s != nil {
-			size, maxArea = s.size, s.capArea(now)
+			size, maxArea = s.size, s.bwArea
 		}
 		if w := p.choose(size, now, maxArea); w >= 0 {
 			b.want = w

@@ -24,12 +24,12 @@ var rigSizes = [maxLayers]tileSize{{160, 120}, {320, 240}, {640, 480}}
 
 // pev is one event of a policy test.
 type pev struct {
-	kind     string // see policyRig.apply
-	layers   uint8
-	ssrc     uint32
-	size     tileSize
-	paused   bool
-	fraction uint8
+	kind   string // see policyRig.apply
+	layers uint8
+	ssrc   uint32
+	size   tileSize
+	paused bool
+	area   int64 // a bandwidth grant's cap
 }
 
 func (r *policyRig) bind(ssrc uint32) *bindState {
@@ -63,8 +63,10 @@ func (r *policyRig) apply(e pev, now int64) {
 		b.paused = e.paused
 		r.pol.view(e.ssrc, e.size, e.paused, b)
 		r.reselect(now)
-	case "loss":
-		if r.pol.loss(*r.bind(e.ssrc), e.fraction, now) {
+	case "budget": // a bandwidth grant: a cap on the area, or paused
+		b := r.bind(e.ssrc)
+		if paused, changed := r.pol.budget(e.ssrc, e.area, e.paused, b); changed {
+			b.paused = paused
 			r.reselect(now)
 		}
 	case "pli":
@@ -145,15 +147,21 @@ func TestLayerPolicy(t *testing.T) {
 				{kind: "subscribe", ssrc: 1, size: tileSize{80, 60}}, {kind: "subscribe", ssrc: 2, size: tileSize{320, 240}}, {kind: "tick"}}, []int8{0, 1}, -1, -1, -1},
 			{100, []pev{{kind: "forget", ssrc: 1}, {kind: "tick"}}, []int8{2, 1}, -1, -1, -1}, // forgotten: its view with it, until pion unbinds it
 		}},
-		{"loss caps below the layer for 10 s", true, []pstep{
+		{"a bandwidth grant caps the layer, pauses and resumes with a keyframe", true, []pstep{
 			{0, []pev{{kind: "publish", layers: all}, {kind: "keyframe", layers: all}, {kind: "subscribe", ssrc: 1}, {kind: "tick"}, {kind: "switch"}}, []int8{2}, -1, -1, -1},
-			{100, []pev{{kind: "loss", ssrc: 1, fraction: lossCap}}, []int8{2}, -1, -1, -1}, // 10 %: not past the cap
-			{200, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "switch"}}, []int8{1}, -1, -1, -1},
-			{300, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "switch"}}, []int8{0}, -1, -1, -1}, // once more: one more step down
-			{400, []pev{{kind: "loss", ssrc: 1, fraction: 128}, {kind: "tick"}}, []int8{0}, -1, -1, -1},   // below the smallest: the smallest
-			{5000, []pev{{kind: "view", ssrc: 1, size: tileSize{1280, 720}}}, []int8{0}, -1, -1, -1},
-			{10399, []pev{{kind: "tick"}}, []int8{0}, -1, -1, -1},
-			{10400, []pev{{kind: "tick"}}, []int8{2}, -1, -1, -1}, // 10 s after the last cap
+			{600, []pev{{kind: "budget", ssrc: 1, area: 320 * 240}, {kind: "switch"}}, []int8{1}, -1, 0b010, -1},
+			{1200, []pev{{kind: "budget", ssrc: 1, area: 160 * 120}, {kind: "switch"}}, []int8{0}, -1, 0b001, -1},
+			{1300, []pev{{kind: "budget", ssrc: 1, area: 100}, {kind: "tick"}}, []int8{0}, -1, -1, -1}, // below the smallest: the smallest
+			{1400, []pev{{kind: "view", ssrc: 1, size: tileSize{1280, 720}}}, []int8{0}, -1, -1, -1},   // the grant holds a larger tile down
+			{2000, []pev{{kind: "budget", ssrc: 1, paused: true}}, nil, -1, 0, -1},
+			{2600, []pev{{kind: "budget", ssrc: 1}}, []int8{2}, -1, 0b100, -1}, // resumed: a keyframe of the layer it now wants
+			{6000, []pev{{kind: "tick"}}, []int8{2}, 0b010, -1, -1},            // nobody needs the middle layer any more
+		}},
+		{"a track paused for bandwidth frees its layers for suspending", true, []pstep{
+			{0, []pev{{kind: "publish", layers: all}, {kind: "keyframe", layers: all}, {kind: "subscribe", ssrc: 1}, {kind: "tick"}, {kind: "switch"}}, []int8{2}, 0, -1, 0},
+			{100, []pev{{kind: "budget", ssrc: 1, paused: true}}, nil, 0, -1, 0},
+			{3100, []pev{{kind: "tick"}}, nil, 0b110, -1, 1}, // only the smallest goes on
+			{3200, []pev{{kind: "budget", ssrc: 1}}, []int8{2}, 0b010, -1, 2},
 		}},
 		{"a layer not keyframed is asked for one and never suspended", true, []pstep{
 			{0, []pev{{kind: "publish", layers: all}, {kind: "subscribe", ssrc: 1, size: tileSize{80, 60}}}, nil, -1, 0b111, -1}, // none ready: every layer
@@ -202,7 +210,9 @@ func TestLayerPolicy(t *testing.T) {
 			{600, []pev{{kind: "pli", ssrc: 1}}, nil, -1, 0b001, -1},
 			{1200, []pev{{kind: "view", ssrc: 1, paused: true}}, nil, -1, 0, -1},
 			{1300, []pev{{kind: "view", ssrc: 1}}, nil, -1, 0b001, -1},
-			{1700, []pev{{kind: "loss", ssrc: 1, fraction: 200}}, []int8{0}, 0, 0, 0}, // loss does not cap a plain track
+			{1700, []pev{{kind: "budget", ssrc: 1, area: 1}}, []int8{0}, 0, 0, 0}, // a cap does not change a plain track's one layer
+			{1800, []pev{{kind: "budget", ssrc: 1, paused: true}}, []int8{0}, 0, 0, 0},
+			{2300, []pev{{kind: "budget", ssrc: 1}}, []int8{0}, 0, 0b001, 0}, // resumed: a keyframe
 		}},
 	}
 	for _, tc := range tests {

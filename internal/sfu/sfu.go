@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,15 +61,22 @@ type SFU struct {
 	// switches, subscribers moved from one simulcast layer to another.
 	received atomic.Uint64
 	switches atomic.Uint64
-	// capped counts subscribers' layers capped for their reported loss.
-	capped        atomic.Uint64
+	// limited counts subscribers' tiles brought down (a smaller layer, or
+	// paused) for their bandwidth estimate.
+	limited       atomic.Uint64
 	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
-	conn          net.PacketConn
-	mux           ice.UDPMux
-	tcpMux        *ice.TCPMuxDefault // nil when ICE over TCP is off
-	log           *slog.Logger
+	// subAPI makes subscribe connections: api's, plus a bandwidth
+	// estimator each (bwe.go), made one at a time under subMu so each
+	// connection gets its own.
+	subAPI *webrtc.API
+	bwes   *bweFactory
+	subMu  sync.Mutex
+	conn   net.PacketConn
+	mux    ice.UDPMux
+	tcpMux *ice.TCPMuxDefault // nil when ICE over TCP is off
+	log    *slog.Logger
 }
 
 // Codecs the SFU forwards. Payload types follow Chromium's so fewer
@@ -125,6 +133,10 @@ func New(cfg Config) (*SFU, error) {
 		}
 	}
 	reg, err := interceptors(m)
+	if err != nil {
+		return nil, err
+	}
+	subReg, bwes, err := subscribeInterceptors(m)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +227,8 @@ func New(cfg Config) (*SFU, error) {
 		voices:        voices,
 		answerTimeout: cfg.AnswerTimeout,
 		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
+		subAPI:        webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(subReg), webrtc.WithSettingEngine(se)),
+		bwes:          bwes,
 		conn:          conn,
 		mux:           mux,
 		tcpMux:        tcpMux,
@@ -254,9 +268,9 @@ func (s *SFU) Received() uint64 { return s.received.Load() }
 // LayerSwitches counts subscribers moved from one simulcast layer to another.
 func (s *SFU) LayerSwitches() uint64 { return s.switches.Load() }
 
-// LossCaps counts simulcast subscribers moved to a smaller layer because
-// their receiver reports showed them losing packets.
-func (s *SFU) LossCaps() uint64 { return s.capped.Load() }
+// BandwidthLimits counts subscribers' video tiles brought down (a smaller
+// layer, or paused) because their bandwidth estimate could not carry them.
+func (s *SFU) BandwidthLimits() uint64 { return s.limited.Load() }
 
 // Refused counts published tracks that were not forwarded.
 func (s *SFU) Refused() uint64 { return s.refused.Load() }

@@ -32,6 +32,10 @@ func (m Model) event(ev client.Event) (Model, tea.Cmd) {
 		m.remoteTrack(e.Info)
 	case client.MediaFailed:
 		m.mediaFailed = e.Reason
+	case client.Bandwidth:
+		for _, p := range m.people {
+			p.slowLink = p.videoTrack != "" && slices.Contains(e.Paused, p.videoTrack)
+		}
 	case client.TrackUnpublished:
 		m.unpublished(e.Track)
 	case client.Muted:
@@ -95,7 +99,7 @@ func (m *Model) remoteTrack(t api.Track) {
 	switch {
 	case p == nil:
 	case t.Kind == api.KindVideo:
-		p.video = true
+		p.video, p.videoTrack = true, t.ID
 	case t.Kind == api.KindScreen:
 		if i := slices.Index(m.screens, p.ID); i >= 0 {
 			m.screenAt = i

@@ -93,6 +93,10 @@ type person struct {
 	api.Participant
 	speaking bool
 	video    bool // a video track is arriving
+	// videoTrack is the id of its camera's track; slowLink: the server
+	// pauses it for this viewer's bandwidth (client.Bandwidth).
+	videoTrack string
+	slowLink   bool
 }
 
 // Model is the call screen.

@@ -76,10 +76,14 @@ func (m Model) video(id string, p *person, vw, vh int) []string {
 		return nil
 	}
 	img, seq := m.cfg.Frames.Get(id)
-	if img == nil || p.Muted.Video {
+	if img == nil || p.Muted.Video || p.slowLink {
 		text := initials(p.Name)
-		if p.Muted.Video {
+		switch {
+		case p.Muted.Video:
 			text += " · camera off"
+		case p.slowLink:
+			// Its last frame would look frozen: say why it stopped.
+			text += " · paused: your connection is slow"
 		}
 		return termimg.Placeholder(vw, vh, text, rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
 	}

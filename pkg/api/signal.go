@@ -83,6 +83,10 @@ const (
 	// MsgLayers tells a simulcast publisher which of a track's layers
 	// somebody receives: it may stop encoding the others.
 	MsgLayers MessageType = "layers"
+	// MsgBandwidth tells a participant which of the others' video tracks
+	// the server holds back from it because its downlink cannot carry
+	// them (Bandwidth); sent when that changes.
+	MsgBandwidth MessageType = "bandwidth"
 )
 
 // Messages from the client.
@@ -261,6 +265,24 @@ type Layers struct {
 	Track  string   `json:"track"`
 	Active []string `json:"active"`
 }
+
+// Bandwidth names the others' video tracks (server track ids) paused for
+// the recipient because the server's estimate of its downlink does not
+// carry them, after its audio and the tracks it shows larger: the list is
+// whole each time (empty: none is paused). EstimateBps is that estimate
+// in bits per second, 0 if the recipient sends no transport-wide
+// congestion control feedback (then nothing is paused for bandwidth).
+//
+// A client reads at most MaxBandwidthPaused of them.
+type Bandwidth struct {
+	Paused      []string `json:"paused"`
+	EstimateBps int64    `json:"estimate_bps"`
+}
+
+// MaxBandwidthPaused bounds the tracks a Bandwidth message names that a
+// client reads: a call has at most 50 people, each with a camera and a
+// screen.
+const MaxBandwidthPaused = 100
 
 // Size is a width and a height in pixels.
 type Size struct {

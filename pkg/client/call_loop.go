@@ -89,6 +89,12 @@ var eventOf = map[api.MessageType]func(json.RawMessage) (Event, bool){
 	api.MsgKnock:      decode(func(k api.Knock) Event { return Knock{k} }),
 	api.MsgKnockEnded: decode(func(k api.KnockEnded) Event { return KnockEnded{k} }),
 	api.MsgEnding:     decode(func(e api.Ending) Event { return Ending{e} }),
+	api.MsgBandwidth: decode(func(b api.Bandwidth) Event {
+		if len(b.Paused) > api.MaxBandwidthPaused {
+			b.Paused = b.Paused[:api.MaxBandwidthPaused]
+		}
+		return Bandwidth{b}
+	}),
 }
 
 // decode makes the event mk makes of a message body that decodes as T.

@@ -99,6 +99,13 @@ type ServerError struct{ api.SignalError }
 // Closed is the last event: the call is over for this client, with why.
 type Closed struct{ Err error }
 
+// Bandwidth says which of the others' video tracks the server pauses for
+// this participant because its downlink cannot carry them (the whole
+// list each time; empty: none).
+type Bandwidth struct{ api.Bandwidth }
+
+func (Bandwidth) isEvent() {}
+
 func (Joined) isEvent()            {}
 func (ParticipantJoined) isEvent() {}
 func (ParticipantLeft) isEvent()   {}

@@ -444,6 +444,20 @@ export class Call {
       case 'layers':
         await this.onLayers(d);
         break;
+      case 'bandwidth': {
+        // The others' video the server pauses for our downlink: their
+        // tiles say so rather than freeze on their last frame.
+        const paused = new Set((Array.isArray(d.paused) ? d.paused : []).slice(0, 100).map(String));
+        const slow = new Set();
+        for (const [tid, t] of this.trackInfo) if (paused.has(tid) && t.kind === 'video') slow.add(t.participant_id);
+        for (const p of this.participants.values()) {
+          if (!!p.slowLink !== slow.has(p.id)) {
+            p.slowLink = slow.has(p.id);
+            this.emit('participant', { participant: p });
+          }
+        }
+        break;
+      }
       case 'room_updated':
         this.room = d;
         this.emit('room', d);

@@ -434,7 +434,8 @@ export class CallView {
     t.name.textContent = p.name;
     t.avatar.firstChild.textContent = initials(p.name);
     const sharing = this.screenList.some((s) => s.participant === p.id);
-    t.el.setAttribute('aria-label', `${p.name}${p.host ? ' (host)' : ''}${p.muted.audio ? ', microphone off' : ''}${sharing ? ', sharing their screen' : ''}. Click to ${this.pinned === p.id ? 'unpin' : 'pin'}.`);
+    t.el.setAttribute('aria-label', `${p.name}${p.host ? ' (host)' : ''}${p.muted.audio ? ', microphone off' : ''}${sharing ? ', sharing their screen' : ''}${p.slowLink ? ', video paused: your connection is slow' : ''}. Click to ${this.pinned === p.id ? 'unpin' : 'pin'}.`);
+    t.el.classList.toggle('slow-link', !!p.slowLink && !p.muted.video);
     t.mic.hidden = !p.muted.audio;
     t.host.hidden = !p.host;
     t.share.hidden = !sharing;
@@ -450,7 +451,7 @@ export class CallView {
     const t = this.tiles.get(pid);
     const p = this.call && this.call.participants.get(pid);
     if (!t || !p) return;
-    const showing = !!t.videoTrack && !p.muted.video && t.video.videoWidth > 0;
+    const showing = !!t.videoTrack && !p.muted.video && !p.slowLink && t.video.videoWidth > 0;
     t.el.classList.toggle('no-video', !showing);
     if (this.pinned === pid) this.renderSpotlight();
   }

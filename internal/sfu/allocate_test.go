@@ -1,0 +1,96 @@
+package sfu
+
+import (
+	"slices"
+	"testing"
+)
+
+// Three layers as rooms' clients send a 640x360 camera at 600 kbit/s.
+var camLayers = []layerCost{{160 * 90, 96_000}, {320 * 180, 240_000}, {640 * 360, 600_000}}
+
+func cam(prio int64, want, had int) tileDemand {
+	return tileDemand{prio: prio, layers: camLayers, want: want, had: had}
+}
+
+func TestAllocate(t *testing.T) {
+	tests := []struct {
+		name   string
+		budget int64
+		tiles  []tileDemand
+		want   []int
+		probe  bool
+	}{
+		{"everything fits: each its wanted layer", 5_000_000,
+			[]tileDemand{cam(10, 2, 2), cam(1, 0, 0), cam(1, 1, 1)}, []int{2, 0, 1}, false},
+		{"the larger tile first, on the largest layer that fits", 900_000,
+			[]tileDemand{cam(1, 2, 2), cam(10, 2, 2)}, []int{1, 2}, false},
+		{"too little for everyone's smallest: the least important paused", 200_000,
+			[]tileDemand{cam(1, 0, 0), cam(3, 0, 0), cam(2, 0, 0)}, []int{-1, 0, 0}, false},
+		{"nothing fits: all paused", 50_000,
+			[]tileDemand{cam(1, 0, 0), cam(2, 2, 2)}, []int{-1, -1}, false},
+		{"a negative budget (audio took it all): all paused", -10_000,
+			[]tileDemand{cam(1, 0, 0)}, []int{-1}, false},
+		{"smallest for all before anyone's larger", 300_000,
+			[]tileDemand{cam(10, 2, 2), cam(1, 2, 2), cam(1, 2, 2)}, []int{0, 0, 0}, false},
+		{"the spotlight raised with what is left", 450_000,
+			[]tileDemand{cam(10, 2, 1), cam(1, 2, 0)}, []int{1, 0}, false},
+		{"hysteresis: kept where it is at its cost exactly", 600_000,
+			[]tileDemand{cam(1, 2, 2)}, []int{2}, false},
+		{"hysteresis: not raised without headroom", 600_000,
+			[]tileDemand{cam(1, 2, 1)}, []int{1}, false},
+		{"hysteresis: raised with headroom", 700_000,
+			[]tileDemand{cam(1, 2, 1)}, []int{2}, false},
+		{"hysteresis: a paused tile needs headroom to resume", 100_000,
+			[]tileDemand{cam(1, 0, -1)}, []int{-1}, false},
+		{"a paused tile resumes with headroom", 130_000,
+			[]tileDemand{cam(1, 0, -1)}, []int{0}, false},
+		{"blocked: not raised above what it had, though it fits", 5_000_000,
+			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: 0, blocked: true}}, []int{0}, false},
+		{"blocked while paused: stays paused", 5_000_000,
+			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: -1, blocked: true}}, []int{-1}, false},
+		{"no layer ready: nothing granted", 5_000_000,
+			[]tileDemand{{prio: 1, want: -1, had: -1}}, []int{-1}, false},
+		{"a plain track: one layer or paused", 100_000,
+			[]tileDemand{{prio: 1, layers: []layerCost{{0, 80_000}}, want: 0, had: 0}, {prio: 0, layers: []layerCost{{0, 80_000}}, want: 0, had: 0}}, []int{0, -1}, false},
+		{"nothing fits and nothing else flows: the first not held back probes", 50_000,
+			[]tileDemand{{prio: 3, layers: camLayers, want: 2, had: -1, blocked: true}, cam(2, 1, -1), cam(1, 0, -1)}, []int{-1, 0, -1}, true},
+		{"a probe is the first tile's smallest layer", 50_000,
+			[]tileDemand{cam(3, 2, -1), cam(2, 1, -1)}, []int{0, -1}, true},
+		{"no probe while anything fits", 100_000,
+			[]tileDemand{cam(3, 2, -1), cam(2, 0, 0)}, []int{-1, 0}, true},
+		{"no probe while all are held back", 50_000,
+			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: -1, blocked: true}}, []int{-1}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := allocate(tc.budget, tc.tiles, tc.probe, nil)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("allocate(%d) = %v, want %v", tc.budget, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRateMeter: a layer's cost is measured over allocEvery at least,
+// averaged, and kept while it is not sent (suspended).
+func TestRateMeter(t *testing.T) {
+	var m rateMeter
+	ms := int64(1_000_000)
+	steps := []struct {
+		at    int64 // ms
+		bytes uint64
+		want  int64
+	}{
+		{1000, 0, 0},
+		{1200, 10_000, 0},          // under allocEvery: not measured
+		{1500, 50_000, 800_000},    // 50 kB in 500 ms
+		{2000, 50_000, 800_000},    // nothing sent: kept
+		{2500, 100_000, 800_000},   // 50 kB again
+		{3000, 200_000, 1_000_000}, // 100 kB: a quarter of the way to 1.6 Mbit/s
+	}
+	for _, st := range steps {
+		if got := m.rate(st.bytes, st.at*ms); got != st.want {
+			t.Errorf("at %d ms with %d bytes: %d bit/s, want %d", st.at, st.bytes, got, st.want)
+		}
+	}
+}

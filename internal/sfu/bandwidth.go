@@ -1,0 +1,290 @@
+package sfu
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rooms-dev/rooms/pkg/api"
+)
+
+// Each subscriber has one goroutine, its allocator (allocateLoop), that
+// reads its connection's estimate every allocEvery, allocates it
+// (allocate.go) and hands each track's owner its grant as an event
+// (evBudget): the owners stay the only ones to change a binding's layer
+// or pause it, and no lock is added. It also tells the subscriber which
+// tracks are paused for its bandwidth (api.Bandwidth), when that changes.
+
+// bandwidthSignaler is a Signaler that can also say which tracks are
+// held back for the subscriber's bandwidth; one that cannot is not told.
+type bandwidthSignaler interface {
+	SendBandwidth(api.Bandwidth)
+}
+
+// tileState is what a subscriber's allocator keeps of one track.
+type tileState struct {
+	// area is the picture area of the layer granted (0: paused or not
+	// granted yet); capArea and paused are what its owner was told.
+	area          int64
+	capArea       int64
+	paused        bool // the grant was a pause
+	postPaused    bool
+	blockedUntil  int64
+	backoff       time.Duration
+	lastDown      int64
+	posted, known bool
+	ssrc          uint32 // the SSRC the track is sent to the subscriber with
+}
+
+// allocator is one subscriber's allocation state; its goroutine's own.
+type allocator struct {
+	p      *Peer
+	tiles  map[*forwarder]*tileState
+	paused []string // track ids last said paused
+	// reused buffers: an allocation every 0.5 s per subscriber allocates
+	// little once warm.
+	demand    []tileDemand
+	fwds      []*forwarder
+	grants    []int
+	seen      map[*forwarder]bool
+	speaking  map[string]bool
+	pausedBuf []string
+}
+
+// allocateLoop runs p's allocation until done is closed.
+func (p *Peer) allocateLoop(done <-chan struct{}) {
+	a := &allocator{p: p, tiles: map[*forwarder]*tileState{}, seen: map[*forwarder]bool{}, speaking: map[string]bool{}}
+	t := time.NewTicker(allocEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		a.run(time.Now().UnixNano(), done)
+	}
+}
+
+// run allocates once.
+func (a *allocator) run(now int64, done <-chan struct{}) {
+	p := a.p
+	var est int64
+	if p.bwe != nil {
+		est = p.bwe.Estimate()
+	}
+	var audio int64
+	speaking, seen := a.speaking, a.seen
+	clear(speaking)
+	clear(seen)
+	a.demand, a.fwds = a.demand[:0], a.fwds[:0]
+	fwds := p.router.allForwarders()
+	// In a stable order: tiles alike keep their places from one
+	// allocation to the next, rather than the map's.
+	slices.SortFunc(fwds, func(a, b *forwarder) int { return strings.Compare(a.info.ID, b.info.ID) })
+	for _, f := range fwds {
+		if f.info.ParticipantID == p.id {
+			continue
+		}
+		if !f.sendsTo(p) {
+			continue
+		}
+		seen[f] = true
+		if f.kind == webrtc.RTPCodecTypeAudio {
+			if f.speakingNow.Load() {
+				speaking[f.info.ParticipantID] = true
+			}
+			if l := f.layers[0].Load(); l != nil && f.audible.Load() {
+				audio += l.meter.rate(l.bytes.Load(), now)
+			}
+			continue
+		}
+		hidden, size := p.viewOf(f.info.ID)
+		if hidden {
+			continue // paused by its view already
+		}
+		a.fwds = append(a.fwds, f)
+		var reuse []layerCost
+		if n := len(a.demand); n < cap(a.demand) {
+			reuse = a.demand[:n+1][n].layers[:0]
+		}
+		a.demand = append(a.demand, demandOf(f, size, now, reuse))
+	}
+	for i, f := range a.fwds {
+		d := &a.demand[i]
+		if speaking[f.info.ParticipantID] {
+			d.prio += 1 << 40
+		}
+		if f.info.Kind == api.KindScreen {
+			d.prio += 1 << 41
+		}
+		st := a.state(f)
+		d.had = -1
+		if !st.paused && st.known {
+			for j, l := range d.layers {
+				if st.area == 0 || l.area <= st.area {
+					d.had = j
+				}
+			}
+		}
+		if d.had >= 0 {
+			// Among tiles alike, the ones on stay on: pausing one to
+			// resume another costs both a keyframe.
+			d.prio += 1 << 30
+		}
+		d.blocked = now < st.blockedUntil
+	}
+	if est > 0 {
+		a.grants = allocate(int64(budgetShare*float64(est))-audio, a.demand, audio == 0, a.grants)
+	} else {
+		// No estimate (the subscriber sends no transport-cc feedback):
+		// nothing is limited.
+		a.grants = a.grants[:0]
+		for _, d := range a.demand {
+			a.grants = append(a.grants, d.want)
+		}
+	}
+	paused := a.pausedBuf[:0]
+	for i, f := range a.fwds {
+		d, g, st := &a.demand[i], a.grants[i], a.tiles[f]
+		capArea, area, off := int64(0), int64(0), g < 0
+		switch {
+		case len(d.layers) == 0 || d.want < 0:
+			// Nothing ready: nothing to decide yet.
+			capArea, off = 0, false
+		case off:
+			paused = append(paused, f.info.ID)
+		default:
+			area = d.layers[g].area
+			if est > 0 {
+				// Capped even at what its tile wants: a layer not ready
+				// now (suspended, not keyframed yet) must not be taken
+				// when it comes back before the next allocation.
+				capArea = area
+			}
+		}
+		if st.known && (off && !st.paused || !off && !st.paused && area < st.area && area > 0) {
+			// Brought down: not raised again for a while, longer each
+			// time it falls back soon after.
+			if now-st.lastDown > int64(upBackoffMax) {
+				st.backoff = upBackoffMin
+			}
+			st.blockedUntil = now + int64(st.backoff)
+			st.backoff = min(2*st.backoff, upBackoffMax)
+			st.lastDown = now
+			p.router.sfu.limited.Add(1)
+		}
+		if len(d.layers) > 0 && d.want >= 0 {
+			st.area, st.paused, st.known = area, off, true
+		}
+		if !st.posted || st.capArea != capArea || st.postPaused != off {
+			if st.ssrc == 0 {
+				st.ssrc, _ = f.ssrcFor(p) // its sender's, for as long as it subscribes
+			}
+			if st.ssrc != 0 {
+				f.post(policyEvent{kind: evBudget, ssrc: st.ssrc, area: capArea, paused: off})
+			}
+			st.capArea, st.postPaused, st.posted = capArea, off, true
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+	for f := range a.tiles {
+		if !seen[f] {
+			delete(a.tiles, f)
+		}
+	}
+	a.pausedBuf = paused
+	slices.Sort(paused)
+	if !slices.Equal(paused, a.paused) {
+		a.paused = append([]string{}, paused...)
+		if bs, ok := p.sig.(bandwidthSignaler); ok {
+			bs.SendBandwidth(api.Bandwidth{Paused: append([]string{}, paused...), EstimateBps: est})
+		}
+	}
+}
+
+// sendsTo says whether the track is sent to p (cheaper than ssrcFor,
+// which asks pion for the sender's parameters).
+func (f *forwarder) sendsTo(p *Peer) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.senders[p.id] != nil
+}
+
+// state is the allocator's state of track f, made on first use.
+func (a *allocator) state(f *forwarder) *tileState {
+	st := a.tiles[f]
+	if st == nil {
+		st = &tileState{backoff: upBackoffMin}
+		a.tiles[f] = st
+	}
+	return st
+}
+
+// demandOf is what track f asks of a subscriber that shows it at size:
+// its layers ready now (as the track's policy counts them ready) with
+// their costs, and the one the size needs (as layerPolicy.choose picks).
+// Its layers go into buf (reused).
+func demandOf(f *forwarder, size tileSize, now int64, buf []layerCost) tileDemand {
+	d := tileDemand{want: -1, prio: int64(size.w) * int64(size.h), layers: buf[:0]}
+	type lw struct {
+		cost layerCost
+		w, h int32
+	}
+	var ls [maxLayers]lw
+	n := 0
+	for i := range f.layers {
+		l := f.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		w, h := l.w.Load(), l.h.Load()
+		if w <= 0 || !(l.suspended.Load() || now-l.lastAt.Load() < int64(layerStale)) {
+			continue
+		}
+		area := int64(w) * int64(h)
+		bps := l.meter.rate(l.bytes.Load(), now)
+		if bps <= 0 {
+			bps = areaCost(area)
+		}
+		ls[n] = lw{layerCost{area: area, bps: bps}, w, h}
+		n++
+	}
+	slices.SortFunc(ls[:n], func(a, b lw) int {
+		switch {
+		case a.cost.area < b.cost.area:
+			return -1
+		case a.cost.area > b.cost.area:
+			return 1
+		}
+		return 0
+	})
+	for i := range n {
+		d.layers = append(d.layers, ls[i].cost)
+	}
+	if n == 0 {
+		return d
+	}
+	d.want = n - 1
+	if size.w > 0 && size.h > 0 {
+		for i := range n {
+			if ls[i].w*10 >= size.w*9 && ls[i].h*10 >= size.h*9 {
+				d.want = i
+				break
+			}
+		}
+	}
+	// A cost never falls as the picture grows: a layer measured while it
+	// was barely sent (just resumed) is not taken for cheaper than the
+	// one below it.
+	for i := 1; i < n; i++ {
+		d.layers[i].bps = max(d.layers[i].bps, d.layers[i-1].bps)
+	}
+	return d
+}
