@@ -107,7 +107,6 @@ func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 	p.pub.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		p.onTrack(remote, recv)
 	})
-	r.goOwned(func() { p.allocateLoop(p.done) })
 	return p, nil
 }
 

@@ -85,6 +85,9 @@ func (r *Router) AddPeer(id string, sig Signaler) (*Peer, error) {
 		return nil, fmt.Errorf("peer %s is already in the call", id)
 	}
 	r.peers[id] = p
+	// Started under r.mu with the router open, so Close's wait comes
+	// after this goroutine is counted.
+	r.goOwned(func() { p.allocateLoop(p.done) })
 	existing := make([]*forwarder, 0, len(r.tracks))
 	for _, f := range r.tracks {
 		existing = append(existing, f)
