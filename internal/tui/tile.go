@@ -83,6 +83,9 @@ func (m Model) video(id string, p *person, vw, vh int) []string {
 		}
 		return termimg.Placeholder(vw, vh, text, rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
 	}
+	if m.graphics() != nil {
+		return m.blank(vw, vh)
+	}
 	if c, ok := m.tiles.lines[id]; ok && c.seq == seq && c.w == vw && c.h == vh {
 		return c.out
 	}
