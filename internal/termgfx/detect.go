@@ -34,11 +34,14 @@ const (
 	// colorsQuery asks how many sixel colour registers there are
 	// (XTSMGRAPHICS).
 	colorsQuery = "\x1b[?1;1;0S"
+	// sizeQuery asks how large a sixel image may be (XTSMGRAPHICS):
+	// xterm drops larger ones whole.
+	sizeQuery = "\x1b[?2;1;0S"
 	cellQuery   = "\x1b[16t" // cell size in pixels
 	windowQuery = "\x1b[14t" // text area size in pixels
 	da1Query    = "\x1b[c"
 	// Queries is everything Detect sends.
-	Queries = kittyQuery + colorsQuery + cellQuery + windowQuery + da1Query
+	Queries = kittyQuery + colorsQuery + sizeQuery + cellQuery + windowQuery + da1Query
 )
 
 // maxAnswer bounds what Detect reads: the answers above are well under
@@ -64,6 +67,9 @@ type Answers struct {
 	Cell, Window image.Point
 	// Colors is the number of sixel colour registers (XTSMGRAPHICS).
 	Colors int
+	// MaxSixel is the largest sixel image the terminal shows, in pixels
+	// (XTSMGRAPHICS), zero if not said.
+	MaxSixel image.Point
 }
 
 // Probe sends the queries to t and reads the answers until the DA1 answer
@@ -157,6 +163,10 @@ func (a *Answers) csi(params string, final byte) {
 		if nums[2] > 0 && nums[2] <= 1<<16 {
 			a.Colors = nums[2]
 		}
+	case private && final == 'S' && len(nums) == 4 && nums[0] == 2 && nums[1] == 0:
+		if nums[2] >= 1 && nums[3] >= 1 {
+			a.MaxSixel = image.Pt(nums[2], nums[3])
+		}
 	case !private && final == 't' && len(nums) == 3:
 		p := image.Pt(nums[2], nums[1])
 		switch nums[0] {
@@ -212,7 +222,7 @@ func InTmux(getenv func(string) string) bool {
 // Choose picks the mode from what was asked and what the terminal answered
 // (ans may be empty when it was not asked).
 func Choose(c Choice, ans Answers, env Env) Caps {
-	caps := Caps{Cell: cellSize(ans, env), Colors: ans.Colors}
+	caps := Caps{Cell: cellSize(ans, env), Colors: ans.Colors, MaxSixel: ans.MaxSixel}
 	if !c.Auto {
 		caps.Mode, caps.Why = c.Mode, "asked for"
 		return caps

@@ -68,6 +68,9 @@ type Caps struct {
 	// Colors is how many sixel colour registers the terminal has (0:
 	// it did not say).
 	Colors int
+	// MaxSixel is the largest sixel picture shown, in pixels (zero: not
+	// said, no limit assumed).
+	MaxSixel image.Point
 	// Why says how the mode was chosen, for --help-like messages and logs.
 	Why string
 }

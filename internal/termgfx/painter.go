@@ -49,6 +49,8 @@ type Painter struct {
 
 	// Owned by Run.
 	drawnGen uint64
+	movedAt  time.Time
+	refresh  int // how many of refreshAfter are done
 	last     map[string]uint64
 	ids      map[string]uint32
 	nextID   uint32
@@ -73,16 +75,24 @@ func (p *Painter) Caps() Caps { return p.caps }
 // Cell is the size of a cell in pixels.
 func (p *Painter) Cell() image.Point { return p.caps.CellOrDefault() }
 
-// SetSlots says where the pictures go now; nil clears them all.
-func (p *Painter) SetSlots(slots []Slot) {
+// SetSlots says where the pictures go now; nil clears them all. It says
+// whether anything moved.
+func (p *Painter) SetSlots(slots []Slot) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if slices.Equal(slots, p.slots) {
-		return
+		return false
 	}
 	p.slots = slices.Clone(slots)
 	p.gen++
+	return true
 }
+
+// refreshAfter is when the pictures are all sent again after the slots
+// moved: the program clears the screen of sixel leftovers after a move
+// (Bubble Tea's renderer does not know the pictures are there), which may
+// land after the first pictures were drawn.
+var refreshAfter = []time.Duration{150 * time.Millisecond, 600 * time.Millisecond}
 
 // Frames counts the pictures sent so far.
 func (p *Painter) Frames() uint64 { return p.frames.Load() }
@@ -117,6 +127,10 @@ func (p *Painter) Paint() {
 		p.drawnGen = gen
 		clear(p.last)
 		p.forget(slots)
+		p.movedAt, p.refresh = time.Now(), 0
+	} else if p.refresh < len(refreshAfter) && time.Since(p.movedAt) >= refreshAfter[p.refresh] {
+		p.refresh++
+		clear(p.last)
 	}
 	// Lower slots first, so a higher one is drawn over them.
 	order := slices.Clone(slots)
@@ -194,6 +208,15 @@ func (p *Painter) draw(s Slot, img image.Image) {
 			p.buf = AppendKittyImage(p.buf[:0], id, s.At.Min.X, s.At.Min.Y, s.At.Dx(), s.At.Dy(), rgb, w, h, s.Z)
 		}
 	case Sixel:
+		if m := p.caps.MaxSixel; m.X > 0 && m.Y > 0 && (bw > m.X || bh > m.Y) {
+			// Larger pictures are dropped whole: draw the largest of the
+			// slot's shape that is shown.
+			if bw*m.Y > bh*m.X {
+				bw, bh = m.X, max(1, bh*m.X/bw)
+			} else {
+				bw, bh = max(1, bw*m.Y/bh), m.Y
+			}
+		}
 		rgb := p.scaler.Fit(img, bw, bh, p.bg)
 		p.buf = p.sixel.Append(p.buf[:0], s.At.Min.X, s.At.Min.Y, rgb, bw, bh)
 	default:

@@ -5,6 +5,8 @@ import (
 	"image"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/rooms-dev/rooms/internal/termgfx"
 	"github.com/rooms-dev/rooms/internal/termimg"
 )
@@ -77,11 +79,19 @@ func (m Model) showsVideo(id string) bool {
 	return img != nil
 }
 
-// syncGraphics tells the painter where the pictures go now.
-func (m Model) syncGraphics() {
-	if g := m.graphics(); g != nil {
-		g.SetSlots(m.slots())
+// syncGraphics tells the painter where the pictures go now. When they
+// moved in sixel mode, the screen is cleared and drawn again: sixel
+// pictures stay on the terminal until text is written over them, and the
+// renderer writes only the cells that changed.
+func (m Model) syncGraphics() tea.Cmd {
+	g := m.graphics()
+	if g == nil {
+		return nil
 	}
+	if g.SetSlots(m.slots()) && g.Caps().Mode == termgfx.Sixel {
+		return tea.ClearScreen
+	}
+	return nil
 }
 
 // GraphicsSource is what the painter draws for each slot: the frame store,

@@ -204,7 +204,9 @@ func clockTick() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := m.update(msg)
 	m.relayout()
-	m.syncGraphics()
+	if c := m.syncGraphics(); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return m, cmd
 }
 
