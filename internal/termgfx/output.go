@@ -17,12 +17,26 @@ type Output struct {
 	*os.File
 	mu      sync.Mutex
 	written atomic.Uint64
+	// others says someone else (the renderer) wrote since TakeOthers.
+	others atomic.Bool
 }
 
 // NewOutput wraps the terminal f.
 func NewOutput(f *os.File) *Output { return &Output{File: f} }
 
 func (o *Output) Write(p []byte) (int, error) {
+	o.others.Store(true)
+	return o.write(p)
+}
+
+// WritePictures writes a painter's pictures (Write is everyone else).
+func (o *Output) WritePictures(p []byte) (int, error) { return o.write(p) }
+
+// TakeOthers says whether anyone but the painter wrote since it was last
+// asked: text written over a sixel picture erases it in xterm.
+func (o *Output) TakeOthers() bool { return o.others.Swap(false) }
+
+func (o *Output) write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	n, err := o.File.Write(p)

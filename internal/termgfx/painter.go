@@ -44,6 +44,10 @@ type Painter struct {
 	slots []Slot
 	gen   uint64
 
+	// onStale asks the program to clear and redraw the screen: a sixel
+	// picture was drawn where the slots no longer are.
+	onStale func()
+
 	frames atomic.Uint64 // pictures sent
 	bytes  atomic.Uint64 // bytes of them
 
@@ -67,6 +71,18 @@ func NewPainter(caps Caps, out io.Writer, get Source, bg color.RGBA) *Painter {
 	p := &Painter{caps: caps, out: out, get: get, bg: bg, last: map[string]uint64{}, ids: map[string]uint32{}, nextID: 0x524d00}
 	p.sixel.Colors = caps.Colors
 	return p
+}
+
+// OnStale sets what the painter calls when a sixel picture went where the
+// slots had just moved from (it was being drawn as they moved): the
+// program should clear the screen and draw it again. Set it before Run.
+func (p *Painter) OnStale(f func()) { p.onStale = f }
+
+// moved says whether the slots moved since gen.
+func (p *Painter) moved(gen uint64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gen != gen
 }
 
 // Caps is what the painter draws for.
@@ -132,6 +148,11 @@ func (p *Painter) Paint() {
 		p.refresh++
 		clear(p.last)
 	}
+	if o, ok := p.out.(*Output); ok && o.TakeOthers() && p.caps.Mode == Sixel {
+		// The renderer wrote text, maybe across a picture: in sixel
+		// terminals that erases the picture's cells. Draw them all again.
+		clear(p.last)
+	}
 	// Lower slots first, so a higher one is drawn over them.
 	order := slices.Clone(slots)
 	slices.SortStableFunc(order, func(a, b Slot) int { return a.Z - b.Z })
@@ -149,6 +170,14 @@ func (p *Painter) Paint() {
 		}
 		p.last[s.Key] = seq
 		p.draw(s, img)
+		if p.moved(gen) {
+			// Drawn where the slots were: leave the rest for the next
+			// round; a sixel picture stays on the screen until cleared.
+			if p.caps.Mode == Sixel && p.onStale != nil {
+				p.onStale()
+			}
+			return
+		}
 	}
 }
 
@@ -240,6 +269,10 @@ func (p *Painter) appendCompressed(b []byte, id uint32, s Slot, rgb []byte, w, h
 }
 
 func (p *Painter) write(b []byte) {
-	n, _ := p.out.Write(b)
+	w := p.out.Write
+	if o, ok := p.out.(*Output); ok {
+		w = o.WritePictures
+	}
+	n, _ := w(b)
 	p.bytes.Add(uint64(max(n, 0)))
 }

@@ -232,13 +232,16 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 	var painting sync.WaitGroup
 	if out != nil && caps.Mode != termgfx.Blocks {
 		cfg.Graphics = termgfx.NewPainter(caps, out, GraphicsSource(frames, cfg.SelfView), rgb(o.Theme.Palette.Background))
+	}
+	p := tea.NewProgram(New(cfg), opts...)
+	if g := cfg.Graphics; g != nil {
+		g.OnStale(func() { go p.Send(tea.ClearScreen()) })
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
-			cfg.Graphics.Run(paintCtx, time.Second/60)
+			g.Run(paintCtx, time.Second/60)
 		}()
 	}
-	p := tea.NewProgram(New(cfg), opts...)
 
 	var wg sync.WaitGroup
 	decodeCtx, stopDecoders := context.WithCancel(context.Background())
