@@ -53,6 +53,10 @@ type terminalRun struct {
 	// sharp says the text lines must be told apart (kitty, sixel), or
 	// must not be (half blocks).
 	sharp bool
+	// dithered says flat colours come out dithered (sixel's fixed
+	// palette), or exact (kitty's RGB); nil: either (tmux may cut
+	// colours to 256).
+	dithered *bool
 	// cleanup runs after the terminal is stopped.
 	cleanup func()
 }
@@ -75,11 +79,11 @@ func TestGraphicsInRealTerminals(t *testing.T) {
 
 	tmuxSock := fmt.Sprintf("rooms-e2e-%d", os.Getpid())
 	runs := []terminalRun{
-		{name: "kitty", sharp: true, argv: func(script string) []string {
+		{name: "kitty", sharp: true, dithered: ptr(false), argv: func(script string) []string {
 			return []string{"kitty", "-o", "font_size=12", "-o", "initial_window_width=160c", "-o", "initial_window_height=48c",
 				"-o", "remember_window_size=no", "-o", "enable_audio_bell=no", "sh", script}
 		}},
-		{name: "xterm-sixel", sharp: true, argv: func(script string) []string {
+		{name: "xterm-sixel", sharp: true, dithered: ptr(true), argv: func(script string) []string {
 			return []string{"xterm", "-ti", "vt340", "-geometry", "160x48", "-fa", "Monospace", "-fs", "12", "-bg", "black", "-fg", "white",
 				"-xrm", "XTerm*maxGraphicSize: 2048x2048", "-e", "sh", script}
 		}},
@@ -123,8 +127,8 @@ func TestGraphicsInRealTerminals(t *testing.T) {
 
 			// Enter on the pre-join screen joins; press it until ann sees
 			// the viewer arrive.
-			joined := false
-			for try := 0; try < 6 && !joined; try++ {
+			joined, presses := false, 0
+			for ; presses < 6 && !joined; presses++ {
 				time.Sleep(3 * time.Second)
 				x := exec.Command("xdotool", "mousemove", "400", "300", "key", "Return")
 				x.Env = append(os.Environ(), "DISPLAY="+display)
@@ -142,7 +146,11 @@ func TestGraphicsInRealTerminals(t *testing.T) {
 			for time.Now().Before(deadline) {
 				time.Sleep(2 * time.Second)
 				shot, last = screenshot(t, display)
-				if last.colours && (last.lines >= 16) == run.sharp && (run.sharp || last.screen) {
+				if last.colours && last.screen && (last.lines >= 16) == run.sharp &&
+					(run.dithered == nil || (last.exact < 200) == *run.dithered) {
+					path := filepath.Join(os.TempDir(), "rooms-e2e-graphics-"+run.name+".png")
+					_ = os.WriteFile(path, shot, 0o644)
+					t.Logf("%s: %+v after %d presses of enter; screenshot in %s", run.name, last, presses, path)
 					return
 				}
 			}
@@ -178,7 +186,12 @@ type screenFacts struct {
 	// lines is the most dark/light alternations down one column: the
 	// shared page's text lines, when they are drawn apart.
 	lines int
+	// exact counts pixels of exactly the screen's teal or orange, which
+	// sixel's palette does not have (it dithers them).
+	exact int
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // screenshot takes the display's picture and reads it.
 func screenshot(t *testing.T, display string) ([]byte, screenFacts) {
@@ -224,8 +237,14 @@ func readScreen(img image.Image) screenFacts {
 				blue++
 			case near(r, g, bl, 0, 150, 136):
 				teal++
+				if r < 4 && g >= 146 && g <= 154 && bl >= 132 && bl <= 140 {
+					f.exact++
+				}
 			case near(r, g, bl, 255, 112, 0):
 				orange++
+				if r > 251 && g >= 108 && g <= 116 && bl < 4 {
+					f.exact++
+				}
 			}
 			l := (299*r + 587*g + 114*bl) / 1000
 			switch {

@@ -264,7 +264,7 @@ func (m *Model) tick() {
 				videoTiles++
 			}
 		}
-		drawn := m.tiles.drawn
+		drawn := m.tiles.drawn.Load()
 		if g := m.graphics(); g != nil {
 			drawn = g.Frames()
 			if m.selfView() != nil && !m.geo.Self.Empty() && m.geo.Mode != modeAlone {

@@ -70,6 +70,16 @@ func (e *EndedError) Unwrap() error { return e.Err }
 // back as the client's errors.
 func Run(ctx context.Context, o Options) error {
 	caps, out := graphicsFor(ctx, &o)
+	if out == nil && getenvOr(o.Getenv, StatsEnv) != "" {
+		// Measuring half blocks: count their bytes too.
+		if f, ok := o.Out.(*os.File); ok || o.Out == nil {
+			if !ok {
+				f = os.Stdout
+			}
+			out = termgfx.NewOutput(f)
+			o.Out = out
+		}
+	}
 	opts, profile := programOptions(ctx, o)
 	player, sound := openSound(o.NoAudio)
 	if player != nil {
@@ -96,6 +106,14 @@ func Run(ctx context.Context, o Options) error {
 		_ = call.SetMuted(api.KindVideo, true)
 	}
 	return runCall(ctx, o, call, opts, profile, cameraOn, player, caps, out)
+}
+
+// getenvOr is getenv(key), or os.Getenv's when getenv is nil.
+func getenvOr(getenv func(string) string, key string) string {
+	if getenv == nil {
+		return os.Getenv(key)
+	}
+	return getenv(key)
 }
 
 // graphicsFor decides how video is drawn: kitty images or sixel where the
@@ -233,7 +251,19 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 	if out != nil && caps.Mode != termgfx.Blocks {
 		cfg.Graphics = termgfx.NewPainter(caps, out, GraphicsSource(frames, cfg.SelfView), rgb(o.Theme.Palette.Background))
 	}
-	p := tea.NewProgram(New(cfg), opts...)
+	model := New(cfg)
+	p := tea.NewProgram(model, opts...)
+	if path := getenvOr(o.Getenv, StatsEnv); path != "" && out != nil {
+		frames := model.tiles.drawn.Load
+		if g := cfg.Graphics; g != nil {
+			frames = g.Frames
+		}
+		painting.Add(1)
+		go func() {
+			defer painting.Done()
+			_ = writeStats(paintCtx, path, caps.Mode, out, frames)
+		}()
+	}
 	if g := cfg.Graphics; g != nil {
 		g.OnStale(func() { go p.Send(tea.ClearScreen()) })
 		painting.Add(1)

@@ -86,7 +86,7 @@ func (m Model) screenView() string {
 		} else {
 			video = termimg.Render(img, vw, vh, m.cfg.Profile, rgb(pal.Background))
 			m.tiles.lines[key] = cachedTile{seq: seq, w: vw, h: vh, out: video}
-			m.tiles.drawn++
+			m.tiles.drawn.Add(1)
 		}
 	}
 	screen := lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(hex(pal.Accent)).BorderBackground(hex(pal.Background)).
