@@ -36,7 +36,7 @@ const (
 	colorsQuery = "\x1b[?1;1;0S"
 	// sizeQuery asks how large a sixel image may be (XTSMGRAPHICS):
 	// xterm drops larger ones whole.
-	sizeQuery = "\x1b[?2;1;0S"
+	sizeQuery   = "\x1b[?2;1;0S"
 	cellQuery   = "\x1b[16t" // cell size in pixels
 	windowQuery = "\x1b[14t" // text area size in pixels
 	da1Query    = "\x1b[c"
