@@ -146,7 +146,7 @@ func TestGraphicsInRealTerminals(t *testing.T) {
 			for time.Now().Before(deadline) {
 				time.Sleep(2 * time.Second)
 				shot, last = screenshot(t, display)
-				if last.colours && last.screen && (last.lines >= 16) == run.sharp &&
+				if last.colours && last.screen && (last.lines >= 30) == run.sharp &&
 					(run.dithered == nil || (last.exact < 200) == *run.dithered) {
 					path := filepath.Join(os.TempDir(), "rooms-e2e-graphics-"+run.name+".png")
 					_ = os.WriteFile(path, shot, 0o644)
