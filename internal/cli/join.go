@@ -182,7 +182,9 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a terminal window closed under the call leaves as
+	// Ctrl-C does (goodbye sent, pictures in shared memory removed).
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if o.duration > 0 {
 		var cancel context.CancelFunc

@@ -40,7 +40,8 @@ const (
 	cellQuery   = "\x1b[16t" // cell size in pixels
 	windowQuery = "\x1b[14t" // text area size in pixels
 	da1Query    = "\x1b[c"
-	// Queries is everything Detect sends.
+	// Queries is everything Probe sends (with the extra queries it is
+	// given before the last).
 	Queries = kittyQuery + colorsQuery + sizeQuery + cellQuery + windowQuery + da1Query
 )
 
@@ -58,6 +59,10 @@ const DefaultTimeout = 1500 * time.Millisecond
 type Answers struct {
 	// Kitty: the kitty graphics query was answered OK.
 	Kitty bool
+	// KittyShm: the query of a picture in shared memory was answered
+	// OK: the terminal runs on this machine and reads pictures from
+	// there, not through the terminal's line.
+	KittyShm bool
 	// DA1 are the primary device attributes; DA1Seen says they came.
 	DA1     []int
 	DA1Seen bool
@@ -76,8 +81,9 @@ type Answers struct {
 // arrives, maxAnswer bytes were read, ctx ends or timeout passes. A
 // terminal that never answers costs the timeout and yields empty Answers
 // and an error saying so; partial answers are kept.
-func Probe(ctx context.Context, t Terminal, timeout time.Duration) (Answers, error) {
-	if _, err := t.Write([]byte(Queries)); err != nil {
+func Probe(ctx context.Context, t Terminal, timeout time.Duration, extra ...string) (Answers, error) {
+	q := strings.TrimSuffix(Queries, da1Query) + strings.Join(extra, "") + da1Query
+	if _, err := t.Write([]byte(q)); err != nil {
 		return Answers{}, fmt.Errorf("ask the terminal what it can show: %w", err)
 	}
 	deadline := time.Now().Add(timeout)
@@ -128,7 +134,9 @@ func ParseAnswers(b []byte) Answers {
 			}
 			body := string(b[1:end])
 			if ctrl, msg, ok := strings.Cut(strings.TrimPrefix(body, "G"), ";"); ok && strings.HasPrefix(body, "G") && msg == "OK" {
-				a.Kitty = a.Kitty || slices.Contains(strings.Split(ctrl, ","), "i=31")
+				keys := strings.Split(ctrl, ",")
+				a.Kitty = a.Kitty || slices.Contains(keys, "i=31")
+				a.KittyShm = a.KittyShm || slices.Contains(keys, "i="+strconv.Itoa(shmQueryID))
 			}
 			b = b[end+2:]
 		case '[': // CSI params final
@@ -222,7 +230,7 @@ func InTmux(getenv func(string) string) bool {
 // Choose picks the mode from what was asked and what the terminal answered
 // (ans may be empty when it was not asked).
 func Choose(c Choice, ans Answers, env Env) Caps {
-	caps := Caps{Cell: cellSize(ans, env), Colors: ans.Colors, MaxSixel: ans.MaxSixel}
+	caps := Caps{Cell: cellSize(ans, env), Colors: ans.Colors, MaxSixel: ans.MaxSixel, SharedMemory: ans.KittyShm}
 	if !c.Auto {
 		caps.Mode, caps.Why = c.Mode, "asked for"
 		return caps
@@ -300,6 +308,11 @@ func Detect(ctx context.Context, c Choice, getenv func(string) string) Caps {
 		return caps
 	}
 	defer term.Restore(int(tty.Fd()), old) //nolint:errcheck
-	ans, _ := Probe(ctx, tty, DefaultTimeout)
+	var extra []string
+	if q, cleanup, err := shmQuery(); err == nil {
+		defer cleanup()
+		extra = append(extra, q)
+	}
+	ans, _ := Probe(ctx, tty, DefaultTimeout, extra...)
 	return Choose(c, ans, env)
 }

@@ -47,6 +47,8 @@ func TestProbe(t *testing.T) {
 	}{
 		// Recorded from kitty 0.26.5 and xterm 379 -ti vt340 (Debian 12).
 		{file: "kitty.answer", want: Answers{Kitty: true, DA1Seen: true, Cell: image.Pt(7, 17), Window: image.Pt(1554, 952)}, mode: Kitty, cell: image.Pt(7, 17)},
+		// The same kitty, also reading a picture from shared memory.
+		{file: "kitty-shm.answer", want: Answers{Kitty: true, KittyShm: true, DA1Seen: true, Cell: image.Pt(7, 17), Window: image.Pt(1554, 952)}, mode: Kitty, cell: image.Pt(7, 17)},
 		{file: "xterm-vt340.answer", want: Answers{Sixel: true, DA1Seen: true, Colors: 1024, MaxSixel: image.Pt(1000, 864)}, mode: Sixel, cell: image.Pt(8, 16)},
 		{file: "xterm.answer", want: Answers{DA1Seen: true}, mode: Blocks, cell: image.Pt(8, 16)},
 		{file: "tmux.answer", want: Answers{DA1Seen: true}, mode: Blocks, cell: image.Pt(8, 16)},

@@ -71,6 +71,9 @@ type Caps struct {
 	// MaxSixel is the largest sixel picture shown, in pixels (zero: not
 	// said, no limit assumed).
 	MaxSixel image.Point
+	// SharedMemory says kitty reads pictures from shared memory (it runs
+	// on this machine): only their names go through the terminal.
+	SharedMemory bool
 	// Why says how the mode was chosen, for --help-like messages and logs.
 	Why string
 }

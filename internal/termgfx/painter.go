@@ -52,6 +52,7 @@ type Painter struct {
 	bytes  atomic.Uint64 // bytes of them
 
 	// Owned by Run.
+	noShm    bool // writing to shared memory failed
 	drawnGen uint64
 	movedAt  time.Time
 	refresh  int // how many of refreshAfter are done
@@ -119,12 +120,16 @@ func (p *Painter) Bytes() uint64 { return p.bytes.Load() }
 // Run paints until ctx ends, checking for new pictures every interval,
 // then removes the kitty images it made.
 func (p *Painter) Run(ctx context.Context, interval time.Duration) {
+	if p.caps.SharedMemory {
+		removeStaleShm()
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			p.clear()
+			removeShm()
 			return
 		case <-tick.C:
 		}
@@ -231,6 +236,14 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		size := img.Bounds().Size()
 		w, h := NativeBox(bw, bh, size.X, size.Y)
 		rgb := p.scaler.Fit(img, w, h, p.bg)
+		if p.caps.SharedMemory && !p.noShm {
+			name, err := writeShm(rgb)
+			if err == nil {
+				p.buf = AppendKittyShm(p.buf[:0], id, s.At.Min.X, s.At.Min.Y, s.At.Dx(), s.At.Dy(), name, len(rgb), w, h, s.Z)
+				break
+			}
+			p.noShm = true // /dev/shm is full or gone: send the pixels
+		}
 		if s.Compress {
 			p.buf = p.appendCompressed(p.buf[:0], id, s, rgb, w, h)
 		} else {

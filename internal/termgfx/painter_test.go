@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -113,5 +117,33 @@ func TestPainterSixel(t *testing.T) {
 	}
 	if !bytes.HasPrefix(out.Bytes(), []byte("\x1b7\x1b[4;3H")) {
 		t.Errorf("not drawn at row 4, column 3: %q", out.Bytes()[:12])
+	}
+}
+
+// A kitty on this machine reads pictures from shared memory: only the
+// object's name goes through the terminal.
+func TestPainterKittySharedMemory(t *testing.T) {
+	if _, err := os.Stat(shmDir); err != nil {
+		t.Skip("no /dev/shm here")
+	}
+	t.Cleanup(removeShm)
+	var out bytes.Buffer
+	pics := pictures{"ann": {solid(32, 24, color.RGBA{255, 0, 0, 255}), 1}}
+	p := NewPainter(Caps{Mode: Kitty, Cell: image.Pt(8, 16), SharedMemory: true}, &out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "ann", At: image.Rect(0, 0, 10, 5)}})
+	p.Paint()
+	ctrls, payload := kittyCommands(t, out.Bytes())
+	if len(ctrls) != 1 || !strings.Contains(ctrls[0], "t=s") {
+		t.Fatalf("commands %q, want one reading shared memory (t=s)", ctrls)
+	}
+	data, err := os.ReadFile(filepath.Join(shmDir, string(payload)))
+	if err != nil {
+		t.Fatalf("the named object %q: %v", payload, err)
+	}
+	if want := "S=" + strconv.Itoa(len(data)); !strings.Contains(ctrls[0], want) || len(data) != 32*32*3 {
+		t.Errorf("object of %d bytes, command %q; want %s and a 32x32 RGB picture (the 80x80 slot's shape at the picture's width)", len(data), ctrls[0], want)
+	}
+	if out.Len() > 200 {
+		t.Errorf("%d bytes through the terminal for a picture in shared memory", out.Len())
 	}
 }
