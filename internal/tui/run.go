@@ -265,7 +265,8 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		}()
 	}
 	if g := cfg.Graphics; g != nil {
-		g.OnStale(func() { go p.Send(tea.ClearScreen()) })
+		// The painter waits for the program to take it (or to end).
+		g.OnStale(func() { p.Send(tea.ClearScreen()) })
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
