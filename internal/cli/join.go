@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/termgfx"
 	"github.com/rooms-dev/rooms/internal/theme"
 	"github.com/rooms-dev/rooms/internal/tui"
 	"github.com/rooms-dev/rooms/pkg/api"
@@ -39,6 +40,8 @@ type joinOptions struct {
 	simulcast bool
 	// knock asks the host to let us into a locked room.
 	knock bool
+	// graphics is how the call UI draws video: auto, kitty, sixel, blocks.
+	graphics string
 }
 
 func newCmdJoin(f *Factory) *cobra.Command {
@@ -68,6 +71,13 @@ upload against 250, while someone watches each layer: a layer nobody receives (e
 viewer in a terminal needs only 160x120) drops to 2 frames a second until somebody
 does. --simulcast=false sends one 320x240 layer (250 kbps), for a slow
 machine or uplink; everyone then gets that. A shared screen is always one layer.
+
+Video in the call: --graphics auto (the default) asks the terminal what it can show and
+draws everyone at the terminal's own resolution where it can: kitty images in kitty (and
+WezTerm, Ghostty, Konsole), sixel in terminals with sixel (xterm -ti vt340, foot, mlterm);
+half blocks everywhere else, inside tmux and screen, and when the terminal does not
+answer within 1.5 s. --graphics blocks (or ROOMS_GRAPHICS=blocks) always draws half
+blocks; kitty or sixel forces a mode. The status bar shows the mode and the frame rate.
 
 Screen sharing: in the call press s to share your X display and s again to stop;
 --share-screen starts with it. --display names the X display (default $DISPLAY);
@@ -117,12 +127,14 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl.StringVar(&o.display, "display", "", "the X display to share (default $DISPLAY)")
 	fl.StringVar(&o.screen, "screen", "", "share this from the start: an X display (:0, :99) or testsrc")
 	fl.BoolVar(&o.knock, "knock", false, "if the room is locked, knock: wait (up to "+knockWait+") for the host to let you in")
+	fl.StringVar(&o.graphics, "graphics", "", "how the call draws video: auto (ask the terminal), kitty, sixel or blocks (half blocks, any terminal); default $"+termgfx.EnvVar+" or auto")
 	fl.BoolVar(&o.simulcast, "simulcast", true, "send the camera as three layers (160x120, 320x240, 640x480) for the server to choose from; false: one 320x240 layer")
 	addHostKeyFlag(cmd, &o.hostKey)
 	fl.BoolVar(&o.guest, "guest", false, "join without host rights, even in a room you created (the host key is not sent)")
 	cmd.MarkFlagsMutuallyExclusive("guest", "host-key")
 	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none", "mic"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("graphics", cobra.FixedCompletions([]string{"auto", "kitty", "sixel", "blocks"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("screen", cobra.FixedCompletions([]string{"testsrc", ":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("display", cobra.FixedCompletions([]string{":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.MarkFlagsMutuallyExclusive("screen", "share-screen")
@@ -136,6 +148,10 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	}
 	if o.duration < 0 {
 		return usageErr("--duration cannot be negative")
+	}
+	graphics, err := graphicsChoice(f, o.graphics, o.headless)
+	if err != nil {
+		return err
 	}
 	t, err := f.resolve(arg)
 	if err != nil {
@@ -166,7 +182,9 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a terminal window closed under the call leaves as
+	// Ctrl-C does (goodbye sent, pictures in shared memory removed).
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -237,7 +255,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	if !o.headless {
 		return f.callUI(ctx, t, tui.Options{Join: client.JoinOptions{Name: name, Key: key, HostKey: hostKey, Tracks: tracks, Knock: o.knock},
 			Video: videoTrack, Audio: audioTrack, CameraNote: cameraNote, MicNote: micNote, Remember: f.rememberName, NoAudio: o.noAudio,
-			Screen: screenTrack, ScreenSource: cmp.Or(o.screen, o.display)})
+			Screen: screenTrack, ScreenSource: cmp.Or(o.screen, o.display), Graphics: graphics})
 	}
 	h := newHeadless(f, t.c.Server(), t.id)
 	h.noDecode = !o.decode
@@ -278,6 +296,22 @@ func joinError(server string, err error) error {
 		}
 	}
 	return &exitError{code: exitFor(se.Code), apiCode: se.Code, err: errors.New(msg)}
+}
+
+// graphicsChoice reads --graphics, or $ROOMS_GRAPHICS without it.
+func graphicsChoice(f *Factory, flag string, headless bool) (termgfx.Choice, error) {
+	if flag != "" {
+		c, err := termgfx.ParseChoice(flag)
+		if err != nil {
+			return c, usageErr("--graphics: %w", err)
+		}
+		return c, nil
+	}
+	c, err := termgfx.ParseChoice(f.Getenv(termgfx.EnvVar))
+	if err != nil && !headless {
+		return c, usageErr("$%s: %w", termgfx.EnvVar, err)
+	}
+	return c, nil
 }
 
 // callUI runs the terminal call.

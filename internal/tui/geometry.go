@@ -63,11 +63,28 @@ type geometryKey struct {
 	screen string      // whose screen is in the spotlight
 	aspect image.Point // that screen's picture size (zero: none yet)
 	self   bool        // a self-view is drawn (it shortens a screen's strip)
+	// cell is the size of a cell in pixels when pictures are drawn at the
+	// terminal's resolution (kitty, sixel), zero for half blocks: shapes
+	// are kept in the terminal's pixels then.
+	cell image.Point
+}
+
+// shape is the aspect aw:ah of a picture as the layout functions take it
+// (in half-block pixels: a cell is one wide and two high), for pictures
+// drawn in cells of cell pixels (zero: half blocks).
+func shape(aw, ah int, cell image.Point) (int, int) {
+	if cell.X <= 0 || cell.Y <= 0 {
+		return aw, ah
+	}
+	return aw * cell.Y, ah * 2 * cell.X
 }
 
 // key is what the geometry depends on now.
 func (m Model) key() geometryKey {
 	k := geometryKey{w: m.w, h: m.h, panel: m.panel != panelNone, roster: m.roster, page: m.page, self: m.selfView() != nil}
+	if g := m.graphics(); g != nil {
+		k.cell = g.Cell()
+	}
 	if _, ok := m.people[m.pinned]; ok {
 		k.pinned = m.pinned
 	}
@@ -98,7 +115,8 @@ func (m Model) layoutFor(k geometryKey) geometry {
 	}
 	w, h := max(w, 1), max(k.h-barsHeight, 1)
 	ids := m.ids()
-	g := Layout(max(len(ids), 1), w, h, 4, 3)
+	aw, ah := shape(4, 3, k.cell)
+	g := Layout(max(len(ids), 1), w, h, aw, ah)
 	k.page = max(0, min(k.page, g.Pages-1))
 	from := min(len(ids), k.page*g.PerPage)
 	geo := geometry{key: k, W: w, H: h, Grid: g, Page: ids[from:min(len(ids), from+g.PerPage)]}
@@ -109,7 +127,7 @@ func (m Model) layoutFor(k geometryKey) geometry {
 	case k.screen != "":
 		geo.screen(ids, k)
 	case k.pinned != "":
-		geo.pinned(ids, k.pinned)
+		geo.pinned(ids, k.pinned, k.cell)
 	default:
 		geo.grid()
 	}
@@ -137,19 +155,20 @@ func (geo *geometry) grid() {
 
 // pinned places the pinned one large on the left and the others in a
 // column a fifth as wide on the right, as many as fit.
-func (geo *geometry) pinned(ids []string, pinned string) {
+func (geo *geometry) pinned(ids []string, pinned string, cell image.Point) {
 	geo.Mode = modePinned
 	others := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == pinned })
 	if len(others) > 0 {
 		geo.StripW = max(20, geo.W/5)
 	}
 	bw := geo.W - geo.StripW
-	vw, vh := fit(bw-tileChromeW, geo.H-tileChromeH, 4, 3)
+	aw, ah := shape(4, 3, cell)
+	vw, vh := fit(bw-tileChromeW, geo.H-tileChromeH, aw, ah)
 	geo.Tiles = append(geo.Tiles, placed{ID: pinned, At: image.Rect(0, 0, bw, geo.H), Video: image.Pt(vw, vh)})
 	if geo.StripW == 0 {
 		return
 	}
-	g := Layout(len(others), geo.StripW, geo.H, 4, 3)
+	g := Layout(len(others), geo.StripW, geo.H, aw, ah)
 	others = others[:min(len(others), g.PerPage)]
 	th := min(geo.H/max(1, len(others)), g.TileH)
 	for i, id := range others {
@@ -162,7 +181,7 @@ func (geo *geometry) pinned(ids []string, pinned string) {
 // right (screen.go draws it).
 func (geo *geometry) screen(ids []string, k geometryKey) {
 	geo.Mode = modeScreen
-	sw, g, strip := stripFor(ids, geo.W, geo.H, k.self)
+	sw, g, strip := stripFor(ids, geo.W, geo.H, k.self, k.cell)
 	geo.StripW, geo.Strip, geo.More = sw, g, len(ids)-len(strip)
 	bw := geo.W - sw
 	// The picture keeps the shared screen's shape (16:9 until a frame says).
@@ -170,6 +189,7 @@ func (geo *geometry) screen(ids []string, k geometryKey) {
 	if k.aspect.X > 0 && k.aspect.Y > 0 {
 		aw, ah = k.aspect.X, k.aspect.Y
 	}
+	aw, ah = shape(aw, ah, k.cell)
 	vw, vh := fit(bw-tileChromeW, geo.H-1-2, aw, ah)
 	if vw < 1 || vh < 1 {
 		vw, vh = 0, 0
@@ -236,4 +256,9 @@ func (geo geometry) tileAt(x, y int) (placed, bool) {
 func (m Model) shown() []string { return m.geo.shown() }
 
 // shownSizes is how large each shown video is drawn, in pixels.
-func (m Model) shownSizes() map[string]image.Point { return m.geo.sizes() }
+func (m Model) shownSizes() map[string]image.Point {
+	if m.graphics() != nil {
+		return m.graphicsSizes(m.geo.sizes())
+	}
+	return m.geo.sizes()
+}

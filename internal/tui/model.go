@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rooms-dev/rooms/internal/safetext"
+	"github.com/rooms-dev/rooms/internal/termgfx"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
@@ -57,6 +58,9 @@ type Config struct {
 	Sharing bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Graphics draws the pictures in kitty or sixel mode; nil draws them
+	// in half blocks (graphics.go).
+	Graphics *termgfx.Painter
 }
 
 // Messages the runner sends the program.
@@ -204,6 +208,9 @@ func clockTick() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := m.update(msg)
 	m.relayout()
+	if c := m.syncGraphics(); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return m, cmd
 }
 
@@ -261,10 +268,20 @@ func (m *Model) tick() {
 				videoTiles++
 			}
 		}
-		if videoTiles > 0 {
-			m.fps = float64(m.tiles.drawn-m.drawnAt) / secs / float64(videoTiles)
+		drawn := m.tiles.drawn.Load()
+		if g := m.graphics(); g != nil {
+			drawn = g.Frames()
+			if m.selfView() != nil && !m.geo.Self.Empty() && m.geo.Mode != modeAlone {
+				videoTiles++
+			}
+			if s := m.geo.Screen.ID; s != "" {
+				videoTiles++
+			}
 		}
-		m.drawnAt = m.tiles.drawn
+		if videoTiles > 0 {
+			m.fps = float64(drawn-m.drawnAt) / secs / float64(videoTiles)
+		}
+		m.drawnAt = drawn
 	}
 	m.now = now
 }

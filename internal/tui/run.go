@@ -17,6 +17,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/colorenv"
 	"github.com/rooms-dev/rooms/internal/media"
+	"github.com/rooms-dev/rooms/internal/termgfx"
 	"github.com/rooms-dev/rooms/internal/termimg"
 	"github.com/rooms-dev/rooms/pkg/api"
 	"github.com/rooms-dev/rooms/pkg/client"
@@ -49,6 +50,9 @@ type Options struct {
 	// Color is the --color flag: never draws video as characters, always
 	// as auto (the call screen is always on a terminal).
 	Color colorenv.Mode
+	// Graphics is the --graphics flag: auto asks the terminal whether it
+	// shows kitty images or sixel; half blocks otherwise.
+	Graphics termgfx.Choice
 }
 
 // EndedError says how a call ended when it did not end by leaving:
@@ -65,6 +69,17 @@ func (e *EndedError) Unwrap() error { return e.Err }
 // (nil) or the call ends otherwise (*EndedError); refusals to join come
 // back as the client's errors.
 func Run(ctx context.Context, o Options) error {
+	caps, out := graphicsFor(ctx, &o)
+	if out == nil && getenvOr(o.Getenv, StatsEnv) != "" {
+		// Measuring half blocks: count their bytes too.
+		if f, ok := o.Out.(*os.File); ok || o.Out == nil {
+			if !ok {
+				f = os.Stdout
+			}
+			out = termgfx.NewOutput(f)
+			o.Out = out
+		}
+	}
 	opts, profile := programOptions(ctx, o)
 	player, sound := openSound(o.NoAudio)
 	if player != nil {
@@ -90,7 +105,42 @@ func Run(ctx context.Context, o Options) error {
 	if !cameraOn && o.Video != nil {
 		_ = call.SetMuted(api.KindVideo, true)
 	}
-	return runCall(ctx, o, call, opts, profile, cameraOn, player)
+	return runCall(ctx, o, call, opts, profile, cameraOn, player, caps, out)
+}
+
+// getenvOr is getenv(key), or os.Getenv's when getenv is nil.
+func getenvOr(getenv func(string) string, key string) string {
+	if getenv == nil {
+		return os.Getenv(key)
+	}
+	return getenv(key)
+}
+
+// graphicsFor decides how video is drawn: kitty images or sixel where the
+// terminal shows them (and the person did not ask otherwise), half blocks
+// elsewhere. For pictures it puts o.Out behind a termgfx.Output, which
+// the painter shares with the program's renderer.
+func graphicsFor(ctx context.Context, o *Options) (termgfx.Caps, *termgfx.Output) {
+	blocks := termgfx.Caps{Mode: termgfx.Blocks}
+	if !o.Graphics.Auto && o.Graphics.Mode == termgfx.Blocks {
+		return blocks, nil
+	}
+	f, ok := o.Out.(*os.File)
+	if o.Out == nil {
+		f, ok = os.Stdout, true
+	}
+	if !ok || ProfileFor(o.Color, o.Getenv) == termimg.ASCII {
+		return blocks, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, termgfx.DefaultTimeout)
+	defer cancel()
+	caps := termgfx.Detect(dctx, o.Graphics, o.Getenv)
+	if caps.Mode == termgfx.Blocks {
+		return caps, nil
+	}
+	out := termgfx.NewOutput(f)
+	o.Out = out
+	return caps, out
 }
 
 // programOptions are the options of both programs, and how video is drawn.
@@ -183,7 +233,7 @@ func join(ctx context.Context, o Options, knock bool) (*client.Call, error) {
 // runCall runs the call screen with the goroutines that feed it (events,
 // what is on screen, stats) until it ends, then says goodbye and stops
 // them.
-func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.ProgramOption, profile termimg.Profile, cameraOn bool, player *media.Player) error {
+func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.ProgramOption, profile termimg.Profile, cameraOn bool, player *media.Player, caps termgfx.Caps, out *termgfx.Output) error {
 	frames := NewFrames()
 	ctrl := &controls{ctx: ctx, call: call, video: o.Video, audio: o.Audio, screen: o.Screen, screenSource: o.ScreenSource, getenv: o.Getenv}
 	defer ctrl.stopShare()
@@ -195,7 +245,34 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 	if o.Video != nil {
 		cfg.SelfView = func() image.Image { return o.Video.Gate().Preview() }
 	}
-	p := tea.NewProgram(New(cfg), opts...)
+	paintCtx, stopPainting := context.WithCancel(context.Background())
+	defer stopPainting()
+	var painting sync.WaitGroup
+	if out != nil && caps.Mode != termgfx.Blocks {
+		cfg.Graphics = termgfx.NewPainter(caps, out, GraphicsSource(frames, cfg.SelfView), rgb(o.Theme.Palette.Background))
+	}
+	model := New(cfg)
+	p := tea.NewProgram(model, opts...)
+	if path := getenvOr(o.Getenv, StatsEnv); path != "" && out != nil {
+		frames := model.tiles.drawn.Load
+		if g := cfg.Graphics; g != nil {
+			frames = g.Frames
+		}
+		painting.Add(1)
+		go func() {
+			defer painting.Done()
+			_ = writeStats(paintCtx, path, caps.Mode, out, frames)
+		}()
+	}
+	if g := cfg.Graphics; g != nil {
+		// The painter waits for the program to take it (or to end).
+		g.OnStale(func() { p.Send(tea.ClearScreen()) })
+		painting.Add(1)
+		go func() {
+			defer painting.Done()
+			g.Run(paintCtx, time.Second/60)
+		}()
+	}
 
 	var wg sync.WaitGroup
 	decodeCtx, stopDecoders := context.WithCancel(context.Background())
@@ -215,6 +292,8 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		stats(decodeCtx, call, p)
 	}()
 	final, err := p.Run()
+	stopPainting()
+	painting.Wait()
 	// Say goodbye (the others see us leave now, not after the grace
 	// period), whatever ended the program: q, --duration, a signal.
 	lctx, lcancel := context.WithTimeout(context.Background(), 2*time.Second)

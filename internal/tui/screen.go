@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"image"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -17,7 +18,7 @@ import (
 // ids in the call: its width (0 when the terminal is too narrow to spare
 // one), its layout, and who is on it. self says a self-view sits at its
 // foot.
-func stripFor(ids []string, w, h int, self bool) (int, Grid, []string) {
+func stripFor(ids []string, w, h int, self bool, cell image.Point) (int, Grid, []string) {
 	if len(ids) == 0 || w < 60 {
 		return 0, Grid{}, nil
 	}
@@ -28,9 +29,9 @@ func stripFor(ids []string, w, h int, self bool) (int, Grid, []string) {
 		// The self-view sits at the strip's foot: keep tiles above it.
 		h -= selfH + 2
 	}
-	g := stripLayout(len(ids), sw, h)
+	g := stripLayout(len(ids), sw, h, cell)
 	if two := 2 * (minVideoW + tileChromeW); two > sw && w-two >= w*2/3 {
-		if g2 := stripLayout(len(ids), two, h); g2.PerPage > g.PerPage {
+		if g2 := stripLayout(len(ids), two, h, cell); g2.PerPage > g.PerPage {
 			sw, g = two, g2
 		}
 	}
@@ -39,10 +40,11 @@ func stripFor(ids []string, w, h int, self bool) (int, Grid, []string) {
 
 // stripLayout lays n camera tiles in a sw×h strip, keeping a line for
 // "+N more" when not all fit.
-func stripLayout(n, sw, h int) Grid {
-	g := Layout(n, sw, h, 4, 3)
+func stripLayout(n, sw, h int, cell image.Point) Grid {
+	aw, ah := shape(4, 3, cell)
+	g := Layout(n, sw, h, aw, ah)
 	if g.PerPage < n {
-		g = Layout(n, sw, h-1, 4, 3)
+		g = Layout(n, sw, h-1, aw, ah)
 	}
 	return g
 }
@@ -75,6 +77,8 @@ func (m Model) screenView() string {
 	case vw < 1 || vh < 1:
 	case img == nil:
 		video = termimg.Placeholder(vw, vh, "waiting for "+name+"'s screen…", rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
+	case m.graphics() != nil:
+		video = m.blank(vw, vh)
 	default:
 		key := geo.Screen.ID
 		if c, ok := m.tiles.lines[key]; ok && c.seq == seq && c.w == vw && c.h == vh {
@@ -82,7 +86,7 @@ func (m Model) screenView() string {
 		} else {
 			video = termimg.Render(img, vw, vh, m.cfg.Profile, rgb(pal.Background))
 			m.tiles.lines[key] = cachedTile{seq: seq, w: vw, h: vh, out: video}
-			m.tiles.drawn++
+			m.tiles.drawn.Add(1)
 		}
 	}
 	screen := lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(hex(pal.Accent)).BorderBackground(hex(pal.Background)).

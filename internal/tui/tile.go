@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/lipgloss/v2"
 
@@ -15,8 +16,9 @@ import (
 // the video only changes 15 times a second.
 type tileCache struct {
 	lines map[string]cachedTile
-	// drawn counts new pictures drawn, for the frame rate in the help.
-	drawn uint64
+	// drawn counts new pictures drawn, for the frame rate in the help
+	// (and ROOMS_GRAPHICS_STATS, read from another goroutine).
+	drawn atomic.Uint64
 }
 
 type cachedTile struct {
@@ -87,12 +89,15 @@ func (m Model) video(id string, p *person, vw, vh int) []string {
 		}
 		return termimg.Placeholder(vw, vh, text, rgb(pal.Text), rgb(pal.TileBorder), m.cfg.Profile)
 	}
+	if m.graphics() != nil {
+		return m.blank(vw, vh)
+	}
 	if c, ok := m.tiles.lines[id]; ok && c.seq == seq && c.w == vw && c.h == vh {
 		return c.out
 	}
 	out := termimg.Render(img, vw, vh, m.cfg.Profile, rgb(pal.Background))
 	m.tiles.lines[id] = cachedTile{seq: seq, w: vw, h: vh, out: out}
-	m.tiles.drawn++
+	m.tiles.drawn.Add(1)
 	return out
 }
 

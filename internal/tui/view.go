@@ -114,7 +114,12 @@ func (m Model) withSelfView(area string) string {
 		return area
 	}
 	pal := m.cfg.Theme.Palette
-	video := termimg.Render(img, selfW, selfH, m.cfg.Profile, rgb(pal.Background))
+	var video []string
+	if m.graphics() != nil {
+		video = m.blank(selfW, selfH)
+	} else {
+		video = termimg.Render(img, selfW, selfH, m.cfg.Profile, rgb(pal.Background))
+	}
 	label := lipgloss.NewStyle().Width(selfW).Foreground(hex(pal.Text)).Background(hex(pal.Background)).Render("you")
 	tile := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(hex(pal.Accent)).
 		Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(video, "\n"), label))
@@ -189,7 +194,7 @@ func (m Model) statusView() string {
 	if g := m.geo.Grid; g.Pages > 1 && m.geo.Mode != modeScreen {
 		parts = append(parts, fmt.Sprintf("page %d/%d", m.page+1, g.Pages))
 	}
-	quality := fmt.Sprintf("rtt %d ms · loss %.0f%% · %d kbps", m.stats.RTT.Milliseconds(), m.stats.Loss*100, m.stats.Kbps)
+	quality := m.graphicsStatus() + fmt.Sprintf("rtt %d ms · loss %.0f%% · %d kbps", m.stats.RTT.Milliseconds(), m.stats.Loss*100, m.stats.Kbps)
 	qstyle := lipgloss.NewStyle().Foreground(hex(p.Text))
 	if m.stats.Loss > 0.05 || m.stats.RTT > 400*time.Millisecond {
 		qstyle = qstyle.Foreground(lipgloss.Color("#ff4040")).Bold(true)

@@ -1,0 +1,149 @@
+package termgfx
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// pictures is a Source over a map, with sequence numbers.
+type pictures map[string]struct {
+	img image.Image
+	seq uint64
+}
+
+func (p pictures) get(key string) (image.Image, uint64) { return p[key].img, p[key].seq }
+
+func solid(w, h int, c color.RGBA) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, 255
+	}
+	return img
+}
+
+var (
+	kittyUpload = regexp.MustCompile(`\x1b_Ga=T,[^;]*i=(\d+)`)
+	kittyDelete = regexp.MustCompile(`\x1b_Ga=d,d=I,q=2,i=(\d+)`)
+	kittyHide   = regexp.MustCompile(`\x1b_Ga=d,d=i,q=2,i=(\d+)`)
+)
+
+func ids(re *regexp.Regexp, b []byte) []string {
+	var out []string
+	for _, m := range re.FindAllSubmatch(b, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
+func TestPainterKitty(t *testing.T) {
+	var out bytes.Buffer
+	pics := pictures{
+		"ann": {solid(32, 24, color.RGBA{255, 0, 0, 255}), 1},
+		"bo":  {solid(32, 24, color.RGBA{0, 0, 255, 255}), 1},
+	}
+	p := NewPainter(Caps{Mode: Kitty, Cell: image.Pt(8, 16)}, &out, pics.get, color.RGBA{})
+	slots := []Slot{{Key: "ann", At: image.Rect(1, 1, 21, 8)}, {Key: "bo", At: image.Rect(22, 1, 42, 8)}}
+	p.SetSlots(slots)
+
+	p.Paint()
+	first := ids(kittyUpload, out.Bytes())
+	if len(first) != 2 || first[0] == first[1] {
+		t.Fatalf("first paint uploaded %v, want one image for each of two tiles", first)
+	}
+	annID, boID := first[0], first[1]
+
+	// Nothing changed: nothing sent.
+	out.Reset()
+	p.Paint()
+	if out.Len() != 0 {
+		t.Errorf("a paint with no new frame wrote %q", out.String())
+	}
+
+	// A new frame of ann's: only hers goes, under the same id.
+	pics["ann"] = struct {
+		img image.Image
+		seq uint64
+	}{solid(32, 24, color.RGBA{0, 255, 0, 255}), 2}
+	out.Reset()
+	p.Paint()
+	if got := ids(kittyUpload, out.Bytes()); len(got) != 1 || got[0] != annID {
+		t.Errorf("after ann's new frame uploaded %v, want only ann's id %s", got, annID)
+	}
+	if p.Frames() != 3 {
+		t.Errorf("Frames = %d, want 3", p.Frames())
+	}
+
+	// bo's tile goes: his image is deleted (data freed), ann's is placed
+	// again where she now is.
+	out.Reset()
+	p.SetSlots([]Slot{{Key: "ann", At: image.Rect(0, 0, 40, 20)}})
+	p.Paint()
+	if got := ids(kittyDelete, out.Bytes()); len(got) != 1 || got[0] != boID {
+		t.Errorf("deleted %v when bo's tile went, want %s", got, boID)
+	}
+	if got := ids(kittyUpload, out.Bytes()); len(got) != 1 || got[0] != annID {
+		t.Errorf("uploaded %v after the move, want ann's %s again", got, annID)
+	}
+
+	// ann's camera goes off (no picture): her placement is hidden.
+	pics["ann"] = struct {
+		img image.Image
+		seq uint64
+	}{nil, 3}
+	out.Reset()
+	p.Paint()
+	if got := ids(kittyHide, out.Bytes()); len(got) != 1 || got[0] != annID {
+		t.Errorf("hid %v when ann's picture went, want %s", got, annID)
+	}
+}
+
+func TestPainterSixel(t *testing.T) {
+	var out bytes.Buffer
+	pics := pictures{"ann": {solid(64, 48, color.RGBA{255, 0, 0, 255}), 1}}
+	p := NewPainter(Caps{Mode: Sixel, Cell: image.Pt(10, 20), MaxSixel: image.Pt(100, 100)}, &out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "ann", At: image.Rect(2, 3, 22, 13)}}) // 200x200 pixels
+	p.Paint()
+	w, h, _, _ := decodeSixel(t, out.Bytes())
+	// The slot is 200x200 pixels; the terminal shows 100x100 at most.
+	if w != 100 || h != 100 {
+		t.Errorf("sixel of %dx%d, want 100x100 (the terminal's largest)", w, h)
+	}
+	if !bytes.HasPrefix(out.Bytes(), []byte("\x1b7\x1b[4;3H")) {
+		t.Errorf("not drawn at row 4, column 3: %q", out.Bytes()[:12])
+	}
+}
+
+// A kitty on this machine reads pictures from shared memory: only the
+// object's name goes through the terminal.
+func TestPainterKittySharedMemory(t *testing.T) {
+	if _, err := os.Stat(shmDir); err != nil {
+		t.Skip("no /dev/shm here")
+	}
+	t.Cleanup(removeShm)
+	var out bytes.Buffer
+	pics := pictures{"ann": {solid(32, 24, color.RGBA{255, 0, 0, 255}), 1}}
+	p := NewPainter(Caps{Mode: Kitty, Cell: image.Pt(8, 16), SharedMemory: true}, &out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "ann", At: image.Rect(0, 0, 10, 5)}})
+	p.Paint()
+	ctrls, payload := kittyCommands(t, out.Bytes())
+	if len(ctrls) != 1 || !strings.Contains(ctrls[0], "t=s") {
+		t.Fatalf("commands %q, want one reading shared memory (t=s)", ctrls)
+	}
+	data, err := os.ReadFile(filepath.Join(shmDir, string(payload)))
+	if err != nil {
+		t.Fatalf("the named object %q: %v", payload, err)
+	}
+	if want := "S=" + strconv.Itoa(len(data)); !strings.Contains(ctrls[0], want) || len(data) != 32*32*3 {
+		t.Errorf("object of %d bytes, command %q; want %s and a 32x32 RGB picture (the 80x80 slot's shape at the picture's width)", len(data), ctrls[0], want)
+	}
+	if out.Len() > 200 {
+		t.Errorf("%d bytes through the terminal for a picture in shared memory", out.Len())
+	}
+}
