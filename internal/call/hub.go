@@ -274,3 +274,19 @@ func (h *Hub) Stats() (calls, participants int) {
 	}
 	return len(cs), participants
 }
+
+// Live lists the rooms with a live call and how many people are in each:
+// what a cluster node renews its leases of.
+func (h *Hub) Live() map[string]int {
+	h.mu.Lock()
+	cs := make([]*Call, 0, len(h.calls))
+	for _, c := range h.calls {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
+	out := make(map[string]int, len(cs))
+	for _, c := range cs {
+		out[c.roomID] = c.count()
+	}
+	return out
+}
