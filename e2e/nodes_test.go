@@ -165,10 +165,16 @@ func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 		}
 	}
 
-	// Five more join through nodes 1 and 3 (the call runs on node 2).
+	// Five more join through nodes 1 and 3 (the call runs on node 2);
+	// ROOMS_NODES_PEERS=10 makes it a call of ten (the measurement in
+	// docs/performance.md).
+	size := 6
+	if v, err := strconv.Atoi(os.Getenv("ROOMS_NODES_PEERS")); err == nil && v >= 3 && v <= 20 {
+		size = v
+	}
 	peers := []*goPeer{first}
 	names := []string{first.waitEvent(t, map[string]any{"type": "joined"})["name"].(string)}
-	for i := range 5 {
+	for i := range size - 1 {
 		via := []*clusterNode{n1, n3}[i%2]
 		name := fmt.Sprintf("p%d-via-%s", i, via.id)
 		peers = append(peers, startPeerWith(t, via.srv, big.ID, "--name", name, "--video", "testsrc", "--simulcast=false", "--audio", "none"))
@@ -259,5 +265,31 @@ func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 	out, err := roomsCLI(t, n1.srv.url, "join", big.ID, "--headless", "--json", "--name", "newcomer", "--video", "none", "--audio", "none", "--duration", "5s")
 	if err == nil || !strings.Contains(out, "locked") {
 		t.Fatalf("a newcomer joined the locked room after the move: %v\n%s", err, out)
+	}
+}
+
+// TestNodesBrowserJoinsThroughAnotherNode: the page served by node 2 joins
+// a call node 1 runs (its signalling proxied, its join signature over node
+// 2's origin checked at node 1), and the browser and a terminal
+// participant decode each other.
+func TestNodesBrowserJoinsThroughAnotherNode(t *testing.T) {
+	db := startPostgres(t)
+	n1, n2 := startNode(t, db, "n1"), startNode(t, db, "n2")
+	r, err := n1.srv.c.CreateRoom(context.Background(), api.CreateRoomRequest{Name: "across nodes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goP := startPeerWith(t, n1.srv, r.ID, "--name", "Go", "--video", "testsrc", "--simulcast=false", "--audio", "none")
+	goP.waitEvent(t, map[string]any{"type": "joined"})
+	if got := leaseOf(t, db, r.ID); got != "n1" {
+		t.Fatalf("the call is on %q, want n1", got)
+	}
+	b := newBrowser(t, 1280, 800)
+	b.open(n2.srv.url + "/r/" + r.ID + "?autojoin=1&name=Web")
+	b.waitJS("the Go participant's tile", `document.querySelector('#grid .tile .name') && document.querySelector('#grid .tile .name').textContent.includes('Go')`)
+	b.waitJS("decoded video frames", `window.roomsDebug.stats().framesDecoded > 10`)
+	goP.waitEvent(t, map[string]any{"type": "first_frame", "kind": "video", "name": "Web"})
+	if got := leaseOf(t, db, r.ID); got != "n1" {
+		t.Fatalf("the call moved to %q when the browser joined through n2", got)
 	}
 }
