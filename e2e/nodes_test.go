@@ -293,3 +293,64 @@ func TestNodesBrowserJoinsThroughAnotherNode(t *testing.T) {
 		t.Fatalf("the call moved to %q when the browser joined through n2", got)
 	}
 }
+
+// nodeRows lists the nodes registered in the database.
+func nodeRows(t *testing.T, db string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT id FROM cluster_nodes ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// TestNodesStopCleanly: a node stopped with SIGTERM drains, leaves the
+// registry and gives up its calls, whose people are placed on the node
+// that is left.
+func TestNodesStopCleanly(t *testing.T) {
+	db := startPostgres(t)
+	n1, n2 := startNode(t, db, "n1"), startNode(t, db, "n2")
+	ctx := context.Background()
+	// A call on n1 first, so the next goes to n2.
+	r1, err := n1.srv.c.CreateRoom(ctx, api.CreateRoomRequest{Name: "keeps n1 busy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPeerWith(t, n1.srv, r1.ID, "--name", "busy", "--video", "none", "--audio", "none").waitEvent(t, map[string]any{"type": "joined"})
+	r2, err := n1.srv.c.CreateRoom(ctx, api.CreateRoomRequest{Name: "moves"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startPeerWith(t, n1.srv, r2.ID, "--name", "mover", "--video", "testsrc", "--simulcast=false", "--audio", "none")
+	q := startPeerWith(t, n1.srv, r2.ID, "--name", "watcher", "--video", "none", "--audio", "none")
+	q.waitEvent(t, map[string]any{"type": "first_frame", "kind": "video", "name": "mover"})
+	if got := leaseOf(t, db, r2.ID); got != "n2" {
+		t.Fatalf("the second call went to %q, want n2", got)
+	}
+	if err := n2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.cmd.Wait(); err != nil {
+		t.Fatalf("roomsd n2 stopped with %v:\n%s", err, n2.log.String())
+	}
+	if ids := nodeRows(t, db); len(ids) != 1 || ids[0] != "n1" {
+		t.Fatalf("after n2 stopped the registry holds %v, want [n1]", ids)
+	}
+	// Both are back in the call, now on n1, and decoding.
+	q.waitEvents(t, 2, map[string]any{"type": "first_frame", "kind": "video", "name": "mover"})
+	p.waitEvents(t, 2, map[string]any{"type": "joined"})
+	if got := leaseOf(t, db, r2.ID); got != "n1" {
+		t.Fatalf("after n2 stopped the call is on %q, want n1", got)
+	}
+}

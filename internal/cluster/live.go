@@ -42,7 +42,7 @@ func (l Live) Count(roomID string) int {
 
 // remote is the owner of roomID when another node runs its call.
 func (l Live) remote(ctx context.Context, roomID string) (store.Node, bool) {
-	if l.n.cfg.Hub.Count(roomID) > 0 {
+	if l.n.cfg.Hub.Count(roomID) > 0 || len(l.n.cfg.Hub.Knocks(roomID)) > 0 {
 		return store.Node{}, false
 	}
 	le, ok, err := l.n.owner(ctx, roomID)

@@ -49,6 +49,12 @@ func (n *Node) serveSignal(w http.ResponseWriter, r *http.Request) {
 		n.cfg.Signal.ServeHTTP(w, r) // refused there, as on one node
 		return
 	}
+	// A room that does not exist is refused here too, before it takes a
+	// lease row.
+	if _, err := n.cfg.Rooms.GetRoom(r.Context(), roomID); errors.Is(err, store.ErrNotFound) {
+		n.cfg.Signal.ServeHTTP(w, r)
+		return
+	}
 	// Until the owner answers or its lease runs out: a client whose call
 	// was on a node that died waits here while the call is placed again.
 	deadline := time.Now().Add(n.cfg.LeaseTTL + 2*n.cfg.Heartbeat)
