@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -352,5 +353,52 @@ func TestNodesStopCleanly(t *testing.T) {
 	p.waitEvents(t, 2, map[string]any{"type": "joined"})
 	if got := leaseOf(t, db, r2.ID); got != "n1" {
 		t.Fatalf("after n2 stopped the call is on %q, want n1", got)
+	}
+}
+
+// TestNodesKnockAcrossNodes: someone knocks through node 2 on a locked
+// room whose call node 1 runs; the host, through node 2 again, sees the
+// knock (asked of node 1) and admits it, and the knocker is in the call.
+func TestNodesKnockAcrossNodes(t *testing.T) {
+	db := startPostgres(t)
+	n1, n2 := startNode(t, db, "n1"), startNode(t, db, "n2")
+	ctx := context.Background()
+	r, err := n1.srv.c.CreateRoom(ctx, api.CreateRoomRequest{Name: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := startPeerWith(t, n1.srv, r.ID, "--name", "inside", "--video", "none", "--audio", "none")
+	in.waitEvent(t, map[string]any{"type": "joined"})
+	if got := leaseOf(t, db, r.ID); got != "n1" {
+		t.Fatalf("the call is on %q, want n1", got)
+	}
+	if out, err := roomsCLI(t, n2.srv.url, "lock", r.ID, "--host-key", r.HostKey); err != nil {
+		t.Fatalf("rooms lock: %v\n%s", err, out)
+	}
+	in.waitEvent(t, map[string]any{"type": "room_updated", "locked": true})
+	knocker := startPeerWith(t, n2.srv, r.ID, "--name", "Ann", "--knock", "--video", "none", "--audio", "none")
+	waitFor(t, 30*time.Second, "the knock listed through node 2", func() bool {
+		out, err := roomsCLI(t, n2.srv.url, "knocks", r.ID, "--host-key", r.HostKey, "--json")
+		return err == nil && strings.Contains(out, "Ann")
+	}, n1.log)
+	if out, err := roomsCLI(t, n2.srv.url, "admit", r.ID, "Ann", "--host-key", r.HostKey); err != nil {
+		t.Fatalf("rooms admit through node 2: %v\n%s", err, out)
+	}
+	knocker.waitEvent(t, map[string]any{"type": "joined"})
+	in.waitEvent(t, map[string]any{"type": "participant_joined", "name": "Ann"})
+	// Metrics say which node they are from.
+	waitFor(t, 30*time.Second, "n1's metrics labelled by node", func() bool {
+		resp, err := http.Get(n1.srv.url + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `rooms_participants{node="n1"} 2`) && strings.Contains(string(b), `rooms_node_leased_calls{node="n1"} 1`)
+	}, n1.log)
+	// Nobody called Bo is knocking: the owner's answer comes back as such.
+	out, err := roomsCLI(t, n2.srv.url, "admit", r.ID, "Bo", "--host-key", r.HostKey)
+	if err == nil || !strings.Contains(out, "Bo") {
+		t.Fatalf("admitting nobody through node 2: %v\n%s", err, out)
 	}
 }
