@@ -70,7 +70,7 @@ func startNode(t *testing.T, db, id string) *clusterNode {
 	t.Cleanup(func() {
 		n.cmd.Process.Signal(os.Interrupt)
 		n.cmd.Wait()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("ROOMS_NODES_LOGS") != "" {
 			t.Logf("roomsd %s said:\n%s", id, n.log.String())
 		}
 	})

@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.beat(ctx); err != nil {
 		return nil, fmt.Errorf("register node %s: %w", cfg.ID, err)
 	}
+	n.log.Info("node registered: calls are placed across the nodes on this database", "node_url", cfg.URL, "media", cfg.Media)
 	return n, nil
 }
 
