@@ -174,6 +174,9 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--public-url %q must be an http(s) URL such as https://rooms.example.com", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := checkNodeID(c.NodeID); err != nil {
+		return err
+	}
 	if c.NodeURL != "" {
 		if err := checkNodeURL(c.NodeURL); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/rooms-dev/rooms/internal/call"
 	"github.com/rooms-dev/rooms/internal/cluster"
@@ -43,6 +44,14 @@ func (c *Config) nodeURL() string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.advertisedHost()
+}
+
+// checkNodeID says what is wrong with --node-id ("" is the default).
+func checkNodeID(id string) error {
+	if len(id) > 64 || strings.ContainsAny(id, " \t\r\n") {
+		return fmt.Errorf("--node-id %q: give 1-64 characters without spaces", id)
+	}
+	return nil
 }
 
 // checkNodeURL says what is wrong with --node-url.
