@@ -86,13 +86,26 @@ func startNode(ctx context.Context, cfg Config, st store.Store, hub *call.Hub, l
 	})
 }
 
-// withNodeCalls serves the node-to-node calls next to the API.
+// withNodeCalls serves the node-to-node calls next to the API: the
+// node-to-node calls, and call connections another node proxied here
+// (signed: checked by the node), which skip the API's per-address rate
+// limit and guard — they all come from the proxying node's address, which
+// applied both to the client already, and this node's call caps count
+// them by the client's address.
 func withNodeCalls(h http.Handler, node *cluster.Node) http.Handler {
 	if node == nil {
 		return h
 	}
 	mux := http.NewServeMux()
 	mux.Handle(cluster.RPCPath, node.Handler())
+	sig := node.Signal()
+	mux.Handle("GET /r/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(cluster.HeaderAuth) != "" {
+			sig.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 	mux.Handle("/", h)
 	return mux
 }
