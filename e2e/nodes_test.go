@@ -262,11 +262,33 @@ func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 		p.waitEvents(t, 2*(len(peers)-1), map[string]any{"type": "first_frame", "kind": "video"})
 		t.Logf("%s decodes the others again", names[i])
 	}
-	// The lock held: someone new is refused; so is the removed one.
+	// The lock held: someone new is refused; so is the removed one, with
+	// its own key.
 	out, err := roomsCLI(t, n1.srv.url, "join", big.ID, "--headless", "--json", "--name", "newcomer", "--video", "none", "--audio", "none", "--duration", "5s")
 	if err == nil || !strings.Contains(out, "locked") {
 		t.Fatalf("a newcomer joined the locked room after the move: %v\n%s", err, out)
 	}
+	var kickedState string
+	for _, e := range kicked.cmd.Env {
+		if v, ok := strings.CutPrefix(e, "XDG_STATE_HOME="); ok {
+			kickedState = v
+		}
+	}
+	again := exec.Command(filepath.Join(binDir, "rooms"), "join", big.ID, "--headless", "--json", "--name", kickedName, "--video", "none", "--audio", "none", "--duration", "5s")
+	again.Env = append(os.Environ(), "ROOMS_SERVER="+n3.srv.url, "XDG_STATE_HOME="+kickedState)
+	if b, err := again.CombinedOutput(); err == nil || !strings.Contains(string(b), "banned") {
+		t.Fatalf("the removed participant came back after the move: %v\n%s", err, b)
+	}
+	// The host still acts on the call, now on another node, through n3.
+	who, err = n3.srv.c.Participants(ctx, big.ID)
+	if err != nil || len(who) != len(peers) {
+		t.Fatalf("after the move node 3 lists %d people (%v), want %d", len(who), err, len(peers))
+	}
+	last := len(peers) - 1
+	if out, err := roomsCLI(t, n3.srv.url, "kick", big.ID, names[last], "--host-key", big.HostKey); err != nil {
+		t.Fatalf("rooms kick through node 3 after the move: %v\n%s", err, out)
+	}
+	peers[last].waitEvent(t, map[string]any{"type": "removed"})
 }
 
 // TestNodesBrowserJoinsThroughAnotherNode: the page served by node 2 joins
