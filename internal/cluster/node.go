@@ -67,7 +67,7 @@ type Node struct {
 	draining atomic.Bool
 	// leases are the live leases as of the last heartbeat (room id to
 	// lease), for counts on rendered rooms.
-	leases atomic.Pointer[map[string]store.Lease]
+	leases atomic.Pointer[map[string]store.CallLease]
 
 	// beats counts heartbeats, for tests and metrics.
 	beats atomic.Int64
@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Log.With("node", cfg.ID), client: client,
 		sign: signer{secret: secret, node: cfg.ID, now: time.Now}}
-	empty := map[string]store.Lease{}
+	empty := map[string]store.CallLease{}
 	n.leases.Store(&empty)
 	if err := n.beat(ctx); err != nil {
 		return nil, fmt.Errorf("register node %s: %w", cfg.ID, err)
@@ -174,7 +174,7 @@ func (n *Node) beat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m := make(map[string]store.Lease, len(ls))
+	m := make(map[string]store.CallLease, len(ls))
 	for _, l := range ls {
 		m[l.RoomID] = l
 	}
@@ -200,21 +200,21 @@ func (n *Node) Leave(ctx context.Context) error {
 
 // owner is the lease of roomID in force now, read from the store, and
 // whether there is one.
-func (n *Node) owner(ctx context.Context, roomID string) (store.Lease, bool, error) {
+func (n *Node) owner(ctx context.Context, roomID string) (store.CallLease, bool, error) {
 	ls, err := n.cfg.Cluster.CallLeases(ctx)
 	if err != nil {
-		return store.Lease{}, false, err
+		return store.CallLease{}, false, err
 	}
 	for _, l := range ls {
 		if l.RoomID == roomID {
 			return l, true, nil
 		}
 	}
-	return store.Lease{}, false, nil
+	return store.CallLease{}, false, nil
 }
 
 // place finds the node a call runs on, placing it if it runs nowhere.
-func (n *Node) place(ctx context.Context, roomID string) (store.Lease, error) {
+func (n *Node) place(ctx context.Context, roomID string) (store.CallLease, error) {
 	return n.cfg.Cluster.PlaceCall(ctx, roomID, n.cfg.LeaseTTL, n.cfg.LeaseTTL)
 }
 

@@ -23,16 +23,16 @@ type Cluster interface {
 	// PlaceCall returns the node a room's call runs on: the holder of a lease
 	// that has not expired, else the least loaded node seen within stale
 	// and not draining, which gets a lease for ttl. ErrNoNode when none.
-	PlaceCall(ctx context.Context, roomID string, stale, ttl time.Duration) (Lease, error)
+	PlaceCall(ctx context.Context, roomID string, stale, ttl time.Duration) (CallLease, error)
 	// ClaimCall gives nodeID the lease of a room unless another node holds
 	// one that has not expired; it returns the lease in force either way.
-	ClaimCall(ctx context.Context, roomID, nodeID string, ttl time.Duration) (Lease, error)
+	ClaimCall(ctx context.Context, roomID, nodeID string, ttl time.Duration) (CallLease, error)
 	// RenewCalls extends nodeID's leases of the rooms in live (room id to
 	// participants) by ttl and drops its leases of other rooms placed
 	// more than ttl ago (placed, but the call never started or ended).
 	RenewCalls(ctx context.Context, nodeID string, live map[string]int, ttl time.Duration) error
 	// CallLeases lists the leases that have not expired.
-	CallLeases(ctx context.Context) ([]Lease, error)
+	CallLeases(ctx context.Context) ([]CallLease, error)
 	// ClusterSecret is the key nodes sign node-to-node requests with,
 	// made once by whichever node asks first.
 	ClusterSecret(ctx context.Context, make func() []byte) ([]byte, error)
@@ -59,8 +59,8 @@ type Node struct {
 	SeenAt       time.Time
 }
 
-// Lease says which node a room's call runs on, until when.
-type Lease struct {
+// CallLease says which node a room's call runs on, until when.
+type CallLease struct {
 	RoomID       string
 	Node         Node
 	Participants int

@@ -81,17 +81,17 @@ func leaseLock(ctx context.Context, tx pgx.Tx, roomID string) error {
 }
 
 // liveLease is the lease of roomID that has not expired, with its node.
-func liveLease(ctx context.Context, q pgQuerier, roomID string) (Lease, bool, error) {
-	var l Lease
+func liveLease(ctx context.Context, q pgQuerier, roomID string) (CallLease, bool, error) {
+	var l CallLease
 	var parts int64
 	n, err := scanNode(q.QueryRow(ctx, `SELECT `+nodeColumns+`, l.participants, l.expires_at
 		FROM call_leases l JOIN cluster_nodes n ON n.id = l.node_id
 		WHERE l.room_id = $1 AND l.expires_at > now()`, roomID), &parts, &l.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Lease{}, false, nil
+		return CallLease{}, false, nil
 	}
 	if err != nil {
-		return Lease{}, false, err
+		return CallLease{}, false, err
 	}
 	l.RoomID, l.Node, l.Participants = roomID, n, int(parts)
 	return l, true, nil
@@ -109,8 +109,8 @@ func putLease(ctx context.Context, tx pgx.Tx, roomID, nodeID string, ttl time.Du
 // the least loaded live node: fewest participants in its leased calls,
 // each call counting at least one (a call just placed has nobody yet),
 // ties to the lowest id.
-func (s *Postgres) PlaceCall(ctx context.Context, roomID string, stale, ttl time.Duration) (Lease, error) {
-	var out Lease
+func (s *Postgres) PlaceCall(ctx context.Context, roomID string, stale, ttl time.Duration) (CallLease, error) {
+	var out CallLease
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := leaseLock(ctx, tx, roomID); err != nil {
 			return fmt.Errorf("place call: %w", err)
@@ -137,15 +137,15 @@ func (s *Postgres) PlaceCall(ctx context.Context, roomID string, stale, ttl time
 		if err := putLease(ctx, tx, roomID, n.ID, ttl); err != nil {
 			return fmt.Errorf("place call: %w", err)
 		}
-		out = Lease{RoomID: roomID, Node: n, ExpiresAt: time.Now().Add(ttl)}
+		out = CallLease{RoomID: roomID, Node: n, ExpiresAt: time.Now().Add(ttl)}
 		return nil
 	})
 	return out, err
 }
 
 // ClaimCall gives nodeID the room's lease unless another node holds a live one.
-func (s *Postgres) ClaimCall(ctx context.Context, roomID, nodeID string, ttl time.Duration) (Lease, error) {
-	var out Lease
+func (s *Postgres) ClaimCall(ctx context.Context, roomID, nodeID string, ttl time.Duration) (CallLease, error) {
+	var out CallLease
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := leaseLock(ctx, tx, roomID); err != nil {
 			return fmt.Errorf("claim call: %w", err)
@@ -165,7 +165,7 @@ func (s *Postgres) ClaimCall(ctx context.Context, roomID, nodeID string, ttl tim
 		if err != nil {
 			return fmt.Errorf("claim call: read node %s: %w", nodeID, err)
 		}
-		out = Lease{RoomID: roomID, Node: n, Participants: l.Participants, ExpiresAt: time.Now().Add(ttl)}
+		out = CallLease{RoomID: roomID, Node: n, Participants: l.Participants, ExpiresAt: time.Now().Add(ttl)}
 		return nil
 	})
 	return out, err
@@ -194,16 +194,16 @@ func (s *Postgres) RenewCalls(ctx context.Context, nodeID string, live map[strin
 }
 
 // CallLeases lists the leases that have not expired.
-func (s *Postgres) CallLeases(ctx context.Context) ([]Lease, error) {
+func (s *Postgres) CallLeases(ctx context.Context) ([]CallLease, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+nodeColumns+`, l.room_id, l.participants, l.expires_at
 		FROM call_leases l JOIN cluster_nodes n ON n.id = l.node_id WHERE l.expires_at > now() ORDER BY l.room_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list leases: %w", err)
 	}
 	defer rows.Close()
-	var out []Lease
+	var out []CallLease
 	for rows.Next() {
-		var l Lease
+		var l CallLease
 		var parts int64
 		n, err := scanNode(rows, &l.RoomID, &parts, &l.ExpiresAt)
 		if err != nil {
