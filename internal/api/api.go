@@ -39,6 +39,9 @@ type Config struct {
 	CreateToken string
 	// Registry receives the API's metrics; nil makes a private one.
 	Registry *prometheus.Registry
+	// Gatherer serves /metrics; nil means Registry (a cluster node's
+	// labels every sample with the node).
+	Gatherer prometheus.Gatherer
 	// MetricsElsewhere leaves GET /metrics out of the API: the registry is
 	// served on a listener of its own (roomsd --metrics-listen).
 	MetricsElsewhere bool
@@ -177,7 +180,11 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	if !s.cfg.MetricsElsewhere {
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+		var g prometheus.Gatherer = s.cfg.Registry
+		if s.cfg.Gatherer != nil {
+			g = s.cfg.Gatherer
+		}
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	}
 
 	s.handle("GET /v1/info", s.info)

@@ -277,3 +277,27 @@ func (h *Hub) Stats() (calls, participants int) {
 	}
 	return len(cs), participants
 }
+
+// Live lists the rooms with a live call and how many people are in each,
+// and the rooms someone knocks on (0 people, or the call's count): what a
+// cluster node renews its leases of, so a knock keeps its room here.
+func (h *Hub) Live() map[string]int {
+	h.mu.Lock()
+	cs := make([]*Call, 0, len(h.calls))
+	for _, c := range h.calls {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
+	out := make(map[string]int, len(cs))
+	h.door.mu.Lock()
+	for id, ks := range h.door.rooms {
+		if len(ks) > 0 {
+			out[id] = 0
+		}
+	}
+	h.door.mu.Unlock()
+	for _, c := range cs {
+		out[c.roomID] = c.count()
+	}
+	return out
+}

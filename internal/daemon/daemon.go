@@ -130,6 +130,8 @@ func serveFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail server for email invitations: smtp://user:password@host:587?from=rooms@example.com")
 	f.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
 	f.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve /metrics on this host:port instead of on --listen, e.g. 127.0.0.1:9090")
+	f.StringVar(&cfg.NodeID, "node-id", "", "this node's name among several roomsd on one PostgreSQL --db (default HOSTNAME:PORT)")
+	f.StringVar(&cfg.NodeURL, "node-url", "", "URL the other nodes on the same PostgreSQL --db reach this one at, e.g. http://10.0.0.2:7880 (default http://LISTEN)")
 	f.Var(retainFlag{&cfg.Retain}, "retain", "how long ended rooms, their members, bans and notifications, and inbox rows are kept: days (30d) or a duration (36h); 0 keeps them forever")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")

@@ -92,6 +92,14 @@ type Config struct {
 	// TURN relays media for clients that reach neither UDP nor TCP on
 	// the media port (turn.go).
 	TURN TURNConfig
+
+	// NodeID names this roomsd among several on one PostgreSQL database;
+	// NodeURL is where the others reach it (node.go).
+	NodeID  string
+	NodeURL string
+	// nodeHeartbeat and nodeLeaseTTL, for tests, change the cluster's
+	// timing; 0 is the cluster package's default.
+	nodeHeartbeat, nodeLeaseTTL time.Duration
 	// grace, for tests, shortens the time a dropped participant keeps its
 	// place (call.Config.Grace); 0 is the call package's default.
 	grace time.Duration
@@ -183,6 +191,15 @@ func (c *Config) Resolve() error {
 		return fmt.Errorf("--public-url %q must be an http(s) URL such as https://rooms.example.com", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := checkNodeID(c.NodeID); err != nil {
+		return err
+	}
+	if c.NodeURL != "" {
+		if err := checkNodeURL(c.NodeURL); err != nil {
+			return err
+		}
+		c.NodeURL = strings.TrimRight(c.NodeURL, "/")
+	}
 	if c.Retain != 0 && c.Retain < MinRetain {
 		return fmt.Errorf("--retain %v: keep things at least %v, or 0 to keep them forever", c.Retain, MinRetain)
 	}

@@ -37,7 +37,7 @@ func listenMetrics(addr string) (net.Listener, error) {
 
 // serveMetrics serves reg's /metrics on ln until ctx ends; the API's
 // listener then has no /metrics (api.Config.MetricsElsewhere).
-func serveMetrics(ctx context.Context, ln net.Listener, reg *prometheus.Registry) error {
+func serveMetrics(ctx context.Context, ln net.Listener, reg prometheus.Gatherer) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/rooms-dev/rooms/internal/api"
 	"github.com/rooms-dev/rooms/internal/call"
+	"github.com/rooms-dev/rooms/internal/cluster"
 	"github.com/rooms-dev/rooms/internal/notify"
 	"github.com/rooms-dev/rooms/internal/origin"
 	"github.com/rooms-dev/rooms/internal/prune"
@@ -62,6 +63,9 @@ type Server struct {
 	// metricsLn is nil otherwise.
 	metricsLn net.Listener
 	reg       *prometheus.Registry
+	gatherer  prometheus.Gatherer // reg, labelled by node in a cluster
+	// node is this roomsd in a cluster of several (nil on SQLite).
+	node *cluster.Node
 	// https is roomsd's own TLS (nil without); httpLn takes plain HTTP
 	// to redirect (--http-listen), nil when there is none.
 	https  *httpsSetup
@@ -170,6 +174,27 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		ICEServers: relays.issuer.ICEServers})
 	sig := &signal.Handler{Hub: hub, Log: log, Version: version.String(), Origins: origins, Limits: cfg.Calls}
 	open.add("the calls", closeCalls(hub, sig, log))
+	// Several nodes on one PostgreSQL (node.go): calls placed across them,
+	// joins proxied to the call's node, host actions carried to it.
+	node, err := startNode(ctx, cfg, st, hub, sig, origins, media, log)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		live       api.Live     = hub
+		signaller  http.Handler = sig
+		endingSoon              = hub.EndingSoon
+	)
+	if node != nil {
+		// Closed before the calls: their people reconnect to another node
+		// at once instead of waiting for this one's leases to expire.
+		open.add("the node's registration", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+			defer cancel()
+			return node.Leave(ctx)
+		})
+		live, signaller, endingSoon = node.Live(), node.Signal(), node.Live().EndingSoon
+	}
 	broker := notify.NewBroker()
 	deliverer := notify.NewDeliverer(notify.DelivererConfig{
 		Store: st, Log: log, Owner: owner(), Broker: broker, ServerWebhooks: hooks, Mailer: mailer,
@@ -177,7 +202,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	})
 	wire := roomwire.Server{PublicURL: cfg.PublicURL, MaxScreenShares: cfg.MaxScreenShares}
 	scheduler := schedule.New(schedule.Config{
-		Store: st, Log: log, Wake: deliverer.Wake, ServerWebhooks: cfg.Webhooks, EndingSoon: hub.EndingSoon,
+		Store: st, Log: log, Wake: deliverer.Wake, ServerWebhooks: cfg.Webhooks, EndingSoon: endingSoon,
 		ToAPI: func(r room.Room) apitypes.Room { return wire.Render(r, time.Now(), hub.Count(r.ID)) },
 	})
 	reg := prometheus.NewRegistry()
@@ -185,6 +210,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	registerMetrics(reg, media, hub, sig)
 	registerTURNMetrics(reg, relays.relay)
 	timePlane := newTimePlane(st, scheduler, broker, log, reg)
+	var gatherer prometheus.Gatherer = reg
+	if node != nil {
+		reg.MustRegister(node.Collector())
+		gatherer = cluster.Labelled(reg, node.ID())
+	}
 	var pruner *prune.Pruner
 	if cfg.Retain > 0 {
 		if pruner, err = newPruner(cfg.Retain, st, log, reg); err != nil {
@@ -193,6 +223,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 	}
 	handler := api.New(api.Config{
 		Registry:            reg,
+		Gatherer:            gatherer,
 		MetricsElsewhere:    metricsLn != nil,
 		Store:               st,
 		Logger:              log,
@@ -201,20 +232,20 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, notices io.Writer)
 		MaxScreenShares:     cfg.MaxScreenShares,
 		CreateToken:         token,
 		Version:             version.String(),
-		Live:                hub,
-		Signal:              sig,
+		Live:                live,
+		Signal:              signaller,
 		Notifier:            scheduler,
 		Broker:              broker,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		ServerWebhooks:      cfg.Webhooks,
 		EmailEnabled:        mailer != nil,
 		TrustedProxies:      cfg.proxies(),
-		AllowedHosts:        cfg.allowedHosts(),
+		AllowedHosts:        append(cfg.allowedHosts(), nodeHosts(cfg, node)...),
 		Rate:                cfg.Rate,
 	})
 	return &Server{cfg: cfg, live: cfg, log: log, sfu: media, scheduler: scheduler, timePlane: timePlane, deliverer: deliverer, pruner: pruner,
-		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg, https: https, httpLn: httpLn,
-		http: httpServer(handler, log), open: open}, nil
+		api: handler, sig: sig, notices: notices, ln: ln, metricsLn: metricsLn, reg: reg, gatherer: gatherer, https: https, httpLn: httpLn,
+		node: node, http: httpServer(withNodeCalls(handler, node), handler, log), open: open}, nil
 }
 
 // closeCalls is the closer of the calls. They run on hijacked connections
@@ -234,9 +265,9 @@ func closeCalls(hub *call.Hub, sig *signal.Handler, log *slog.Logger) func() err
 
 // httpServer serves the API with bounds on slow and large requests; its
 // shutdown ends the inbox streams, which would otherwise hold it.
-func httpServer(handler *api.Server, log *slog.Logger) *http.Server {
+func httpServer(h http.Handler, handler *api.Server, log *slog.Logger) *http.Server {
 	srv := &http.Server{
-		Handler:           withHSTS(handler),
+		Handler:           withHSTS(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -299,6 +330,10 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); s.pruner.Run(bgCtx) }()
 	}
+	if s.node != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); s.node.Run(bgCtx) }()
+	}
 	if s.cfg.DebugListen != "" {
 		bg.Add(1)
 		go func() {
@@ -312,7 +347,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			if err := serveMetrics(bgCtx, s.metricsLn, s.reg); err != nil {
+			if err := serveMetrics(bgCtx, s.metricsLn, s.gatherer); err != nil {
 				s.log.Warn("metrics", "err", err)
 			}
 		}()
@@ -340,6 +375,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		serveErr = fmt.Errorf("serve http: %w", err)
 	case <-ctx.Done():
 		s.log.Info("shutting down", "timeout", ShutdownTimeout)
+		if s.node != nil {
+			// Draining: the other nodes take the new calls from now on.
+			dctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+			s.node.Drain(dctx)
+			cancel()
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		if err := s.http.Shutdown(sctx); err != nil {
 			serveErr = fmt.Errorf("finish in-flight requests: %w", err)

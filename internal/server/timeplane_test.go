@@ -20,14 +20,14 @@ import (
 	"github.com/rooms-dev/rooms/pkg/client"
 )
 
-// node is one roomsd of a test cluster.
-type node struct {
+// testNode is one roomsd of a test cluster.
+type testNode struct {
 	srv  *Server
 	url  string
 	stop func()
 }
 
-func startNode(t *testing.T, cfg Config) *node {
+func startTestNode(t *testing.T, cfg Config) *testNode {
 	t.Helper()
 	cfg.Listen, cfg.DataDir, cfg.UDPPort = "127.0.0.1:0", t.TempDir(), 0
 	if err := cfg.Resolve(); err != nil {
@@ -42,7 +42,7 @@ func startNode(t *testing.T, cfg Config) *node {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	var once sync.Once
-	n := &node{srv: srv, url: "http://" + srv.Addr().String()}
+	n := &testNode{srv: srv, url: "http://" + srv.Addr().String()}
 	n.stop = func() {
 		once.Do(func() {
 			cancel()
@@ -109,7 +109,7 @@ func TestTimePlaneAcrossNodes(t *testing.T) {
 	cfg := Defaults()
 	cfg.DB = cluster.NewDatabase(t)
 	cfg.Webhooks, cfg.WebhookSecret, cfg.WebhookAllowPrivate = []string{hooks.URL}, secret, true
-	nodes := []*node{startNode(t, cfg), startNode(t, cfg)}
+	nodes := []*testNode{startTestNode(t, cfg), startTestNode(t, cfg)}
 
 	// One node, and only one, runs the scheduler.
 	leader := -1

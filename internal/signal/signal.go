@@ -112,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer wg.Done()
 		c.writeLoop(ctx)
 	}()
-	h.run(ctx, c, roomID, h.Origins.Candidates(r))
+	h.run(ctx, c, roomID, h.candidates(r))
 	// Let the writer flush what is queued (a refusal, say) and close.
 	c.Close("bye")
 	wg.Wait()
