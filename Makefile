@@ -49,7 +49,7 @@ test: bootstrap
 	scripts/e2e-tui.sh
 
 e2e:
-	$(GO) test -count=1 -tags e2e ./e2e/...
+	$(GO) test -count=1 -timeout 30m -tags e2e ./e2e/...
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
