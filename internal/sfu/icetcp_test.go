@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -29,6 +30,11 @@ func networkClientAPI(tb testing.TB, types ...webrtc.NetworkType) *webrtc.API {
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes(types)
+	// pion's controlling agent nominates the first host pair to succeed
+	// with no wait, so whether UDP or TCP wins is a race on a busy
+	// machine; with a wait it nominates the best valid pair, which is
+	// what this test asks of the server's candidates (UDP above TCP).
+	se.SetHostAcceptanceMinWait(time.Second)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 
