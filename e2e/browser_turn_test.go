@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rooms-dev/rooms/pkg/api"
 )
@@ -46,18 +47,28 @@ func TestBrowserOverTURNOnly(t *testing.T) {
 			t.Errorf("the page's %s connection did not go through the relay: %+v", []string{"publish", "subscribe"}[i], p)
 		}
 	}
-	res, err := http.Get(s.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, name := range []string{"rooms_turn_relayed_to_media_packets_total", "rooms_turn_relayed_from_media_packets_total"} {
+	// The call goes on while the counters are read: poll them until each
+	// has 100 packets, or say what they reached.
+	relayed := func(name string) int {
+		res, err := http.Get(s.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
 		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)`).FindSubmatch(body)
 		if m == nil {
 			t.Fatalf("no %s in roomsd's metrics", name)
 		}
-		if n, _ := strconv.Atoi(string(m[1])); n < 100 {
+		n, _ := strconv.Atoi(string(m[1]))
+		return n
+	}
+	for _, name := range []string{"rooms_turn_relayed_to_media_packets_total", "rooms_turn_relayed_from_media_packets_total"} {
+		n := relayed(name)
+		for deadline := time.Now().Add(30 * time.Second); n < 100 && time.Now().Before(deadline); n = relayed(name) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if n < 100 {
 			t.Errorf("%s = %d, want at least 100 packets relayed", name, n)
 		}
 	}
