@@ -67,7 +67,10 @@ func scrape(ctx context.Context, server string) (serverMetrics, error) {
 		if err != nil {
 			continue
 		}
-		switch f[0] {
+		// A node of a cluster labels every sample with its node:
+		// name{node="ID"} value.
+		name, _, _ := strings.Cut(f[0], "{")
+		switch name {
 		case "process_cpu_seconds_total":
 			m.cpuSeconds = v
 		case "process_resident_memory_bytes":
