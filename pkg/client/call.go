@@ -338,5 +338,11 @@ func isFatal(err error) bool {
 	if errors.As(err, &se) && se.Code.Final() {
 		return true
 	}
+	// A refused upgrade says the same in an HTTP problem: a rejoin to a
+	// room that has gone is not tried again for minutes.
+	var p *api.Problem
+	if errors.As(err, &p) && p.Code.Final() {
+		return true
+	}
 	return errors.Is(err, ErrRemoved) || errors.Is(err, ErrEnded) || errors.Is(err, ErrLeft)
 }

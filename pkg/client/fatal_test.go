@@ -22,7 +22,18 @@ func TestIsFatalFollowsTheTable(t *testing.T) {
 			t.Errorf("%v is not fatal", err)
 		}
 	}
-	// A refused upgrade (an HTTP problem) and a lost connection are tried again.
+	// A refused upgrade (an HTTP problem) ends the call on the same codes:
+	// a rejoin to a room deleted meanwhile is not tried for two minutes.
+	for _, c := range api.Codes() {
+		if c.Status == 0 {
+			continue
+		}
+		err := fmt.Errorf("the server refused the call connection: %w", &api.Problem{Code: c.Code, Status: c.Status})
+		if got := isFatal(err); got != c.Final {
+			t.Errorf("refused upgrade %s: isFatal %v, the table says final %v", c.Code, got, c.Final)
+		}
+	}
+	// A busy server and a lost connection are tried again.
 	for _, err := range []error{&api.Problem{Code: api.CodeTooManyConnections}, ErrUnreachable, errors.New("EOF")} {
 		if isFatal(err) {
 			t.Errorf("%v is fatal", err)
