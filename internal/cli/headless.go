@@ -39,6 +39,8 @@ type headless struct {
 	names map[string]string // participant id → name
 	recv  map[string]*remote
 	wg    sync.WaitGroup
+	// sent is the publish connection's byte count at the last stats line.
+	sent uint64
 }
 
 // remote is one remote track being decoded.
@@ -365,11 +367,16 @@ func (h *headless) stats(call *client.Call) {
 		tracks = append(tracks, t)
 	}
 	rttMS := math.Round(rtt*1e5) / 100
+	up := h.uplink(call)
 	if !h.f.json {
 		h.statsLine(tracks, rttMS)
 		return
 	}
-	h.out("stats", map[string]any{"tracks": tracks, "rtt_ms": rttMS})
+	ev := map[string]any{"tracks": tracks, "rtt_ms": rttMS}
+	if up != nil {
+		ev["uplink"] = up
+	}
+	h.out("stats", ev)
 }
 
 // statsLine is the readable form of a stats event.

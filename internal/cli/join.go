@@ -213,7 +213,8 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	cameraNote, micNote := "camera off", "microphone off"
 	if v, err := media.OpenVideo(ctx, media.VideoOptions{Source: video, Label: labelFor(name), Simulcast: o.simulcast}); err == nil {
 		videoTrack = v
-		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo, OnLayers: v.SetActiveLayers})
+		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo, OnLayers: v.SetActiveLayers,
+			Bitrates: v.Bitrates(), OnBitrate: v.SetBitrates})
 		closers = append(closers, v.Close)
 		cameraNote = map[bool]string{true: "test pattern", false: video}[video == "testsrc"]
 	} else if !errors.Is(err, media.ErrNone) {
@@ -248,7 +249,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 			return usageErr("share the screen: %w", err)
 		}
 		screenTrack = st
-		tracks = append(tracks, client.LocalTrack{Track: st.Track(), Kind: api.KindScreen})
+		tracks = append(tracks, client.LocalTrack{Track: st.Track(), Kind: api.KindScreen, Bitrates: st.Bitrates(), OnBitrate: st.SetBitrates})
 		closers = append(closers, st.Close)
 	}
 

@@ -98,7 +98,9 @@ func OpenVideo(ctx context.Context, o VideoOptions) (LocalTrack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID), nil
+	t := newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID)
+	t.rate.max = o.BitrateBps
+	return t, nil
 }
 
 // openVideoSource opens the test pattern or a camera at o's size and rate,
