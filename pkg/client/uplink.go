@@ -118,20 +118,25 @@ func newUplink(tracks []LocalTrack) *uplink {
 	if !adapts {
 		return nil
 	}
+	// Enough that everything fits from the start, headroom included.
+	start = int(float64(start) / uplinkHeadroom * 1.05)
 	return &uplink{kick: make(chan struct{}, 1), rates: map[string]map[string]int{}, layers: map[layerKey]*layerBackoff{}, lastEst: min(start, maxUplinkBps)}
 }
 
 // register adds to reg, before pion's defaults, what the publish
 // connection needs: a counter of what is sent (innermost, after the
 // pacer), the estimator and its pacer, and the stamping of transport-wide
-// sequence numbers (outermost, so the estimator sees them). The estimate
-// starts at what the tracks want together: a call on a good link starts
-// as it would without it, and one on a narrow link comes down within a
-// second or two.
+// sequence numbers (outermost, so the estimator sees them). The first
+// connection's estimate starts at what the tracks want together: a call
+// on a good link starts as it would without it, and one on a narrow link
+// comes down within a second or two; a reconnect's starts from the last
+// estimate.
 func (u *uplink) register(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
 	reg.Add(&sentCounter{n: &u.sent})
-	start := max(u.lastEst, 300_000)
 	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		// Called as pion builds a publish connection, in newPeers: run's
+		// (or Join's before run), as lastEst is.
+		start := max(u.lastEst, 300_000)
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(start), gcc.SendSideBWEMinBitrate(minEncodingBps),
 			gcc.SendSideBWEMaxBitrate(maxUplinkBps))
 	})
