@@ -369,7 +369,7 @@ func (h *headless) stats(call *client.Call) {
 	rttMS := math.Round(rtt*1e5) / 100
 	up := h.uplink(call)
 	if !h.f.json {
-		h.statsLine(tracks, rttMS)
+		h.statsLine(tracks, rttMS, up)
 		return
 	}
 	ev := map[string]any{"tracks": tracks, "rtt_ms": rttMS}
@@ -380,8 +380,11 @@ func (h *headless) stats(call *client.Call) {
 }
 
 // statsLine is the readable form of a stats event.
-func (h *headless) statsLine(tracks []map[string]any, rttMS float64) {
+func (h *headless) statsLine(tracks []map[string]any, rttMS float64, up map[string]any) {
 	parts := []string{fmt.Sprintf("rtt=%.2fms", rttMS)}
+	if up != nil {
+		parts = append(parts, fmt.Sprintf("sent %v kbps of an estimated %v", up["sent_kbps"], up["estimate_kbps"]))
+	}
 	for _, t := range tracks {
 		parts = append(parts, fmt.Sprintf("%s/%s: %v frames %v kbps %v lost", safetext.Line(fmt.Sprint(t["name"])), safetext.Line(fmt.Sprint(t["kind"])), t["frames"], t["kbps"], t["lost"]))
 	}
