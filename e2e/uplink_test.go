@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,13 @@ func TestPublisherOn300KbitUplink(t *testing.T) {
 	}
 	t.Logf("publisher, last 15 s: sent %d kbit/s (RTP), estimate %d kbit/s, layers %v; its queue sent %d packets and dropped %d",
 		kbps, est, last.Uplink.Layers, sent, drops)
+	var course []string
+	for _, u := range ups {
+		if u.Uplink != nil {
+			course = append(course, fmt.Sprintf("%d/%d %v", u.Uplink.SentKbps, u.Uplink.EstimateKbps, u.Uplink.Layers["video"]))
+		}
+	}
+	t.Logf("publisher every 5 s, sent/estimate kbit/s and layers: %s", strings.Join(course, "; "))
 }
 
 // TestBrowserOn300KbitUplink: Chromium (the page, fake camera and

@@ -23,9 +23,10 @@ import (
 // sequence number (the TWCC header extension); roomsd reports which
 // arrived and when, and pion's send-side estimator (interceptor/pkg/gcc,
 // Google Congestion Control: delay growth and loss) turns that into a
-// target bitrate, at which its pacer also spreads the packets out (a
-// keyframe would otherwise go out as one burst and overflow a narrow
-// link's queue). gcc is what the SFU did not use on its forwarding side
+// target bitrate, at 2.5 times which a pacer spreads the video packets
+// out (a keyframe would otherwise go out as one burst and overflow a
+// narrow link's queue; pacer.go: audio is never held, video at most
+// 250 ms). gcc is what the SFU did not use on its forwarding side
 // (it allocates per packet and ticks every 5 ms per connection:
 // internal/sfu/bwe.go): a client has one publish connection and a few
 // hundred packets a second, which is the case gcc was made for.
@@ -125,8 +126,9 @@ func newUplink(tracks []LocalTrack) *uplink {
 
 // register adds to reg, before pion's defaults, what the publish
 // connection needs: a counter of what is sent (innermost, after the
-// pacer), the estimator and its pacer, and the stamping of transport-wide
-// sequence numbers (outermost, so the estimator sees them). The first
+// pacer), the estimator and its pacer (pacer.go), the marking of audio
+// packets for the pacer, and the stamping of transport-wide sequence
+// numbers (outermost, so the estimator sees them). The first
 // connection's estimate starts at what the tracks want together: a call
 // on a good link starts as it would without it, and one on a narrow link
 // comes down within a second or two; a reconnect's starts from the last
@@ -138,7 +140,7 @@ func (u *uplink) register(m *webrtc.MediaEngine, reg *interceptor.Registry) erro
 		// (or Join's before run), as lastEst is.
 		start := max(u.lastEst, 300_000)
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(start), gcc.SendSideBWEMinBitrate(minEncodingBps),
-			gcc.SendSideBWEMaxBitrate(maxUplinkBps))
+			gcc.SendSideBWEMaxBitrate(maxUplinkBps), gcc.SendSideBWEPacer(newPacer(start)))
 	})
 	if err != nil {
 		return fmt.Errorf("uplink estimate: %w", err)
@@ -155,6 +157,7 @@ func (u *uplink) register(m *webrtc.MediaEngine, reg *interceptor.Registry) erro
 		u.mu.Unlock()
 	})
 	reg.Add(f)
+	reg.Add(&audioMark{})
 	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
 		return fmt.Errorf("uplink estimate: transport-wide sequence numbers: %w", err)
 	}
