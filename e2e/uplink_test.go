@@ -87,8 +87,9 @@ func TestPublisherOn300KbitUplink(t *testing.T) {
 			t.Errorf("viewer%d received no video or no audio from the narrow publisher: %v", i+1, w)
 			continue
 		}
-		// The test pattern is 15 frames a second: 225 in 15 s.
-		if video.frames < 60 {
+		// The test pattern is 15 frames a second: 225 in 15 s (76, with
+		// 3 freezes, when the publisher did not slow down).
+		if video.frames < 120 {
 			t.Errorf("viewer%d received %d frames of the narrow publisher's video in 15 s (%d freezes, longest gap %d ms): it froze", i+1, video.frames, video.freezes, video.maxGapMS)
 		}
 		// 20 ms frames: 750 in 15 s.
@@ -99,6 +100,9 @@ func TestPublisherOn300KbitUplink(t *testing.T) {
 			i+1, video.frames, video.width, video.freezes, video.maxGapMS, audio.frames, audio.maxGapMS)
 	}
 
+	if sent == 0 || drops*100 > sent*5 {
+		t.Errorf("the narrow uplink's queue dropped %d packets and sent %d in 15 s: over 5 %% lost, the publisher did not slow down", drops, sent)
+	}
 	ups := headlessLines[uplinkStats](snapshot(pubOut), "stats")
 	var kbps, est int
 	var last uplinkStats
@@ -117,9 +121,6 @@ func TestPublisherOn300KbitUplink(t *testing.T) {
 	kbps /= n
 	if kbps > 300 {
 		t.Errorf("the publisher sent %d kbit/s over its last 15 s: more than its 300 kbit/s link carries", kbps)
-	}
-	if sent == 0 || drops*100 > sent*5 {
-		t.Errorf("the narrow uplink's queue dropped %d packets and sent %d in 15 s: over 5 %% lost, the publisher did not slow down", drops, sent)
 	}
 	t.Logf("publisher, last 15 s: sent %d kbit/s (RTP), estimate %d kbit/s, layers %v; its queue sent %d packets and dropped %d",
 		kbps, est, last.Uplink.Layers, sent, drops)
