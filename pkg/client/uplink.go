@@ -90,6 +90,7 @@ type uplink struct {
 	rates   map[string]map[string]int // track id → RID → bps
 	layers  map[layerKey]*layerBackoff
 	lastEst int
+	samples []sentSample // flowing's, the last goodputWindow
 }
 
 type layerKey struct{ track, rid string }
@@ -175,6 +176,52 @@ func (u *uplink) estimate() int {
 	return e.GetTargetBitrate()
 }
 
+// flowing is what the publish connection sends and the link carries: the
+// rate of the last goodputWindow when gcc sees neither loss (under 2 %)
+// nor a queue growing (overuse), else 0. gcc's estimate falls well under
+// it on a narrow link (after an overflow it decreases to 0.85 × what
+// arrived and, while the client sends less than the estimate, climbs back
+// only additively), and a smallest layer squeezed under what flows fine
+// would be worse for nothing. run's (the samples).
+func (u *uplink) flowing(now time.Time) int {
+	u.mu.Lock()
+	e := u.est
+	u.mu.Unlock()
+	sent := u.sent.Load()
+	u.samples = append(u.samples, sentSample{now, sent})
+	for len(u.samples) > 1 && now.Sub(u.samples[1].at) >= goodputWindow {
+		u.samples = u.samples[1:]
+	}
+	if e == nil || len(u.samples) < 2 {
+		return 0
+	}
+	first := u.samples[0]
+	span := now.Sub(first.at)
+	if span < goodputWindow/2 {
+		return 0
+	}
+	return goodput(e.GetStats(), sent-first.sent, span)
+}
+
+// goodput is bytes sent over span as bits per second, if gcc's stats say
+// it arrived (loss under 2 %, no overuse), else 0.
+func goodput(stats map[string]any, bytes uint64, span time.Duration) int {
+	loss, ok := stats["averageLoss"].(float64)
+	if !ok || loss >= 0.02 || stats["usage"] == "overuse" || span <= 0 {
+		return 0
+	}
+	return int(float64(bytes) * 8 / span.Seconds())
+}
+
+// sentSample is the byte count sent at a time.
+type sentSample struct {
+	at   time.Time
+	sent uint64
+}
+
+// goodputWindow is how far back what flows is measured.
+const goodputWindow = 2 * time.Second
+
 // loop has the call share the estimate out every uplinkEvery and when it
 // changes, until the call ends. The call's (call.wg).
 func (u *uplink) loop(call *Call) {
@@ -200,6 +247,7 @@ func (call *Call) adaptUplink() {
 	}
 	u.lastEst = est
 	now := time.Now()
+	est = max(est, u.flowing(now))
 	budget := int(uplinkHeadroom * float64(est))
 	var tracks []uplinkTrack
 	for _, t := range call.s.local {

@@ -113,3 +113,20 @@ func TestNoUplinkWithoutAdaptableTracks(t *testing.T) {
 		t.Error("no estimate for a track that adapts")
 	}
 }
+
+func TestGoodput(t *testing.T) {
+	for _, tt := range []struct {
+		stats map[string]any
+		want  int
+	}{
+		{map[string]any{"averageLoss": 0.0, "usage": "normal"}, 100_000},
+		{map[string]any{"averageLoss": 0.01, "usage": "underuse"}, 100_000},
+		{map[string]any{"averageLoss": 0.05, "usage": "normal"}, 0}, // lost on the way
+		{map[string]any{"averageLoss": 0.0, "usage": "overuse"}, 0}, // a queue grows
+		{map[string]any{}, 0},
+	} {
+		if got := goodput(tt.stats, 25_000, 2*time.Second); got != tt.want {
+			t.Errorf("goodput(%v, 25000 B, 2 s) = %d, want %d", tt.stats, got, tt.want)
+		}
+	}
+}
