@@ -25,8 +25,8 @@ import (
 // Google Congestion Control: delay growth and loss) turns that into a
 // target bitrate, at 2.5 times which a pacer spreads the video packets
 // out (a keyframe would otherwise go out as one burst and overflow a
-// narrow link's queue; pacer.go: audio is never held, video at most
-// 250 ms). gcc is what the SFU did not use on its forwarding side
+// narrow link's queue; pacer.go: audio is never held, and video drains
+// faster while more than 250 ms of it waits). gcc is what the SFU did not use on its forwarding side
 // (it allocates per packet and ticks every 5 ms per connection:
 // internal/sfu/bwe.go): a client has one publish connection and a few
 // hundred packets a second, which is the case gcc was made for.
