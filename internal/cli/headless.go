@@ -39,6 +39,8 @@ type headless struct {
 	names map[string]string // participant id → name
 	recv  map[string]*remote
 	wg    sync.WaitGroup
+	// sent is the publish connection's byte count at the last stats line.
+	sent uint64
 }
 
 // remote is one remote track being decoded.
@@ -365,16 +367,24 @@ func (h *headless) stats(call *client.Call) {
 		tracks = append(tracks, t)
 	}
 	rttMS := math.Round(rtt*1e5) / 100
+	up := h.uplink(call)
 	if !h.f.json {
-		h.statsLine(tracks, rttMS)
+		h.statsLine(tracks, rttMS, up)
 		return
 	}
-	h.out("stats", map[string]any{"tracks": tracks, "rtt_ms": rttMS})
+	ev := map[string]any{"tracks": tracks, "rtt_ms": rttMS}
+	if up != nil {
+		ev["uplink"] = up
+	}
+	h.out("stats", ev)
 }
 
 // statsLine is the readable form of a stats event.
-func (h *headless) statsLine(tracks []map[string]any, rttMS float64) {
+func (h *headless) statsLine(tracks []map[string]any, rttMS float64, up map[string]any) {
 	parts := []string{fmt.Sprintf("rtt=%.2fms", rttMS)}
+	if up != nil {
+		parts = append(parts, fmt.Sprintf("sent %v kbps of an estimated %v", up["sent_kbps"], up["estimate_kbps"]))
+	}
 	for _, t := range tracks {
 		parts = append(parts, fmt.Sprintf("%s/%s: %v frames %v kbps %v lost", safetext.Line(fmt.Sprint(t["name"])), safetext.Line(fmt.Sprint(t["kind"])), t["frames"], t["kbps"], t["lost"]))
 	}

@@ -62,6 +62,8 @@ you wait at a locked room (--knock), and for a host knock and knock_ended.
 
 Sources: --video and --audio take testsrc (a test pattern with known colours and a
 frame counter; a 440 Hz tone), none, or a device (a camera such as /dev/video0).
+--video testsrc-busy is the pattern with a camera's detail, on which the encoder spends
+the bitrate it is given, as on a camera's picture (tests of slow links).
 
 Simulcast: the camera (or test pattern) goes out as three layers of one capture, as
 browsers send it: 160x120, 320x240 and 640x480 (about 80, 200 and 500 kbps at most),
@@ -71,6 +73,11 @@ upload against 250, while someone watches each layer: a layer nobody receives (e
 viewer in a terminal needs only 160x120) drops to 2 frames a second until somebody
 does. --simulcast=false sends one 320x240 layer (250 kbps), for a slow
 machine or uplink; everyone then gets that. A shared screen is always one layer.
+
+Slow uplinks: the call estimates what your uplink carries from the server's feedback
+and paces what it sends; layers that do not fit stop (the largest first) and the
+smallest is squeezed, never stopped; audio is left room first. Headless stats carry
+it as "uplink" (sent_kbps, estimate_kbps, layers_kbps).
 
 Video in the call: --graphics auto (the default) asks the terminal what it can show and
 draws everyone at the terminal's own resolution where it can: kitty images in kitty (and
@@ -117,7 +124,7 @@ unreachable (also when a dropped call could not reconnect).`,
 	fl := cmd.Flags()
 	fl.BoolVar(&o.headless, "headless", false, "no UI: report events as lines, for scripts and tests")
 	fl.StringVar(&o.name, "name", "", "your name in the call (default: the last one you used, or $USER)")
-	fl.StringVar(&o.video, "video", "", "video source: testsrc, none or a camera device (default: the camera, or none headless)")
+	fl.StringVar(&o.video, "video", "", "video source: testsrc, testsrc-busy, none or a camera device (default: the camera, or none headless)")
 	fl.StringVar(&o.audio, "audio", "", "audio source: testsrc, none or mic (default: the microphone, or none headless)")
 	fl.DurationVar(&o.duration, "duration", 0, "leave after this long (default: until Ctrl-C)")
 	fl.BoolVar(&o.wait, "wait", false, "if the room is booked for later, wait for it to open")
@@ -132,7 +139,7 @@ unreachable (also when a dropped call could not reconnect).`,
 	addHostKeyFlag(cmd, &o.hostKey)
 	fl.BoolVar(&o.guest, "guest", false, "join without host rights, even in a room you created (the host key is not sent)")
 	cmd.MarkFlagsMutuallyExclusive("guest", "host-key")
-	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("video", cobra.FixedCompletions([]string{"testsrc", "testsrc-busy", "none", "/dev/video0"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("audio", cobra.FixedCompletions([]string{"testsrc", "none", "mic"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("graphics", cobra.FixedCompletions([]string{"auto", "kitty", "sixel", "blocks"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("screen", cobra.FixedCompletions([]string{"testsrc", ":0", ":99"}, cobra.ShellCompDirectiveNoFileComp))
@@ -213,7 +220,8 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 	cameraNote, micNote := "camera off", "microphone off"
 	if v, err := media.OpenVideo(ctx, media.VideoOptions{Source: video, Label: labelFor(name), Simulcast: o.simulcast}); err == nil {
 		videoTrack = v
-		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo, OnLayers: v.SetActiveLayers})
+		tracks = append(tracks, client.LocalTrack{Track: v.Track(), Layers: v.Layers(), Kind: api.KindVideo, OnLayers: v.SetActiveLayers,
+			Bitrates: v.Bitrates(), OnBitrate: v.SetBitrates})
 		closers = append(closers, v.Close)
 		cameraNote = map[bool]string{true: "test pattern", false: video}[video == "testsrc"]
 	} else if !errors.Is(err, media.ErrNone) {
@@ -248,7 +256,7 @@ func joinRun(ctx context.Context, f *Factory, arg string, o *joinOptions) error 
 			return usageErr("share the screen: %w", err)
 		}
 		screenTrack = st
-		tracks = append(tracks, client.LocalTrack{Track: st.Track(), Kind: api.KindScreen})
+		tracks = append(tracks, client.LocalTrack{Track: st.Track(), Kind: api.KindScreen, Bitrates: st.Bitrates(), OnBitrate: st.SetBitrates})
 		closers = append(closers, st.Close)
 	}
 

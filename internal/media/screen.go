@@ -110,7 +110,9 @@ func OpenScreen(ctx context.Context, o ScreenOptions) (LocalTrack, error) {
 		}
 		src = x
 	}
-	return newLocalTrack(mediadevices.NewVideoTrack(src, selector), webrtc.MimeTypeVP8, o.TrackID, o.StreamID), nil
+	t := newLocalTrack(mediadevices.NewVideoTrack(src, selector), webrtc.MimeTypeVP8, o.TrackID, o.StreamID)
+	t.rate.max = o.BitrateBps
+	return t, nil
 }
 
 // fitEven scales w x h down to fit maxW x maxH, keeping its shape, with

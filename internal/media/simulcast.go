@@ -79,7 +79,7 @@ func openSimulcast(o VideoOptions) (LocalTrack, error) {
 		t.sources = append(t.sources, src)
 		md := mediadevices.NewVideoTrack(src, selector)
 		t.layers = append(t.layers, &localTrack{md: md, id: o.TrackID, streamID: o.StreamID, rid: l.RID, mime: webrtc.MimeTypeVP8,
-			gate: gate, onBind: src.restart, bound: map[string]webrtc.TrackLocalContext{}})
+			gate: gate, onBind: src.restart, bound: map[string]webrtc.TrackLocalContext{}, rate: bitrateState{max: l.BitrateBps}})
 	}
 	return t, nil
 }
@@ -138,10 +138,11 @@ type layerSource struct {
 	w, h    int
 	scale   bool
 
-	// off: nobody receives this layer; Read passes a frame on only every
+	// off: nobody receives this layer; starved: the uplink has no room
+	// for it (bitrate.go). Either way Read passes a frame on only every
 	// suspendedEvery. last is when Read last passed one (Read's own).
-	off  atomic.Bool
-	last time.Time
+	off, starved atomic.Bool
+	last         time.Time
 
 	mu sync.Mutex
 	r  video.Reader
@@ -167,7 +168,7 @@ func (s *layerSource) Read() (image.Image, func(), error) {
 	r := s.r
 	s.mu.Unlock()
 	img, release, err := r.Read()
-	for err == nil && s.off.Load() && time.Since(s.last) < suspendedEvery {
+	for err == nil && (s.off.Load() || s.starved.Load()) && time.Since(s.last) < suspendedEvery {
 		release()
 		img, release, err = r.Read()
 	}

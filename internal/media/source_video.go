@@ -15,7 +15,7 @@ import (
 
 // VideoOptions chooses and shapes the local video.
 type VideoOptions struct {
-	Source             string // "testsrc", "none", or a camera ("", "camera", a /dev/video* path or a driver label)
+	Source             string // "testsrc", BusySource, "none", or a camera ("", "camera", a /dev/video* path or a driver label)
 	Width, Height, FPS int    // defaults 320x240@15, with Simulcast 640x480@15
 	BitrateBps         int    // default 250_000, with Simulcast 500_000 (the full layer's)
 	// Simulcast sends the video as three VP8 encodings of one capture, as
@@ -31,6 +31,12 @@ type VideoOptions struct {
 	// TrackID and StreamID become the track's msid in SDP; defaults "video" and "rooms".
 	TrackID, StreamID string
 }
+
+// BusySource is the test pattern with a camera's detail (BusyPattern):
+// the encoder spends the bitrate it is given on it, as on a camera's
+// picture, where the flat "testsrc" costs a fraction (tests of narrow
+// links).
+const BusySource = "testsrc-busy"
 
 func (o *VideoOptions) setDefaults() error {
 	if o.Width == 0 && o.Height == 0 {
@@ -98,16 +104,22 @@ func OpenVideo(ctx context.Context, o VideoOptions) (LocalTrack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID), nil
+	t := newLocalTrack(md, webrtc.MimeTypeVP8, o.TrackID, o.StreamID)
+	t.rate.max = o.BitrateBps
+	return t, nil
 }
 
 // openVideoSource opens the test pattern or a camera at o's size and rate,
 // as a track that encodes with selector when bound.
 func openVideoSource(o VideoOptions, selector *mediadevices.CodecSelector) (mediadevices.Track, error) {
-	if o.Source == "testsrc" {
+	if o.Source == "testsrc" || o.Source == BusySource {
 		w, h, label := o.Width, o.Height, o.Label
-		return mediadevices.NewVideoTrack(&drawnSource{id: "testsrc", period: time.Second / time.Duration(o.FPS), closed: make(chan struct{}),
-			draw: func(n uint32) *image.RGBA { return Pattern(w, h, n, label) }}, selector), nil
+		draw := func(n uint32) *image.RGBA { return Pattern(w, h, n, label) }
+		if o.Source == BusySource {
+			draw = func(n uint32) *image.RGBA { return BusyPattern(w, h, n, label) }
+		}
+		return mediadevices.NewVideoTrack(&drawnSource{id: o.Source, period: time.Second / time.Duration(o.FPS), closed: make(chan struct{}),
+			draw: draw}, selector), nil
 	}
 	return openCamera(o, selector)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/rtp"
@@ -32,6 +33,13 @@ type LocalTrack interface {
 	// others are encoded at 2 frames a second only, until named again.
 	// A track sent as one encoding ignores it.
 	SetActiveLayers(rids []string)
+	// Bitrates are the most each encoding (Track, then Layers) is
+	// encoded at, in bits per second; nil for audio, which is not adapted.
+	Bitrates() []int
+	// SetBitrates gives each encoding (by RID, "" for a track sent
+	// alone) what it may send now, at most its Bitrates; 0 stops its
+	// packets until a rate comes back (bitrate.go).
+	SetBitrates(rates map[string]int)
 	// Close stops encoding and releases the source.
 	Close() error
 	// Gate turns the source on and off and reports what it captures.
@@ -53,10 +61,14 @@ type localTrack struct {
 	gate *Gate
 	// onBind, when set, runs before each binding starts encoding.
 	onBind func()
+	// drop: the uplink has no room for this encoding; its packets are
+	// not sent (bitrate.go).
+	drop atomic.Bool
 
 	mu     sync.Mutex
 	bound  map[string]webrtc.TrackLocalContext
 	closed bool
+	rate   bitrateState
 }
 
 func newLocalTrack(md mediadevices.Track, mime, id, streamID string) *localTrack {
@@ -122,11 +134,12 @@ func (t *trackLocal) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	if t.onBind != nil {
 		t.onBind()
 	}
-	wctx := &ptContext{TrackLocalContext: ctx, w: &ptWriter{w: ctx.WriteStream(), pt: uint8(pt)}}
+	wctx := &ptContext{TrackLocalContext: ctx, w: &ptWriter{w: ctx.WriteStream(), pt: uint8(pt), drop: &t.drop}}
 	codec, err := t.md.Bind(wctx)
 	if err != nil {
 		return codec, err
 	}
+	(*localTrack)(t).boundEncoder()
 	t.bound[ctx.ID()] = wctx
 	return codec, nil
 }
@@ -164,8 +177,9 @@ func (c *ptContext) WriteStream() webrtc.TrackLocalWriter { return c.w }
 // ptWriter rewrites the payload type to the negotiated one (a browser may
 // well have chosen another number for VP8 or Opus than mediadevices' own).
 type ptWriter struct {
-	w  webrtc.TrackLocalWriter
-	pt uint8
+	w    webrtc.TrackLocalWriter
+	pt   uint8
+	drop *atomic.Bool // nothing is sent while set
 }
 
 // WriteRTP never fails: mediadevices ends a binding's send loop at the
@@ -176,6 +190,9 @@ type ptWriter struct {
 // simply lost.
 func (w *ptWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.PayloadType = w.pt
+	if w.drop != nil && w.drop.Load() {
+		return h.MarshalSize() + len(payload), nil
+	}
 	_, _ = w.w.WriteRTP(h, payload)
 	return h.MarshalSize() + len(payload), nil
 }

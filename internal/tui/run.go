@@ -427,7 +427,7 @@ func (c *controls) ShareScreen(on bool) error {
 	if err != nil {
 		return fmt.Errorf("cannot share your screen: %w", err)
 	}
-	if err := c.call.Publish(client.LocalTrack{Track: t.Track(), Kind: api.KindScreen}); err != nil {
+	if err := c.call.Publish(client.LocalTrack{Track: t.Track(), Kind: api.KindScreen, Bitrates: t.Bitrates(), OnBitrate: t.SetBitrates}); err != nil {
 		_ = t.Close()
 		return fmt.Errorf("cannot share your screen: %w", err)
 	}

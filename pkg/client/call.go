@@ -104,6 +104,18 @@ type LocalTrack struct {
 	// OnLayers is called with all of them then. It is called from the
 	// call's own goroutine, so it must not wait on the Call's methods.
 	OnLayers func(active []string)
+	// Bitrates, for video, are the most each encoding (Track, then
+	// Layers) is sent at, in bits per second. With OnBitrate, the call
+	// estimates its uplink from the server's congestion feedback, paces
+	// what it sends, and tells the track what each encoding may use now
+	// (uplink.go): rates by RID ("" for a track sent alone), at most
+	// these, 0 for a layer that does not fit and should send nothing
+	// (the first encoding is only ever squeezed). Called from the call's
+	// own goroutine, only when a rate changed; it must not wait on the
+	// Call's methods. A call none of whose JoinOptions.Tracks has
+	// OnBitrate neither estimates nor paces.
+	Bitrates  []int
+	OnBitrate func(rates map[string]int)
 }
 
 // layers are all of t's encodings, Track first.
@@ -145,6 +157,10 @@ type Call struct {
 	opts   JoinOptions
 	api    *webrtc.API
 	levels *audioLevels
+	// pubAPI makes publish connections when the call estimates its
+	// uplink (up); else api does.
+	pubAPI *webrtc.API
+	up     *uplink
 
 	// events is sent on and closed by run alone.
 	events chan Event
@@ -185,15 +201,22 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 	}
 	levels := &audioLevels{}
 	wapi := opts.API
+	var pubAPI *webrtc.API
+	var up *uplink
 	if wapi == nil {
 		var err error
 		if wapi, err = defaultAPI(c.loopback(), levels, opts.Transport); err != nil {
 			return nil, err
 		}
+		if up = newUplink(opts.Tracks); up != nil {
+			if pubAPI, err = buildAPI(c.loopback(), levels, opts.Transport, up.register); err != nil {
+				return nil, err
+			}
+		}
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	call := &Call{
-		client: c, roomID: roomID, opts: opts, api: wapi, levels: levels,
+		client: c, roomID: roomID, opts: opts, api: wapi, levels: levels, pubAPI: pubAPI, up: up,
 		events: make(chan Event, 1024),
 		reqs:   make(chan func()),
 		inbox:  make(chan inbound),
@@ -218,6 +241,13 @@ func (c *Client) Join(ctx context.Context, roomID string, opts JoinOptions) (*Ca
 		defer call.wg.Done()
 		call.run()
 	}()
+	if up != nil {
+		call.wg.Add(1)
+		go func() {
+			defer call.wg.Done()
+			up.loop(call)
+		}()
+	}
 	return call, nil
 }
 

@@ -20,6 +20,12 @@ import (
 // levels stamped from levels, and the mid and rid header extensions that
 // tell simulcast layers apart (AddSimulcastTrack).
 func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.API, error) {
+	return buildAPI(loopback, levels, transport, nil)
+}
+
+// buildAPI is defaultAPI with more, when set, adding interceptors before
+// pion's defaults (the uplink estimate's, for publish connections).
+func buildAPI(loopback bool, levels *audioLevels, transport string, more func(*webrtc.MediaEngine, *interceptor.Registry) error) (*webrtc.API, error) {
 	networks, err := networkTypes(transport)
 	if err != nil {
 		return nil, err
@@ -46,6 +52,11 @@ func defaultAPI(loopback bool, levels *audioLevels, transport string) (*webrtc.A
 	}
 	reg := &interceptor.Registry{}
 	reg.Add(levels)
+	if more != nil {
+		if err := more(m, reg); err != nil {
+			return nil, err
+		}
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
@@ -81,7 +92,11 @@ func (call *Call) newPeers(ws *websocket.Conn, servers []api.ICEServer) error {
 	if err != nil {
 		return err
 	}
-	pub, err := call.api.NewPeerConnection(cfg)
+	pubAPI := call.api
+	if call.pubAPI != nil {
+		pubAPI = call.pubAPI
+	}
+	pub, err := pubAPI.NewPeerConnection(cfg)
 	if err != nil {
 		return fmt.Errorf("new publish connection: %w", err)
 	}
