@@ -291,7 +291,7 @@ func TestLossyParticipant(t *testing.T) {
 	if heard < 500 {
 		t.Errorf("the lossy participant decoded %d audio frames in 20 s", heard)
 	}
-	lv, rv := got(rw, "lossy", "video"), got(lw, "r1p1", "video")
-	t.Logf("last 20 s: the reference decoded %d frames of the lossy one's video (%d freezes, longest gap %d ms); the lossy one decoded %d of r1p1's (%d freezes, longest gap %d ms) and %d audio frames",
-		lv.frames, lv.freezes, lv.maxGapMS, rv.frames, rv.freezes, rv.maxGapMS, heard)
+	lv, rv, lref := got(rw, "lossy", "video"), got(lw, "r1p1", "video"), got(lw, "reference", "video")
+	t.Logf("last 20 s: the reference decoded %d frames of the lossy one's video (%d freezes, longest gap %d ms); the lossy one decoded %d of r1p1's (%d freezes, longest gap %d ms), %d of the reference's (a live encoder too; %d freezes, longest gap %d ms) and %d audio frames",
+		lv.frames, lv.freezes, lv.maxGapMS, rv.frames, rv.freezes, rv.maxGapMS, lref.frames, lref.freezes, lref.maxGapMS, heard)
 }
