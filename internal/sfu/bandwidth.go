@@ -120,16 +120,6 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 	shut := audio > 0 && a.gate.shut(now)
 	for i, f := range a.fwds {
 		d := &a.demand[i]
-		// Among tiles alike, the one on longest comes first: when the
-		// estimate falls, the tile just resumed (the probe) goes, not one
-		// shown for a minute. Under the area (a larger tile comes first).
-		d.prio <<= 8
-		if speaking[f.info.ParticipantID] {
-			d.prio += 1 << 48
-		}
-		if f.info.Kind == api.KindScreen {
-			d.prio += 1 << 49
-		}
 		st := a.state(f)
 		d.had = -1
 		if !st.paused && st.known {
@@ -139,14 +129,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 				}
 			}
 		}
-		if d.had >= 0 {
-			// Among tiles alike, the ones on stay on: pausing one to
-			// resume another costs both a keyframe.
-			d.prio += 1 << 40
-			if st.onSince > 0 {
-				d.prio += min((now-st.onSince)/int64(2*time.Second), 255)
-			}
+		var onFor time.Duration
+		if d.had >= 0 && st.onSince > 0 {
+			onFor = time.Duration(now - st.onSince)
 		}
+		d.prio = tilePrio(d.prio, speaking[f.info.ParticipantID], f.info.Kind == api.KindScreen, d.had >= 0, onFor)
 		d.blocked = now < st.blockedUntil || shut
 	}
 	if est > 0 {
@@ -229,6 +216,27 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			bs.SendBandwidth(api.Bandwidth{Paused: append([]string{}, paused...), EstimateBps: est})
 		}
 	}
+}
+
+// tilePrio is a tile's place in the allocation's order, from the area
+// it is shown at: a shared screen first, then whoever speaks, then the
+// tiles on now (pausing one to resume another costs both a keyframe),
+// larger first; among tiles alike the one on longest (when the estimate
+// falls, the tile just resumed, the probe, goes, not one shown for a
+// minute).
+func tilePrio(area int64, speaking, screen, on bool, onFor time.Duration) int64 {
+	prio := area << 8
+	if screen {
+		prio += 1 << 49
+	}
+	if speaking {
+		prio += 1 << 48
+	}
+	if on {
+		prio += 1 << 40
+		prio += min(int64(onFor/(2*time.Second)), 255)
+	}
+	return prio
 }
 
 // sendsTo says whether the track is sent to p (cheaper than ssrcFor,
