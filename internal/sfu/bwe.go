@@ -73,6 +73,15 @@ const (
 	bweCeilingFor = 20 * time.Second
 )
 
+// wireOverhead is what a packet costs on the link beyond its RTP bytes:
+// IPv4 and UDP headers (28) and SRTP's authentication tag (10), rounded
+// up. The estimate, the pacer and the layers' costs (forwarder.forward)
+// all count it: on a narrow link small packets are a large share (a
+// 31 kbit/s voice, 50 packets a second, costs 47 kbit/s on the wire), and
+// an estimate of RTP bytes alone settled far under the link (90–170
+// kbit/s on a 300 kbit/s link with three voices: no video fitted).
+const wireOverhead = 40
+
 // sentPkt is one packet sent, by its transport-wide sequence number.
 type sentPkt struct {
 	at   int64 // unix ns; 0: empty or already acknowledged
@@ -206,7 +215,7 @@ func (b *bwe) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 // Write sends one packet on, numbered and recorded, now or, when the
 // pacer holds it back, from the pacer's goroutine (pacer.go).
 func (s *bweStream) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-	size := h.MarshalSize() + len(payload)
+	size := h.MarshalSize() + len(payload) + wireOverhead
 	now := time.Now().UnixNano()
 	b := s.b
 	b.mu.Lock()
