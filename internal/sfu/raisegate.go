@@ -20,8 +20,8 @@ type raiseGate struct {
 }
 
 const (
-	gateMin        = 8 * time.Second
-	gateMax        = 60 * time.Second
+	gateMin        = 4 * time.Second
+	gateMax        = 30 * time.Second
 	gateFailWithin = 10 * time.Second
 	gateForget     = 2 * time.Minute
 )

@@ -17,18 +17,20 @@ func TestRaiseGate(t *testing.T) {
 	}
 	steps := []step{
 		{0, "open", 0},
-		{10, "down", 18},
-		{11, "down", 19}, // converging: no raise between, no doubling
-		{12, "down", 20},
-		{20, "raise", 20},
-		{23, "down", 39}, // the probe failed: 16 s
-		{39, "raise", 39},
-		{40, "down", 72},  // failed again: 32 s
-		{72, "raise", 72}, // and again: 60 s at most
-		{73, "down", 133},
-		{133, "raise", 133},
-		{150, "down", 210}, // a fall 17 s after a raise: not the probe's, kept
-		{400, "down", 408}, // over two minutes since the last fall: back to gateMin
+		{10, "down", 14},
+		{11, "down", 15}, // converging: no raise between, no doubling
+		{12, "down", 16},
+		{16, "raise", 16},
+		{19, "down", 27}, // the probe failed: 8 s
+		{27, "raise", 27},
+		{28, "down", 44},  // failed again: 16 s
+		{44, "raise", 44}, // and again: 30 s at most
+		{45, "down", 75},
+		{75, "raise", 75},
+		{76, "down", 106},
+		{106, "raise", 106},
+		{130, "down", 160}, // a fall 24 s after a raise: not the probe's, kept
+		{400, "down", 404}, // over two minutes since the last fall: back to gateMin
 	}
 	var g raiseGate
 	for _, st := range steps {
