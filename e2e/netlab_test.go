@@ -176,7 +176,13 @@ func (h *labHost) Stat(name string) int64 {
 func (h *labHost) Start(ctx context.Context, bin string, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	h.lab.t.Helper()
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.NS, filepath.Join(binDir, bin)}, args...)...)
+	path := filepath.Join(binDir, bin)
+	if alt := os.Getenv("E2E_ROOMSD"); bin == "roomsd" && alt != "" {
+		// Another roomsd to compare against (before/after a change,
+		// docs/performance.md): E2E_ROOMSD=/path/to/roomsd.
+		path = alt
+	}
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.NS, path}, args...)...)
 	cmd.Stdout, cmd.Stderr = &syncWriter{b: &out}, &syncWriter{b: &out}
 	h.lab.ran++
 	state := filepath.Join(h.lab.dir, h.Name, strconv.Itoa(h.lab.ran))

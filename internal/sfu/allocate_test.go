@@ -3,6 +3,7 @@ package sfu
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // Three layers as rooms' clients send a 640x360 camera at 600 kbit/s.
@@ -92,5 +93,31 @@ func TestRateMeter(t *testing.T) {
 		if got := m.rate(st.bytes, st.at*ms); got != st.want {
 			t.Errorf("at %d ms with %d bytes: %d bit/s, want %d", st.at, st.bytes, got, st.want)
 		}
+	}
+}
+
+// TestTilePrio: the allocation's order of tiles.
+func TestTilePrio(t *testing.T) {
+	s := time.Second
+	order := []struct {
+		name string
+		prio int64
+	}{
+		{"a screen", tilePrio(320*240, false, true, false, 0)},
+		{"a speaker, paused", tilePrio(160*120, true, false, false, 0)},
+		{"a large tile on", tilePrio(640*480, false, false, true, 0)},
+		{"a small tile on for a minute", tilePrio(160*120, false, false, true, time.Minute)},
+		{"a small tile on for 10 s", tilePrio(160*120, false, false, true, 10*s)},
+		{"a small tile just resumed", tilePrio(160*120, false, false, true, 0)},
+		{"a large tile paused", tilePrio(1920*1080, false, false, false, 0)},
+		{"a small tile paused", tilePrio(160*120, false, false, false, 0)},
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i-1].prio <= order[i].prio {
+			t.Errorf("%s (%d) does not come before %s (%d)", order[i-1].name, order[i-1].prio, order[i].name, order[i].prio)
+		}
+	}
+	if tilePrio(3840*2160, false, false, false, 0) >= tilePrio(0, false, false, true, 0) {
+		t.Error("a 4K tile paused comes before a tile on")
 	}
 }

@@ -36,13 +36,16 @@ type tileState struct {
 	lastDown      int64
 	posted, known bool
 	ssrc          uint32 // the SSRC the track is sent to the subscriber with
+	// onSince (unix ns) is when it was last turned on (0: paused).
+	onSince int64
 }
 
 // allocator is one subscriber's allocation state; its goroutine's own.
 type allocator struct {
 	p      *Peer
 	tiles  map[*forwarder]*tileState
-	paused []string // track ids last said paused
+	paused []string  // track ids last said paused
+	gate   raiseGate // raisegate.go
 	// reused buffers: an allocation every 0.5 s per subscriber allocates
 	// little once warm.
 	demand    []tileDemand
@@ -112,14 +115,11 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 		}
 		a.demand = append(a.demand, demandOf(f, size, now, reuse))
 	}
+	// While the gate is shut nothing is raised or resumed (unless nothing
+	// flows at all: then the allocation's probe must).
+	shut := audio > 0 && a.gate.shut(now)
 	for i, f := range a.fwds {
 		d := &a.demand[i]
-		if speaking[f.info.ParticipantID] {
-			d.prio += 1 << 40
-		}
-		if f.info.Kind == api.KindScreen {
-			d.prio += 1 << 41
-		}
 		st := a.state(f)
 		d.had = -1
 		if !st.paused && st.known {
@@ -129,12 +129,12 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 				}
 			}
 		}
-		if d.had >= 0 {
-			// Among tiles alike, the ones on stay on: pausing one to
-			// resume another costs both a keyframe.
-			d.prio += 1 << 30
+		var onFor time.Duration
+		if d.had >= 0 && st.onSince > 0 {
+			onFor = time.Duration(now - st.onSince)
 		}
-		d.blocked = now < st.blockedUntil
+		d.prio = tilePrio(d.prio, speaking[f.info.ParticipantID], f.info.Kind == api.KindScreen, d.had >= 0, onFor)
+		d.blocked = now < st.blockedUntil || shut
 	}
 	if est > 0 {
 		a.grants = allocate(int64(budgetShare*float64(est))-audio, a.demand, audio == 0, a.grants)
@@ -175,8 +175,17 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			st.backoff = min(2*st.backoff, upBackoffMax)
 			st.lastDown = now
 			p.router.sfu.limited.Add(1)
+			a.gate.down(now)
+		}
+		if st.known && !off && (st.paused || area > st.area && st.area > 0) && len(d.layers) > 0 && d.want >= 0 {
+			a.gate.raised(now)
 		}
 		if len(d.layers) > 0 && d.want >= 0 {
+			if off {
+				st.onSince = 0
+			} else if st.onSince == 0 {
+				st.onSince = now
+			}
 			st.area, st.paused, st.known = area, off, true
 		}
 		if !st.posted || st.capArea != capArea || st.postPaused != off {
@@ -207,6 +216,27 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			bs.SendBandwidth(api.Bandwidth{Paused: append([]string{}, paused...), EstimateBps: est})
 		}
 	}
+}
+
+// tilePrio is a tile's place in the allocation's order, from the area
+// it is shown at: a shared screen first, then whoever speaks, then the
+// tiles on now (pausing one to resume another costs both a keyframe),
+// larger first; among tiles alike the one on longest (when the estimate
+// falls, the tile just resumed, the probe, goes, not one shown for a
+// minute).
+func tilePrio(area int64, speaking, screen, on bool, onFor time.Duration) int64 {
+	prio := area << 8
+	if screen {
+		prio += 1 << 49
+	}
+	if speaking {
+		prio += 1 << 48
+	}
+	if on {
+		prio += 1 << 40
+		prio += min(int64(onFor/(2*time.Second)), 255)
+	}
+	return prio
 }
 
 // sendsTo says whether the track is sent to p (cheaper than ssrcFor,

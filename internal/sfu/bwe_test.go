@@ -52,6 +52,7 @@ type feedbackRig struct {
 
 func newFeedbackRig(t *testing.T) *feedbackRig {
 	r := &feedbackRig{b: &bwe{}}
+	r.b.pace.off = true // the tests stamp send times themselves
 	info := &interceptor.StreamInfo{SSRC: 7, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: twccURI, ID: 3}}}
 	r.w = r.b.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, _ []byte, _ interceptor.Attributes) (int, error) {
 		var ext rtp.TransportCCExtension

@@ -78,6 +78,8 @@ type binding struct {
 	tl0Off, lastTl0 uint8
 	idsSeen         bool
 	pbuf            []byte
+	// resent: when each packet was last sent again (a NACK's answer).
+	resent *resendGuard
 }
 
 func newFanout(codec webrtc.RTPCodecCapability, id, streamID string, kind webrtc.RTPCodecType,
@@ -355,9 +357,13 @@ func (b *binding) resendFrom(layers *[maxLayers]atomic.Pointer[layer], lost []ui
 	}
 	h := l.hist
 	n := 0
+	if b.resent == nil {
+		b.resent = new(resendGuard) // resendguard.go
+	}
+	now := time.Now().UnixNano()
 	for _, o := range lost {
 		p, ok := b.seq.in(o)
-		if !ok {
+		if !ok || !b.resent.allow(o, now) {
 			continue
 		}
 		hdr, payload, ok := h.get(p)

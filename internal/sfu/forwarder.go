@@ -188,7 +188,7 @@ func (f *forwarder) read(li int8) {
 // forward sends one packet read from the publisher to every subscriber
 // and keeps it for retransmission.
 func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
-	l.bytes.Add(uint64(12 + len(pkt.Payload)))
+	l.bytes.Add(uint64(12 + len(pkt.Payload) + wireOverhead)) // as the estimate counts (bwe.go)
 	// The publisher's header extension ids mean nothing on the
 	// subscriber's connection; its own interceptors add what it
 	// negotiated. Padding was taken off by Unmarshal.

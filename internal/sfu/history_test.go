@@ -100,6 +100,34 @@ func TestNacksAreAnsweredFromHistory(t *testing.T) {
 	if n := s.Retransmitted(); n != 2 {
 		t.Errorf("Retransmitted() = %d, want 2", n)
 	}
+	// The receiver asks again at once (as pion's does every 100 ms while
+	// the answer is on its way), and for one more: only the new one is
+	// sent; the NACK's numbers are answered in order, so once it is back
+	// the repeats have been refused.
+	again := append(append([]uint16{}, want...), latest-1)
+	if err := sub.sub.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: uint32(remote.SSRC()),
+		Nacks: rtcp.NackPairsFromSequenceNumbers(again)}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, _, err := remote.ReadRTP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the packet newly asked for was not sent again")
+		}
+		if p.SequenceNumber == latest-1 {
+			break
+		}
+	}
+	// The count is added once the whole NACK is answered.
+	for s.Retransmitted() == 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.Retransmitted(); n != 3 {
+		t.Errorf("Retransmitted() = %d after a repeated NACK, want 3 (the repeats answered again)", n)
+	}
 }
 
 // TestHistoryReset: a suspended layer's history lets its packets go.
@@ -123,5 +151,30 @@ func TestHistoryReset(t *testing.T) {
 	h.add(&rtp.Packet{Header: rtp.Header{SequenceNumber: 7}, Payload: []byte{1, 2, 3}})
 	if _, p, ok := h.get(7); !ok || len(p) != 3 {
 		t.Errorf("after reset a new packet is not kept: %v %v", p, ok)
+	}
+}
+
+// TestResendGuard: a packet is sent again at most once a resendEvery,
+// whatever the NACKs repeat; other packets are not held back by it.
+func TestResendGuard(t *testing.T) {
+	ms := int64(time.Millisecond)
+	var g resendGuard
+	steps := []struct {
+		seq  uint16
+		at   int64 // ms
+		want bool
+	}{
+		{10, 1000, true},
+		{11, 1000, true},
+		{10, 1100, false}, // the receiver asked again 100 ms later
+		{10, 1299, false},
+		{10, 1300, true}, // a resendEvery later: the answer was lost too
+		{10 + historySize, 1310, true},
+		{10, 1320, true}, // its slot went to another packet: allowed
+	}
+	for _, st := range steps {
+		if got := g.allow(st.seq, st.at*ms); got != st.want {
+			t.Errorf("packet %d at %d ms: allowed %v, want %v", st.seq, st.at, got, st.want)
+		}
 	}
 }
