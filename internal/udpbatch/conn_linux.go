@@ -13,13 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Batch is the most datagrams one sendmmsg carries, and the most one GSO
-// message does.
-const Batch = 64
-
-// MaxDatagram bounds what is queued; a larger datagram goes straight out.
-const MaxDatagram = 1500
-
 // maxGSOBytes bounds a GSO message's payload (a UDP length is 16 bits,
 // headers included).
 const maxGSOBytes = 60000

@@ -16,6 +16,13 @@ package udpbatch
 
 import "sync/atomic"
 
+// Batch is the most datagrams one sendmmsg carries, and the most one GSO
+// message does.
+const Batch = 64
+
+// MaxDatagram bounds what is queued; a larger datagram goes straight out.
+const MaxDatagram = 1500
+
 // Stats counts what a Conn sent.
 type Stats struct {
 	// Calls are system calls that sent datagrams (sendto or sendmmsg).
