@@ -2,6 +2,7 @@ package udpbatch
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -230,7 +231,8 @@ func putSegmentSize(oob []byte, size uint16) {
 // send writes b's messages, sendmmsg after sendmmsg, outside the lock so
 // other writers queue meanwhile. A message the kernel refuses (an
 // unreachable address) is skipped, as a lost UDP datagram would be; a
-// refused GSO message turns GSO off and its datagrams go one by one.
+// refused GSO message goes datagram by datagram, and if the kernel said
+// GSO cannot work there, GSO is off from then on.
 func (c *Conn) send(b *batch) {
 	if b == nil {
 		return
@@ -250,7 +252,11 @@ func (c *Conn) send(b *batch) {
 		}
 		if err != nil || n <= 0 {
 			if done < k && b.segs[done] > 1 {
-				c.noGSO.Store(true)
+				if errors.Is(err, unix.EIO) || errors.Is(err, unix.EINVAL) {
+					// No GSO on this path (no checksum offload, IPsec, a
+					// segment past the route's MTU): not again.
+					c.noGSO.Store(true)
+				}
 				a := b.msgs[done].Addr.(*net.UDPAddr).AddrPort()
 				a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 				for _, p := range b.msgs[done].Buffers {
