@@ -204,54 +204,58 @@ func (f *fanout) WriteRTP(li int8, pkt *rtp.Packet, key bool) int {
 	n := 0
 	for _, b := range binds {
 		b.mu.Lock()
-		if b.cur != li {
-			// A subscriber not started yet starts at whichever layer's
-			// keyframe comes first, and moves to its own later.
-			if !key || b.paused.Load() || (b.want != li && b.want >= 0 && b.cur >= 0) {
-				b.mu.Unlock()
-				continue // another layer's subscriber
-			}
-			if b.cur >= 0 && f.switches != nil {
-				f.switches.Add(1)
-			}
-			b.switchTo(li, pkt, f.layers, f.codec.ClockRate)
+		if f.writeLocked(b, li, pkt, key) {
+			n++
 		}
-		if b.paused.Load() {
-			b.seq.collapse()
-			b.mu.Unlock()
-			continue
-		}
-		if b.waitKey {
-			if !key || (b.want >= 0 && li != b.want) {
-				b.seq.collapse()
-				b.mu.Unlock()
-				continue
-			}
-			b.waitKey = false
-		}
-		out, ok := b.seq.out(pkt.SequenceNumber)
-		if !ok {
-			b.mu.Unlock()
-			continue // late, from a stretch this subscriber did not get
-		}
-		n++
-		b.hdr = pkt.Header
-		b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
-		b.hdr.Timestamp += b.tsOff
-		newest := out == b.seq.lastOut // not a late one
-		if newest {
-			b.lastTSOut = b.hdr.Timestamp
-		}
-		payload := pkt.Payload
-		if b.rewrite {
-			payload = b.rewriteIDs(payload, newest)
-		}
-		// A subscriber's failure (its connection closing) is its own:
-		// the others still get the packet.
-		_, _ = b.w.WriteRTP(&b.hdr, payload)
 		b.mu.Unlock()
 	}
 	return n
+}
+
+// writeLocked is WriteRTP for one binding, under b.mu: it says whether
+// pkt went to b.
+func (f *fanout) writeLocked(b *binding, li int8, pkt *rtp.Packet, key bool) bool {
+	if b.cur != li {
+		// A subscriber not started yet starts at whichever layer's
+		// keyframe comes first, and moves to its own later.
+		if !key || b.paused.Load() || (b.want != li && b.want >= 0 && b.cur >= 0) {
+			return false // another layer's subscriber
+		}
+		if b.cur >= 0 && f.switches != nil {
+			f.switches.Add(1)
+		}
+		b.switchTo(li, pkt, f.layers, f.codec.ClockRate)
+	}
+	if b.paused.Load() {
+		b.seq.collapse()
+		return false
+	}
+	if b.waitKey {
+		if !key || (b.want >= 0 && li != b.want) {
+			b.seq.collapse()
+			return false
+		}
+		b.waitKey = false
+	}
+	out, ok := b.seq.out(pkt.SequenceNumber)
+	if !ok {
+		return false // late, from a stretch this subscriber did not get
+	}
+	b.hdr = pkt.Header
+	b.hdr.SSRC, b.hdr.PayloadType, b.hdr.SequenceNumber = b.ssrc, b.pt, out
+	b.hdr.Timestamp += b.tsOff
+	newest := out == b.seq.lastOut // not a late one
+	if newest {
+		b.lastTSOut = b.hdr.Timestamp
+	}
+	payload := pkt.Payload
+	if b.rewrite {
+		payload = b.rewriteIDs(payload, newest)
+	}
+	// A subscriber's failure (its connection closing) is its own: the
+	// others still get the packet.
+	_, _ = b.w.WriteRTP(&b.hdr, payload)
+	return true
 }
 
 // switchTo moves the binding to layer li, whose keyframe pkt starts. Its

@@ -153,6 +153,7 @@ func (f *forwarder) read(li int8) {
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
+			f.flushHeld(li, l)
 			if f.speaking.speaking {
 				f.pub.router.events.Speaking(f.info.ParticipantID, false)
 			}
@@ -166,6 +167,7 @@ func (f *forwarder) read(li int8) {
 			// Padding only: a browser probing its bandwidth (on the media
 			// SSRC, as no RTX is negotiated). Not forwarded, so numbering
 			// closes over it: no hole for subscribers to report lost.
+			f.flushHeld(li, l)
 			f.local.skipOne(li, pkt.SequenceNumber)
 			continue
 		}
@@ -234,7 +236,7 @@ func (f *forwarder) forward(li int8, l *layer, pkt *rtp.Packet) {
 		// (a publisher may still send it slowly).
 		l.hist.add(pkt)
 	}
-	f.pub.router.sfu.forwarded.Add(uint64(f.local.WriteRTP(li, pkt, key)))
+	f.send(li, l, pkt, key) // sendpath.go
 }
 
 // subscribe sends the track to p; the track's owner then applies p's

@@ -55,6 +55,8 @@ type layer struct {
 	// (allocate.go).
 	bytes atomic.Uint64
 	meter rateMeter
+	// held is the frame its reader holds (sendpath.go), nil until then.
+	held *heldFrame
 }
 
 // suspendAfter is how long a layer nobody receives keeps being asked for,

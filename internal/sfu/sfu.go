@@ -17,6 +17,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/rooms-dev/rooms/internal/udpbatch"
 	"github.com/rooms-dev/rooms/pkg/api"
 )
 
@@ -76,6 +77,7 @@ type SFU struct {
 	conn   net.PacketConn
 	mux    ice.UDPMux
 	tcpMux *ice.TCPMuxDefault // nil when ICE over TCP is off
+	batch  *udpbatch.Conn     // batches the media socket's sends; nil: none
 	log    *slog.Logger
 }
 
@@ -182,7 +184,8 @@ func New(cfg Config) (*SFU, error) {
 	}
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = &pionLogs{log: log}
-	mux := webrtc.NewICEUDPMux(nil, conn)
+	media, batch := wrapMedia(conn) // sendpath.go
+	mux := webrtc.NewICEUDPMux(nil, media)
 	se.SetICEUDPMux(mux)
 	var tcpMux *ice.TCPMuxDefault
 	if tcpLn != nil {
@@ -232,6 +235,7 @@ func New(cfg Config) (*SFU, error) {
 		conn:          conn,
 		mux:           mux,
 		tcpMux:        tcpMux,
+		batch:         batch,
 		log:           log,
 	}, nil
 }
