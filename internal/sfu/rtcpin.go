@@ -86,7 +86,7 @@ func (in *rtcpIn) buffers(kind packetio.BufferPacketType, ssrc uint32) io.ReadWr
 	if kind == packetio.RTCPBufferPacket {
 		return &rtcpSink{ssrc: ssrc, in: in, closed: make(chan struct{})}
 	}
-	return newRTPBuffer()
+	return newRTPQueue()
 }
 
 // deliver takes one RTCP packet (not a compound: SRTCP splits those)
@@ -157,40 +157,12 @@ func (s *rtcpSink) Close() error {
 func (s *rtcpSink) SetReadDeadline(time.Time) error { return nil }
 
 // publishBuffers is the publish connections' BufferFactory: RTCP from a
-// publisher (its sender reports) is dropped, RTP buffered as pion would.
+// publisher (its sender reports) is dropped, RTP queued (rtpqueue.go).
 func publishBuffers(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
 	if kind == packetio.RTCPBufferPacket {
 		return &rtcpSink{ssrc: ssrc, closed: make(chan struct{})}
 	}
-	return newRTPBuffer()
-}
-
-// rtpBufferLimit is what pion's SRTP read streams buffer at most.
-const rtpBufferLimit = 1000 * 1000
-
-// rtpBuffer is pion's SRTP read stream buffer: a packetio.Buffer that
-// carries each packet's attributes.
-type rtpBuffer struct{ *packetio.Buffer }
-
-func newRTPBuffer() *rtpBuffer {
-	b := &rtpBuffer{packetio.NewBuffer()}
-	b.SetLimitSize(rtpBufferLimit)
-	return b
-}
-
-func (b *rtpBuffer) Read(buf []byte) (int, error) {
-	n, _, err := b.Buffer.Read(buf, nil)
-	return n, err
-}
-
-func (b *rtpBuffer) Write(buf []byte) (int, error) { return b.Buffer.Write(buf, nil) }
-
-func (b *rtpBuffer) ReadWithAttributes(buf []byte, a packetio.Attributes) (int, packetio.Attributes, error) {
-	return b.Buffer.Read(buf, a)
-}
-
-func (b *rtpBuffer) WriteWithAttributes(buf []byte, a packetio.Attributes) (int, error) {
-	return b.Buffer.Write(buf, a)
+	return newRTPQueue()
 }
 
 // subscribeAPI is the WebRTC API one subscribe connection is made with:
