@@ -61,7 +61,8 @@ type Peer struct {
 func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{},
 		offerBudget: rate.NewLimiter(api.OfferCostPerSecond, api.OfferCostBurst),
-		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}, done: make(chan struct{})}
+		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}, done: make(chan struct{}),
+		rtcp: newRTCPIn()}
 	var err error
 	if p.pub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("new publish connection: %w", err)
