@@ -28,13 +28,24 @@ const rtpQueueMax = 800
 // rtpQueueKeep is the queue length whose slots an empty queue keeps.
 const rtpQueueKeep = 64
 
-// rtpPacketSize fits any packet the receive MTU lets through.
-const rtpPacketSize = 1500
+// Packet buffers come in two sizes: rtpPacketSize fits any packet the
+// receive MTU lets through, rtpSmallSize a voice packet (Opus at 20 ms),
+// so a queue of voice holds a sixth of the memory.
+const (
+	rtpPacketSize = 1500
+	rtpSmallSize  = 256
+)
 
-var rtpPackets = sync.Pool{New: func() any {
-	b := make([]byte, rtpPacketSize)
-	return &b
-}}
+var (
+	rtpPackets = sync.Pool{New: func() any {
+		b := make([]byte, rtpPacketSize)
+		return &b
+	}}
+	rtpSmall = sync.Pool{New: func() any {
+		b := make([]byte, rtpSmallSize)
+		return &b
+	}}
+)
 
 func newRTPQueue() *rtpQueue { return &rtpQueue{notify: make(chan struct{}, 1)} }
 
@@ -42,10 +53,14 @@ func newRTPQueue() *rtpQueue { return &rtpQueue{notify: make(chan struct{}, 1)} 
 // SRTP counts as dropped).
 func (r *rtpQueue) Write(b []byte) (int, error) {
 	var p *[]byte
-	if len(b) <= rtpPacketSize {
+	switch {
+	case len(b) <= rtpSmallSize:
+		p = rtpSmall.Get().(*[]byte)
+		*p = append((*p)[:0], b...)
+	case len(b) <= rtpPacketSize:
 		p = rtpPackets.Get().(*[]byte)
 		*p = append((*p)[:0], b...)
-	} else {
+	default:
 		c := append([]byte(nil), b...)
 		p = &c
 	}
@@ -129,7 +144,10 @@ func (r *rtpQueue) Close() error {
 }
 
 func (r *rtpQueue) put(p *[]byte) {
-	if cap(*p) == rtpPacketSize {
+	switch cap(*p) {
+	case rtpSmallSize:
+		rtpSmall.Put(p)
+	case rtpPacketSize:
 		rtpPackets.Put(p)
 	}
 }

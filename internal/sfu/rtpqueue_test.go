@@ -30,11 +30,21 @@ func TestRTPQueue(t *testing.T) {
 			t.Fatalf("read %d: %d bytes, first %d, %v", i, n, buf[0], err)
 		}
 	}
+	voice := pkt[:120]
 	if allocs := testing.AllocsPerRun(1000, func() {
 		_, _ = q.Write(pkt)
+		_, _ = q.Write(voice)
+		_, _ = q.Read(buf)
 		_, _ = q.Read(buf)
 	}); allocs != 0 {
 		t.Errorf("%.1f allocations a packet, want 0", allocs)
+	}
+	voice[0] = 0xaa
+	if _, err := q.Write(voice); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Read(buf); err != nil || n != len(voice) || buf[0] != 0xaa {
+		t.Fatalf("a voice packet came back as %d bytes, first %x, %v", n, buf[0], err)
 	}
 	if _, err := q.Write(pkt); err != nil {
 		t.Fatal(err)
