@@ -245,6 +245,7 @@ func serve(parent context.Context, ld *loaded, stderr io.Writer) error {
 		}
 	}()
 
+	tuneGC(os.LookupEnv)
 	srv, err := server.Start(ctx, cfg, log, stderr)
 	if err != nil {
 		return err

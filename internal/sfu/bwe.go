@@ -475,11 +475,12 @@ func subscribeInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, *bweFa
 	return reg, f, nil
 }
 
-// newSubscribeConnection makes a subscribe connection and its estimator.
-func (s *SFU) newSubscribeConnection() (*webrtc.PeerConnection, *bwe, error) {
+// newSubscribeConnection makes a subscribe connection and its estimator;
+// in takes its incoming RTCP (rtcpin.go).
+func (s *SFU) newSubscribeConnection(in *rtcpIn) (*webrtc.PeerConnection, *bwe, error) {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
-	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
+	pc, err := s.subscribeAPI(in).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, nil, err
 	}

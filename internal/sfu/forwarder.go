@@ -263,8 +263,10 @@ func (f *forwarder) subscribe(p *Peer) {
 		hidden, _ := p.viewOf(f.info.ID)
 		f.local.setPaused(ssrc, hidden)
 	}
+	if ssrc, ok := senderSSRC(sender); ok {
+		p.rtcp.add(ssrc, f) // its NACKs and keyframe requests (rtcpin.go)
+	}
 	f.post(policyEvent{kind: evSubscribed, peer: p})
-	p.router.goOwned(func() { f.readRTCP(sender) })
 	p.negotiate()
 }
 
@@ -277,37 +279,22 @@ func senderSSRC(s *webrtc.RTPSender) (uint32, bool) {
 	return uint32(enc[0].SSRC), true
 }
 
-// readRTCP reads a subscriber's reports and passes keyframe requests up
-// to the publisher (for the layer that subscriber gets) and NACKs to the
-// history.
-func (f *forwarder) readRTCP(sender *webrtc.RTPSender) {
-	// A subscriber's compound RTCP names every stream it receives: only
-	// what is about this sender's own SSRC is for this track and binding.
-	own, _ := senderSSRC(sender)
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		for _, pkt := range pkts {
-			f.onRTCP(pkt, own)
-		}
-	}
-}
-
 // onRTCP acts on one RTCP packet from the subscriber whose sender has
-// ssrc own: keyframe requests go to the track's owner, NACKs are answered
-// here. Loss is the bandwidth estimate's (bwe.go), from the connection's
-// transport-cc feedback.
+// ssrc own (rtcpin.go): keyframe requests go to the track's owner, NACKs
+// are answered here. Loss is the bandwidth estimate's (bwe.go), from the
+// connection's transport-cc feedback. It runs on the subscribe
+// connection's SRTCP goroutine, so it never waits for the owner: a
+// keyframe request it has no room for is dropped (the subscriber asks
+// again).
 func (f *forwarder) onRTCP(pkt rtcp.Packet, own uint32) {
 	switch pkt := pkt.(type) {
 	case *rtcp.PictureLossIndication:
 		if pkt.MediaSSRC == own {
-			f.post(policyEvent{kind: evPLI, ssrc: own})
+			f.tryPost(policyEvent{kind: evPLI, ssrc: own})
 		}
 	case *rtcp.FullIntraRequest:
 		if pkt.MediaSSRC == own {
-			f.post(policyEvent{kind: evPLI, ssrc: own})
+			f.tryPost(policyEvent{kind: evPLI, ssrc: own})
 		}
 	case *rtcp.TransportLayerNack:
 		if pkt.MediaSSRC == own {
@@ -387,6 +374,9 @@ func (f *forwarder) unsubscribe(peerID string) {
 		return
 	}
 	if ssrc, ok := senderSSRC(sender); ok {
+		if p := f.pub.router.peer(peerID); p != nil {
+			p.rtcp.remove(ssrc, f)
+		}
 		f.post(policyEvent{kind: evForget, ssrc: ssrc})
 	}
 }
@@ -407,6 +397,9 @@ func (f *forwarder) stop() {
 		p := f.pub.router.peer(id)
 		if p == nil {
 			continue
+		}
+		if ssrc, ok := senderSSRC(s); ok {
+			p.rtcp.remove(ssrc, f)
 		}
 		if err := p.sub.RemoveTrack(s); err == nil {
 			p.negotiate()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -176,5 +177,58 @@ func TestResendGuard(t *testing.T) {
 		if got := g.allow(st.seq, st.at*ms); got != st.want {
 			t.Errorf("packet %d at %d ms: allowed %v, want %v", st.seq, st.at, got, st.want)
 		}
+	}
+}
+
+// TestHistoryFollowsTheRate: a layer's history holds about a second of
+// its media whatever its bitrate, every packet of the last 0.8 s comes
+// back whole, and adding allocates nothing once the ring is sized.
+func TestHistoryFollowsTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		fps, perFrame, bytes int
+	}{
+		{"150 kbps, 15 fps, 2 packets a frame", 15, 2, 625},
+		{"500 kbps, 15 fps, 4 packets a frame", 15, 4, 1040},
+		{"2.5 Mbps, 30 fps, 9 packets a frame", 30, 9, 1157},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &history{}
+			var seq uint16 = 65000 // wraps on the way
+			var ts uint32 = 4_000_000_000
+			frames := 3 * tc.fps
+			pkt := &rtp.Packet{Payload: make([]byte, tc.bytes)}
+			send := func() {
+				for range tc.perFrame {
+					pkt.SequenceNumber, pkt.Timestamp = seq, ts
+					binary.BigEndian.PutUint16(pkt.Payload, seq)
+					h.add(pkt)
+					seq++
+				}
+				ts += uint32(90000 / tc.fps)
+			}
+			for range frames {
+				send()
+			}
+			perSecond := tc.fps * tc.perFrame * tc.bytes
+			slots := int(unsafe.Sizeof(historySlot{})) * historySize
+			if got, most := h.held(), perSecond*3/2+slots+4096; got > most {
+				t.Errorf("holds %d bytes for %d bytes a second of media; want at most %d", got, perSecond, most)
+			}
+			recent := tc.fps * tc.perFrame * 8 / 10
+			for back := 1; back <= recent; back++ {
+				s := seq - uint16(back)
+				hdr, payload, ok := h.get(s)
+				if !ok {
+					t.Fatalf("packet %d (%d back, of %d in 0.8 s) is not kept", s, back, recent)
+				}
+				if len(payload) != tc.bytes || binary.BigEndian.Uint16(payload) != s || hdr.SequenceNumber != s {
+					t.Fatalf("packet %d came back as %d, %d bytes", s, binary.BigEndian.Uint16(payload), len(payload))
+				}
+			}
+			if allocs := testing.AllocsPerRun(tc.fps, send); allocs != 0 {
+				t.Errorf("%.1f allocations a frame, want 0", allocs)
+			}
+		})
 	}
 }

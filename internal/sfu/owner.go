@@ -65,6 +65,18 @@ func (f *forwarder) post(ev policyEvent) {
 	}
 }
 
+// tryPost is post for a caller that must not wait (rtcpin.go): an event
+// the inbox has no room for is dropped.
+func (f *forwarder) tryPost(ev policyEvent) {
+	if f.inbox == nil {
+		return
+	}
+	select {
+	case f.inbox <- ev:
+	default:
+	}
+}
+
 // kickOwner wakes the owner to look at the layers again; it never
 // waits (the packet path calls it).
 func (f *forwarder) kickOwner() {

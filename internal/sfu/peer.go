@@ -54,20 +54,24 @@ type Peer struct {
 	// allocator (bandwidth.go) runs until done is closed.
 	bwe  *bwe
 	done chan struct{}
+	// rtcp takes the subscribe connection's incoming RTCP (rtcpin.go).
+	rtcp *rtcpIn
 }
 
 func newPeer(r *Router, id string, sig Signaler) (*Peer, error) {
 	p := &Peer{id: id, router: r, sig: sig, kinds: map[string]api.TrackKind{},
 		offerBudget: rate.NewLimiter(api.OfferCostPerSecond, api.OfferCostBurst),
-		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}, done: make(chan struct{})}
+		refused:     map[string]bool{}, candidates: map[api.PeerConnection]int{}, done: make(chan struct{}),
+		rtcp: newRTCPIn()}
 	var err error
 	if p.pub, err = r.sfu.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("new publish connection: %w", err)
 	}
-	if p.sub, p.bwe, err = r.sfu.newSubscribeConnection(); err != nil {
+	if p.sub, p.bwe, err = r.sfu.newSubscribeConnection(p.rtcp); err != nil {
 		p.pub.Close()
 		return nil, fmt.Errorf("new subscribe connection: %w", err)
 	}
+	p.rtcp.attach(p.bwe)
 	for pc, name := range map[*webrtc.PeerConnection]api.PeerConnection{p.pub: api.PCPublish, p.sub: api.PCSubscribe} {
 		name := name
 		pc.OnICECandidate(func(c *webrtc.ICECandidate) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rooms-dev/rooms/internal/udpbatch"
@@ -68,10 +69,7 @@ type SFU struct {
 	voices        int // loudest voices forwarded; 0: all
 	answerTimeout time.Duration
 	api           *webrtc.API
-	// subAPI makes subscribe connections: api's, plus a bandwidth
-	// estimator each (bwe.go), made one at a time under subMu so each
-	// connection gets its own.
-	subAPI *webrtc.API
+	// bwes makes each subscribe connection's estimator (bwe.go).
 	bwes   *bweFactory
 	subMu  sync.Mutex
 	conn   net.PacketConn
@@ -79,6 +77,14 @@ type SFU struct {
 	tcpMux *ice.TCPMuxDefault // nil when ICE over TCP is off
 	batch  *udpbatch.Conn     // batches the media socket's sends; nil: none
 	log    *slog.Logger
+
+	// Subscribe connections are made with api's settings and media
+	// engine, and subReg: its interceptors plus a bandwidth estimator each
+	// (bwe.go), made one at a time under subMu so each connection gets
+	// its own; each gets a BufferFactory of its own (rtcpin.go).
+	settings webrtc.SettingEngine
+	media    *webrtc.MediaEngine
+	subReg   *interceptor.Registry
 }
 
 // Codecs the SFU forwards. Payload types follow Chromium's so fewer
@@ -216,6 +222,9 @@ func New(cfg Config) (*SFU, error) {
 			return nil, fmt.Errorf("announce --public-ip %v: %w", cfg.PublicIPs, err)
 		}
 	}
+	// What publishers send their RTCP read streams is not read (rtcpin.go).
+	pubSettings := se
+	pubSettings.BufferFactory = publishBuffers
 	if cfg.AnswerTimeout == 0 {
 		cfg.AnswerTimeout = api.AnswerTimeout
 	}
@@ -229,8 +238,10 @@ func New(cfg Config) (*SFU, error) {
 	return &SFU{
 		voices:        voices,
 		answerTimeout: cfg.AnswerTimeout,
-		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)),
-		subAPI:        webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(subReg), webrtc.WithSettingEngine(se)),
+		api:           webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(pubSettings)),
+		settings:      se,
+		media:         m,
+		subReg:        subReg,
 		bwes:          bwes,
 		conn:          conn,
 		mux:           mux,
