@@ -55,14 +55,15 @@ func startPostgres(t *testing.T) string {
 	return c.NewDatabase(t)
 }
 
-// startNode starts a roomsd on db as node id, on a loopback port of its own.
-func startNode(t *testing.T, db, id string) *clusterNode {
+// startNode starts a roomsd on db as node id, on a loopback port of its
+// own, with extra flags after the usual ones.
+func startNode(t *testing.T, db, id string, extra ...string) *clusterNode {
 	t.Helper()
 	port := mustFreePort(t)
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	n := &clusterNode{id: id, log: &syncBuffer{}}
-	n.cmd = exec.Command(filepath.Join(binDir, "roomsd"), "serve", "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--udp-port", "0", "--data-dir", t.TempDir(), "--db", db, "--node-id", id, "--log-level", "info")
+	n.cmd = exec.Command(filepath.Join(binDir, "roomsd"), append([]string{"serve", "--listen", "127.0.0.1:" + strconv.Itoa(port),
+		"--udp-port", "0", "--data-dir", t.TempDir(), "--db", db, "--node-id", id, "--log-level", "info"}, extra...)...)
 	n.cmd.Stderr = n.log
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -121,11 +122,14 @@ func roomsCLI(t *testing.T, server string, args ...string) (string, error) {
 func countEvents(p *goPeer, want map[string]any) int { return len(p.events(want)) }
 
 // TestNodesShareCallsAndSurviveAKill runs three roomsd on one PostgreSQL:
-// calls are placed across the nodes; people joining one room through
-// different nodes are in one call and decode each other's video; lock and
-// kick through a third node act on the call another node runs; and when
-// that node is killed (-9), the call is placed again and everyone is back
-// in it, decoding, with the lock and the removal holding.
+// calls are placed across the nodes; ten people joining one room through
+// different nodes are in one call and see each other's video; lock and
+// kick through a third node act on the call another node runs (the kick
+// leaves nine); and when that node is killed (-9), the call is placed
+// again and the nine are back in it, seeing each other, with the lock and
+// the removal holding. Three of them decode (the test pattern checked),
+// the others count frames (--decode=false): ninety decoders would not fit
+// two cores next to the rest of the suite.
 func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 	db := startPostgres(t)
 	n1, n2, n3 := startNode(t, db, "n1"), startNode(t, db, "n2"), startNode(t, db, "n3")
@@ -166,24 +170,33 @@ func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 		}
 	}
 
-	// Five more join through nodes 1 and 3 (the call runs on node 2);
-	// ROOMS_NODES_PEERS=10 makes it a call of ten (the measurement in
-	// docs/performance.md).
-	size := 6
+	// Nine more join through nodes 1 and 3 (the call runs on node 2): ten
+	// in one call, as the issue asks. ROOMS_NODES_PEERS changes the number
+	// (3-20); ROOMS_NODES_DECODERS how many decode (default 3).
+	size := 10
 	if v, err := strconv.Atoi(os.Getenv("ROOMS_NODES_PEERS")); err == nil && v >= 3 && v <= 20 {
 		size = v
 	}
+	decoders := 3
+	if v, err := strconv.Atoi(os.Getenv("ROOMS_NODES_DECODERS")); err == nil && v >= 1 {
+		decoders = v
+	}
+	decodes := func(i int) bool { return i < decoders }
 	peers := []*goPeer{first}
 	names := []string{first.waitEvent(t, map[string]any{"type": "joined"})["name"].(string)}
 	for i := range size - 1 {
 		via := []*clusterNode{n1, n3}[i%2]
 		name := fmt.Sprintf("p%d-via-%s", i, via.id)
-		peers = append(peers, startPeerWith(t, via.srv, big.ID, "--name", name, "--video", "testsrc", "--simulcast=false", "--audio", "none"))
+		args := []string{"--name", name, "--video", "testsrc", "--simulcast=false", "--audio", "none"}
+		if !decodes(len(peers)) {
+			args = append(args, "--decode=false")
+		}
+		peers = append(peers, startPeerWith(t, via.srv, big.ID, args...))
 		names = append(names, name)
 	}
 	for i, p := range peers {
-		p.waitEvents(t, len(peers)-1, map[string]any{"type": "first_frame", "kind": "video"})
-		t.Logf("%s decodes the %d others' video", names[i], len(peers)-1)
+		p.waitSeesEveryone(t, names[i], decodes(i), 0, names, 2*time.Minute)
+		t.Logf("%s sees the %d others' video (decoding: %v)", names[i], len(peers)-1, decodes(i))
 	}
 	if got := leaseOf(t, db, big.ID); got != "n2" {
 		t.Fatalf("the call moved to %q while people joined through other nodes", got)
@@ -256,11 +269,15 @@ func TestNodesShareCallsAndSurviveAKill(t *testing.T) {
 		t.Fatalf("after node 2's kill the call is leased to %q", now)
 	}
 	t.Logf("the call moved to %s", now)
-	// Back and decoding: each sees the others' video again (a second
-	// first_frame per track of the new call).
+	// Back and seeing: each sees the others' video again, counting only
+	// what came after its new joined.
 	for i, p := range peers {
-		p.waitEvents(t, 2*(len(peers)-1), map[string]any{"type": "first_frame", "kind": "video"})
-		t.Logf("%s decodes the others again", names[i])
+		rejoined := p.lineOf(0, map[string]any{"type": "joined"})
+		for range before[i] {
+			rejoined = p.lineOf(rejoined+1, map[string]any{"type": "joined"})
+		}
+		p.waitSeesEveryone(t, names[i], decodes(i), rejoined, names, 2*time.Minute)
+		t.Logf("%s sees the others again", names[i])
 	}
 	// The lock held: someone new is refused; so is the removed one, with
 	// its own key.

@@ -180,6 +180,7 @@ func (n *Node) beat(ctx context.Context) error {
 	}
 	n.leases.Store(&m)
 	n.beats.Add(1)
+	n.fence(ctx, live, m)
 	return nil
 }
 
