@@ -7,6 +7,8 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,7 +35,10 @@ type Source func(key string) (image.Image, uint64)
 // own goroutine (Run). It sends a slot's picture only when it changed or
 // the slots moved, and writes straight to the terminal: a write blocks
 // while the terminal is busy, and frames that arrive meanwhile are
-// skipped, not queued, so the screen drops frames rather than lag.
+// skipped, not queued, so the screen drops frames rather than lag. A
+// picture through shared memory is a short write that never blocks, so
+// there a slot's next picture waits until kitty has read its last. In
+// sixel, a new frame sends only the cells whose pixels changed.
 type Painter struct {
 	caps Caps
 	out  io.Writer
@@ -52,7 +57,16 @@ type Painter struct {
 	bytes  atomic.Uint64 // bytes of them
 
 	// Owned by Run.
-	noShm    bool // writing to shared memory failed
+	noShm bool // writing to shared memory failed
+	// unread is each slot's last picture in shared memory while kitty has
+	// not read it (it removes the object when it does): the slot's next
+	// picture waits, so kitty never falls behind by more than one
+	// picture a tile, however slowly it draws.
+	unread map[string]unreadShm
+	// shown is each sixel slot's picture as drawn, to send only the
+	// cells that change (cleared whenever the pictures must all be
+	// drawn again whole).
+	shown    map[string]*shownPicture
 	drawnGen uint64
 	movedAt  time.Time
 	refresh  int // how many of refreshAfter are done
@@ -62,14 +76,60 @@ type Painter struct {
 	scaler   Scaler
 	sixel    SixelEncoder
 	buf      []byte
+	batch    []byte // commands held back to go in one write (queue)
 	z        bytes.Buffer
 	zw       *zlib.Writer
 }
 
+// unreadShm is a picture sent through shared memory, not read yet.
+type unreadShm struct {
+	name  string
+	since time.Time
+}
+
+// shownPicture is a sixel slot's picture as it was last drawn.
+type shownPicture struct {
+	rgb  []byte
+	w, h int
+}
+
+// changedCells is the smallest rectangle of whole cells (from the
+// picture's top-left) of the w×h picture now that holds every pixel that
+// differs from was; empty when none does.
+func changedCells(was, now []byte, w, h int, cell image.Point) image.Rectangle {
+	minX, maxX, minY, maxY := w, -1, h, -1
+	for y := 0; y < h; y++ {
+		a, b := was[y*w*3:(y+1)*w*3], now[y*w*3:(y+1)*w*3]
+		if bytes.Equal(a, b) {
+			continue
+		}
+		minY, maxY = min(minY, y), y
+		i := 0
+		for a[i] == b[i] {
+			i++
+		}
+		j := len(a) - 1
+		for a[j] == b[j] {
+			j--
+		}
+		minX, maxX = min(minX, i/3), max(maxX, j/3)
+	}
+	if maxY < 0 {
+		return image.Rectangle{}
+	}
+	cx, cy := max(cell.X, 1), max(cell.Y, 1)
+	return image.Rect(minX/cx*cx, minY/cy*cy, min(w, (maxX/cx+1)*cx), min(h, (maxY/cy+1)*cy))
+}
+
+// maxUnread is how long a slot waits for kitty to read its picture
+// before it sends the next one anyway (and removes the unread one).
+const maxUnread = time.Second
+
 // NewPainter paints for a terminal of caps (Kitty or Sixel) on out, with
 // bg where a picture does not fill its slot.
 func NewPainter(caps Caps, out io.Writer, get Source, bg color.RGBA) *Painter {
-	p := &Painter{caps: caps, out: out, get: get, bg: bg, last: map[string]uint64{}, ids: map[string]uint32{}, nextID: 0x524d00}
+	p := &Painter{caps: caps, out: out, get: get, bg: bg, last: map[string]uint64{}, ids: map[string]uint32{}, nextID: 0x524d00,
+		unread: map[string]unreadShm{}, shown: map[string]*shownPicture{}}
 	p.sixel.Colors = caps.Colors
 	return p
 }
@@ -117,6 +177,14 @@ func (p *Painter) Frames() uint64 { return p.frames.Load() }
 // Bytes counts the bytes of pictures sent so far.
 func (p *Painter) Bytes() uint64 { return p.bytes.Load() }
 
+// PaintEvery is how often the call screen's painter looks for new
+// pictures: faster than the cameras send (15 fps), so no frame is missed
+// for being between two looks, and no faster than needed, since each look
+// that finds something makes the terminal draw its window again (kitty
+// under a software renderer spends more on drawing its window than on
+// the pictures).
+const PaintEvery = time.Second / 24
+
 // Run paints until ctx ends, checking for new pictures every interval,
 // then removes the kitty images it made.
 func (p *Painter) Run(ctx context.Context, interval time.Duration) {
@@ -147,16 +215,19 @@ func (p *Painter) Paint() {
 	if moved {
 		p.drawnGen = gen
 		clear(p.last)
+		clear(p.shown)
 		p.forget(slots)
 		p.movedAt, p.refresh = time.Now(), 0
 	} else if p.refresh < len(refreshAfter) && time.Since(p.movedAt) >= refreshAfter[p.refresh] {
 		p.refresh++
 		clear(p.last)
+		clear(p.shown)
 	}
 	if o, ok := p.out.(*Output); ok && o.TakeOthers() && p.caps.Mode == Sixel {
 		// The renderer wrote text, maybe across a picture: in sixel
 		// terminals that erases the picture's cells. Draw them all again.
 		clear(p.last)
+		clear(p.shown)
 	}
 	// Lower slots first, so a higher one is drawn over them.
 	order := slices.Clone(slots)
@@ -165,25 +236,78 @@ func (p *Painter) Paint() {
 		img, seq := p.get(s.Key)
 		if img == nil || s.At.Dx() < 1 || s.At.Dy() < 1 {
 			if _, ok := p.last[s.Key]; ok && p.caps.Mode == Kitty {
-				p.write(AppendKittyHide(p.buf[:0], p.ids[s.Key]))
+				p.queue(AppendKittyHide(p.buf[:0], p.ids[s.Key]))
 			}
 			delete(p.last, s.Key)
+			delete(p.shown, s.Key)
 			continue
 		}
 		if last, ok := p.last[s.Key]; ok && last == seq {
 			continue
+		}
+		if p.unreadYet(s.Key) {
+			continue // the newest frame goes once kitty has the last one
 		}
 		p.last[s.Key] = seq
 		p.draw(s, img)
 		if p.moved(gen) {
 			// Drawn where the slots were: leave the rest for the next
 			// round; a sixel picture stays on the screen until cleared.
+			p.flush()
 			if p.caps.Mode == Sixel && p.onStale != nil {
 				p.onStale()
 			}
 			return
 		}
 	}
+	p.flush()
+}
+
+// maxBatch is the most the painter holds back to send in one write: the
+// short commands of pictures in shared memory go together, so kitty
+// reads a round's pictures at once and draws its window once for them,
+// not once per picture; a picture's own pixels (base64, sixel) go alone,
+// so the renderer's writes are not held up behind a long one.
+const maxBatch = 16 << 10
+
+// queue sends b with the round's other commands, or alone when long.
+func (p *Painter) queue(b []byte) {
+	if len(p.batch)+len(b) > maxBatch {
+		p.flush()
+	}
+	if len(b) > maxBatch {
+		p.write(b)
+		return
+	}
+	p.batch = append(p.batch, b...)
+}
+
+// flush writes what queue held back.
+func (p *Painter) flush() {
+	if len(p.batch) > 0 {
+		p.write(p.batch)
+		p.batch = p.batch[:0]
+	}
+}
+
+// unreadYet says whether kitty has yet to read the slot's last picture
+// from shared memory (and has had less than maxUnread to do it).
+func (p *Painter) unreadYet(key string) bool {
+	u, ok := p.unread[key]
+	if !ok {
+		return false
+	}
+	path := filepath.Join(shmDir, u.name)
+	if _, err := os.Stat(path); err != nil {
+		delete(p.unread, key) // read (and removed)
+		return false
+	}
+	if time.Since(u.since) < maxUnread {
+		return true
+	}
+	_ = os.Remove(path) // kitty is not reading it: send the next
+	delete(p.unread, key)
+	return false
 }
 
 // forget hides kitty images of slots that moved and frees those of slots
@@ -239,6 +363,7 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		if p.caps.SharedMemory && !p.noShm {
 			name, err := writeShm(rgb)
 			if err == nil {
+				p.unread[s.Key] = unreadShm{name: name, since: time.Now()}
 				p.buf = AppendKittyShm(p.buf[:0], id, s.At.Min.X, s.At.Min.Y, s.At.Dx(), s.At.Dy(), name, len(rgb), w, h, s.Z)
 				break
 			}
@@ -260,11 +385,26 @@ func (p *Painter) draw(s Slot, img image.Image) {
 			}
 		}
 		rgb := p.scaler.Fit(img, bw, bh, p.bg)
-		p.buf = p.sixel.Append(p.buf[:0], s.At.Min.X, s.At.Min.Y, rgb, bw, bh)
+		part := image.Rect(0, 0, bw, bh)
+		d := p.shown[s.Key]
+		if d != nil && d.w == bw && d.h == bh {
+			// Only the cells that changed: a shared page with a
+			// moving caret is a few cells, not the whole screen.
+			part = changedCells(d.rgb, rgb, bw, bh, cell)
+			if part.Empty() {
+				p.frames.Add(1) // the same picture is on the screen
+				return
+			}
+		} else {
+			d = &shownPicture{w: bw, h: bh}
+			p.shown[s.Key] = d
+		}
+		d.rgb = append(d.rgb[:0], rgb...)
+		p.buf = p.sixel.AppendPart(p.buf[:0], s.At.Min.X+part.Min.X/cell.X, s.At.Min.Y+part.Min.Y/cell.Y, rgb, bw, bh, part)
 	default:
 		return
 	}
-	p.write(p.buf)
+	p.queue(p.buf)
 	p.frames.Add(1)
 }
 

@@ -261,7 +261,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
-			_ = writeStats(paintCtx, path, caps.Mode, out, frames)
+			_ = writeStats(paintCtx, path, caps.Mode, out, frames, cfg.Frames.Decoded)
 		}()
 	}
 	if g := cfg.Graphics; g != nil {
@@ -270,7 +270,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
-			g.Run(paintCtx, time.Second/60)
+			g.Run(paintCtx, termgfx.PaintEvery)
 		}()
 	}
 
