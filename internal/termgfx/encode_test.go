@@ -245,6 +245,14 @@ func TestScalerFit(t *testing.T) {
 	if w, h := NativeBox(300, 200, 1920, 1080); w != 300 || h != 200 {
 		t.Errorf("NativeBox(300x200, 1920x1080) = %dx%d, want the box", w, h)
 	}
+	// A camera a little larger than its slot is sent at its own size, in
+	// a box of the slot's shape (the terminal scales it down).
+	if w, h := NativeBox(336, 238, 320, 240); w != 339 || h != 240 {
+		t.Errorf("NativeBox(336x238, 320x240) = %dx%d, want 339x240 (the frame at its own height)", w, h)
+	}
+	if w, h := NativeBox(300, 300, 320, 240); w != 320 || h != 320 {
+		t.Errorf("NativeBox(300x300, 320x240) = %dx%d, want 320x320 (the frame at its own width)", w, h)
+	}
 }
 
 // A 4:2:0 frame (what the VP8 decoder gives) is scaled from its planes:

@@ -63,10 +63,11 @@ type Painter struct {
 	// picture waits, so kitty never falls behind by more than one
 	// picture a tile, however slowly it draws.
 	unread map[string]unreadShm
-	// shown is each sixel slot's picture as drawn, to send only the
-	// cells that change (cleared whenever the pictures must all be
-	// drawn again whole).
+	// shown is each slot's picture as drawn, to send nothing when a
+	// frame is the same picture and, in sixel, only the cells that
+	// changed (cleared whenever the pictures must all be drawn again).
 	shown    map[string]*shownPicture
+	shownAt  time.Time // when shown was last cleared (resendEvery)
 	drawnGen uint64
 	movedAt  time.Time
 	refresh  int // how many of refreshAfter are done
@@ -91,6 +92,27 @@ type unreadShm struct {
 type shownPicture struct {
 	rgb  []byte
 	w, h int
+}
+
+// same says whether rgb (w×h) is the slot's picture as last drawn, and
+// keeps it as that when it is not.
+func (p *Painter) same(key string, rgb []byte, w, h int) bool {
+	if d := p.shown[key]; d != nil && d.w == w && d.h == h && bytes.Equal(d.rgb, rgb) {
+		return true
+	}
+	p.keep(key, rgb, w, h)
+	return false
+}
+
+// keep notes rgb (w×h) as the slot's picture drawn.
+func (p *Painter) keep(key string, rgb []byte, w, h int) {
+	d := p.shown[key]
+	if d == nil {
+		d = &shownPicture{}
+		p.shown[key] = d
+	}
+	d.w, d.h = w, h
+	d.rgb = append(d.rgb[:0], rgb...)
 }
 
 // changedCells is the smallest rectangle of whole cells (from the
@@ -120,6 +142,10 @@ func changedCells(was, now []byte, w, h int, cell image.Point) image.Rectangle {
 	cx, cy := max(cell.X, 1), max(cell.Y, 1)
 	return image.Rect(minX/cx*cx, minY/cy*cy, min(w, (maxX/cx+1)*cx), min(h, (maxY/cy+1)*cy))
 }
+
+// resendEvery is how often a picture is sent whole again even when its
+// frames are the same picture, or changed only in part.
+var resendEvery = 2 * time.Second
 
 // maxUnread is how long a slot waits for kitty to read its picture
 // before it sends the next one anyway (and removes the unread one).
@@ -222,6 +248,12 @@ func (p *Painter) Paint() {
 		p.refresh++
 		clear(p.last)
 		clear(p.shown)
+	}
+	if now := time.Now(); now.Sub(p.shownAt) >= resendEvery {
+		// Whole pictures again now and then, whatever the terminal did
+		// to the last ones (a terminal that erased or recycled them).
+		clear(p.shown)
+		p.shownAt = now
 	}
 	if o, ok := p.out.(*Output); ok && o.TakeOthers() && p.caps.Mode == Sixel {
 		// The renderer wrote text, maybe across a picture: in sixel
@@ -360,6 +392,11 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		size := img.Bounds().Size()
 		w, h := NativeBox(bw, bh, size.X, size.Y)
 		rgb := p.scaler.Fit(img, w, h, p.bg)
+		if p.same(s.Key, rgb, w, h) {
+			// A still screen's frames: kitty has this picture.
+			p.frames.Add(1)
+			return
+		}
 		if p.caps.SharedMemory && !p.noShm {
 			name, err := writeShm(rgb)
 			if err == nil {
@@ -386,8 +423,7 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		}
 		rgb := p.scaler.Fit(img, bw, bh, p.bg)
 		part := image.Rect(0, 0, bw, bh)
-		d := p.shown[s.Key]
-		if d != nil && d.w == bw && d.h == bh {
+		if d := p.shown[s.Key]; d != nil && d.w == bw && d.h == bh {
 			// Only the cells that changed: a shared page with a
 			// moving caret is a few cells, not the whole screen.
 			part = changedCells(d.rgb, rgb, bw, bh, cell)
@@ -395,11 +431,8 @@ func (p *Painter) draw(s Slot, img image.Image) {
 				p.frames.Add(1) // the same picture is on the screen
 				return
 			}
-		} else {
-			d = &shownPicture{w: bw, h: bh}
-			p.shown[s.Key] = d
 		}
-		d.rgb = append(d.rgb[:0], rgb...)
+		p.keep(s.Key, rgb, bw, bh)
 		p.buf = p.sixel.AppendPart(p.buf[:0], s.At.Min.X+part.Min.X/cell.X, s.At.Min.Y+part.Min.Y/cell.Y, rgb, bw, bh, part)
 	default:
 		return

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pictures is a Source over a map, with sequence numbers.
@@ -28,6 +29,15 @@ func solid(w, h int, c color.RGBA) *image.RGBA {
 	return img
 }
 
+// steady turns off the painter's timed redraws (after a move, every
+// resendEvery) for a test that counts what is sent: a slow machine must
+// not change what the test sees.
+func steady(t *testing.T) {
+	after, every := refreshAfter, resendEvery
+	refreshAfter, resendEvery = nil, time.Hour
+	t.Cleanup(func() { refreshAfter, resendEvery = after, every })
+}
+
 var (
 	kittyUpload = regexp.MustCompile(`\x1b_Ga=T,[^;]*i=(\d+)`)
 	kittyDelete = regexp.MustCompile(`\x1b_Ga=d,d=I,q=2,i=(\d+)`)
@@ -43,6 +53,7 @@ func ids(re *regexp.Regexp, b []byte) []string {
 }
 
 func TestPainterKitty(t *testing.T) {
+	steady(t)
 	var out bytes.Buffer
 	pics := pictures{
 		"ann": {solid(32, 24, color.RGBA{255, 0, 0, 255}), 1},
@@ -123,6 +134,7 @@ func TestPainterSixel(t *testing.T) {
 // A new sixel frame sends only the cells that changed; when the renderer
 // wrote text (which erases sixel pictures under it), the whole picture.
 func TestPainterSixelSendsChangedCells(t *testing.T) {
+	steady(t)
 	f, err := os.CreateTemp(t.TempDir(), "terminal")
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +206,7 @@ func TestPainterSixelSendsChangedCells(t *testing.T) {
 // A kitty on this machine reads pictures from shared memory: only the
 // object's name goes through the terminal.
 func TestPainterKittySharedMemory(t *testing.T) {
+	steady(t)
 	if _, err := os.Stat(shmDir); err != nil {
 		t.Skip("no /dev/shm here")
 	}
@@ -245,5 +258,31 @@ func TestPainterKittySharedMemory(t *testing.T) {
 	data, err = os.ReadFile(filepath.Join(shmDir, string(payload)))
 	if mid := (16*32 + 16) * 3; err != nil || len(data) != 32*32*3 || data[mid] != 0 || data[mid+1] != 0 || data[mid+2] != 255 {
 		t.Errorf("the picture sent after the wait is not the newest (blue) frame: %v, %d bytes", err, len(data))
+	}
+}
+
+// A new frame that is the same picture (a still shared screen sends them
+// all the time) is not sent again: the terminal has it.
+func TestPainterSkipsTheSamePicture(t *testing.T) {
+	steady(t)
+	var out bytes.Buffer
+	pics := pictures{"screen": {solid(64, 36, color.RGBA{0, 150, 136, 255}), 1}}
+	p := NewPainter(Caps{Mode: Kitty, Cell: image.Pt(8, 16)}, &out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "screen", At: image.Rect(0, 0, 16, 4)}})
+	p.Paint()
+	if got := ids(kittyUpload, out.Bytes()); len(got) != 1 {
+		t.Fatalf("first paint uploaded %v, want the picture", got)
+	}
+	out.Reset()
+	pics["screen"] = struct {
+		img image.Image
+		seq uint64
+	}{solid(64, 36, color.RGBA{0, 150, 136, 255}), 2}
+	p.Paint()
+	if out.Len() != 0 {
+		t.Errorf("a new frame of the same picture sent %d bytes", out.Len())
+	}
+	if p.Frames() != 2 {
+		t.Errorf("Frames = %d, want 2 (the same picture is on the screen, up to date)", p.Frames())
 	}
 }

@@ -69,10 +69,21 @@ func (s *Scaler) fit(sw, sh, w, h int, bg color.RGBA, scale func(dst []byte, str
 
 // NativeBox is the largest box of w×h's shape that shows an iw×ih frame
 // at no more than its own resolution: there is no point sending a
-// terminal more pixels than the frame has, it scales them up itself.
+// terminal more pixels than the frame has, it scales them up itself. A
+// frame a little larger than the box (up to a quarter, a camera's
+// 320×240 in a 9-tile slot) gets a box that holds it at its own size:
+// the terminal scales it down for free, where scaling it here would cost
+// a pass over every pixel and blur it twice.
 func NativeBox(w, h, iw, ih int) (int, int) {
 	if w < 1 || h < 1 || iw < 1 || ih < 1 {
 		return w, h
+	}
+	if iw*h <= ih*w { // the frame fills the box's height
+		if ih > h && ih*4 <= h*5 {
+			return max(1, (w*ih+h-1)/h), ih
+		}
+	} else if iw > w && iw*4 <= w*5 {
+		return iw, max(1, (h*iw+w-1)/w)
 	}
 	// The frame fills the box's width or its height.
 	fw := iw * h / ih
@@ -176,6 +187,22 @@ func (s *Scaler) scale(dst []byte, stride, fw, fh, sw, sh int) {
 func (s *Scaler) scale420(im *image.YCbCr, dst []byte, stride, fw, fh int) {
 	b := im.Bounds()
 	sw, sh := b.Dx(), b.Dy()
+	if fw == sw && fh == sh {
+		// At its own size: converted, not averaged.
+		for y := 0; y < sh; y++ {
+			yo := im.YOffset(b.Min.X, b.Min.Y+y)
+			co := im.COffset(b.Min.X, b.Min.Y+y)
+			ys := im.Y[yo : yo+sw]
+			drow := dst[y*stride : y*stride+sw*3]
+			odd := b.Min.X & 1 // the first pixel shares its chroma with the one before it
+			for x, yy := range ys {
+				c := co + (x+odd)/2
+				r, g, bl := ycbcrToRGB(uint32(yy), uint32(im.Cb[c]), uint32(im.Cr[c]))
+				drow[x*3], drow[x*3+1], drow[x*3+2] = r, g, bl
+			}
+		}
+		return
+	}
 	// The chroma planes' columns of the frame's bounds.
 	cx0 := b.Min.X / 2
 	cw := (b.Max.X+1)/2 - cx0
