@@ -250,6 +250,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 	var painting sync.WaitGroup
 	if out != nil && caps.Mode != termgfx.Blocks {
 		cfg.Graphics = termgfx.NewPainter(caps, out, GraphicsSource(frames, cfg.SelfView), rgb(o.Theme.Palette.Background))
+		cfg.cacheView = true
 	}
 	model := New(cfg)
 	p := tea.NewProgram(model, opts...)
