@@ -58,11 +58,11 @@ type Painter struct {
 
 	// Owned by Run.
 	noShm bool // writing to shared memory failed
-	// unread is each slot's last picture in shared memory while kitty has
-	// not read it (it removes the object when it does): the slot's next
-	// picture waits, so kitty never falls behind by more than one
-	// picture a tile, however slowly it draws.
-	unread map[string]unreadShm
+	// unread is each slot's pictures in shared memory that kitty has not
+	// read yet (it removes the object when it does): with maxInFlight
+	// unread, the slot's next picture waits, so kitty never falls behind
+	// by more than that, however slowly it draws.
+	unread map[string][]unreadShm
 	// shown is each slot's picture as drawn, to send nothing when a
 	// frame is the same picture and, in sixel, only the cells that
 	// changed (cleared whenever the pictures must all be drawn again).
@@ -147,6 +147,12 @@ func changedCells(was, now []byte, w, h int, cell image.Point) image.Rectangle {
 // frames are the same picture, or changed only in part.
 var resendEvery = 2 * time.Second
 
+// maxInFlight is how many of a slot's pictures may wait for kitty to
+// read them: two, so a picture can go while kitty reads the one before
+// (one made each slot wait a whole round trip through kitty's main loop
+// between pictures, and lose frames it had time to show).
+const maxInFlight = 2
+
 // maxUnread is how long a slot waits for kitty to read its picture
 // before it sends the next one anyway (and removes the unread one).
 const maxUnread = time.Second
@@ -155,7 +161,7 @@ const maxUnread = time.Second
 // bg where a picture does not fill its slot.
 func NewPainter(caps Caps, out io.Writer, get Source, bg color.RGBA) *Painter {
 	p := &Painter{caps: caps, out: out, get: get, bg: bg, last: map[string]uint64{}, ids: map[string]uint32{}, nextID: 0x524d00,
-		unread: map[string]unreadShm{}, shown: map[string]*shownPicture{}}
+		unread: map[string][]unreadShm{}, shown: map[string]*shownPicture{}}
 	p.sixel.Colors = caps.Colors
 	return p
 }
@@ -325,21 +331,20 @@ func (p *Painter) flush() {
 // unreadYet says whether kitty has yet to read the slot's last picture
 // from shared memory (and has had less than maxUnread to do it).
 func (p *Painter) unreadYet(key string) bool {
-	u, ok := p.unread[key]
-	if !ok {
-		return false
+	left := p.unread[key][:0]
+	for _, u := range p.unread[key] {
+		path := filepath.Join(shmDir, u.name)
+		if _, err := os.Stat(path); err != nil {
+			continue // read (and removed)
+		}
+		if time.Since(u.since) >= maxUnread {
+			_ = os.Remove(path) // kitty is not reading it
+			continue
+		}
+		left = append(left, u)
 	}
-	path := filepath.Join(shmDir, u.name)
-	if _, err := os.Stat(path); err != nil {
-		delete(p.unread, key) // read (and removed)
-		return false
-	}
-	if time.Since(u.since) < maxUnread {
-		return true
-	}
-	_ = os.Remove(path) // kitty is not reading it: send the next
-	delete(p.unread, key)
-	return false
+	p.unread[key] = left
+	return len(left) >= maxInFlight
 }
 
 // forget hides kitty images of slots that moved and frees those of slots
@@ -400,7 +405,7 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		if p.caps.SharedMemory && !p.noShm {
 			name, err := writeShm(rgb)
 			if err == nil {
-				p.unread[s.Key] = unreadShm{name: name, since: time.Now()}
+				p.unread[s.Key] = append(p.unread[s.Key], unreadShm{name: name, since: time.Now()})
 				p.buf = AppendKittyShm(p.buf[:0], id, s.At.Min.X, s.At.Min.Y, s.At.Dx(), s.At.Dy(), name, len(rgb), w, h, s.Z)
 				break
 			}

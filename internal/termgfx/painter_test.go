@@ -231,29 +231,36 @@ func TestPainterKittySharedMemory(t *testing.T) {
 		t.Errorf("%d bytes through the terminal for a picture in shared memory", out.Len())
 	}
 
-	// A new frame while kitty has not read the last one: it waits (the
-	// terminal never falls more than a picture behind); once kitty has
-	// read it (and removed the object), the newest goes.
-	pics["ann"] = struct {
-		img image.Image
-		seq uint64
-	}{solid(32, 24, color.RGBA{0, 255, 0, 255}), 2}
+	// New frames while kitty has not read the last one: one more goes
+	// (kitty may be reading), then they wait (the terminal never falls
+	// more than two pictures behind); once kitty has read the first (and
+	// removed the object), the newest goes.
+	frame := func(seq uint64, c color.RGBA) {
+		pics["ann"] = struct {
+			img image.Image
+			seq uint64
+		}{solid(32, 24, c), seq}
+	}
+	frame(2, color.RGBA{0, 255, 0, 255})
+	out.Reset()
+	p.Paint()
+	if ctrls, _ := kittyCommands(t, out.Bytes()); len(ctrls) != 1 {
+		t.Fatalf("with one picture unread, sent %q; want the next one", ctrls)
+	}
+	frame(3, color.RGBA{255, 255, 0, 255})
 	out.Reset()
 	p.Paint()
 	if out.Len() != 0 {
-		t.Errorf("sent %q while the last picture was still unread", out.String())
+		t.Errorf("sent %q while two pictures were still unread", out.String())
 	}
-	pics["ann"] = struct {
-		img image.Image
-		seq uint64
-	}{solid(32, 24, color.RGBA{0, 0, 255, 255}), 3}
+	frame(4, color.RGBA{0, 0, 255, 255})
 	if err := os.Remove(filepath.Join(shmDir, string(payload))); err != nil {
 		t.Fatal(err)
 	}
 	p.Paint()
 	ctrls, payload = kittyCommands(t, out.Bytes())
-	if len(ctrls) != 1 || p.Frames() != 2 {
-		t.Fatalf("after kitty read the picture: commands %q, %d frames; want the newest picture sent, 2 frames", ctrls, p.Frames())
+	if len(ctrls) != 1 || p.Frames() != 3 {
+		t.Fatalf("after kitty read a picture: commands %q, %d frames; want the newest picture sent, 3 frames", ctrls, p.Frames())
 	}
 	data, err = os.ReadFile(filepath.Join(shmDir, string(payload)))
 	if mid := (16*32 + 16) * 3; err != nil || len(data) != 32*32*3 || data[mid] != 0 || data[mid+1] != 0 || data[mid+2] != 255 {
