@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,7 +54,7 @@ type Painter struct {
 	// picture was drawn where the slots no longer are.
 	onStale func()
 
-	frames atomic.Uint64 // pictures sent
+	frames atomic.Uint64 // new frames shown
 	bytes  atomic.Uint64 // bytes of them
 
 	// Owned by Run.
@@ -72,6 +73,7 @@ type Painter struct {
 	movedAt  time.Time
 	refresh  int // how many of refreshAfter are done
 	last     map[string]uint64
+	counted  map[string]uint64 // each slot's last frame counted in frames
 	ids      map[string]uint32
 	nextID   uint32
 	scaler   Scaler
@@ -161,7 +163,7 @@ const maxUnread = time.Second
 // bg where a picture does not fill its slot.
 func NewPainter(caps Caps, out io.Writer, get Source, bg color.RGBA) *Painter {
 	p := &Painter{caps: caps, out: out, get: get, bg: bg, last: map[string]uint64{}, ids: map[string]uint32{}, nextID: 0x524d00,
-		unread: map[string][]unreadShm{}, shown: map[string]*shownPicture{}}
+		counted: map[string]uint64{}, unread: map[string][]unreadShm{}, shown: map[string]*shownPicture{}}
 	p.sixel.Colors = caps.Colors
 	return p
 }
@@ -203,7 +205,8 @@ func (p *Painter) SetSlots(slots []Slot) bool {
 // land after the first pictures were drawn.
 var refreshAfter = []time.Duration{150 * time.Millisecond, 600 * time.Millisecond}
 
-// Frames counts the pictures sent so far.
+// Frames counts the new frames shown so far (a slot's picture drawn
+// again, after a move or over the renderer's text, is not one).
 func (p *Painter) Frames() uint64 { return p.frames.Load() }
 
 // Bytes counts the bytes of pictures sent so far.
@@ -248,6 +251,9 @@ func (p *Painter) Paint() {
 		p.drawnGen = gen
 		clear(p.last)
 		clear(p.shown)
+		maps.DeleteFunc(p.counted, func(key string, _ uint64) bool {
+			return !slices.ContainsFunc(slots, func(s Slot) bool { return s.Key == key })
+		})
 		p.forget(slots)
 		p.movedAt, p.refresh = time.Now(), 0
 	} else if p.refresh < len(refreshAfter) && time.Since(p.movedAt) >= refreshAfter[p.refresh] {
@@ -288,6 +294,12 @@ func (p *Painter) Paint() {
 		}
 		p.last[s.Key] = seq
 		p.draw(s, img)
+		if c, ok := p.counted[s.Key]; !ok || c != seq {
+			// A new frame on the screen (drawing one again after a move
+			// or the renderer's text is not one).
+			p.counted[s.Key] = seq
+			p.frames.Add(1)
+		}
 		if p.moved(gen) {
 			// Drawn where the slots were: leave the rest for the next
 			// round; a sixel picture stays on the screen until cleared.
@@ -398,9 +410,7 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		w, h := NativeBox(bw, bh, size.X, size.Y)
 		rgb := p.scaler.Fit(img, w, h, p.bg)
 		if p.same(s.Key, rgb, w, h) {
-			// A still screen's frames: kitty has this picture.
-			p.frames.Add(1)
-			return
+			return // a still screen's frames: kitty has this picture
 		}
 		if p.caps.SharedMemory && !p.noShm {
 			name, err := writeShm(rgb)
@@ -433,8 +443,7 @@ func (p *Painter) draw(s Slot, img image.Image) {
 			// moving caret is a few cells, not the whole screen.
 			part = changedCells(d.rgb, rgb, bw, bh, cell)
 			if part.Empty() {
-				p.frames.Add(1) // the same picture is on the screen
-				return
+				return // the same picture is on the screen
 			}
 		}
 		p.keep(s.Key, rgb, bw, bh)
@@ -443,7 +452,6 @@ func (p *Painter) draw(s Slot, img image.Image) {
 		return
 	}
 	p.queue(p.buf)
-	p.frames.Add(1)
 }
 
 // appendCompressed is AppendKittyImage with the pixels deflated (o=z).
