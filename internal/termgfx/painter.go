@@ -38,8 +38,9 @@ type Source func(key string) (image.Image, uint64)
 // while the terminal is busy, and frames that arrive meanwhile are
 // skipped, not queued, so the screen drops frames rather than lag. A
 // picture through shared memory is a short write that never blocks, so
-// there a slot's next picture waits until kitty has read its last. In
-// sixel, a new frame sends only the cells whose pixels changed.
+// there a slot's next picture waits while two of its pictures are unread
+// by kitty. A frame that is the same picture is not sent again, and in
+// sixel a new frame sends only the cells whose pixels changed.
 type Painter struct {
 	caps Caps
 	out  io.Writer
@@ -90,7 +91,7 @@ type unreadShm struct {
 	since time.Time
 }
 
-// shownPicture is a sixel slot's picture as it was last drawn.
+// shownPicture is a slot's picture as it was last drawn.
 type shownPicture struct {
 	rgb  []byte
 	w, h int
