@@ -245,4 +245,113 @@ func TestScalerFit(t *testing.T) {
 	if w, h := NativeBox(300, 200, 1920, 1080); w != 300 || h != 200 {
 		t.Errorf("NativeBox(300x200, 1920x1080) = %dx%d, want the box", w, h)
 	}
+	// A camera a little larger than its slot is sent at its own size, in
+	// a box of the slot's shape (the terminal scales it down).
+	if w, h := NativeBox(336, 238, 320, 240); w != 339 || h != 240 {
+		t.Errorf("NativeBox(336x238, 320x240) = %dx%d, want 339x240 (the frame at its own height)", w, h)
+	}
+	if w, h := NativeBox(300, 300, 320, 240); w != 320 || h != 320 {
+		t.Errorf("NativeBox(300x300, 320x240) = %dx%d, want 320x320 (the frame at its own width)", w, h)
+	}
+}
+
+// A 4:2:0 frame (what the VP8 decoder gives) is scaled from its planes:
+// the picture must be the one converting it to RGB first gives, within
+// rounding, at every size the painter asks for, sub-images included.
+func TestScalerFitYCbCr(t *testing.T) {
+	// Gradients and flat blocks with hard edges, in the RGB gamut (as a
+	// camera's picture is).
+	rgb := image.NewRGBA(image.Rect(0, 0, 96, 72))
+	for y := 0; y < 72; y++ {
+		for x := 0; x < 96; x++ {
+			c := color.RGBA{byte(x * 255 / 95), byte(y * 255 / 71), 128, 255}
+			if (x/16+y/12)%3 == 0 {
+				c = color.RGBA{200, 40, 30, 255}
+			}
+			rgb.SetRGBA(x, y, c)
+		}
+	}
+	full := as420(rgb)
+	frames := map[string]*image.YCbCr{
+		"whole":     full,
+		"sub-image": full.SubImage(image.Rect(11, 7, 91, 67)).(*image.YCbCr),
+	}
+	for name, yc := range frames {
+		rgba := image.NewRGBA(yc.Bounds())
+		for y := yc.Rect.Min.Y; y < yc.Rect.Max.Y; y++ {
+			for x := yc.Rect.Min.X; x < yc.Rect.Max.X; x++ {
+				rgba.Set(x, y, yc.At(x, y))
+			}
+		}
+		for _, box := range []image.Point{yc.Rect.Size(), {40, 30}, {17, 13}, {200, 150}, {96, 30}} {
+			var fast, slow Scaler
+			got := fast.Fit(yc, box.X, box.Y, color.RGBA{1, 2, 3, 255})
+			want := slow.Fit(rgba, box.X, box.Y, color.RGBA{1, 2, 3, 255})
+			worst := 0
+			for i := range want {
+				worst = max(worst, abs(int(got[i])-int(want[i])))
+			}
+			// Averaging before or after the conversion differs by
+			// rounding, and by clamping where 4:2:0 chroma puts an edge pixel out of gamut.
+			if worst > 6 {
+				t.Errorf("%s in %v: a channel differs by %d from converting first, want ≤ 6", name, box, worst)
+			}
+			if box == yc.Rect.Size() && worst > 1 {
+				t.Errorf("%s at its own size: a channel differs by %d, want the same picture", name, worst)
+			}
+		}
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// A part of a picture is the same pixels (the same dither) as that part
+// of the whole picture.
+func TestSixelPart(t *testing.T) {
+	w, h := 40, 36
+	rgb := make([]byte, w*h*3)
+	for i := range rgb {
+		rgb[i] = byte(i * 7 % 251)
+	}
+	var e SixelEncoder
+	_, _, whole, _ := decodeSixel(t, e.Append(nil, 0, 0, rgb, w, h))
+	part := image.Rect(10, 12, 30, 36)
+	out := e.AppendPart(nil, 3, 4, rgb, w, h, part)
+	if !bytes.HasPrefix(out, []byte("\x1b7\x1b[5;4H")) {
+		t.Errorf("the part is not drawn at the cell asked (row 5, column 4): %q", out[:12])
+	}
+	pw, ph, pix, _ := decodeSixel(t, out)
+	if pw != part.Dx() || ph != part.Dy() {
+		t.Fatalf("the part is %dx%d, want %v", pw, ph, part.Size())
+	}
+	for y := 0; y < ph; y++ {
+		for x := 0; x < pw; x++ {
+			if got, want := pix[y*pw+x], whole[(part.Min.Y+y)*w+part.Min.X+x]; got != want {
+				t.Fatalf("pixel (%d,%d) of the part is colour %d, the whole picture has %d there", x, y, got, want)
+			}
+		}
+	}
+}
+
+func TestChangedCells(t *testing.T) {
+	w, h := 40, 36
+	cell := image.Pt(10, 12)
+	was := make([]byte, w*h*3)
+	now := bytes.Clone(was)
+	if r := changedCells(was, now, w, h, cell); !r.Empty() {
+		t.Errorf("the same picture changed %v, want nothing", r)
+	}
+	now[(17*w+23)*3+1] = 9 // one pixel's green, at (23, 17)
+	if r, want := changedCells(was, now, w, h, cell), image.Rect(20, 12, 30, 24); r != want {
+		t.Errorf("one pixel at (23,17) changed %v, want its cell %v", r, want)
+	}
+	now[(35*w+39)*3] = 9 // and the last pixel: the rectangle reaches the picture's edge
+	if r, want := changedCells(was, now, w, h, cell), image.Rect(20, 12, 40, 36); r != want {
+		t.Errorf("two pixels changed %v, want %v", r, want)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pictures is a Source over a map, with sequence numbers.
@@ -28,6 +29,15 @@ func solid(w, h int, c color.RGBA) *image.RGBA {
 	return img
 }
 
+// steady turns off the painter's timed redraws (after a move, every
+// resendEvery) for a test that counts what is sent: a slow machine must
+// not change what the test sees.
+func steady(t *testing.T) {
+	after, every := refreshAfter, resendEvery
+	refreshAfter, resendEvery = nil, time.Hour
+	t.Cleanup(func() { refreshAfter, resendEvery = after, every })
+}
+
 var (
 	kittyUpload = regexp.MustCompile(`\x1b_Ga=T,[^;]*i=(\d+)`)
 	kittyDelete = regexp.MustCompile(`\x1b_Ga=d,d=I,q=2,i=(\d+)`)
@@ -43,6 +53,7 @@ func ids(re *regexp.Regexp, b []byte) []string {
 }
 
 func TestPainterKitty(t *testing.T) {
+	steady(t)
 	var out bytes.Buffer
 	pics := pictures{
 		"ann": {solid(32, 24, color.RGBA{255, 0, 0, 255}), 1},
@@ -120,9 +131,82 @@ func TestPainterSixel(t *testing.T) {
 	}
 }
 
+// A new sixel frame sends only the cells that changed; when the renderer
+// wrote text (which erases sixel pictures under it), the whole picture.
+func TestPainterSixelSendsChangedCells(t *testing.T) {
+	steady(t)
+	f, err := os.CreateTemp(t.TempDir(), "terminal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := NewOutput(f)
+	page := solid(200, 120, color.RGBA{255, 255, 255, 255})
+	pics := pictures{"screen": {page, 1}}
+	p := NewPainter(Caps{Mode: Sixel, Cell: image.Pt(10, 20)}, out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "screen", At: image.Rect(2, 3, 22, 9)}}) // 200x120 pixels
+	sent := func() []byte {
+		t.Helper()
+		b, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Truncate(0); _, _ = f.Seek(0, 0) }()
+		return b
+	}
+	p.Paint()
+	if w, h, _, _ := decodeSixel(t, sent()); w != 200 || h != 120 {
+		t.Fatalf("first picture %dx%d, want the whole 200x120", w, h)
+	}
+
+	// A caret: pixels (55..58, 70..73) go black, in the cells (5,3)..(6,4)
+	// of the slot: only that cell is sent, at column 2+5, row 3+3.
+	caret := solid(200, 120, color.RGBA{255, 255, 255, 255})
+	for y := 70; y < 74; y++ {
+		for x := 55; x < 59; x++ {
+			caret.Set(x, y, color.RGBA{0, 0, 0, 255})
+		}
+	}
+	pics["screen"] = struct {
+		img image.Image
+		seq uint64
+	}{caret, 2}
+	p.Paint()
+	b := sent()
+	if !bytes.HasPrefix(b, []byte("\x1b7\x1b[7;8H")) {
+		t.Errorf("the changed cell is not drawn at row 7, column 8: %q", b[:min(len(b), 12)])
+	}
+	if w, h, _, _ := decodeSixel(t, b); w != 10 || h != 20 {
+		t.Errorf("sent %dx%d pixels for a caret inside one cell, want that 10x20 cell", w, h)
+	}
+
+	// The same picture again (a new frame, nothing moved): nothing sent.
+	pics["screen"] = struct {
+		img image.Image
+		seq uint64
+	}{caret, 3}
+	p.Paint()
+	if b := sent(); len(b) != 0 {
+		t.Errorf("an unchanged frame sent %d bytes", len(b))
+	}
+
+	// The renderer wrote text: the whole picture again.
+	_, _ = out.Write([]byte("status"))
+	_ = sent()
+	pics["screen"] = struct {
+		img image.Image
+		seq uint64
+	}{caret, 4}
+	p.Paint()
+	if w, h, _, _ := decodeSixel(t, sent()); w != 200 || h != 120 {
+		t.Errorf("after the renderer wrote, sent %dx%d, want the whole 200x120", w, h)
+	}
+}
+
 // A kitty on this machine reads pictures from shared memory: only the
 // object's name goes through the terminal.
 func TestPainterKittySharedMemory(t *testing.T) {
+	steady(t)
 	if _, err := os.Stat(shmDir); err != nil {
 		t.Skip("no /dev/shm here")
 	}
@@ -145,5 +229,67 @@ func TestPainterKittySharedMemory(t *testing.T) {
 	}
 	if out.Len() > 200 {
 		t.Errorf("%d bytes through the terminal for a picture in shared memory", out.Len())
+	}
+
+	// New frames while kitty has not read the last one: one more goes
+	// (kitty may be reading), then they wait (the terminal never falls
+	// more than two pictures behind); once kitty has read the first (and
+	// removed the object), the newest goes.
+	frame := func(seq uint64, c color.RGBA) {
+		pics["ann"] = struct {
+			img image.Image
+			seq uint64
+		}{solid(32, 24, c), seq}
+	}
+	frame(2, color.RGBA{0, 255, 0, 255})
+	out.Reset()
+	p.Paint()
+	if ctrls, _ := kittyCommands(t, out.Bytes()); len(ctrls) != 1 {
+		t.Fatalf("with one picture unread, sent %q; want the next one", ctrls)
+	}
+	frame(3, color.RGBA{255, 255, 0, 255})
+	out.Reset()
+	p.Paint()
+	if out.Len() != 0 {
+		t.Errorf("sent %q while two pictures were still unread", out.String())
+	}
+	frame(4, color.RGBA{0, 0, 255, 255})
+	if err := os.Remove(filepath.Join(shmDir, string(payload))); err != nil {
+		t.Fatal(err)
+	}
+	p.Paint()
+	ctrls, payload = kittyCommands(t, out.Bytes())
+	if len(ctrls) != 1 || p.Frames() != 3 {
+		t.Fatalf("after kitty read a picture: commands %q, %d frames; want the newest picture sent, 3 frames", ctrls, p.Frames())
+	}
+	data, err = os.ReadFile(filepath.Join(shmDir, string(payload)))
+	if mid := (16*32 + 16) * 3; err != nil || len(data) != 32*32*3 || data[mid] != 0 || data[mid+1] != 0 || data[mid+2] != 255 {
+		t.Errorf("the picture sent after the wait is not the newest (blue) frame: %v, %d bytes", err, len(data))
+	}
+}
+
+// A new frame that is the same picture (a still shared screen sends them
+// all the time) is not sent again: the terminal has it.
+func TestPainterSkipsTheSamePicture(t *testing.T) {
+	steady(t)
+	var out bytes.Buffer
+	pics := pictures{"screen": {solid(64, 36, color.RGBA{0, 150, 136, 255}), 1}}
+	p := NewPainter(Caps{Mode: Kitty, Cell: image.Pt(8, 16)}, &out, pics.get, color.RGBA{})
+	p.SetSlots([]Slot{{Key: "screen", At: image.Rect(0, 0, 16, 4)}})
+	p.Paint()
+	if got := ids(kittyUpload, out.Bytes()); len(got) != 1 {
+		t.Fatalf("first paint uploaded %v, want the picture", got)
+	}
+	out.Reset()
+	pics["screen"] = struct {
+		img image.Image
+		seq uint64
+	}{solid(64, 36, color.RGBA{0, 150, 136, 255}), 2}
+	p.Paint()
+	if out.Len() != 0 {
+		t.Errorf("a new frame of the same picture sent %d bytes", out.Len())
+	}
+	if p.Frames() != 2 {
+		t.Errorf("Frames = %d, want 2 (the same picture is on the screen, up to date)", p.Frames())
 	}
 }

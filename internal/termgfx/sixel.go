@@ -1,6 +1,9 @@
 package termgfx
 
-import "strconv"
+import (
+	"image"
+	"strconv"
+)
 
 // SixelEncoder turns RGB pictures into sixel images with a fixed colour
 // cube and ordered (Bayer) dithering. A fixed palette suits video: the
@@ -83,22 +86,34 @@ func (e *SixelEncoder) NumColors() int {
 // top-left corner at the cell (col, row) (0-based), the cursor saved and
 // restored around it.
 func (e *SixelEncoder) Append(b []byte, col, row int, rgb []byte, w, h int) []byte {
+	return e.AppendPart(b, col, row, rgb, w, h, image.Rect(0, 0, w, h))
+}
+
+// AppendPart appends the part r of the picture Append would draw: r's
+// top-left pixel goes to the top-left of the cell (col, row), so r should
+// start on a cell's corner of the picture. The dither is the whole
+// picture's, so a part drawn over the same picture's older frame matches
+// what is round it.
+func (e *SixelEncoder) AppendPart(b []byte, col, row int, rgb []byte, pw, ph int, r image.Rectangle) []byte {
 	e.setup()
+	r = r.Intersect(image.Rect(0, 0, pw, ph))
+	w, h := r.Dx(), r.Dy()
 	nc := e.levels[0] * e.levels[1] * e.levels[2]
 	if len(e.idx) < w*h {
 		e.idx = make([]byte, w*h)
 	}
 	lg, lb := e.levels[1], e.levels[2]
 	for y := 0; y < h; y++ {
-		row := rgb[y*w*3 : (y+1)*w*3]
+		py := r.Min.Y + y
+		line := rgb[(py*pw+r.Min.X)*3 : (py*pw+r.Max.X)*3]
 		out := e.idx[y*w : (y+1)*w]
-		by := (y & 3) * 4
+		by := (py & 3) * 4
 		for x := range out {
-			t := bayer4[by+x&3]
-			r := int(e.lut[0][t][row[3*x]])
-			g := int(e.lut[1][t][row[3*x+1]])
-			bl := int(e.lut[2][t][row[3*x+2]])
-			out[x] = byte((r*lg+g)*lb + bl)
+			t := bayer4[by+(r.Min.X+x)&3]
+			red := int(e.lut[0][t][line[3*x]])
+			g := int(e.lut[1][t][line[3*x+1]])
+			bl := int(e.lut[2][t][line[3*x+2]])
+			out[x] = byte((red*lg+g)*lb + bl)
 		}
 	}
 	if len(e.bits) < nc*w {

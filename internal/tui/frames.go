@@ -3,6 +3,7 @@ package tui
 import (
 	"image"
 	"sync"
+	"sync/atomic"
 )
 
 // Frames holds the latest decoded frame of each participant's video. The
@@ -17,6 +18,8 @@ type Frames struct {
 	shown map[string]bool
 	// sizes is how large each shown tile's video is, in half-block pixels.
 	sizes map[string]image.Point
+	// decoded counts the pictures Put (ROOMS_GRAPHICS_STATS).
+	decoded atomic.Uint64
 }
 
 type frame struct {
@@ -33,7 +36,11 @@ func (f *Frames) Put(participantID string, img image.Image) {
 	f.seq++
 	f.latest[participantID] = frame{img: img, seq: f.seq}
 	f.mu.Unlock()
+	f.decoded.Add(1)
 }
+
+// Decoded counts the pictures put so far.
+func (f *Frames) Decoded() uint64 { return f.decoded.Load() }
 
 // Drop forgets a participant's picture (camera off, left).
 func (f *Frames) Drop(participantID string) {

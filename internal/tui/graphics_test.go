@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	uv "github.com/charmbracelet/ultraviolet"
@@ -182,5 +183,48 @@ func TestGraphicsStatus(t *testing.T) {
 	}
 	if s := ansi.Strip(m.statusView()); strings.Contains(s, "fps") {
 		t.Errorf("half-block status bar %q changed", s)
+	}
+}
+
+// In kitty or sixel mode a frame tick with new pictures draws the same
+// view: it is kept, not drawn again, until a tile gains or loses its
+// picture or another message comes.
+func TestGraphicsViewKeptBetweenFrameTicks(t *testing.T) {
+	m, _ := callWith(t, 4, 160, 48, false)
+	m, _ = withGraphics(m)
+	m.vc = &viewCache{}
+	update := func(msg tea.Msg) {
+		t.Helper()
+		mm, _ := m.Update(msg)
+		m = mm.(Model)
+	}
+	update(frameTickMsg{})
+	first := m.View().Content
+	drawn := m.vc.renders
+	for i := 0; i < 3; i++ {
+		for id := range m.people {
+			m.cfg.Frames.Put(id, flat(320, 240))
+		}
+		update(frameTickMsg{})
+		if got := m.View().Content; got != first {
+			t.Fatalf("tick %d: the view changed with nothing but new frames", i)
+		}
+	}
+	if m.vc.renders != drawn {
+		t.Errorf("drew the view %d times for three frame ticks, want 0 (kept)", m.vc.renders-drawn)
+	}
+
+	// Ann's camera stops sending (her picture goes): her tile shows her
+	// initials, so the view is drawn again.
+	m.cfg.Frames.Drop("pAnn")
+	update(frameTickMsg{})
+	if got := m.View().Content; got == first || m.vc.renders != drawn+1 {
+		t.Errorf("after a tile lost its picture: view changed %v, drawn %d times, want a new view drawn once", got != first, m.vc.renders-drawn)
+	}
+	// Any other message may change anything: drawn again.
+	update(clockMsg(t0.Add(time.Second)))
+	_ = m.View()
+	if m.vc.renders != drawn+2 {
+		t.Errorf("a clock tick did not draw the view again")
 	}
 }

@@ -61,6 +61,9 @@ type Config struct {
 	// Graphics draws the pictures in kitty or sixel mode; nil draws them
 	// in half blocks (graphics.go).
 	Graphics *termgfx.Painter
+	// cacheView keeps the view between frame ticks in kitty or sixel
+	// mode (viewcache.go); the runner sets it.
+	cacheView bool
 }
 
 // Messages the runner sends the program.
@@ -106,6 +109,7 @@ type person struct {
 // Model is the call screen.
 type Model struct {
 	cfg    Config
+	vc     *viewCache // nil: the view is drawn every time
 	keys   keyMap
 	w, h   int
 	room   api.Room
@@ -186,6 +190,9 @@ func New(cfg Config) Model {
 		mic: cfg.MicOn, camera: cfg.CameraOn, sharing: cfg.Sharing, started: now, now: now,
 		tiles: newTileCache(),
 	}
+	if cfg.cacheView && cfg.Graphics != nil {
+		m.vc = &viewCache{}
+	}
 	return m
 }
 
@@ -206,6 +213,7 @@ func clockTick() tea.Cmd {
 // changed what the layout depends on. It does no I/O: what the call is
 // asked to do is done by the commands it returns.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.vc.noteMsg(msg)
 	m, cmd := m.update(msg)
 	m.relayout()
 	if c := m.syncGraphics(); c != nil {

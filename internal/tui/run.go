@@ -250,6 +250,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 	var painting sync.WaitGroup
 	if out != nil && caps.Mode != termgfx.Blocks {
 		cfg.Graphics = termgfx.NewPainter(caps, out, GraphicsSource(frames, cfg.SelfView), rgb(o.Theme.Palette.Background))
+		cfg.cacheView = true
 	}
 	model := New(cfg)
 	p := tea.NewProgram(model, opts...)
@@ -261,7 +262,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
-			_ = writeStats(paintCtx, path, caps.Mode, out, frames)
+			_ = writeStats(paintCtx, path, caps.Mode, out, frames, cfg.Frames.Decoded)
 		}()
 	}
 	if g := cfg.Graphics; g != nil {
@@ -270,7 +271,7 @@ func runCall(ctx context.Context, o Options, call *client.Call, opts []tea.Progr
 		painting.Add(1)
 		go func() {
 			defer painting.Done()
-			g.Run(paintCtx, time.Second/60)
+			g.Run(paintCtx, termgfx.PaintEvery)
 		}()
 	}
 

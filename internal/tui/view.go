@@ -28,6 +28,13 @@ const barsHeight = 2
 
 // View draws the call.
 func (m Model) View() tea.View {
+	if m.vc != nil {
+		return m.cachedView(m.view)
+	}
+	return m.view()
+}
+
+func (m Model) view() tea.View {
 	v := tea.NewView("")
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion

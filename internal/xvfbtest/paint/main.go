@@ -1,7 +1,11 @@
 // Command paint draws frame N of the screen test pattern on an X display,
-// for scripts that measure screen sharing (scripts/measure-screen).
+// for scripts that measure screen sharing (scripts/measure-screen,
+// scripts/termgfx-measure).
 //
 //	go run ./internal/xvfbtest/paint -display :99 -size 1920x1080 -frame 7
+//	go run ./internal/xvfbtest/paint -display :99 -picture scroll -every 100ms
+//
+// With -every it paints frame after frame until it is killed.
 package main
 
 import (
@@ -9,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"time"
 
 	"github.com/rooms-dev/rooms/internal/media"
 	"github.com/rooms-dev/rooms/internal/xvfbtest"
@@ -18,24 +23,69 @@ func main() {
 	display := flag.String("display", os.Getenv("DISPLAY"), "the X display to paint")
 	size := flag.String("size", "1920x1080", "the display's size, WxH")
 	frame := flag.Uint("frame", 0, "which frame of the pattern (the caret moves)")
-	picture := flag.String("picture", "screen", "screen (the screen pattern), camera (the camera test pattern) or text (a page of dense pseudo-text, different for every frame)")
+	picture := flag.String("picture", "screen", "screen (the screen pattern), camera (the camera test pattern), text (a page of dense pseudo-text, different for every frame) or scroll (the screen pattern with its document scrolling, 2 pixels a frame)")
+	every := flag.Duration("every", 0, "paint the next frame this often until killed (0: paint -frame once)")
 	flag.Parse()
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil || w < 32 || h < 32 {
 		fmt.Fprintf(os.Stderr, "paint: -size %q: want WxH, such as 1920x1080\n", *size)
 		os.Exit(2)
 	}
-	img := media.ScreenPattern(w, h, uint32(*frame))
 	switch *picture {
+	case "screen", "camera", "text", "scroll":
+	default:
+		fmt.Fprintf(os.Stderr, "paint: -picture %q: want screen, camera, text or scroll\n", *picture)
+		os.Exit(2)
+	}
+	if *every < 0 {
+		fmt.Fprintf(os.Stderr, "paint: -every %s: want a positive interval, or 0 to paint once\n", *every)
+		os.Exit(2)
+	}
+	for n := uint32(*frame); ; n++ {
+		if err := xvfbtest.Paint(*display, draw(*picture, w, h, n)); err != nil {
+			fmt.Fprintln(os.Stderr, "paint:", err)
+			os.Exit(1)
+		}
+		if *every == 0 {
+			return
+		}
+		time.Sleep(*every)
+	}
+}
+
+// draw is frame n of a picture.
+func draw(picture string, w, h int, n uint32) *image.RGBA {
+	switch picture {
 	case "camera":
-		img = media.Pattern(w, h, uint32(*frame), media.DefaultLabel)
+		return media.Pattern(w, h, n, media.DefaultLabel)
 	case "text":
-		img = textPage(w, h, uint32(*frame))
+		return textPage(w, h, n)
+	case "scroll":
+		return scrolled(media.ScreenPattern(w, h, 0), n)
 	}
-	if err := xvfbtest.Paint(*display, img); err != nil {
-		fmt.Fprintln(os.Stderr, "paint:", err)
-		os.Exit(1)
+	return media.ScreenPattern(w, h, n)
+}
+
+// scrolled moves the screen pattern's document (its middle quarter, the
+// page of "text" lines) up 2 pixels a frame, wrapping round: a page being
+// read, every line of it moving, the quadrants round it still.
+func scrolled(img *image.RGBA, n uint32) *image.RGBA {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	doc := image.Rect(w*3/8, h*3/8, w*5/8, h*5/8) // media.screenDoc
+	dh := doc.Dy()
+	if dh < 1 {
+		return img
 	}
+	shift := int(n*2) % dh
+	rows := make([][]byte, dh)
+	for y := range dh {
+		o := img.PixOffset(doc.Min.X, doc.Min.Y+y)
+		rows[y] = append([]byte(nil), img.Pix[o:o+doc.Dx()*4]...)
+	}
+	for y := range dh {
+		copy(img.Pix[img.PixOffset(doc.Min.X, doc.Min.Y+y):], rows[(y+shift)%dh])
+	}
+	return img
 }
 
 // textPage is a white page of black pseudo-glyphs in 8x16 cells, the
