@@ -173,9 +173,10 @@ func TestViewerOn300Kbit(t *testing.T) {
 			freezes += w.freezes
 		}
 	}
-	// What it received fits its link: the loadtest's clips cost about 15,
-	// 30 and 50 kbit/s a layer, so which layers fit is the estimate's
-	// call; what must hold is that together they fit 300 kbit/s.
+	// What it received fits its link: the loadtest's clips cost about 80,
+	// 200 and 500 kbit/s a layer (media.BusyPattern), so which layers fit
+	// is the estimate's call; what must hold is that together they fit
+	// 300 kbit/s.
 	var kbps int
 	for _, l := range lines[len(lines)-3:] {
 		for _, tr := range l.Tracks {

@@ -22,9 +22,9 @@ import (
 //     bandwidth estimate drives their encoders.
 //
 // Left out: the stats interceptor (nothing reads pion's stats here; it
-// costs a lock and a map lookup per packet) and stamping TWCC sequence
-// numbers on what the SFU sends (it does no congestion control of its own
-// towards subscribers yet).
+// costs a lock and a map lookup per packet). What the SFU sends a
+// subscriber is stamped and estimated by its own interceptor on the
+// subscribe connection (bwe.go), not by pion's TWCC sender here.
 func interceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
