@@ -8,51 +8,13 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 )
 
 // TestNacksAreAnsweredFromHistory: a subscriber that reports packets lost
 // gets them again, with its own SSRC and the publisher's payload, from the
 // forwarder's one history; packets older than the history are not resent.
 func TestNacksAreAnsweredFromHistory(t *testing.T) {
-	s := newTestSFU(t)
-	r := s.NewRouter("nack", nopEvents{})
-	defer r.Close()
-	pub := newTestClient(t, r, "pub", clientAPI(t))
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub.publish(track)
-	// A subscriber without interceptors: it sends only the NACKs this
-	// test writes, and sees every packet as it arrives. Nothing is lost on
-	// loopback, so it asks for packets it already has: SRTP's replay
-	// protection would drop them as replays.
-	sub := newTestClient(t, r, "sub", leanClientAPI(t, func(se *webrtc.SettingEngine) {
-		se.DisableSRTPReplayProtection(true)
-	}))
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		var seq uint16
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-				seq++
-				payload := []byte{0x10, 0, 0, 0xee}
-				binary.BigEndian.PutUint16(payload[1:], seq) // the payload names its packet
-				_ = track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq}, Payload: payload})
-			}
-		}
-	}()
-	var remote *webrtc.TrackRemote
-	select {
-	case remote = <-sub.tracks:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the subscriber never got the track")
-	}
+	s, sub, remote := numberedVideo(t, "nack")
 	first, _, err := remote.ReadRTP()
 	if err != nil {
 		t.Fatal(err)

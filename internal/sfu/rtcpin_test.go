@@ -16,40 +16,7 @@ import (
 // stream's buffer, up to 100 KB a stream, for as long as the connection
 // lived; a NACK after them is still answered, so they were all taken.
 func TestUnreadRTCPIsNotKept(t *testing.T) {
-	s := newTestSFU(t)
-	r := s.NewRouter("rtcp", nopEvents{})
-	defer r.Close()
-	pub := newTestClient(t, r, "pub", clientAPI(t))
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub.publish(track)
-	// No interceptors: the subscriber sends only what the test writes.
-	// It asks again for packets it has: no replay protection.
-	sub := newTestClient(t, r, "sub", leanClientAPI(t, func(se *webrtc.SettingEngine) {
-		se.DisableSRTPReplayProtection(true)
-	}))
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		var seq uint16
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-				seq++
-				_ = track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq}, Payload: []byte{0x10, 0, 0, 0xee}})
-			}
-		}
-	}()
-	var remote *webrtc.TrackRemote
-	select {
-	case remote = <-sub.tracks:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the subscriber never got the track")
-	}
+	s, sub, remote := numberedVideo(t, "rtcp")
 	if _, _, err := remote.ReadRTP(); err != nil {
 		t.Fatal(err)
 	}
