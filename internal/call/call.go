@@ -52,11 +52,11 @@ func newParticipantID() string {
 	return "p" + hex.EncodeToString(b)
 }
 
-// join lets j into the call if room.Admit does (see admit), then sends it
-// joined and connects its media; a rejoin by the same key replaces the
-// old session and its media, and the others are not told of it.
+// join lets j into the call if room.Admit does (see admit), which sends
+// it joined, then connects its media; a rejoin by the same key replaces
+// the old session and its media, and the others are not told of it.
 func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session, error) {
-	s, old, others, err := c.admit(r, who, j, conn)
+	s, old, err := c.admit(r, who, j, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -66,20 +66,13 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 		old.replaced()
 		c.router.RemovePeer(s.id)
 	}
-	joined := api.Joined{You: s.info(), Room: c.render(r), Participants: others}
-	if c.hub.cfg.ICEServers != nil {
-		joined.ICEServers = c.hub.cfg.ICEServers(s.id)
-	}
-	s.send(api.MsgJoined, joined)
 	peer, err := c.router.AddPeer(s.id, s)
 	if err != nil {
-		c.drop(s)
+		// The others were told of s (or knew it, before a rejoin).
+		c.leave(s, "disconnected")
 		return nil, fmt.Errorf("join the media of the call: %w", err)
 	}
 	s.setPeer(peer)
-	if old == nil {
-		c.broadcast(s.id, api.MsgParticipantJoined, s.info())
-	}
 	c.log.Info("participant joined", "participant", s.id, "host", s.host, "rejoin", old != nil)
 	return s, nil
 }
@@ -87,14 +80,20 @@ func (c *Call) join(r room.Room, who room.Joiner, j Joiner, conn Conn) (*Session
 // admit decides by room.Admit, under the call's lock, whether j may come
 // in, and if so puts its session among the participants: a session of
 // the same key already here is old, whose id and mute the new one takes
-// (it counts as returning, whatever the lock says). others are the rest
-// of the call.
-func (c *Call) admit(r room.Room, who room.Joiner, j Joiner, conn Conn) (s, old *Session, others []api.Participant, err error) {
+// (it counts as returning, whatever the lock says). Still under the lock
+// it sends s joined, with the rest of the call, and tells the rest of s
+// (not of a rejoin): whoever is admitted after s learns of it from its
+// own joined, whoever before from a participant_joined that comes after
+// its joined, because no message reaches a session before its joined.
+// Sent after the lock, a participant_joined could overtake a newcomer's
+// joined, and the client, which reads nothing before its joined, would
+// never learn the other's name.
+func (c *Call) admit(r room.Room, who room.Joiner, j Joiner, conn Conn) (s, old *Session, err error) {
 	now := c.hub.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stopped {
-		return nil, nil, nil, errCallStopped
+		return nil, nil, errCallStopped
 	}
 	for _, p := range c.parts {
 		if p.pubKey == j.PublicKey {
@@ -109,7 +108,7 @@ func (c *Call) admit(r room.Room, who room.Joiner, j Joiner, conn Conn) (s, old 
 	// is back, whatever the lock says.
 	who.Returning = who.Returning || old != nil
 	if err := room.Admit(r, who, count, now); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	id := newParticipantID()
 	if old != nil {
@@ -128,39 +127,39 @@ func (c *Call) admit(r room.Room, who room.Joiner, j Joiner, conn Conn) (s, old 
 	if !r.UpdatedAt.Before(c.room.UpdatedAt) {
 		c.room = r
 	}
-	others = make([]api.Participant, 0, len(c.parts))
+	others := make([]api.Participant, 0, len(c.parts))
 	for pid, p := range c.parts {
 		if pid != id {
 			others = append(others, p.info())
 		}
 	}
-	return s, old, others, nil
+	joined := api.Joined{You: s.info(), Room: c.hub.wire.Render(c.room, now, len(c.parts)), Participants: others}
+	if c.hub.cfg.ICEServers != nil {
+		joined.ICEServers = c.hub.cfg.ICEServers(id)
+	}
+	s.send(api.MsgJoined, joined)
+	if old == nil {
+		c.sendOthers(id, api.MsgParticipantJoined, s.info())
+	}
+	return s, old, nil
 }
 
-// leave takes s out of the call and tells the others why.
+// leave takes s out of the call, if it is still the session for its id,
+// and tells the others why (under the lock, so a joiner either finds s in
+// its joined and hears it leave, or neither).
 func (c *Call) leave(s *Session, reason string) {
-	if !c.drop(s) {
+	c.mu.Lock()
+	if c.parts[s.id] != s {
+		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
+	delete(c.parts, s.id)
 	delete(c.sharers, s.id) // the slot is free at once
+	c.sendOthers(s.id, api.MsgParticipantLeft, api.ParticipantLeft{ID: s.id, Reason: reason})
 	c.mu.Unlock()
 	c.router.RemovePeer(s.id)
-	c.broadcast(s.id, api.MsgParticipantLeft, api.ParticipantLeft{ID: s.id, Reason: reason})
 	c.log.Info("participant left", "participant", s.id, "reason", reason)
 	c.stopIfEmpty()
-}
-
-// drop removes s from the participants, if it is still the session for
-// its id; it says whether it was.
-func (c *Call) drop(s *Session) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.parts[s.id] != s {
-		return false
-	}
-	delete(c.parts, s.id)
-	return true
 }
 
 func (c *Call) stopIfEmpty() {
@@ -210,13 +209,22 @@ func (c *Call) participants() []api.Participant {
 
 // broadcast sends a message to everyone but except ("" for everyone).
 func (c *Call) broadcast(except string, t api.MessageType, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sendOthers(except, t, v)
+}
+
+// sendOthers is broadcast with c.mu held. Sends only queue, so holding
+// the lock costs an encoding and a channel send per participant, and it
+// orders the message with every join (see admit).
+func (c *Call) sendOthers(except string, t api.MessageType, v any) {
 	msg, err := api.Encode(t, v)
 	if err != nil {
 		c.log.Error("encode", "type", t, "err", err)
 		return
 	}
-	for _, s := range c.sessions() {
-		if s.id != except {
+	for id, s := range c.parts {
+		if id != except {
 			s.conn.Send(msg)
 		}
 	}
