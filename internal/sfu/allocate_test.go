@@ -47,6 +47,8 @@ func TestAllocate(t *testing.T) {
 			[]tileDemand{cam(1, 0, -1)}, []int{0}, false},
 		{"blocked: not raised above what it had, though it fits", 5_000_000,
 			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: 0, blocked: true}}, []int{0}, false},
+		{"restoring (paused, shown as had 0): its smallest layer without headroom, blocked or not", 100_000,
+			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: 0, blocked: true}}, []int{0}, false},
 		{"blocked while paused: stays paused", 5_000_000,
 			[]tileDemand{{prio: 1, layers: camLayers, want: 2, had: -1, blocked: true}}, []int{-1}, false},
 		{"no layer ready: nothing granted", 5_000_000,
@@ -119,5 +121,41 @@ func TestTilePrio(t *testing.T) {
 	}
 	if tilePrio(3840*2160, false, false, false, 0) >= tilePrio(0, false, false, true, 0) {
 		t.Error("a 4K tile paused comes before a tile on")
+	}
+}
+
+// TestTileRestore: a tile that had been on steadily (since before the
+// subscriber's last raise, the probe, or for restoreOnFor) and was paused
+// by a fall comes back as soon as it fits, for a while; one that came on
+// with the probe, or whose return failed, waits like any other.
+func TestTileRestore(t *testing.T) {
+	s := int64(time.Second)
+	tests := []struct {
+		name     string
+		onSince  int64 // s; 0: it was not on
+		probeAt  int64 // s, the last raise; 0: none
+		fellAt   int64 // s, paused then
+		off      bool
+		at       int64 // s, asked then
+		restores bool
+	}{
+		{"on for 30 s, asked 1 s after", 70, 0, 100, true, 101, true},
+		{"on for 30 s, asked 9 s after", 70, 0, 100, true, 109, true},
+		{"on for 30 s, asked 11 s after: an ordinary paused tile", 70, 0, 100, true, 111, false},
+		{"on 7 s, since before the probe", 93, 96, 100, true, 101, true},
+		{"on with the probe (or its own failed return)", 96, 96, 100, true, 101, false},
+		{"on 3 s, no probe", 97, 0, 100, true, 101, false},
+		{"brought down a layer, not paused", 70, 96, 100, false, 101, false},
+		{"never on", 0, 96, 100, true, 101, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tileState{backoff: upBackoffMin, onSince: tt.onSince * s}
+			st.fell(tt.fellAt*s, tt.off, tt.probeAt*s)
+			st.paused = tt.off
+			if got := st.restoring(tt.at * s); got != tt.restores {
+				t.Errorf("restoring = %v, want %v", got, tt.restores)
+			}
+		})
 	}
 }

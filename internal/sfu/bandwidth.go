@@ -38,7 +38,26 @@ type tileState struct {
 	ssrc          uint32 // the SSRC the track is sent to the subscriber with
 	// onSince (unix ns) is when it was last turned on (0: paused).
 	onSince int64
+	// restoreUntil (unix ns): the tile had been on steadily (restoreOnFor)
+	// when a fall paused it; until then it comes back on its smallest
+	// layer as soon as that fits, gate or no gate (see restoreOnFor).
+	restoreUntil int64
 }
+
+// A failed probe (a tile resumed or raised past what the link carries)
+// makes the estimate fall under what flowed before it, and the tiles
+// that had been on before the probe (or for restoreOnFor) can be paused
+// with the probed one. They ran on this link: they come back, on their
+// smallest layer and without the raise's headroom, as soon as that fits
+// (what the link carried, bwe.Carried, or the estimate climbed back),
+// instead of waiting out the raise gate (up to gateMax) with the viewer
+// seeing nobody. One whose return fails too is an ordinary paused tile
+// after that (it came on after the last raise, itself, and not
+// restoreOnFor ago).
+const (
+	restoreOnFor  = 10 * time.Second
+	restoreWithin = 10 * time.Second
+)
 
 // allocator is one subscriber's allocation state; its goroutine's own.
 type allocator struct {
@@ -118,6 +137,20 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 	// While the gate is shut nothing is raised or resumed (unless nothing
 	// flows at all: then the allocation's probe must).
 	shut := audio > 0 && a.gate.shut(now)
+	// The last raise before this allocation: a tile on since before it
+	// ran with the link before the probe (see restoreOnFor).
+	probeAt := a.gate.lastRaise
+	// Soon after a decrease the estimate is under what the full link
+	// carried (bwe.Carried), so that its queue drains. The tiles on
+	// before the last raise are kept within what it carried: the raise's
+	// own tiles are paused, and that is what drains it. Without this a
+	// failed probe paused every tile of a viewer whose audio and one tile
+	// filled most of the link, for as long as the estimate took to climb.
+	carried := int64(0)
+	if p.bwe != nil {
+		carried = p.bwe.Carried(now)
+	}
+	keepCarried := est > 0 && carried > est
 	for i, f := range a.fwds {
 		d := &a.demand[i]
 		st := a.state(f)
@@ -129,15 +162,25 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 				}
 			}
 		}
+		if keepCarried && d.had >= 0 && probeAt > 0 && st.onSince >= probeAt {
+			d.had = -1 // the probe's: paused
+		}
 		var onFor time.Duration
 		if d.had >= 0 && st.onSince > 0 {
 			onFor = time.Duration(now - st.onSince)
 		}
+		if st.restoring(now) && len(d.layers) > 0 {
+			// As if it had its smallest layer: kept, not raised (allocate
+			// asks no headroom of it, and the gate does not hold it).
+			d.had = 0
+		}
 		d.prio = tilePrio(d.prio, speaking[f.info.ParticipantID], f.info.Kind == api.KindScreen, d.had >= 0, onFor)
-		d.blocked = now < st.blockedUntil || shut
+		// Kept or restored only, while what the link carried is the
+		// budget: it is no estimate to raise anything on.
+		d.blocked = now < st.blockedUntil || shut || keepCarried
 	}
 	if est > 0 {
-		a.grants = allocate(int64(budgetShare*float64(est))-audio, a.demand, audio == 0, a.grants)
+		a.grants = allocate(int64(budgetShare*float64(max(est, carried)))-audio, a.demand, audio == 0, a.grants)
 	} else {
 		// No estimate (the subscriber sends no transport-cc feedback):
 		// nothing is limited.
@@ -166,14 +209,7 @@ func (a *allocator) run(now int64, done <-chan struct{}) {
 			}
 		}
 		if st.known && (off && !st.paused || !off && !st.paused && area < st.area && area > 0) {
-			// Brought down: not raised again for a while, longer each
-			// time it falls back soon after.
-			if now-st.lastDown > int64(upBackoffMax) {
-				st.backoff = upBackoffMin
-			}
-			st.blockedUntil = now + int64(st.backoff)
-			st.backoff = min(2*st.backoff, upBackoffMax)
-			st.lastDown = now
+			st.fell(now, off, probeAt)
 			p.router.sfu.limited.Add(1)
 			a.gate.down(now)
 		}
@@ -246,6 +282,26 @@ func (f *forwarder) sendsTo(p *Peer) bool {
 	defer f.mu.Unlock()
 	return f.senders[p.id] != nil
 }
+
+// fell notes the tile brought down at now (paused, when off): not
+// raised again for a while, longer each time it falls back soon after;
+// restored soon if it had been on steadily: since before probeAt (the
+// subscriber's last raise, 0: none), or for restoreOnFor.
+func (st *tileState) fell(now int64, off bool, probeAt int64) {
+	if now-st.lastDown > int64(upBackoffMax) {
+		st.backoff = upBackoffMin
+	}
+	st.blockedUntil = now + int64(st.backoff)
+	st.backoff = min(2*st.backoff, upBackoffMax)
+	st.lastDown = now
+	if off && st.onSince > 0 && (st.onSince < probeAt || now-st.onSince >= int64(restoreOnFor)) {
+		st.restoreUntil = now + int64(restoreWithin)
+	}
+}
+
+// restoring says whether the tile, paused, comes back on its smallest
+// layer as soon as that fits (see restoreOnFor).
+func (st *tileState) restoring(now int64) bool { return st.paused && now < st.restoreUntil }
 
 // state is the allocator's state of track f, made on first use.
 func (a *allocator) state(f *forwarder) *tileState {

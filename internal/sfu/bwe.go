@@ -71,6 +71,9 @@ const (
 	bweHold = 600 * time.Millisecond
 	// bweCeilingFor: how long a decrease caps the estimate's growth.
 	bweCeilingFor = 20 * time.Second
+	// carriedFor: how long what arrived at a decrease stands for what
+	// the link carries (Carried): the estimate is back near it by then.
+	carriedFor = 10 * time.Second
 )
 
 // wireOverhead is what a packet costs on the link beyond its RTP bytes:
@@ -109,6 +112,10 @@ type bwe struct {
 	seen bool
 
 	estimate atomic.Int64 // bits/s; 0 until the first feedback
+	// carried is what arrived (bits/s) when the link was full, at the
+	// decreases since carriedAt (unix ns): what it carries (Carried).
+	// Written under mu, read by the allocator without it.
+	carried, carriedAt atomic.Int64
 
 	pace pacer // pacer.go
 }
@@ -141,10 +148,26 @@ type bweState struct {
 	// before it says nothing new, so for bweHold it cannot fall again.
 	downAt int64
 	// ceiling: for bweCeilingFor after a decrease the estimate does not
-	// grow past 0.9 × what it was then (the link was full there), so it
-	// settles under the link instead of probing past it every few
+	// grow past what arrived when the link was full (ceilingAfter), so
+	// it settles at the link instead of probing past it every few
 	// seconds; then it may probe higher again.
 	ceiling float64
+}
+
+// ceilingAfter is the ceiling after a decrease at now, when arrived
+// bits/s got through the full link. Not the estimate before the decrease:
+// that was a probe's, which nothing had tested (397 kbit/s on a 300
+// kbit/s link, in TestViewerOn300Kbit). A decrease within the last one's
+// ceilingFor is the same congestion still draining (feedback on packets
+// queued before it): it keeps the higher ceiling. Before, each decrease
+// of such a cascade set the ceiling to 0.9 × the estimate it lowered,
+// and three of them in two seconds pinned a 300 kbit/s viewer at 173
+// kbit/s for 20 s, under its own audio's 160: no video at all.
+func (st *bweState) ceilingAfter(now int64, arrived float64) float64 {
+	if st.downAt != 0 && now-st.downAt < int64(bweCeilingFor) {
+		return max(st.ceiling, arrived)
+	}
+	return arrived
 }
 
 // bweSample is what one window of feedback says.
@@ -187,6 +210,33 @@ func bweNext(est float64, s bweSample) float64 {
 // Estimate is the subscriber connection's estimate in bits/s, 0 while no
 // feedback has come.
 func (b *bwe) Estimate() int64 { return b.estimate.Load() }
+
+// Carried is what the full link carried (bits/s) at the decreases of
+// the last carriedFor since the first of them; else 0. The estimate is
+// set under it (0.85×) so that the queue drains; the allocation keeps
+// what was on within it (bandwidth.go).
+func (b *bwe) Carried(now int64) int64 {
+	if now-b.carriedAt.Load() < int64(carriedFor) {
+		return b.carried.Load()
+	}
+	return 0
+}
+
+// noteCarried notes that arrived bits/s got through at a decrease at now.
+// The decreases of one congestion come within carriedFor of its first,
+// which measured the full link; those after it measure less, what was
+// sent while the queue drained (a 300 kbit/s viewer's second decrease
+// saw 212 kbit/s after its first saw 237), so the most of them counts.
+// Not renewed past carriedFor: a link that keeps narrowing is followed
+// by the estimate, not kept to what it carried first.
+func (b *bwe) noteCarried(now int64, arrived float64) {
+	if now-b.carriedAt.Load() >= int64(carriedFor) {
+		b.carried.Store(int64(arrived))
+		b.carriedAt.Store(now)
+		return
+	}
+	b.carried.Store(max(b.carried.Load(), int64(arrived)))
+}
 
 // bweStream stamps one local stream's packets: its own extension slot
 // and buffer (the stream's writes are serialised by its binding's lock),
@@ -425,7 +475,16 @@ func (b *bwe) step(now int64) {
 		// At most halved at once: what arrived in a step of heavy loss
 		// or a long queue understates the link.
 		next = max(next, b.st.est/2)
-		b.st.settled, b.st.downAt, b.st.ceiling = true, now, 0.9*b.st.est
+		b.st.ceiling = b.st.ceilingAfter(now, s.rate)
+		b.st.settled, b.st.downAt = true, now
+		b.noteCarried(now, s.rate)
+		// The queue and the loss that brought it down must be seen
+		// afresh, for as many steps, to bring it down again: the queue
+		// drains in about a second once less is sent, and until then each
+		// step's feedback would count the same congestion again (a 300
+		// kbit/s viewer fell 342 → 187 → 183 → 154 kbit/s in two seconds,
+		// under its own audio).
+		b.st.queued, b.st.lossy = 0, 0
 	case next > b.st.est && now-b.st.downAt < int64(bweCeilingFor):
 		next = max(b.st.est, min(next, b.st.ceiling))
 	}

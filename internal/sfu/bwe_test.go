@@ -236,3 +236,31 @@ func TestBweLateIsNotLost(t *testing.T) {
 		t.Errorf("%d packets counted lost that arrived", lost)
 	}
 }
+
+// TestBweCeilingAfterDecrease: after a decrease the estimate may grow
+// back to what arrived while the link was full, not to 0.9 × the
+// estimate it fell from; a cascade of decreases (the same congestion
+// draining) keeps the highest such rate instead of ratcheting down.
+func TestBweCeilingAfterDecrease(t *testing.T) {
+	s := int64(time.Second)
+	tests := []struct {
+		name    string
+		st      bweState
+		now     int64
+		arrived float64
+		want    float64
+	}{
+		{"first decrease", bweState{}, 100 * s, 260_000, 260_000},
+		{"a probe's estimate is not the link", bweState{est: 397_000}, 100 * s, 233_000, 233_000},
+		{"a cascade keeps the higher", bweState{downAt: 99 * s, ceiling: 260_000}, 100 * s, 150_000, 260_000},
+		{"a cascade that finds more takes it", bweState{downAt: 99 * s, ceiling: 200_000}, 100 * s, 250_000, 250_000},
+		{"a decrease after the ceiling's time starts afresh", bweState{downAt: 70 * s, ceiling: 900_000}, 100 * s, 250_000, 250_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.st.ceilingAfter(tt.now, tt.arrived); got != tt.want {
+				t.Errorf("ceiling %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -19,11 +19,16 @@ type raiseGate struct {
 	backoff                    time.Duration
 }
 
+// gateMax is two minutes: each failed probe costs the shown tiles a
+// freeze (the link overflows until the estimate falls), so a subscriber
+// whose probes keep failing (a link that holds its audio and a tile or
+// two, no more) probes rarely; at 30 s that was still 2 freezes a
+// minute. A link that widens is found at the next probe, within it.
 const (
 	gateMin        = 4 * time.Second
-	gateMax        = 30 * time.Second
+	gateMax        = 2 * time.Minute
 	gateFailWithin = 10 * time.Second
-	gateForget     = 2 * time.Minute
+	gateForget     = 5 * time.Minute
 )
 
 // down notes a tile brought down at now.

@@ -6,7 +6,7 @@ import (
 )
 
 // TestRaiseGate: a fall shuts raises for gateMin; a fall soon after a
-// raise (a failed probe) doubles that, up to gateMax; falls while
+// raise (a failed probe) doubles that, up to gateMax (two minutes); falls while
 // converging (no raise between) do not; a long quiet resets it.
 func TestRaiseGate(t *testing.T) {
 	s := int64(time.Second)
@@ -24,13 +24,17 @@ func TestRaiseGate(t *testing.T) {
 		{19, "down", 27}, // the probe failed: 8 s
 		{27, "raise", 27},
 		{28, "down", 44},  // failed again: 16 s
-		{44, "raise", 44}, // and again: 30 s at most
-		{45, "down", 75},
-		{75, "raise", 75},
-		{76, "down", 106},
-		{106, "raise", 106},
-		{130, "down", 160}, // a fall 24 s after a raise: not the probe's, kept
-		{400, "down", 404}, // over two minutes since the last fall: back to gateMin
+		{44, "raise", 44}, // and again: 32, 64, then 120 s at most
+		{45, "down", 77},
+		{77, "raise", 77},
+		{78, "down", 142},
+		{142, "raise", 142},
+		{143, "down", 263},
+		{263, "raise", 263},
+		{264, "down", 384},
+		{384, "raise", 384},
+		{410, "down", 530}, // a fall 26 s after a raise: not the probe's, kept
+		{900, "down", 904}, // over five minutes since the last fall: back to gateMin
 	}
 	var g raiseGate
 	for _, st := range steps {
