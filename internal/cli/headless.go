@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"image/color"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,19 @@ type remote struct {
 	width, height  atomic.Int32
 	lastAt, maxGap atomic.Int64
 	freezes        atomic.Uint64
+	// paused: the server said it holds the track back for our bandwidth
+	// (a bandwidth event). The wait across a pause is no freeze: the
+	// call screen shows the tile as paused, not frozen.
+	paused atomic.Bool
+}
+
+// setPaused notes whether the server holds the track back for our
+// bandwidth; on its return the next frame starts afresh.
+func (r *remote) setPaused(p bool) {
+	if !r.paused.Swap(p) || p {
+		return
+	}
+	r.lastAt.Store(0)
 }
 
 // A wait between two frames that counts as a freeze: for video, about
@@ -223,6 +237,11 @@ func (h *headless) event(ctx context.Context, call *client.Call, ev client.Event
 	case client.Reconnected:
 		h.out("reconnected", map[string]any{"rejoined": e.Rejoined, "you": e.ParticipantID, "restarts": e.Restarts, "after_ms": e.After.Milliseconds()})
 	case client.Bandwidth:
+		h.mu.Lock()
+		for id, r := range h.recv {
+			r.setPaused(slices.Contains(e.Paused, id))
+		}
+		h.mu.Unlock()
 		h.out("bandwidth", map[string]any{"paused": e.Paused, "estimate_bps": e.EstimateBps})
 	case client.MediaFailed:
 		h.out("media_failed", map[string]any{"pc": string(e.PC), "tried": e.Transports, "reason": e.Reason})

@@ -38,3 +38,26 @@ func TestRemoteFrameGaps(t *testing.T) {
 		t.Errorf("longest wait %s, want 2s", g)
 	}
 }
+
+// TestRemotePauseIsNoFreeze: the wait across a pause the server
+// announced (a bandwidth event) is not a freeze: the frame after the
+// track's return starts afresh. A wait while it is shown still counts.
+func TestRemotePauseIsNoFreeze(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var r remote
+	r.frame(freezeVideo, t0)
+	r.frame(freezeVideo, t0.Add(70*time.Millisecond))
+	r.setPaused(true)
+	r.setPaused(true) // told again: still paused
+	r.setPaused(false)
+	if got := r.frame(freezeVideo, t0.Add(5*time.Second)); got != 0 {
+		t.Errorf("the first frame after a pause waited %s, want 0 (afresh)", got)
+	}
+	r.setPaused(false) // not paused: the next wait counts
+	if got := r.frame(freezeVideo, t0.Add(6*time.Second)); got != time.Second {
+		t.Errorf("a wait while shown: %s, want 1s", got)
+	}
+	if n := r.freezes.Load(); n != 1 {
+		t.Errorf("%d freezes, want 1 (the wait while shown only)", n)
+	}
+}
