@@ -19,7 +19,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -93,26 +92,7 @@ func startPeerWith(t *testing.T, s *server, roomID string, args ...string) *goPe
 }
 
 // events returns the peer's JSON events so far that have every field in want.
-func (p *goPeer) events(want map[string]any) []map[string]any {
-	p.mu.Lock()
-	lines := append([]string(nil), p.lines...)
-	p.mu.Unlock()
-	var out []map[string]any
-next:
-	for _, l := range lines {
-		var ev map[string]any
-		if json.Unmarshal([]byte(l), &ev) != nil {
-			continue
-		}
-		for k, v := range want {
-			if fmt.Sprint(ev[k]) != fmt.Sprint(v) {
-				continue next
-			}
-		}
-		out = append(out, ev)
-	}
-	return out
-}
+func (p *goPeer) events(want map[string]any) []map[string]any { return p.eventsFrom(0, want) }
 
 // waitEvents waits up to 30 s for n events with every field in want.
 func (p *goPeer) waitEvents(t *testing.T, n int, want map[string]any) []map[string]any {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,21 +163,8 @@ func (p *goPeer) waitEvent(t *testing.T, want map[string]any) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		lines := append([]string(nil), p.lines...)
-		p.mu.Unlock()
-	next:
-		for _, l := range lines {
-			var ev map[string]any
-			if json.Unmarshal([]byte(l), &ev) != nil {
-				continue
-			}
-			for k, v := range want {
-				if fmt.Sprint(ev[k]) != fmt.Sprint(v) {
-					continue next
-				}
-			}
-			return ev
+		if evs := p.events(want); len(evs) > 0 {
+			return evs[0]
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -33,20 +33,27 @@ func (p *goPeer) eventsFrom(from int, want map[string]any) []map[string]any {
 	lines := append([]string(nil), p.lines[min(from, len(p.lines)):]...)
 	p.mu.Unlock()
 	var out []map[string]any
-next:
 	for _, l := range lines {
-		var ev map[string]any
-		if json.Unmarshal([]byte(l), &ev) != nil {
-			continue
+		if ev, ok := eventMatching(l, want); ok {
+			out = append(out, ev)
 		}
-		for k, v := range want {
-			if fmt.Sprint(ev[k]) != fmt.Sprint(v) {
-				continue next
-			}
-		}
-		out = append(out, ev)
 	}
 	return out
+}
+
+// eventMatching reads line as a JSON event and says whether it has every
+// field in want (compared as text).
+func eventMatching(line string, want map[string]any) (map[string]any, bool) {
+	var ev map[string]any
+	if json.Unmarshal([]byte(line), &ev) != nil {
+		return nil, false
+	}
+	for k, v := range want {
+		if fmt.Sprint(ev[k]) != fmt.Sprint(v) {
+			return nil, false
+		}
+	}
+	return ev, true
 }
 
 // unseen lists the names in others whose video p has not seen since line
@@ -105,18 +112,10 @@ func (p *goPeer) waitSeesEveryone(t *testing.T, name string, decodes bool, from 
 func (p *goPeer) lineOf(from int, want map[string]any) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-next:
 	for i := from; i < len(p.lines); i++ {
-		var ev map[string]any
-		if json.Unmarshal([]byte(p.lines[i]), &ev) != nil {
-			continue
+		if _, ok := eventMatching(p.lines[i], want); ok {
+			return i
 		}
-		for k, v := range want {
-			if fmt.Sprint(ev[k]) != fmt.Sprint(v) {
-				continue next
-			}
-		}
-		return i
 	}
 	return -1
 }

@@ -250,20 +250,30 @@ func (c *Call) render(r room.Room) api.Room {
 	return c.hub.wire.Render(r, c.hub.cfg.Now(), c.count())
 }
 
-// end tells everyone the room ended and closes the call.
-func (c *Call) end(reason string) {
+// stop marks the call stopped (no join gets in after), stops its timer
+// and takes its participants out, under the lock; ok is false when it
+// was stopped already (its participants were taken then).
+func (c *Call) stop() (parts map[string]*Session, ok bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.stopped {
-		c.mu.Unlock()
-		return
+		return nil, false
 	}
 	c.stopped = true
 	if c.timeUp != nil {
 		c.timeUp.Stop()
 	}
-	parts := c.parts
+	parts = c.parts
 	c.parts = map[string]*Session{}
-	c.mu.Unlock()
+	return parts, true
+}
+
+// end tells everyone the room ended and closes the call.
+func (c *Call) end(reason string) {
+	parts, ok := c.stop()
+	if !ok {
+		return
+	}
 	c.hub.forget(c)
 	msg, _ := api.Encode(api.MsgEnded, api.Ended{Reason: reason})
 	for _, s := range parts {
@@ -277,14 +287,7 @@ func (c *Call) end(reason string) {
 // shutdown closes the call when the server stops; clients see the
 // connection close and reconnect to the restarted server.
 func (c *Call) shutdown() {
-	c.mu.Lock()
-	c.stopped = true
-	if c.timeUp != nil {
-		c.timeUp.Stop()
-	}
-	parts := c.parts
-	c.parts = map[string]*Session{}
-	c.mu.Unlock()
+	parts, _ := c.stop()
 	for _, s := range parts {
 		s.finish("the server is restarting")
 	}

@@ -12,18 +12,10 @@ func (h *Hub) Release(roomID, reason string) bool {
 	if c == nil {
 		return false
 	}
-	c.mu.Lock()
-	if c.stopped {
-		c.mu.Unlock()
+	parts, ok := c.stop()
+	if !ok {
 		return false
 	}
-	c.stopped = true
-	if c.timeUp != nil {
-		c.timeUp.Stop()
-	}
-	parts := c.parts
-	c.parts = map[string]*Session{}
-	c.mu.Unlock()
 	h.forget(c)
 	for _, s := range parts {
 		s.finish(reason)
