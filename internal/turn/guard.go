@@ -153,9 +153,12 @@ func (c *peerConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		c.g.st.refusedPackets.Add(1)
 		return len(p), nil
 	}
+	// Counted before it goes: roomsd's answer can come back through the
+	// relay (and be counted) before this write returns.
+	c.g.st.relayedOut.Add(1)
 	n, err := c.PacketConn.WriteTo(p, addr)
-	if err == nil {
-		c.g.st.relayedOut.Add(1)
+	if err != nil {
+		c.g.st.relayedOut.Add(^uint64(0)) // not passed after all
 	}
 	return n, err
 }
