@@ -20,17 +20,12 @@ import (
 // seconds (the registry's staleness: cluster.DefaultLeaseTTL).
 func nodeLive(t *testing.T, db, id string) bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var live bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cluster_nodes WHERE id = $1 AND seen_at > now() - interval '5 seconds')`, id).Scan(&live); err != nil {
-		t.Fatal(err)
-	}
+	withPG(t, db, 10*time.Second, func(ctx context.Context, conn *pgx.Conn) {
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cluster_nodes WHERE id = $1 AND seen_at > now() - interval '5 seconds')`, id).Scan(&live); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return live
 }
 

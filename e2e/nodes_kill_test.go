@@ -39,23 +39,18 @@ var storeTables = []struct{ table, cols string }{
 // storeSnapshot is each store table's row count and a hash of its rows.
 func storeSnapshot(t *testing.T, db string) map[string]string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	out := map[string]string{}
-	for _, tb := range storeTables {
-		var n int64
-		var sum string
-		q := fmt.Sprintf(`SELECT count(*), coalesce(md5(string_agg(%s, '|' ORDER BY %s)), '') FROM %s t`, tb.cols, tb.cols, tb.table)
-		if err := conn.QueryRow(ctx, q).Scan(&n, &sum); err != nil {
-			t.Fatalf("snapshot %s: %v", tb.table, err)
+	withPG(t, db, 30*time.Second, func(ctx context.Context, conn *pgx.Conn) {
+		for _, tb := range storeTables {
+			var n int64
+			var sum string
+			q := fmt.Sprintf(`SELECT count(*), coalesce(md5(string_agg(%s, '|' ORDER BY %s)), '') FROM %s t`, tb.cols, tb.cols, tb.table)
+			if err := conn.QueryRow(ctx, q).Scan(&n, &sum); err != nil {
+				t.Fatalf("snapshot %s: %v", tb.table, err)
+			}
+			out[tb.table] = fmt.Sprintf("%d rows %s", n, sum)
 		}
-		out[tb.table] = fmt.Sprintf("%d rows %s", n, sum)
-	}
+	})
 	return out
 }
 

@@ -88,24 +88,30 @@ func startNode(t *testing.T, db, id string, extra ...string) *clusterNode {
 	return n
 }
 
-// leaseOf is the node a room's call is leased to now ("" for none).
-func leaseOf(t *testing.T, db, roomID string) string {
+// withPG runs fn on a connection of its own to db, closed after; the
+// whole of it within timeout.
+func withPG(t *testing.T, db string, timeout time.Duration, fn func(ctx context.Context, conn *pgx.Conn)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	fn(ctx, conn)
+}
+
+// leaseOf is the node a room's call is leased to now ("" for none).
+func leaseOf(t *testing.T, db, roomID string) string {
+	t.Helper()
 	var node string
-	err = conn.QueryRow(ctx, `SELECT node_id FROM call_leases WHERE room_id = $1 AND expires_at > now()`, roomID).Scan(&node)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	withPG(t, db, 10*time.Second, func(ctx context.Context, conn *pgx.Conn) {
+		err := conn.QueryRow(ctx, `SELECT node_id FROM call_leases WHERE room_id = $1 AND expires_at > now()`, roomID).Scan(&node)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
+	})
 	return node
 }
 
@@ -337,21 +343,16 @@ func TestNodesBrowserJoinsThroughAnotherNode(t *testing.T) {
 // nodeRows lists the nodes registered in the database.
 func nodeRows(t *testing.T, db string) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT id FROM cluster_nodes ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	var ids []string
+	withPG(t, db, 10*time.Second, func(ctx context.Context, conn *pgx.Conn) {
+		rows, err := conn.Query(ctx, `SELECT id FROM cluster_nodes ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return ids
 }
 
